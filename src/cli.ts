@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+import { stripVTControlCharacters } from 'node:util';
+import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
+import packageJson from '../package.json' with { type: 'json' };
+import { EXIT, UsageError } from './commands/_shared.ts';
+
+// Subcommands load lazily: `netchat --version` and `netchat echo` never parse the chat server.
+const subCommands = {
+  serve: () => import('./commands/serve.ts').then((m) => m.default),
+};
+
+export const main = defineCommand({
+  meta: {
+    name: 'netchat',
+    version: packageJson.version,
+    description: 'Network chat and file sharing from the terminal',
+  },
+  subCommands,
+});
+
+async function commandFor(rawArgs: string[]): Promise<[CommandDef, CommandDef | undefined]> {
+  const name = rawArgs.find((arg) => !arg.startsWith('-'));
+  if (name && name in subCommands) {
+    return [await subCommands[name as keyof typeof subCommands](), main as CommandDef];
+  }
+  return [main as CommandDef, undefined];
+}
+
+/** Usage text with colour only on a terminal that wants it. */
+function writeText(stream: NodeJS.WriteStream, text: string): void {
+  const colour = stream.isTTY && !process.env.NO_COLOR;
+  stream.write(`${colour ? text : stripVTControlCharacters(text)}\n`);
+}
+
+// citty's runMain prints usage errors to stdout and exits 1; netchat keeps stdout for data and
+// gives usage errors their own exit code.
+async function run(rawArgs: string[]): Promise<void> {
+  if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v')) {
+    process.stdout.write(`${packageJson.version}\n`);
+    return;
+  }
+  if (rawArgs.includes('--help') || rawArgs.includes('-h')) {
+    const [command, parent] = await commandFor(rawArgs);
+    writeText(process.stdout, await renderUsage(command, parent));
+    return;
+  }
+  if (rawArgs.length === 0) {
+    writeText(process.stderr, await renderUsage(main as CommandDef));
+    process.exitCode = EXIT.USAGE;
+    return;
+  }
+  try {
+    await runCommand(main, { rawArgs });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const isUsage = error instanceof UsageError || (error as Error).name === 'CLIError' || code === 'INVALID_LIMIT';
+    if (!isUsage) throw error;
+    const [command, parent] = await commandFor(rawArgs);
+    writeText(process.stderr, `${await renderUsage(command, parent)}\n\nerror: ${(error as Error).message}`);
+    process.exitCode = EXIT.USAGE;
+  }
+}
+
+run(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`netchat: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(EXIT.FAILURE);
+});

@@ -1,0 +1,96 @@
+// What every command shares: exit codes, argument groups, value parsing and the logger.
+// Only commands print, prompt or set exit codes; the core returns values and emits events.
+import type { ArgsDef } from 'citty';
+import { createConsola, LogLevels, type ConsolaInstance } from 'consola';
+
+/** Exit codes, documented in the README. Stable: scripts depend on them. */
+export const EXIT = {
+  OK: 0,
+  /** An unexpected internal error. */
+  FAILURE: 1,
+  /** Bad arguments or options; a required value missing with no terminal to ask. */
+  USAGE: 2,
+  /** Could not connect to the server, or could not listen on the address. */
+  CONNECT: 3,
+  /** The server refused the chosen name. */
+  NAME_REFUSED: 4,
+  /** The server closed the connection (shutdown, kicked, or gone). */
+  SERVER_CLOSED: 5,
+  /** Interrupted by SIGINT (128 + 2, as shells report it). */
+  INTERRUPTED: 130,
+} as const;
+
+/** A mistake in how the command was called: reported with usage, exit code 2. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
+
+export const logArgs = {
+  verbose: { type: 'boolean', description: 'Log more detail (debug level)', default: false },
+  quiet: { type: 'boolean', description: 'Log only warnings and errors', default: false },
+} as const satisfies ArgsDef;
+
+export const hostArg = {
+  host: { type: 'string', description: 'Address to listen on', default: '0.0.0.0', valueHint: 'address' },
+} as const satisfies ArgsDef;
+
+/** A TCP/UDP port from a flag or positional; `allowZero` permits asking the OS for a free one. */
+export function parsePort(value: unknown, option: string, allowZero = true): number {
+  const text = String(value ?? '').trim();
+  const port = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(port) || port < (allowZero ? 0 : 1) || port > 65535) {
+    throw new UsageError(`${option} must be a port number from ${allowZero ? 0 : 1} to 65535, got "${text}"`);
+  }
+  return port;
+}
+
+/** A whole number ≥ `min` from a flag; undefined when the flag was not given. */
+export function parseCount(value: unknown, option: string, min = 0): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const text = String(value).trim();
+  const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(count) || count < min) {
+    throw new UsageError(`${option} must be a whole number ≥ ${min}, got "${text}"`);
+  }
+  return count;
+}
+
+/** Duration flag in seconds (fractions allowed) → milliseconds. */
+export function parseSeconds(value: unknown, option: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const text = String(value).trim();
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isFinite(seconds)) throw new UsageError(`${option} must be a number of seconds, got "${text}"`);
+  return Math.round(seconds * 1000);
+}
+
+/** Size flag: bytes, or with a k/m suffix (KiB, MiB). */
+export function parseBytes(value: unknown, option: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const text = String(value).trim();
+  const match = /^(\d+)([kKmM]i?[bB]?)?$/.exec(text);
+  if (!match) throw new UsageError(`${option} must be a size in bytes (e.g. 4096, 64k, 1m), got "${text}"`);
+  const unit = (match[2] ?? '').toLowerCase()[0];
+  return Number(match[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1);
+}
+
+/** Logs go to stderr, always: stdout carries only data. */
+export function createLogger(args: { verbose?: boolean; quiet?: boolean }): ConsolaInstance {
+  const level = args.quiet ? LogLevels.warn : args.verbose ? LogLevels.debug : LogLevels.info;
+  return createConsola({ level, stdout: process.stderr, stderr: process.stderr });
+}
+
+/** Run `handler` once on the first SIGINT or SIGTERM. */
+export function onShutdownSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void {
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    handler(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}

@@ -1,0 +1,94 @@
+// Chunk-fed line framer. Lines end in LF; one CR before the LF is dropped. Bytes are held
+// until their LF arrives and only then decoded, so a UTF-8 character split across chunks is
+// whole again (0x0A never occurs inside a multi-byte sequence). Invalid UTF-8 becomes U+FFFD.
+
+export interface LineDecoderLimits {
+  /** Longest line accepted, in bytes, not counting the CR LF. */
+  maxLineBytes: number;
+  /** Longest run of bytes without any LF before the stream is judged broken. */
+  maxUnterminatedBytes: number;
+}
+
+export interface LineSink {
+  line(text: string): void;
+  /** A complete line over `maxLineBytes` was dropped; `bytes` is its length. */
+  overlong(bytes: number): void;
+}
+
+export type PushResult = 'ok' | 'unterminated-overflow';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+export class LineDecoder {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+  /** Bytes of the current line kept so far (never more than maxLineBytes + 1). */
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  /** Length of the current line, including bytes already discarded as over-long. */
+  private lineBytes = 0;
+
+  constructor(private readonly limits: LineDecoderLimits) {}
+
+  /** Bytes received since the last LF. */
+  get pendingBytes(): number {
+    return this.lineBytes;
+  }
+
+  push(chunk: Uint8Array, sink: LineSink): PushResult {
+    let start = 0;
+    while (start < chunk.length) {
+      const lf = chunk.indexOf(LF, start);
+      const end = lf === -1 ? chunk.length : lf;
+      // A fragment that outlives this chunk is copied, so it never pins the reader's buffer.
+      this.take(chunk, start, end, lf === -1);
+      if (lf === -1) {
+        if (this.lineBytes > this.limits.maxUnterminatedBytes) return 'unterminated-overflow';
+        return 'ok';
+      }
+      this.finishLine(sink);
+      start = lf + 1;
+    }
+    return 'ok';
+  }
+
+  private take(chunk: Uint8Array, start: number, end: number, copy: boolean): void {
+    const length = end - start;
+    if (length === 0) return;
+    // Keep one byte past the limit so a trailing CR can still be told apart from content.
+    const room = this.limits.maxLineBytes + 1 - this.heldBytes;
+    if (room > 0) {
+      const kept = Math.min(room, length);
+      this.held.push(copy ? chunk.slice(start, start + kept) : chunk.subarray(start, start + kept));
+      this.heldBytes += kept;
+    }
+    this.lineBytes += length;
+  }
+
+  private finishLine(sink: LineSink): void {
+    let length = this.lineBytes;
+    let bytes: Uint8Array;
+    if (this.held.length === 1) bytes = this.held[0]!;
+    else bytes = concat(this.held, this.heldBytes);
+    // A line longer than what is held is over the limit whether or not it ended in CR.
+    if (length > 0 && length <= this.heldBytes && bytes[length - 1] === CR) length -= 1;
+    this.held = [];
+    this.heldBytes = 0;
+    this.lineBytes = 0;
+    if (length > this.limits.maxLineBytes) {
+      sink.overlong(length);
+      return;
+    }
+    sink.line(this.decoder.decode(bytes.subarray(0, length)));
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { SocketAddress, UdpBindOptions, UdpSocket, UdpSocketEvents } from './types.ts';
+
+/** A `node:dgram` socket behind the runtime-neutral UdpSocket interface. */
+export class NodeUdpSocket implements UdpSocket {
+  constructor(
+    private readonly socket: dgram.Socket,
+    readonly address: SocketAddress,
+  ) {
+    socket.on('error', () => {});
+  }
+
+  send(data: Uint8Array | string, port: number, host: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      // Send errors arrive only in this callback on every runtime.
+      this.socket.send(data, port, host, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  setReceiveBufferSize(bytes: number): void {
+    this.socket.setRecvBufferSize(bytes);
+  }
+
+  setSendBufferSize(bytes: number): void {
+    this.socket.setSendBufferSize(bytes);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve(); // already closed
+      }
+    });
+  }
+
+  on<E extends keyof UdpSocketEvents>(event: E, listener: UdpSocketEvents[E]): this {
+    if (event === 'message') {
+      this.socket.on('message', (msg, rinfo) =>
+        (listener as UdpSocketEvents['message'])(msg, { address: rinfo.address, port: rinfo.port }),
+      );
+    } else {
+      this.socket.on(event, listener as (...args: unknown[]) => void);
+    }
+    return this;
+  }
+
+  off<E extends keyof UdpSocketEvents>(event: E, listener: UdpSocketEvents[E]): this {
+    this.socket.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+}
+
+export function bindUdp(options: UdpBindOptions): Promise<UdpSocket> {
+  const type = net.isIPv6(options.host) ? 'udp6' : 'udp4';
+  const socket = dgram.createSocket({ type, reuseAddr: options.reuseAddr ?? false });
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    // Bind explicitly before any send: Bun needs it, and the port is then known up front.
+    socket.bind({ address: options.host, port: options.port }, () => {
+      socket.off('error', reject);
+      const bound = socket.address();
+      resolve(
+        new NodeUdpSocket(socket, {
+          address: bound.address,
+          port: bound.port,
+          family: bound.family === 'IPv6' ? 'IPv6' : 'IPv4',
+        }),
+      );
+    });
+  });
+}
