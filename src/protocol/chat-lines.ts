@@ -100,7 +100,7 @@ export const serverLine = {
   shutdown: () => '[Server] Server is shutting down.',
   error: (code: ErrorCode, message: string) => `ERROR ${code} ${sanitizeText(message)}`,
   ping: (token: string) => `PING ${token}`,
-  pong: (token: string) => (token ? `PONG ${token}` : 'PONG'),
+  pong: (token: string) => (token ? `PONG ${sanitizeText(token)}` : 'PONG'),
 };
 
 export type ServerEvent =

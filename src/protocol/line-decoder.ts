@@ -20,8 +20,11 @@ export type PushResult = 'ok' | 'unterminated-overflow';
 const LF = 0x0a;
 const CR = 0x0d;
 
+// Lines are decoded whole, never as a stream, so one stateless decoder serves every connection
+// (a server holds thousands of decoders; each instance must stay small).
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
 export class LineDecoder {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
   /** Bytes of the current line kept so far (never more than maxLineBytes + 1). */
   private held: Uint8Array[] = [];
   private heldBytes = 0;
@@ -39,6 +42,12 @@ export class LineDecoder {
     let start = 0;
     while (start < chunk.length) {
       const lf = chunk.indexOf(LF, start);
+      if (lf !== -1 && this.lineBytes === 0) {
+        // Fast path: a whole line inside this chunk is decoded straight from it.
+        this.emit(chunk.subarray(start, lf), lf - start, sink);
+        start = lf + 1;
+        continue;
+      }
       const end = lf === -1 ? chunk.length : lf;
       // A fragment that outlives this chunk is copied, so it never pins the reader's buffer.
       this.take(chunk, start, end, lf === -1);
@@ -66,20 +75,23 @@ export class LineDecoder {
   }
 
   private finishLine(sink: LineSink): void {
-    let length = this.lineBytes;
-    let bytes: Uint8Array;
-    if (this.held.length === 1) bytes = this.held[0]!;
-    else bytes = concat(this.held, this.heldBytes);
-    // A line longer than what is held is over the limit whether or not it ended in CR.
-    if (length > 0 && length <= this.heldBytes && bytes[length - 1] === CR) length -= 1;
-    this.held = [];
+    const bytes = this.held.length === 1 ? this.held[0]! : concat(this.held, this.heldBytes);
+    const length = this.lineBytes;
+    this.held.length = 0;
     this.heldBytes = 0;
     this.lineBytes = 0;
+    this.emit(bytes, length, sink);
+  }
+
+  /** `bytes` holds the start of a line of `length` bytes (all of it unless over the limit). */
+  private emit(bytes: Uint8Array, length: number, sink: LineSink): void {
+    // A line longer than what is held is over the limit whether or not it ended in CR.
+    if (length > 0 && length <= bytes.length && bytes[length - 1] === CR) length -= 1;
     if (length > this.limits.maxLineBytes) {
       sink.overlong(length);
       return;
     }
-    sink.line(this.decoder.decode(bytes.subarray(0, length)));
+    sink.line(length === 0 ? '' : decoder.decode(bytes.subarray(0, length)));
   }
 }
 
