@@ -64,6 +64,15 @@ export function parseSeconds(value: unknown, option: string): number | undefined
   return Math.round(seconds * 1000);
 }
 
+/** A decimal number ≥ 0 from a flag (e.g. a rate); undefined when the flag was not given. */
+export function parseDecimal(value: unknown, option: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const text = String(value).trim();
+  const number = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isFinite(number)) throw new UsageError(`${option} must be a number ≥ 0, got "${text}"`);
+  return number;
+}
+
 /** Size flag: bytes, or with a k/m suffix (KiB, MiB). */
 export function parseBytes(value: unknown, option: string): number | undefined {
   if (value === undefined || value === '') return undefined;
