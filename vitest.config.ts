@@ -1,4 +1,26 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+
+// The end-to-end suite runs once per way of running netchat. The project name is in every
+// line vitest prints about a test, so a failure names its runtime.
+const E2E = 'test/e2e/**/*.test.ts';
+// Only meaningful for one runtime each: packing tests what npm ships (Node from dist/);
+// binary tests check the compiled executable itself.
+const PACK = 'test/e2e/pack*.test.ts';
+const BINARY = 'test/e2e/binary*.test.ts';
+
+function e2e(runtime: 'node' | 'bun' | 'deno' | 'binary'): TestProjectInlineConfiguration {
+  const only = { node: [PACK], binary: [BINARY] }[runtime as string] ?? [];
+  return {
+    test: {
+      name: `e2e:${runtime}`,
+      include: [E2E],
+      exclude: [PACK, BINARY].filter((pattern) => !only.includes(pattern)),
+      env: { NETCHAT_CLI: runtime },
+      testTimeout: 30000,
+      hookTimeout: 60000,
+    },
+  };
+}
 
 export default defineConfig({
   test: {
@@ -6,17 +28,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/protocol/**/*.test.ts', 'test/core/**/*.test.ts', 'test/runtime/**/*.test.ts'],
+          include: ['test/{protocol,core,runtime,ui}/**/*.test.ts'],
         },
       },
-      {
-        test: {
-          name: 'e2e:node',
-          include: ['test/e2e/**/*.test.ts'],
-          env: { NETCHAT_CLI: 'node' },
-          testTimeout: 30000,
-        },
-      },
+      e2e('node'),
+      e2e('bun'),
+      e2e('deno'),
+      e2e('binary'),
     ],
   },
 });

@@ -17,8 +17,14 @@ export function cliCommand(runtime: CliRuntime = CLI_RUNTIME): [string, string[]
     case 'deno':
       return [path.join(ROOT, 'node_modules/.bin/deno'), ['run', '-A', '--quiet', path.join(ROOT, 'src/cli.ts')]];
     case 'binary':
-      return [path.join(ROOT, `dist/bin/netchat-${process.platform}-${process.arch}`), []];
+      return [binaryPath(), []];
   }
+}
+
+/** The standalone executable `npm run compile` builds for this machine. */
+export function binaryPath(): string {
+  const os = process.platform === 'win32' ? 'windows' : process.platform;
+  return path.join(ROOT, `dist/bin/netchat-${os}-${process.arch}${os === 'windows' ? '.exe' : ''}`);
 }
 
 export interface CliProcess {
@@ -36,28 +42,43 @@ export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd
   const [command, prefix] = cliCommand();
   const child = spawn(command, [...prefix, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    // Deno would otherwise look for a newer release over the network and may say so on stderr.
+    env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...options.env },
     stdio: 'pipe',
   });
+  // A command that exits without reading stdin must not turn the test's write into a crash.
+  child.stdin.on('error', () => {});
   let out = '';
   let err = '';
+  let done = false;
   const listeners = new Set<() => void>();
+  const wake = () => {
+    for (const l of [...listeners]) l();
+  };
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     out += d;
-    for (const l of [...listeners]) l();
+    wake();
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     err += d;
-    for (const l of [...listeners]) l();
+    wake();
   });
   const exited = new Promise<number>((resolve) => {
+    const finish = (code: number) => {
+      if (done) return;
+      done = true;
+      wake();
+      resolve(code);
+    };
+    // A missing binary or runtime is a failed start, reported like any other exit.
+    child.on('error', (error) => {
+      err += `[${CLI_RUNTIME}] cannot start ${command}: ${error.message}\n`;
+      finish(127);
+    });
     child.on('close', (code, signal) => {
-      for (const l of [...listeners]) l();
-      resolve(code ?? 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 9));
+      finish(code ?? 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 9));
     });
   });
-  let done = false;
-  exited.then(() => (done = true));
   const waitFor = (read: () => string, name: string) => (pattern: RegExp, timeoutMs = 15000) =>
     new Promise<RegExpExecArray>((resolve, reject) => {
       const check = () => {
@@ -98,8 +119,14 @@ export async function runCli(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const proc = spawnCli(args, options);
   proc.child.stdin.end(options.input ?? '');
-  const timer = setTimeout(() => proc.child.kill('SIGKILL'), options.timeoutMs ?? 30000);
+  const timeoutMs = options.timeoutMs ?? 30000;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    proc.child.kill('SIGKILL');
+  }, timeoutMs);
   const code = await proc.exited;
   clearTimeout(timer);
-  return { code, stdout: proc.stdout(), stderr: proc.stderr() };
+  const note = timedOut ? `\n[${CLI_RUNTIME}] killed: still running after ${timeoutMs} ms` : '';
+  return { code, stdout: proc.stdout(), stderr: proc.stderr() + note };
 }
