@@ -49,7 +49,10 @@ function compile(target) {
     '--no-compile-autoload-bunfig',
     `--outfile=${outfile}`,
   ];
-  const result = spawnSync(BUN, args, { cwd: ROOT, encoding: 'utf8' });
+  // Bun inlines process.env.NODE_ENV at build time: the binary must not depend on the shell that
+  // built it (NODE_ENV=test, say, would switch its log format).
+  const env = { ...process.env, NODE_ENV: 'production' };
+  const result = spawnSync(BUN, args, { cwd: ROOT, encoding: 'utf8', env });
   // Bun reports a failed bytecode step on stdout and still exits 0: treat it as the failure it is.
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
   if (result.status !== 0 || /failed to generate bytecode/i.test(output)) {
