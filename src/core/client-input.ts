@@ -35,7 +35,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     name: 'broadcast',
     aliases: ['boardcast', 'b'],
     syntax: '/broadcast <message>',
-    summary: 'send a message to everyone (plain text does the same)',
+    summary: 'send to everyone; plain text does the same',
     minArgs: 1,
     takesText: true,
     run: ([text]) => send(clientLine.broadcast(text!)),
@@ -45,7 +45,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     name: 'unicast',
     aliases: ['msg', 'm'],
     syntax: '/unicast <user> <message>',
-    summary: 'send a private message to one user',
+    summary: 'send to one user only',
     minArgs: 2,
     takesText: true,
     run: ([user, text]) => send(clientLine.unicast(user!, text!)),
@@ -55,7 +55,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     name: 'join',
     aliases: [],
     syntax: '/join <group>',
-    summary: 'join a group (it is created if it does not exist)',
+    summary: 'join a group, creating it if needed',
     minArgs: 1,
     takesText: false,
     run: ([group]) => send(clientLine.joinGroup(group!)),
@@ -75,7 +75,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     name: 'group',
     aliases: ['g'],
     syntax: '/group <group> <message>',
-    summary: 'send a message to the members of a group you are in',
+    summary: 'send to the members of a group you are in',
     minArgs: 2,
     takesText: true,
     run: ([group, text]) => send(clientLine.groupMessage(group!, text!)),
@@ -85,7 +85,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     name: 'groups',
     aliases: [],
     syntax: '/groups',
-    summary: 'list the groups and their member counts',
+    summary: 'list the groups',
     minArgs: 0,
     takesText: false,
     run: () => send(clientLine.listGroups()),
@@ -207,7 +207,7 @@ export function submitInput(client: { send(line: string): SendResult }, input: s
 export function helpLines(): string[] {
   const width = Math.max(...SLASH_COMMANDS.map((c) => c.syntax.length));
   return SLASH_COMMANDS.map((c) => {
-    const aliases = c.aliases.length ? ` (also ${c.aliases.map((a) => `/${a}`).join(', ')})` : '';
+    const aliases = c.aliases.length ? ` (${c.aliases.map((a) => `/${a}`).join(' ')})` : '';
     return `${c.syntax.padEnd(width)}  ${c.summary}${aliases}`;
   });
 }

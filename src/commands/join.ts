@@ -1,0 +1,134 @@
+import * as clack from '@clack/prompts';
+import { defineCommand } from 'citty';
+import { connectChat, ConnectError, type ChatClient, type CloseInfo } from '../core/chat-client.ts';
+import { getRuntime } from '../runtime/index.ts';
+import { painter } from '../ui/chat-format.ts';
+import { runChatSession } from '../ui/chat-session.ts';
+import { askHost, askName, askPort } from '../ui/join-prompts.ts';
+import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
+import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, parseSeconds, UsageError } from './_shared.ts';
+
+const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_PORT = 12000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Why the connection ended, in words, and the exit code that says it to scripts. */
+function describeClose(close: CloseInfo, registered: boolean): { message: string; exitCode: number } {
+  const detail = [close.code, close.message].filter(Boolean).join(' ');
+  if (close.reason === 'quit') return { message: 'left the chat', exitCode: EXIT.OK };
+  if (!registered && (close.code === 'SERVER_FULL' || close.code === 'TOO_MANY_CONNECTIONS' || close.reason === 'timeout')) {
+    return { message: `the server did not let us in: ${detail}`, exitCode: EXIT.CONNECT };
+  }
+  const messages: Record<CloseInfo['reason'], string> = {
+    quit: 'left the chat',
+    shutdown: 'the server is shutting down',
+    kicked: `disconnected by the server: ${detail}`,
+    'server-closed': 'the server closed the connection',
+    error: `connection lost: ${detail}`,
+    timeout: `the server stopped answering: ${detail}`,
+    aborted: 'connection closed',
+  };
+  return { message: messages[close.reason], exitCode: EXIT.SERVER_CLOSED };
+}
+
+export default defineCommand({
+  meta: {
+    name: 'join',
+    description: 'Join a chat server; with stdin not a terminal, send each input line and exit at its end',
+  },
+  args: {
+    name: { type: 'positional', required: false, description: 'Your user name (asked for in a terminal)', valueHint: 'name' },
+    host: { type: 'positional', required: false, description: `Server address (default ${DEFAULT_HOST})` },
+    port: { type: 'positional', required: false, description: `Server port (default ${DEFAULT_PORT})` },
+    json: { type: 'boolean', description: 'Print one JSON object per event on stdout; never prompts', default: false },
+    timeout: { type: 'string', description: 'Seconds to wait for the connection (default 10)', valueHint: 'seconds' },
+    ...logArgs,
+  },
+  async run({ args }) {
+    const logger = createLogger(args);
+    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
+    const connectTimeoutMs = parseSeconds(args.timeout, '--timeout') ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    let name = args.name?.trim() || undefined;
+    let host = args.host?.trim() || undefined;
+    let port = args.port === undefined ? undefined : parsePort(args.port, 'PORT', false);
+    if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
+
+    const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
+    const say = interactive
+      ? { info: clack.log.info, warn: clack.log.warn, error: clack.log.error }
+      : { info: logger.info, warn: logger.warn, error: logger.error };
+    if (interactive) {
+      clack.intro(paint('bold', 'netchat join'));
+      name ??= await askName();
+      host ??= name && (await askHost(DEFAULT_HOST));
+      port ??= host ? await askPort(DEFAULT_PORT) : undefined;
+      if (!name || !host || !port) {
+        clack.cancel('Cancelled.');
+        process.exitCode = EXIT.INTERRUPTED;
+        return;
+      }
+    }
+    host ??= DEFAULT_HOST;
+    port ??= DEFAULT_PORT;
+
+    const controller = new AbortController();
+    const stopSignals = onShutdownSignal(() => controller.abort());
+    try {
+      let client: ChatClient;
+      try {
+        logger.debug(`connecting to ${host}:${port}`);
+        client = await connectChat(getRuntime(), { host, port, connectTimeoutMs });
+      } catch (error) {
+        if (!(error instanceof ConnectError)) throw error;
+        say.error(error.message);
+        process.exitCode = controller.signal.aborted ? EXIT.INTERRUPTED : EXIT.CONNECT;
+        return;
+      }
+      // Interrupted before registering: nothing to leave cleanly from.
+      controller.signal.addEventListener('abort', () => client.name === undefined && client.close(), { once: true });
+      const writeLine = (line: string) => process.stdout.write(`${line}\n`);
+      const output = interactive ? undefined : attachPipeOutput({ client, json: args.json, logger, writeLine });
+
+      let joined = await client.join(name!);
+      while (interactive && !joined.ok && !('close' in joined)) {
+        clack.log.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
+        name = await askName('Another name');
+        if (!name) {
+          client.close();
+          process.exitCode = EXIT.INTERRUPTED;
+          return;
+        }
+        joined = await client.join(name);
+      }
+      if (!joined.ok) {
+        if (controller.signal.aborted) {
+          process.exitCode = EXIT.INTERRUPTED;
+        } else if ('close' in joined) {
+          const { message, exitCode } = describeClose(joined.close, false);
+          say.error(message);
+          process.exitCode = exitCode;
+        } else {
+          say.error(`the server refused the name "${name}": ${joined.code} ${joined.message}`);
+          process.exitCode = EXIT.NAME_REFUSED;
+          await client.leave();
+        }
+        output?.closed(await client.closed);
+        return;
+      }
+
+      if (interactive) clack.log.success(`Joined ${host}:${port} as ${joined.name}. ${joined.online} online. /help lists the commands.`);
+      else logger.info(`joined ${host}:${port} as ${joined.name}`);
+      const { close, interrupted } = interactive
+        ? await runChatSession({ client, input: process.stdin, output: process.stdout, paint, signal: controller.signal })
+        : await runPipeSession({ client, output: output!, input: process.stdin, logger, signal: controller.signal });
+
+      const { message, exitCode } = describeClose(close, true);
+      process.exitCode = interrupted ? EXIT.INTERRUPTED : exitCode;
+      if (exitCode !== EXIT.OK && !interrupted) say.error(message);
+      if (interactive) clack.outro(exitCode === EXIT.OK || interrupted ? 'Left the chat.' : 'Disconnected.');
+      else logger.debug(message);
+    } finally {
+      stopSignals();
+    }
+  },
+});

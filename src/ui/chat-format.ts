@@ -1,0 +1,96 @@
+// How chat events look to a person (plain text, colour only when asked) and to a program
+// (one JSON object per event). Pure functions: the caller decides where the text goes.
+import type { ServerEvent } from '../protocol/chat-lines.ts';
+
+const SGR = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  blue: [34, 39],
+  magenta: [35, 39],
+  cyan: [36, 39],
+} as const;
+
+type StyleName = keyof typeof SGR;
+
+export type Paint = (style: StyleName, text: string) => string;
+
+export function painter(colour: boolean): Paint {
+  if (!colour) return (_style, text) => text;
+  return (style, text) => `\x1b[${SGR[style][0]}m${text}\x1b[${SGR[style][1]}m`;
+}
+
+// Each name keeps one colour, so a busy room stays readable.
+const NAME_COLOURS: StyleName[] = ['cyan', 'green', 'yellow', 'blue', 'magenta'];
+
+function nameColour(name: string): StyleName {
+  let hash = 0;
+  for (let i = 0; i < name.length; i++) hash = (hash * 31 + name.charCodeAt(i)) >>> 0;
+  return NAME_COLOURS[hash % NAME_COLOURS.length]!;
+}
+
+/** One event as a line for a person; undefined for events a person need not see. */
+export function formatEvent(event: ServerEvent, paint: Paint): string | undefined {
+  const who = (name: string) => paint('bold', paint(nameColour(name), name));
+  const aside = (text: string) => paint('dim', `* ${text}`);
+  switch (event.type) {
+    case 'broadcast':
+      return `${who(event.from)}: ${event.text}`;
+    case 'private':
+      return `${paint('magenta', '[private]')} ${who(event.from)}: ${event.text}`;
+    case 'group':
+      return `${paint('green', `[${event.group}]`)} ${who(event.from)}: ${event.text}`;
+    case 'user-joined':
+      return aside(`${event.name} joined the chat`);
+    case 'user-left':
+      return aside(`${event.name} left the chat${event.reason ? ` (${event.reason})` : ''}`);
+    case 'joined-group':
+      return aside(`you joined group ${event.group} (${plural(event.members, 'member')})`);
+    case 'left-group':
+      return aside(`you left group ${event.group}`);
+    case 'member-joined-group':
+      return aside(`${event.name} joined group ${event.group}`);
+    case 'member-left-group':
+      return aside(`${event.name} left group ${event.group}`);
+    case 'users':
+      return `Users online (${event.names.length}): ${event.names.join(', ')}`;
+    case 'groups':
+      return event.groups.length === 0
+        ? 'No groups yet: /join <group> creates one'
+        : `Groups: ${event.groups.map((g) => `${g.name} (${g.members})`).join(', ')}`;
+    case 'limits':
+      return `Limits: ${Object.entries(event.limits).map(([key, value]) => `${key}=${value}`).join(' ')}`;
+    case 'help':
+    case 'notice':
+      return paint('dim', event.text);
+    case 'welcome':
+    case 'greeting':
+      return paint('dim', event.text);
+    case 'goodbye':
+      return paint('dim', `Goodbye, ${event.name}.`);
+    case 'shutdown':
+      return paint('yellow', event.text);
+    case 'error':
+      return paint('red', `error ${event.code}: ${event.message}`);
+    case 'ping':
+    case 'pong':
+      return undefined;
+  }
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** One event as a JSON line's object: its type first, then when it arrived, then its fields. */
+export function eventJson(event: ServerEvent | LocalEvent, time: Date): Record<string, unknown> {
+  const { type, ...fields } = event;
+  return { type, time: time.toISOString(), ...fields };
+}
+
+/** Things the client itself reports in --json output, next to the server's events. */
+export type LocalEvent =
+  | { type: 'error'; code: string; message: string; local: true }
+  | { type: 'closed'; reason: string; code?: string; message?: string };

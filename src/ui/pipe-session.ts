@@ -1,0 +1,129 @@
+// `netchat join` when stdin is not a terminal: every input line is sent (plain text as a
+// broadcast, `/…` as a command), every message received is one line on stdout, and at the end
+// of input the client leaves with the flush guarantee. No prompt, no colour, no spinner.
+import readline from 'node:readline';
+import type { ChatClient, CloseInfo } from '../core/chat-client.ts';
+import { helpLines, submitInput } from '../core/client-input.ts';
+import { FATAL_ERROR_CODES, type ErrorCode } from '../protocol/error-codes.ts';
+import type { ServerEvent } from '../protocol/chat-lines.ts';
+import { eventJson, type LocalEvent } from './chat-format.ts';
+
+export interface SessionLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface PipeOutputOptions {
+  client: ChatClient;
+  /** Writes one line of data (stdout). */
+  writeLine: (line: string) => void;
+  json: boolean;
+  logger: SessionLogger;
+  now?: () => Date;
+}
+
+export interface PipeOutput {
+  /** An error the client found itself (a refused input line). */
+  localError(code: string, message: string): void;
+  closed(close: CloseInfo): void;
+}
+
+export interface PipeSessionOptions {
+  client: ChatClient;
+  output: PipeOutput;
+  input: NodeJS.ReadableStream;
+  logger: SessionLogger;
+  /** Aborting leaves at once, dropping lines not yet sent. */
+  signal: AbortSignal;
+}
+
+export interface SessionEnd {
+  close: CloseInfo;
+  interrupted: boolean;
+}
+
+/** Stop reading input while this many lines wait for the pacer; a huge file then costs no memory. */
+const HIGH_WATER_LINES = 256;
+
+// Lifecycle lines are reported by the command on stderr, so stdout holds only messages.
+const LIFECYCLE: ReadonlySet<ServerEvent['type']> = new Set(['greeting', 'welcome', 'goodbye', 'shutdown']);
+
+/**
+ * Print what the server sends, from the moment of connecting: the server's own line, as-is and
+ * greppable, or one JSON object per event. Server errors go to stderr unless in JSON.
+ */
+export function attachPipeOutput(options: PipeOutputOptions): PipeOutput {
+  const { client, json, logger, writeLine } = options;
+  const now = options.now ?? (() => new Date());
+  const writeJson = (event: ServerEvent | LocalEvent) => writeLine(JSON.stringify(eventJson(event, now())));
+  client.on('event', (event, line) => {
+    if (json) return writeJson(event);
+    if (event.type === 'error') {
+      // A fatal error is the reason for the close that follows, and a refused JOIN is the
+      // reason for the exit: the command reports those. Others are worth a line on stderr.
+      const fatal = FATAL_ERROR_CODES.has(event.code as ErrorCode);
+      if (!fatal && client.name !== undefined) logger.error(`${event.code}: ${event.message}`);
+    } else if (LIFECYCLE.has(event.type)) {
+      logger.debug(line);
+    } else {
+      writeLine(line);
+    }
+  });
+  return {
+    localError: (code, message) => {
+      if (json) writeJson({ type: 'error', code, message, local: true });
+      else logger.error(`${code}: ${message}`);
+    },
+    closed: (close) => {
+      if (json) writeJson({ type: 'closed', ...close });
+    },
+  };
+}
+
+/** Send every input line; at the end of input leave, so that all of them are delivered. */
+export async function runPipeSession(options: PipeSessionOptions): Promise<SessionEnd> {
+  const { client, output, logger } = options;
+  let interrupted = false;
+  const rl = readline.createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });
+  let reading = true;
+  const stopReading = () => {
+    if (!reading) return;
+    reading = false;
+    rl.close();
+  };
+  client.on('drain', () => {
+    if (reading) rl.resume();
+  });
+  rl.on('line', (text) => {
+    if (!reading) return;
+    const result = submitInput(client, text);
+    if (result.kind === 'error') output.localError(result.code, result.message);
+    else if (result.kind === 'local' && result.action === 'help') {
+      for (const line of helpLines()) logger.info(line);
+    } else if (result.kind === 'local' && result.action === 'quit') {
+      stopReading();
+      void client.leave();
+    }
+    if (client.queuedLines >= HIGH_WATER_LINES) rl.pause();
+  });
+  // End of input (or /quit): everything read is queued; leave() sends QUIT after it.
+  rl.on('close', () => {
+    reading = false;
+    void client.leave();
+  });
+  const onAbort = () => {
+    interrupted = true;
+    stopReading();
+    void client.leave({ discardQueued: true });
+  };
+  if (options.signal.aborted) onAbort();
+  else options.signal.addEventListener('abort', onAbort, { once: true });
+
+  const close = await client.closed;
+  options.signal.removeEventListener('abort', onAbort);
+  stopReading();
+  output.closed(close);
+  return { close, interrupted };
+}
