@@ -1,0 +1,182 @@
+// `netchat join` in a real terminal: tmux runs it in a pane, types into it and reads the screen.
+// The point: a message arriving while the user types appears on its own line, and the partly
+// typed input is still there, intact, after the prompt.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/commands/_shared.ts';
+import { CLI_RUNTIME, cliCommand, spawnCli, type CliProcess } from '../helpers/cli.ts';
+import { LineClient } from '../helpers/line-client.ts';
+
+function tmuxAvailable(): boolean {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const HAS_TMUX = tmuxAvailable();
+const SOCKET = `netchat-test-${process.pid}-${CLI_RUNTIME}`;
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+
+let paneCount = 0;
+
+/** `netchat <args>` in a fresh 120×30 tmux pane; its exit code is written to a file when it ends. */
+function openPane(args: string[], dir: string) {
+  const name = `pane${++paneCount}`;
+  const exitFile = path.join(dir, `${name}.exit`);
+  const [command, prefix] = cliCommand();
+  const line = [command, ...prefix, ...args].map(quote).join(' ');
+  tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '30', `${line}; echo $? > ${quote(exitFile)}; sleep 60`);
+  const screen = () => tmux('capture-pane', '-p', '-J', '-t', name).split('\n').map((l) => l.trimEnd());
+  return {
+    screen,
+    type: (text: string) => tmux('send-keys', '-t', name, '-l', text),
+    key: (key: string) => tmux('send-keys', '-t', name, key),
+    /** Poll the screen until `test` holds; fail with the screen after `timeoutMs`. */
+    async waitFor(test: (lines: string[]) => boolean, what: string, timeoutMs = 15_000): Promise<string[]> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const lines = screen();
+        if (test(lines)) return lines;
+        if (Date.now() > deadline) throw new Error(`[${CLI_RUNTIME}] screen never showed ${what}:\n${lines.join('\n')}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async exitCode(timeoutMs = 15_000): Promise<number> {
+      const deadline = Date.now() + timeoutMs;
+      while (!existsSync(exitFile) || readFileSync(exitFile, 'utf8').trim() === '') {
+        if (Date.now() > deadline) throw new Error(`[${CLI_RUNTIME}] still running:\n${screen().join('\n')}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return Number(readFileSync(exitFile, 'utf8').trim());
+    },
+  };
+}
+
+const lastLine = (lines: string[]) => lines.filter((l) => l !== '').at(-1) ?? '';
+
+async function peer(port: number, name: string): Promise<LineClient> {
+  const client = await LineClient.connect(port);
+  client.sendLine(`JOIN ${name}`);
+  await client.waitForLine(new RegExp(`^\\[Server\\] Welcome, ${name}!`));
+  return client;
+}
+
+async function startServer(): Promise<{ server: CliProcess; port: number }> {
+  const server = spawnCli(['serve', '--host', '127.0.0.1', '--port', '0']);
+  const [, port] = await server.waitForStderr(/listening on 127\.0\.0\.1:(\d+)/);
+  return { server, port: Number(port) };
+}
+
+const title = HAS_TMUX ? `netchat join in a terminal [${CLI_RUNTIME}]` : `netchat join in a terminal (skipped: tmux is not installed)`;
+
+describe.skipIf(!HAS_TMUX)(title, () => {
+  let dir: string;
+  let server: CliProcess;
+  let port: number;
+  const peers: LineClient[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'netchat-tty-'));
+    ({ server, port } = await startServer());
+  });
+  afterAll(async () => {
+    for (const client of peers) client.close();
+    try {
+      tmux('kill-server');
+    } catch {
+      // No session left: the server is gone already.
+    }
+    server.child.kill('SIGTERM');
+    await server.exited;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows an incoming message above the prompt and keeps the partly typed line intact', async () => {
+    const pane = openPane(['join', 'alice', '127.0.0.1', String(port)], dir);
+    await pane.waitFor((lines) => lastLine(lines) === 'alice>', 'the prompt');
+    const bob = await peer(port, 'bob');
+    peers.push(bob);
+    pane.type('hello wor');
+    await pane.waitFor((lines) => lastLine(lines) === 'alice> hello wor', 'the typed text');
+
+    bob.sendLine('BROADCAST message from bob');
+    const lines = await pane.waitFor(
+      (l) => l.includes('bob: message from bob') && lastLine(l) === 'alice> hello wor',
+      'the message above the intact input',
+    );
+    expect(lines.filter((l) => l.includes('hello wor'))).toEqual(['alice> hello wor']);
+
+    // A partial line longer than the terminal is wide wraps; it must survive just the same.
+    const long = 'x'.repeat(150);
+    pane.type(`ld ${long}`);
+    await pane.waitFor((l) => lastLine(l) === `alice> hello world ${long}`, 'the wrapped input');
+    bob.sendLine('BROADCAST second message');
+    await pane.waitFor(
+      (l) => l.includes('bob: second message') && lastLine(l) === `alice> hello world ${long}`,
+      'the second message above the wrapped input',
+    );
+
+    pane.key('Enter');
+    await bob.waitForLine(`[Broadcast] alice: hello world ${long}`);
+    pane.type('/quit');
+    pane.key('Enter');
+    expect(await pane.exitCode()).toBe(EXIT.OK);
+    await bob.waitForLine(/^\[Server\] alice has left the chat/);
+  });
+
+  it('asks for missing values, and Ctrl+C leaves cleanly with exit 130', async () => {
+    const watcher = await peer(port, 'watch2');
+    peers.push(watcher);
+    const pane = openPane(['join'], dir);
+    await pane.waitFor((l) => l.some((line) => line.includes('Your name')), 'the name prompt');
+    pane.type('carol');
+    pane.key('Enter');
+    await pane.waitFor((l) => l.some((line) => line.includes('Server address')), 'the address prompt');
+    pane.key('Enter');
+    await pane.waitFor((l) => l.some((line) => line.includes('Server port')), 'the port prompt');
+    pane.type(String(port));
+    pane.key('Enter');
+    await pane.waitFor((lines) => lastLine(lines) === 'carol>', 'the prompt');
+    pane.type('unsent');
+    pane.key('C-c');
+    expect(await pane.exitCode()).toBe(EXIT.INTERRUPTED);
+    await watcher.waitForLine(/^\[Server\] carol has left the chat/);
+    expect(watcher.lines.some((l) => l.includes('unsent'))).toBe(false);
+  });
+
+  it('asks for another name when the server refuses one; Ctrl+D leaves with exit 0', async () => {
+    const holder = await peer(port, 'dave');
+    peers.push(holder);
+    const pane = openPane(['join', 'dave', '127.0.0.1', String(port)], dir);
+    await pane.waitFor((l) => l.some((line) => line.includes('Another name')), 'the second name prompt');
+    expect(pane.screen().join('\n')).toContain('NAME_TAKEN');
+    pane.type('dave2');
+    pane.key('Enter');
+    await pane.waitFor((lines) => lastLine(lines) === 'dave2>', 'the prompt');
+    pane.key('C-d');
+    expect(await pane.exitCode()).toBe(EXIT.OK);
+    await holder.waitForLine(/^\[Server\] dave2 has left the chat/);
+  });
+
+  it('says so and exits 5 when the server shuts down', async () => {
+    const own = await startServer();
+    try {
+      const pane = openPane(['join', 'erin', '127.0.0.1', String(own.port)], dir);
+      await pane.waitFor((lines) => lastLine(lines) === 'erin>', 'the prompt');
+      pane.type('half typed');
+      own.server.child.kill('SIGTERM');
+      expect(await pane.exitCode()).toBe(EXIT.SERVER_CLOSED);
+      expect(pane.screen().join('\n')).toMatch(/shutting down/);
+    } finally {
+      own.server.child.kill('SIGKILL');
+      await own.server.exited;
+    }
+  });
+});
