@@ -5,6 +5,8 @@
 // is disconnected. The clock is passed in, so tests drive it by hand.
 import type { ChatLimits } from './limits.ts';
 
+const EPSILON = 1e-9;
+
 export type FloodLimits = Pick<ChatLimits, 'floodBurst' | 'floodLinesPerSecond'>;
 
 export class FloodBucket {
@@ -30,11 +32,12 @@ export class FloodBucket {
       if (elapsed > 0) this.tokens = Math.min(floodBurst, this.tokens + (elapsed * floodLinesPerSecond) / 1000);
     }
     this.refilledAt = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    // The epsilon absorbs floating-point residue (0.996 + 0.004 tokens must make a whole one).
+    if (this.tokens >= 1 - EPSILON) {
+      this.tokens = Math.max(0, this.tokens - 1);
       return 0;
     }
-    return Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / floodLinesPerSecond));
+    return Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / floodLinesPerSecond - EPSILON));
   }
 }
 

@@ -25,11 +25,13 @@ const CR = 0x0d;
 const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 export class LineDecoder {
-  /** Bytes of the current line kept so far (never more than maxLineBytes + 1). */
+  /** Bytes of the current line kept so far (never more than maxLineBytes). */
   private held: Uint8Array[] = [];
   private heldBytes = 0;
   /** Length of the current line, including bytes already discarded as over-long. */
   private lineBytes = 0;
+  /** Whether the last byte of the current line so far is CR (it may not be held). */
+  private endsInCR = false;
 
   constructor(private readonly limits: LineDecoderLimits) {}
 
@@ -44,7 +46,7 @@ export class LineDecoder {
       const lf = chunk.indexOf(LF, start);
       if (lf !== -1 && this.lineBytes === 0) {
         // Fast path: a whole line inside this chunk is decoded straight from it.
-        this.emit(chunk.subarray(start, lf), lf - start, sink);
+        this.emit(chunk.subarray(start, lf), lf - start, lf > start && chunk[lf - 1] === CR, sink);
         start = lf + 1;
         continue;
       }
@@ -64,29 +66,31 @@ export class LineDecoder {
   private take(chunk: Uint8Array, start: number, end: number, copy: boolean): void {
     const length = end - start;
     if (length === 0) return;
-    // Keep one byte past the limit so a trailing CR can still be told apart from content.
-    const room = this.limits.maxLineBytes + 1 - this.heldBytes;
+    // Nothing past the limit is ever needed: a trailing CR is tracked by `endsInCR`.
+    const room = this.limits.maxLineBytes - this.heldBytes;
     if (room > 0) {
       const kept = Math.min(room, length);
       this.held.push(copy ? chunk.slice(start, start + kept) : chunk.subarray(start, start + kept));
       this.heldBytes += kept;
     }
     this.lineBytes += length;
+    this.endsInCR = chunk[end - 1] === CR;
   }
 
   private finishLine(sink: LineSink): void {
     const bytes = this.held.length === 1 ? this.held[0]! : concat(this.held, this.heldBytes);
     const length = this.lineBytes;
+    const endsInCR = this.endsInCR;
     this.held.length = 0;
     this.heldBytes = 0;
     this.lineBytes = 0;
-    this.emit(bytes, length, sink);
+    this.endsInCR = false;
+    this.emit(bytes, length, endsInCR, sink);
   }
 
   /** `bytes` holds the start of a line of `length` bytes (all of it unless over the limit). */
-  private emit(bytes: Uint8Array, length: number, sink: LineSink): void {
-    // A line longer than what is held is over the limit whether or not it ended in CR.
-    if (length > 0 && length <= bytes.length && bytes[length - 1] === CR) length -= 1;
+  private emit(bytes: Uint8Array, length: number, endsInCR: boolean, sink: LineSink): void {
+    if (endsInCR) length -= 1;
     if (length > this.limits.maxLineBytes) {
       sink.overlong(length);
       return;
