@@ -1,0 +1,140 @@
+// Raw peers for the echo tests: a TCP client that keeps every byte it gets, and a UDP socket
+// that keeps every datagram. They wait on events, never on sleeps.
+import dgram from 'node:dgram';
+import net from 'node:net';
+
+/** Resolves when `check()` is true, re-checked on every `wakeUp()`; rejects after `timeoutMs`. */
+class Waiters {
+  private waiting = new Set<() => void>();
+
+  wakeUp(): void {
+    for (const waiter of [...this.waiting]) waiter();
+  }
+
+  until(check: () => boolean, what: () => string, timeoutMs = 5000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const waiter = () => {
+        if (!check()) return;
+        clearTimeout(timer);
+        this.waiting.delete(waiter);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiting.delete(waiter);
+        reject(new Error(`timed out waiting for ${what()}`));
+      }, timeoutMs);
+      this.waiting.add(waiter);
+      waiter();
+    });
+  }
+}
+
+export class RawTcpClient {
+  private chunks: Buffer[] = [];
+  received = 0;
+  ended = false;
+  closed = false;
+  private readonly waiters = new Waiters();
+
+  private constructor(readonly socket: net.Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.chunks.push(chunk);
+      this.received += chunk.length;
+      this.waiters.wakeUp();
+    });
+    socket.on('end', () => {
+      this.ended = true;
+      this.waiters.wakeUp();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.waiters.wakeUp();
+    });
+    socket.on('error', () => {});
+  }
+
+  static connect(port: number, options: { allowHalfOpen?: boolean; read?: boolean } = {}): Promise<RawTcpClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: options.allowHalfOpen ?? false });
+      if (options.read === false) socket.pause();
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(new RawTcpClient(socket));
+      });
+    });
+  }
+
+  bytes(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  text(): string {
+    return this.bytes().toString('latin1');
+  }
+
+  waitForBytes(count: number, timeoutMs?: number): Promise<void> {
+    return this.waiters.until(() => this.received >= count, () => `${count} bytes, got ${this.received}: ${this.text().slice(0, 200)}`, timeoutMs);
+  }
+
+  waitForText(pattern: RegExp, timeoutMs?: number): Promise<void> {
+    return this.waiters.until(() => pattern.test(this.text()), () => `${pattern}, got ${JSON.stringify(this.text().slice(0, 200))}`, timeoutMs);
+  }
+
+  /** The server's FIN (or a reset): it closed its side. */
+  waitForEnd(timeoutMs?: number): Promise<void> {
+    return this.waiters.until(() => this.ended || this.closed, () => 'the server to close', timeoutMs);
+  }
+
+  write(data: string | Uint8Array): boolean {
+    return this.socket.write(data);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+export class RawUdpPeer {
+  readonly datagrams: Buffer[] = [];
+  private readonly waiters = new Waiters();
+
+  private constructor(readonly socket: dgram.Socket) {
+    socket.on('message', (message) => {
+      this.datagrams.push(message);
+      this.waiters.wakeUp();
+    });
+  }
+
+  static async bind(): Promise<RawUdpPeer> {
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    return new RawUdpPeer(socket);
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  send(data: string | Uint8Array, port: number): Promise<void> {
+    return new Promise((resolve, reject) => this.socket.send(data, port, '127.0.0.1', (error) => (error ? reject(error) : resolve())));
+  }
+
+  waitForDatagrams(count: number, timeoutMs?: number): Promise<void> {
+    return this.waiters.until(() => this.datagrams.length >= count, () => `${count} datagrams, got ${this.datagrams.length}`, timeoutMs);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** A port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
