@@ -7,6 +7,7 @@ import { EXIT, UsageError } from './commands/_shared.ts';
 // Subcommands load lazily: `netchat --version` and `netchat echo` never parse the chat server.
 const subCommands = {
   serve: () => import('./commands/serve.ts').then((m) => m.default),
+  echo: () => import('./commands/echo.ts').then((m) => m.default),
   join: () => import('./commands/join.ts').then((m) => m.default),
 };
 
