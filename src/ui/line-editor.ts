@@ -62,11 +62,12 @@ export class LineEditor {
       this.output.write(`${text}\n`);
       return;
     }
-    const { rows } = this.rl.getCursorPos();
-    readline.moveCursor(this.output, 0, -rows);
-    readline.cursorTo(this.output, 0);
-    readline.clearScreenDown(this.output);
+    this.erase();
     this.output.write(`${text}\n`);
+    // readline redraws by first moving up as many rows as the cursor was on when it last drew.
+    // The input was just erased and the cursor is on a fresh row, so that must be 0 — Node
+    // happens to leave it stale at 0 while typing at the end, Deno keeps it current.
+    (this.rl as unknown as { prevRows: number }).prevRows = 0;
     this.rl.prompt(true);
   }
 
@@ -74,10 +75,15 @@ export class LineEditor {
   close(): void {
     if (this.closing) return;
     this.closing = true;
+    this.erase();
+    this.rl.close();
+  }
+
+  /** Clear the prompt and the input, from the row it starts on down. */
+  private erase(): void {
     const { rows } = this.rl.getCursorPos();
     readline.moveCursor(this.output, 0, -rows);
     readline.cursorTo(this.output, 0);
     readline.clearScreenDown(this.output);
-    this.rl.close();
   }
 }

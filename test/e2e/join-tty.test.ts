@@ -21,7 +21,8 @@ function tmuxAvailable(): boolean {
 
 const HAS_TMUX = tmuxAvailable();
 const SOCKET = `netchat-test-${process.pid}-${CLI_RUNTIME}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+const tmux = (...args: string[]) =>
+  execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 
 let paneCount = 0;
@@ -44,7 +45,11 @@ function openPane(args: string[], dir: string) {
       for (;;) {
         const lines = screen();
         if (test(lines)) return lines;
-        if (Date.now() > deadline) throw new Error(`[${CLI_RUNTIME}] screen never showed ${what}:\n${lines.join('\n')}`);
+        const ended = existsSync(exitFile);
+        if (ended || Date.now() > deadline) {
+          const why = ended ? 'netchat exited before the screen showed' : 'the screen never showed';
+          throw new Error(`[${CLI_RUNTIME}] ${why} ${what}:\n${lines.join('\n')}`);
+        }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
@@ -93,9 +98,11 @@ describe.skipIf(!HAS_TMUX)(title, () => {
     } catch {
       // No session left: the server is gone already.
     }
-    server.child.kill('SIGTERM');
-    await server.exited;
-    rmSync(dir, { recursive: true, force: true });
+    if (server) {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('shows an incoming message above the prompt and keeps the partly typed line intact', async () => {
@@ -125,6 +132,16 @@ describe.skipIf(!HAS_TMUX)(title, () => {
 
     pane.key('Enter');
     await bob.waitForLine(`[Broadcast] alice: hello world ${long}`);
+
+    // The cursor stays where it was inside the line, not just the text.
+    pane.type('abcdef');
+    for (let i = 0; i < 3; i++) pane.key('Left');
+    bob.sendLine('BROADCAST third message');
+    await pane.waitFor((l) => l.includes('bob: third message') && lastLine(l) === 'alice> abcdef', 'the third message');
+    pane.type('X');
+    await pane.waitFor((l) => lastLine(l) === 'alice> abcXdef', 'the insertion at the cursor');
+    pane.key('Enter');
+    await bob.waitForLine('[Broadcast] alice: abcXdef');
     pane.type('/quit');
     pane.key('Enter');
     expect(await pane.exitCode()).toBe(EXIT.OK);
