@@ -23,7 +23,7 @@ export const main = defineCommand({
 async function commandFor(rawArgs: string[]): Promise<[CommandDef, CommandDef | undefined]> {
   const name = rawArgs.find((arg) => !arg.startsWith('-'));
   if (name && name in subCommands) {
-    return [await subCommands[name as keyof typeof subCommands](), main as CommandDef];
+    return [(await subCommands[name as keyof typeof subCommands]()) as CommandDef, main as CommandDef];
   }
   return [main as CommandDef, undefined];
 }
