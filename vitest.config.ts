@@ -22,8 +22,12 @@ function e2e(runtime: 'node' | 'bun' | 'deno' | 'binary'): TestProjectInlineConf
   };
 }
 
+// CI asks for a machine-readable report too (.ci/run counts passed and failed tests from it).
+const jsonReport = process.env.NETCHAT_TEST_REPORT;
+
 export default defineConfig({
   test: {
+    ...(jsonReport ? { reporters: ['default', 'json'], outputFile: { json: jsonReport } } : {}),
     projects: [
       {
         test: {
