@@ -172,6 +172,29 @@ describe(`netchat join in a pipe [${CLI_RUNTIME}]`, () => {
   });
 });
 
+describe(`netchat join while idle [${CLI_RUNTIME}]`, () => {
+  it('answers the server PING by itself and stays connected', async () => {
+    const { server, port } = await startServer(['--ping-interval', '0.2', '--ping-timeout', '0.3']);
+    const client = spawnCli(['join', 'idle1', '127.0.0.1', String(port)]);
+    try {
+      await client.waitForStderr(/joined .* as idle1/);
+      // A peer that never answers PING is cut off after 0.5 s of silence: once that has
+      // happened, the idle client has had to answer at least one PING too.
+      const mute = await LineClient.connect(port);
+      mute.sendLine('JOIN mute1');
+      await mute.waitForLine(/^ERROR PING_TIMEOUT/);
+      const alice = await peer(port, 'alice12');
+      client.child.stdin.end('still here\n');
+      expect(await client.exited, client.stderr()).toBe(EXIT.OK);
+      await alice.waitForLine('[Broadcast] idle1: still here');
+      alice.close();
+    } finally {
+      client.child.kill('SIGKILL');
+      await stopServer(server);
+    }
+  });
+});
+
 describe(`netchat join when the server goes away [${CLI_RUNTIME}]`, () => {
   it('exits 5 when the server shuts down while joined', async () => {
     const { server, port } = await startServer();
