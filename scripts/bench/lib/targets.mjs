@@ -1,0 +1,140 @@
+// The servers a benchmark can measure, each started fresh on 127.0.0.1 as a child process:
+//   netchat   — `netchat serve` from dist/ (or from source under Bun/Deno), flood control off
+//   bare      — scripts/bench/reference/bare-broadcast.mjs, same wire format, no checks
+//   inspircd  — InspIRCd from Debian with scripts/bench/inspircd/inspircd.conf (IRC wire)
+// start() resolves with { name, protocol, pid, port, child, stop() }.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, makeTempDir, removeTempDir, spawnRaised, stopChild, waitForOutput } from './processes.mjs';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const LISTENING = /listening on [\d.]+:(\d+)/;
+
+/**
+ * `netchat serve` flags that switch flood control off and lift the connection limits, so the
+ * benchmark measures fan-out and memory rather than the protections.
+ */
+export const NETCHAT_BENCH_FLAGS = [
+  '--flood-burst',
+  '0',
+  '--max-connections',
+  '100000',
+  '--max-per-ip',
+  '100000',
+];
+
+let distCopy;
+
+/**
+ * A private copy of dist/ (without the compiled binaries), taken once per benchmark: a rebuild
+ * in the working tree during a long run (unbuild empties dist/ first) cannot break it, and
+ * every run measures the same build.
+ */
+function netchatDist() {
+  if (distCopy) return distCopy;
+  const dist = path.join(ROOT, 'dist');
+  if (!existsSync(path.join(dist, 'cli.mjs'))) throw new Error('dist/cli.mjs is missing: run `npx unbuild` first');
+  const copy = makeTempDir('netchat-bench-dist-');
+  cpSync(dist, copy, { recursive: true, filter: (source) => source !== path.join(dist, 'bin') });
+  distCopy = copy;
+  return copy;
+}
+
+/** Which netchat was measured: the commit, whether the tree had changes, when dist/ was built. */
+export function describeNetchatBuild() {
+  let commit = 'unknown commit';
+  try {
+    commit = execFileSync('git', ['-C', ROOT, 'describe', '--always', '--dirty'], { encoding: 'utf8' }).trim();
+  } catch {}
+  const cli = path.join(ROOT, 'dist/cli.mjs');
+  const built = existsSync(cli) ? statSync(cli).mtime.toISOString().replace(/\.\d+Z$/, 'Z') : 'not built';
+  return `netchat ${commit}, dist/ built ${built}`;
+}
+
+function netchatCommand(runtime) {
+  switch (runtime) {
+    case 'node':
+      return [process.execPath, [path.join(netchatDist(), 'cli.mjs')]];
+    case 'bun':
+      return [path.join(ROOT, 'node_modules/.bin/bun'), [path.join(ROOT, 'src/cli.ts')]];
+    case 'deno':
+      return [path.join(ROOT, 'node_modules/.bin/deno'), ['run', '-A', '--quiet', path.join(ROOT, 'src/cli.ts')]];
+    default:
+      throw new Error(`unknown runtime "${runtime}" (node, bun or deno)`);
+  }
+}
+
+async function startListening(name, protocol, command, args, options = {}) {
+  const child = spawnRaised(command, args, options);
+  const match = await waitForOutput(child, LISTENING, 15_000, name);
+  return {
+    name,
+    protocol,
+    pid: child.pid,
+    port: Number(match[1]),
+    child,
+    stop: () => stopChild(child),
+  };
+}
+
+export async function startNetchat({ runtime = 'node', extraArgs = [] } = {}) {
+  const [command, prefix] = netchatCommand(runtime);
+  const args = [...prefix, 'serve', '--port', '0', '--host', '127.0.0.1', ...NETCHAT_BENCH_FLAGS, ...extraArgs];
+  return startListening('netchat', 'netchat', command, args, { env: { ...process.env, NO_COLOR: '1' } });
+}
+
+export async function startBare() {
+  const script = path.join(ROOT, 'scripts/bench/reference/bare-broadcast.mjs');
+  return startListening('bare', 'netchat', process.execPath, [script, '--port', '0', '--host', '127.0.0.1']);
+}
+
+const INSPIRCD_BINARIES = ['/usr/sbin/inspircd', '/usr/bin/inspircd', '/usr/lib/inspircd/inspircd'];
+
+export function inspircdBinary() {
+  return INSPIRCD_BINARIES.find((file) => existsSync(file));
+}
+
+export async function startInspircd() {
+  const binary = inspircdBinary();
+  if (!binary) throw new Error('InspIRCd is not installed: apt-get install -y inspircd');
+  const port = await freePort();
+  const runDir = makeTempDir('netchat-bench-inspircd-');
+  const template = readFileSync(path.join(ROOT, 'scripts/bench/inspircd/inspircd.conf'), 'utf8');
+  const config = path.join(runDir, 'inspircd.conf');
+  writeFileSync(config, template.replaceAll('@PORT@', String(port)).replaceAll('@RUNDIR@', runDir));
+  writeFileSync(path.join(runDir, 'inspircd.motd'), 'netchat benchmark reference\n');
+  // Running as root (as in containers) needs --runasroot; as another user the flag is harmless.
+  const child = spawnRaised(binary, ['--nofork', '--nopid', '--runasroot', '--config', config]);
+  try {
+    await waitForOutput(child, /InspIRCd is now running/, 15_000, 'inspircd');
+  } catch (error) {
+    removeTempDir(runDir);
+    throw error;
+  }
+  return {
+    name: 'inspircd',
+    protocol: 'irc',
+    pid: child.pid,
+    port,
+    child,
+    stop: async () => {
+      await stopChild(child);
+      removeTempDir(runDir);
+    },
+  };
+}
+
+export function startTarget(name, options = {}) {
+  switch (name) {
+    case 'netchat':
+      return startNetchat(options);
+    case 'bare':
+      return startBare();
+    case 'inspircd':
+      return startInspircd();
+    default:
+      throw new Error(`unknown target "${name}" (netchat, bare or inspircd)`);
+  }
+}
