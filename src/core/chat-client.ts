@@ -14,7 +14,8 @@ import { clientLine, parseServerLine, type ServerEvent } from '../protocol/chat-
 import { LineDecoder } from '../protocol/line-decoder.ts';
 import type { Runtime, TcpConnection } from '../runtime/types.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { ClientPacer, floodLimitsFrom, type PacerMargin } from './client-pacer.ts';
+import { ClientOutbox } from './client-outbox.ts';
+import { floodLimitsFrom, type PacerMargin } from './client-pacer.ts';
 import { DEFAULT_CHAT_LIMITS } from './limits.ts';
 
 export type CloseReason =
@@ -100,11 +101,6 @@ export async function connectChat(runtime: Pick<Runtime, 'connectTcp'>, options:
   return new ChatClient(connection, options);
 }
 
-interface Outgoing {
-  line: string;
-  onSent?: () => void;
-}
-
 export class ChatClient {
   /** The name the server accepted, once registered. */
   name: string | undefined;
@@ -115,7 +111,7 @@ export class ChatClient {
 
   private readonly clock: Clock;
   private readonly options: Required<Pick<ChatClientOptions, 'replyTimeoutMs' | 'limitsTimeoutMs'>>;
-  private readonly pacer: ClientPacer;
+  private readonly outbox: ClientOutbox;
   // Mutable on purpose: the decoder reads it on every line, and LIMITS may raise it.
   private readonly incoming = { maxLineBytes: INCOMING_MAX_LINE_BYTES, maxUnterminatedBytes: INCOMING_MAX_LINE_BYTES };
   private readonly decoder = new LineDecoder(this.incoming);
@@ -125,8 +121,6 @@ export class ChatClient {
     drain: new Set(),
     close: new Set(),
   };
-  private queue: Outgoing[] = [];
-  private cancelPump: (() => void) | undefined;
   private cancelReplyTimer: (() => void) | undefined;
   private pendingJoin: ((result: JoinResult) => void) | undefined;
   private pendingLimits: (() => void) | undefined;
@@ -150,10 +144,12 @@ export class ChatClient {
       limitsTimeoutMs: options.limitsTimeoutMs ?? DEFAULTS.limitsTimeoutMs,
     };
     // Until the server says otherwise, assume its defaults: JOIN and LIMITS are charged too.
-    this.pacer = new ClientPacer(
+    this.outbox = new ClientOutbox(
+      connection,
+      this.clock,
       { burst: DEFAULT_CHAT_LIMITS.floodBurst, linesPerSecond: DEFAULT_CHAT_LIMITS.floodLinesPerSecond },
-      () => this.clock.now(),
       options.pacerMargin,
+      () => this.emit('drain'),
     );
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     connection.on('data', (chunk) => this.receive(chunk));
@@ -169,7 +165,7 @@ export class ChatClient {
 
   /** Lines waiting for the pacer. */
   get queuedLines(): number {
-    return this.queue.length;
+    return this.outbox.length;
   }
 
   on<E extends keyof ChatClientEvents>(event: E, listener: ChatClientEvents[E]): () => void {
@@ -209,8 +205,7 @@ export class ChatClient {
         message: `line is ${bytes} bytes; the server accepts at most ${this.maxLineBytes}`,
       };
     }
-    this.queue.push({ line });
-    this.pump();
+    this.outbox.push(line);
     return { ok: true };
   }
 
@@ -221,21 +216,17 @@ export class ChatClient {
   leave(options: { discardQueued?: boolean; reason?: string } = {}): Promise<CloseInfo> {
     if (this.closeInfo || this.leaving) return this.closed;
     this.leaving = true;
-    if (options.discardQueued) this.queue = [];
-    this.queue.push({
-      line: clientLine.quit(options.reason),
-      onSent: () => {
-        this.quitSent = true;
-        // Our half-close tells even a server that ignores QUIT that we are done.
-        this.connection.end();
-        this.cancelReplyTimer?.();
-        this.cancelReplyTimer = this.after(
-          () => this.abort({ reason: 'timeout', message: `server did not close within ${this.options.replyTimeoutMs} ms of QUIT` }),
-          this.options.replyTimeoutMs,
-        );
-      },
+    if (options.discardQueued) this.outbox.clear();
+    this.outbox.push(clientLine.quit(options.reason), () => {
+      this.quitSent = true;
+      // Our half-close tells even a server that ignores QUIT that we are done.
+      this.connection.end();
+      this.cancelReplyTimer?.();
+      this.cancelReplyTimer = this.after(
+        () => this.abort({ reason: 'timeout', message: `server did not close within ${this.options.replyTimeoutMs} ms of QUIT` }),
+        this.options.replyTimeoutMs,
+      );
     });
-    this.pump();
     return this.closed;
   }
 
@@ -262,27 +253,6 @@ export class ChatClient {
     for (const listener of [...this.listeners[event]]) (listener as (...a: typeof args) => void)(...args);
   }
 
-  private pump(): void {
-    if (this.cancelPump || this.closeInfo) return;
-    let wrote = false;
-    while (this.queue.length > 0) {
-      if (!this.pacer.tryTake()) {
-        this.cancelPump = this.after(() => {
-          this.cancelPump = undefined;
-          this.pump();
-        }, this.pacer.delay());
-        break;
-      }
-      const item = this.queue.shift()!;
-      if (!wrote) this.connection.cork();
-      wrote = true;
-      this.connection.write(`${item.line}\n`);
-      item.onSent?.();
-    }
-    if (wrote) this.connection.uncork();
-    if (wrote && this.queue.length === 0) this.emit('drain');
-  }
-
   private receive(chunk: Uint8Array): void {
     const result = this.decoder.push(chunk, { line: (line) => this.handleLine(line), overlong: () => {} });
     if (result === 'unterminated-overflow') {
@@ -296,8 +266,7 @@ export class ChatClient {
     switch (event.type) {
       case 'ping':
         // Answered at once, ahead of the queue: a PONG stuck behind paced lines could time out.
-        this.pacer.charge();
-        this.connection.write(`${clientLine.pong(event.token)}\n`);
+        this.outbox.urgent(clientLine.pong(event.token));
         return;
       case 'pong':
         return;
@@ -352,7 +321,7 @@ export class ChatClient {
       this.incoming.maxLineBytes = this.incoming.maxUnterminatedBytes = maxReplyBytes;
     }
     const flood = floodLimitsFrom(limits);
-    if (flood) this.pacer.configure(flood);
+    if (flood) this.outbox.configure(flood);
   }
 
   /** How the connection ended, judged at close. */
@@ -368,10 +337,9 @@ export class ChatClient {
     if (this.closeInfo) return;
     this.closeInfo = this.outcome();
     const info = this.closeInfo;
-    this.cancelPump?.();
+    this.outbox.stop();
     this.cancelReplyTimer?.();
     this.cancelLimitsTimer?.();
-    this.queue = [];
     this.pendingLimits = undefined;
     this.pendingJoin?.(closedResult(info));
     this.resolveClosed(info);
