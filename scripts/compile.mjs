@@ -22,6 +22,9 @@ const TARGETS = {
   'darwin-x64': 'bun-darwin-x64',
   'darwin-arm64': 'bun-darwin-arm64',
   'windows-x64': 'bun-windows-x64',
+  // Bun's default x64 runtime needs AVX2 (Haswell, 2013); baseline runs on any x86-64-v2 CPU.
+  'linux-x64-baseline': 'bun-linux-x64-baseline',
+  'windows-x64-baseline': 'bun-windows-x64-baseline',
 };
 
 export function hostTarget() {
