@@ -73,3 +73,19 @@ describe(`netchat root command [${CLI_RUNTIME}]`, () => {
     expect(server.stdout()).not.toContain(ESC);
   });
 });
+
+// The README is the user's reference: a command or option it does not mention fails here, so
+// it grows with the commands. Text only, so once is enough: under Node.
+describe.runIf(CLI_RUNTIME === 'node')('README', () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+  it.each(COMMANDS.map((name) => [name]))('documents netchat %s and every one of its options', async (name) => {
+    expect(readme).toContain(`netchat ${name}`);
+    const help = await runCli([name, '--help']);
+    expect(help.code, help.stderr).toBe(EXIT.OK);
+    const options = [...new Set([...help.stdout.matchAll(/--([a-z][a-z0-9-]*)/g)].map((m) => m[1]!))];
+    expect(options.length).toBeGreaterThan(0);
+    const missing = options.filter((option) => !new RegExp(`--${option}(?![a-z0-9-])`).test(readme));
+    expect(missing, `options of ${name} missing from README.md`).toEqual([]);
+  });
+});
