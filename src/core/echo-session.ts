@@ -12,13 +12,7 @@
 // 4. End of stream from the client ("empty read"): replies already queued are sent (with
 //    --lines, a last line without LF is answered too), then our side closes.
 import { serverLine } from '../protocol/chat-lines.ts';
-import {
-  encodeReply,
-  findGoodbyeLine,
-  formatReplyLine,
-  formatTimestamp,
-  GOODBYE_BYTE,
-} from '../protocol/echo-format.ts';
+import { findGoodbyeLine, GOODBYE_BYTE, type ReplyEncoder } from '../protocol/echo-format.ts';
 import { LineDecoder, type LineSink } from '../protocol/line-decoder.ts';
 import type { TcpConnection } from '../runtime/types.ts';
 
@@ -58,6 +52,8 @@ export class EchoSession {
     private readonly framing: EchoFraming,
     private readonly maxLineBytes: number,
     private readonly clock: EchoClock,
+    /** Shared by all sessions of a server (one event loop: no two replies are built at once). */
+    private readonly encoder: ReplyEncoder,
     /** Told when reading from this client stops (true) or starts again (false). */
     private readonly onPause: (paused: boolean) => void = () => {},
   ) {
@@ -67,7 +63,7 @@ export class EchoSession {
       this.decoder = new LineDecoder({ maxLineBytes, maxUnterminatedBytes: Number.MAX_SAFE_INTEGER });
     }
     this.sink = {
-      line: (text) => this.send(utf8.encode(formatReplyLine(formatTimestamp(this.clock()), text))),
+      line: (text) => this.send(this.encoder.encode(this.clock(), utf8.encode(`${text}\n`))),
       overlong: (bytes) =>
         this.send(
           utf8.encode(
@@ -92,7 +88,7 @@ export class EchoSession {
     if (this.done || this.goodbyePending) return;
     if (this.framing === 'read') {
       if (chunk[0] === GOODBYE_BYTE) this.finish('goodbye');
-      else this.send(encodeReply(formatTimestamp(this.clock()), chunk));
+      else this.send(this.encoder.encode(this.clock(), chunk));
       return;
     }
     const goodbye = findGoodbyeLine(chunk, this.atLineStart);

@@ -2,6 +2,7 @@
 // which real sockets cannot promise. echo-server.test.ts covers the same over real sockets.
 import { describe, expect, it } from 'vitest';
 import { EchoSession, type EchoFraming } from '../../src/core/echo-session.ts';
+import { ReplyEncoder } from '../../src/protocol/echo-format.ts';
 import type { SocketAddress, TcpConnection, TcpConnectionEvents } from '../../src/runtime/types.ts';
 
 const TS = '1700000000.123456';
@@ -62,7 +63,7 @@ class ScriptedConnection implements TcpConnection {
 function session(framing: EchoFraming, maxLineBytes = 64) {
   const connection = new ScriptedConnection();
   const pauses: boolean[] = [];
-  const echo = new EchoSession(connection, framing, maxLineBytes, clock, (paused) => pauses.push(paused));
+  const echo = new EchoSession(connection, framing, maxLineBytes, clock, new ReplyEncoder(), (paused) => pauses.push(paused));
   return { connection, echo, pauses };
 }
 

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   encodeReply,
   findGoodbyeLine,
-  formatReplyLine,
   formatTimestamp,
   MAX_HEADER_BYTES,
+  ReplyEncoder,
   parseReply,
   parseReplyHeader,
   parseReplyLine,
@@ -96,10 +96,9 @@ describe('parseReply and parseReplyLine', () => {
     expect(parseReplyLine('ERROR LINE_TOO_LONG line of 9 bytes')).toBeNull();
   });
 
-  it('format a line reply that parses back', () => {
-    const line = formatReplyLine('1700000000.000001', 'héllo');
-    expect(line).toBe('1700000000.000001:héllo\n');
-    expect(parseReplyLine(line.slice(0, -1))).toEqual({ timestamp: '1700000000.000001', text: 'héllo' });
+  it('read back the text of a line reply', () => {
+    const line = new TextDecoder().decode(encodeReply('1700000000.000001', bytes('héllo')));
+    expect(parseReplyLine(line)).toEqual({ timestamp: '1700000000.000001', text: 'héllo' });
   });
 });
 
@@ -116,5 +115,41 @@ describe('findGoodbyeLine', () => {
     expect(findGoodbyeLine(chunk(0x61, 0xff, 0x0a), true)).toBe(-1);
     expect(findGoodbyeLine(chunk(0xff, 0x0a), false)).toBe(-1); // the previous chunk left a line open
     expect(findGoodbyeLine(chunk(), true)).toBe(-1);
+  });
+});
+
+describe('ReplyEncoder', () => {
+  it('builds the same bytes as encodeReply(formatTimestamp(ms), data), across seconds and sizes', () => {
+    const encoder = new ReplyEncoder();
+    const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+    const kept: Array<[Uint8Array, string]> = [];
+    for (let i = 0; i < 3000; i++) {
+      const ms = 1_700_000_000_000 + i * 3.7171;
+      const data = Uint8Array.from({ length: (i * 37) % 1500 }, (_, j) => (i + j) % 256);
+      const expected = hex(encodeReply(formatTimestamp(ms), data));
+      const reply = encoder.encode(ms, data);
+      if (hex(reply) !== expected) expect.fail(`reply ${i} differs`);
+      kept.push([reply, expected]);
+    }
+    // Replies handed out earlier are never overwritten by later ones.
+    expect(kept.filter(([reply, expected]) => hex(reply) !== expected)).toHaveLength(0);
+  });
+
+  it('writes every byte it hands out, even in a slab of uninitialised memory', () => {
+    const encoder = new ReplyEncoder((size) => new Uint8Array(size).fill(0xee));
+    for (let i = 0; i < 500; i++) {
+      const ms = 1_700_000_000_000 + i;
+      const data = new Uint8Array(i % 2 ? i % 40 : 1100 + i).fill(0x61); // slab pieces and large replies
+      expect(encoder.encode(ms, data)).toEqual(encodeReply(formatTimestamp(ms), data));
+    }
+  });
+
+  it('writes leading zeros of the fraction and a change of second', () => {
+    const encoder = new ReplyEncoder();
+    const text = (ms: number) => new TextDecoder().decode(encoder.encode(ms, bytes('x')));
+    expect(text(1_700_000_000_000.001)).toBe('1700000000.000001:x');
+    expect(text(1_700_000_000_999.999)).toBe('1700000000.999999:x');
+    expect(text(1_700_000_001_000)).toBe('1700000001.000000:x');
+    expect(text(999_999_999_999.5)).toBe('999999999.999500:x'); // fewer digits of seconds
   });
 });
