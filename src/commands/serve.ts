@@ -52,6 +52,11 @@ const limitArgs = {
   'max-connections': { type: 'string', description: `Connections in total (default ${D.maxConnections})`, valueHint: 'n' },
   'max-per-ip': { type: 'string', description: `Connections from one address (default ${D.maxConnectionsPerIp})`, valueHint: 'n' },
   'max-name-length': { type: 'string', description: `Longest user or group name (default ${D.maxNameLength})`, valueHint: 'n' },
+  'announce-limit': {
+    type: 'string',
+    description: `Announce joins and leaves only up to this many users online; 0 = always (default ${D.announceMaxUsers})`,
+    valueHint: 'n',
+  },
 } as const;
 
 /** The flag behind each limit, so a LimitError names what the user typed. */
@@ -68,6 +73,7 @@ const FLAG_OF: Record<keyof ChatLimits, keyof typeof limitArgs> = {
   maxConnections: 'max-connections',
   maxConnectionsPerIp: 'max-per-ip',
   maxNameLength: 'max-name-length',
+  announceMaxUsers: 'announce-limit',
 };
 
 function limitsFrom(args: Record<keyof typeof limitArgs, string | undefined>): Partial<ChatLimits> {
@@ -85,6 +91,7 @@ function limitsFrom(args: Record<keyof typeof limitArgs, string | undefined>): P
     maxConnections: parseCount(args['max-connections'], flag('max-connections')),
     maxConnectionsPerIp: parseCount(args['max-per-ip'], flag('max-per-ip')),
     maxNameLength: parseCount(args['max-name-length'], flag('max-name-length')),
+    announceMaxUsers: parseCount(args['announce-limit'], flag('announce-limit')),
   };
 }
 

@@ -29,7 +29,11 @@ export class ChatRoom {
   private readonly users = new Map<string, RoomMember>();
   private readonly groups = new Map<string, ChatGroup>();
 
-  constructor(private readonly maxNameLength: number) {}
+  constructor(
+    private readonly maxNameLength: number,
+    /** Announce joins and leaves only while at most this many users are online (0 = always). */
+    private readonly announceMaxUsers = 0,
+  ) {}
 
   get userCount(): number {
     return this.users.size;
@@ -42,18 +46,24 @@ export class ChatRoom {
     const key = nameKey(name);
     if (this.users.has(key)) return 'NAME_TAKEN';
     member.name = name;
-    this.toAllExcept(member, serverLine.userJoined(name));
     this.users.set(key, member);
+    if (this.announcing()) this.toAllExcept(member, serverLine.userJoined(name));
     return undefined;
   }
 
   /** Forget `member` and its group memberships; `reason` set → the others are told. */
   remove(member: RoomMember, reason?: string): void {
     if (member.name === undefined || this.users.get(nameKey(member.name)) !== member) return;
+    const announce = reason !== undefined && this.announcing();
     this.users.delete(nameKey(member.name));
     for (const group of member.groups ?? []) this.dropMember(group, member);
     member.groups = undefined;
-    if (reason !== undefined) this.toAllExcept(member, serverLine.userLeft(member.name, reason));
+    if (announce) this.toAllExcept(member, serverLine.userLeft(member.name, reason));
+  }
+
+  /** Whether joins and leaves are announced with the current number of users (counting the subject). */
+  private announcing(): boolean {
+    return this.announceMaxUsers === 0 || this.users.size <= this.announceMaxUsers;
   }
 
   find(name: string): RoomMember | undefined {

@@ -49,7 +49,7 @@ export class ChatServer implements SessionHost {
     private readonly sweepIntervalMs: number,
     private readonly closeGraceMs: number,
   ) {
-    this.room = new ChatRoom(limits.maxNameLength);
+    this.room = new ChatRoom(limits.maxNameLength, limits.announceMaxUsers);
     this.queue = new SendQueue(limits.maxSendQueueBytes);
   }
 

@@ -38,7 +38,7 @@ type HeldLine = string | number;
 export class ChatSession implements CommandSession, LineSink, QueuedWriter {
   name: string | undefined = undefined;
   groups: Set<ChatGroup> | undefined = undefined;
-  corked = false;
+  pending: Uint8Array[] | undefined = undefined;
   /** Why it closed; set once, when closing starts. */
   reason: DisconnectReason | undefined = undefined;
   quitMessage: string | undefined = undefined;
@@ -119,6 +119,7 @@ export class ChatSession implements CommandSession, LineSink, QueuedWriter {
     this.reason = reason;
     this.dropHeld();
     this.host.sessionClosing(this);
+    this.host.queue.flushWriter(this);
     if (finalLine === undefined) this.connection.end();
     else this.connection.end(encodeLine(finalLine));
   }

@@ -27,6 +27,12 @@ export interface ChatLimits {
   maxConnectionsPerIp: number;
   /** Longest user or group name. */
   maxNameLength: number;
+  /**
+   * Joins and leaves are announced while at most this many users are online; 0 = always.
+   * Announcing to everyone makes N users joining cost N² lines, so big rooms stay quiet, as
+   * large IRC channels do in auditorium mode.
+   */
+  announceMaxUsers: number;
 }
 
 export const DEFAULT_CHAT_LIMITS: Readonly<ChatLimits> = Object.freeze({
@@ -42,6 +48,7 @@ export const DEFAULT_CHAT_LIMITS: Readonly<ChatLimits> = Object.freeze({
   maxConnections: 10_000,
   maxConnectionsPerIp: 16,
   maxNameLength: 32,
+  announceMaxUsers: 1000,
 });
 
 export class LimitError extends Error {
@@ -67,6 +74,7 @@ const MINIMUMS: Record<keyof ChatLimits, number> = {
   maxConnections: 1,
   maxConnectionsPerIp: 1,
   maxNameLength: 1,
+  announceMaxUsers: 0,
 };
 
 /** The defaults with `overrides` spread over them, checked once. Throws LimitError naming the option. */

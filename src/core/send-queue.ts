@@ -1,5 +1,6 @@
-// Output side of every chat connection. One SendQueue serves the whole server, so fan-out to
-// hundreds of recipients costs one cork, one write per recipient and one uncork each.
+// Output side of every chat connection. One SendQueue serves the whole server: lines for a
+// connection are gathered during a tick and written once, so fan-out of many lines to hundreds
+// of recipients costs one write (one system call) per recipient per tick.
 import type { TcpConnection } from '../runtime/types.ts';
 
 const encoder = new TextEncoder();
@@ -11,29 +12,31 @@ export function encodeLine(line: string): Uint8Array {
 
 export interface QueuedWriter {
   readonly connection: TcpConnection;
-  /** True while the send queue holds this connection corked for the current tick. */
-  corked: boolean;
+  /** Bytes gathered for this connection in the current tick; owned by the send queue. */
+  pending: Uint8Array[] | undefined;
   /** False once the connection is closing: nothing more is queued for it. */
   readonly writable: boolean;
-  /** The connection's unsent bytes went over the budget. Called at most once per tick. */
+  /** The connection's unsent bytes went over the budget. */
   sendQueueFull(): void;
 }
 
 /**
  * Writes to chat connections. Guarantees:
- * 1. `write` never blocks and never waits for a receiver: bytes are handed to the connection's
- *    own buffer, whose size is `connection.pendingWriteBytes`.
- * 2. The bytes given are written as they are, never copied per recipient: a line sent to many
- *    users is encoded once and the same Uint8Array goes to each.
- * 3. The first write to a connection in a tick corks it; one microtask uncorks every connection
- *    written in that tick, so many lines from one read leave in one system call per recipient.
- * 4. After the uncork, a connection with more than `maxBytes` unsent is reported through
- *    `sendQueueFull` (which sends a final ERROR line and closes it). Measuring after the uncork
- *    counts only what the kernel refused, not what this tick has just queued.
- * 5. Writes to a writer that is no longer `writable` are dropped.
+ * 1. `write` never blocks and never waits for a receiver: bytes go to the connection's own
+ *    buffer, whose size is `connection.pendingWriteBytes`.
+ * 2. Everything written to one connection in a tick leaves in order, in one connection write,
+ *    in a microtask: many lines from one read cost one system call per recipient.
+ * 3. Bytes are never copied per recipient. A line for many users is encoded once; when several
+ *    lines went to many users in one tick, the recipients that got the same lines share one
+ *    concatenation.
+ * 4. After its write, a connection with more than `maxBytes` unsent is reported through
+ *    `sendQueueFull` (which sends a final ERROR line and closes it). Measuring after the write
+ *    counts what the kernel refused, not what this tick has just produced.
+ * 5. Writes to a writer that is no longer `writable` are dropped; `flushWriter` first writes
+ *    out what is pending, so a final line sent on close comes after everything before it.
  */
 export class SendQueue {
-  private corked: QueuedWriter[] = [];
+  private batch: QueuedWriter[] = [];
   private spare: QueuedWriter[] = [];
   private scheduled = false;
 
@@ -44,31 +47,70 @@ export class SendQueue {
 
   write(writer: QueuedWriter, bytes: Uint8Array): void {
     if (!writer.writable) return;
-    if (!writer.corked) {
-      writer.corked = true;
-      writer.connection.cork();
-      this.corked.push(writer);
-      if (!this.scheduled) {
-        this.scheduled = true;
-        this.schedule(this.flush);
-      }
+    if (writer.pending) {
+      writer.pending.push(bytes);
+      return;
     }
-    writer.connection.write(bytes);
+    writer.pending = [bytes];
+    this.batch.push(writer);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.schedule(this.flush);
+    }
   }
 
-  /** Uncork everything written since the last flush; runs by itself in a microtask. */
+  /** Write what `writer` has pending right now (before its connection is ended). */
+  flushWriter(writer: QueuedWriter): void {
+    const parts = writer.pending;
+    if (!parts) return;
+    writer.pending = undefined;
+    writer.connection.write(parts.length === 1 ? parts[0]! : concat(parts));
+  }
+
+  /** Write everything gathered since the last flush; runs by itself in a microtask. */
   readonly flush = (): void => {
     this.scheduled = false;
-    // Swap lists: a writer reported full may make the server write to others (the leave notice),
-    // and those writes start the next batch.
-    const batch = this.corked;
-    this.corked = this.spare;
+    // Swap lists: a writer reported full makes the server tell the others, and those writes
+    // start the next batch.
+    const batch = this.batch;
+    this.batch = this.spare;
+    let sharedParts: Uint8Array[] | undefined;
+    let sharedBytes: Uint8Array | undefined;
     for (const writer of batch) {
-      writer.corked = false;
-      writer.connection.uncork();
-      if (writer.writable && writer.connection.pendingWriteBytes > this.maxBytes) writer.sendQueueFull();
+      const parts = writer.pending;
+      if (!parts) continue;
+      writer.pending = undefined;
+      if (!writer.writable) continue;
+      let bytes: Uint8Array;
+      if (parts.length === 1) bytes = parts[0]!;
+      else if (sharedParts && sameParts(parts, sharedParts)) bytes = sharedBytes!;
+      else {
+        bytes = concat(parts);
+        sharedParts = parts;
+        sharedBytes = bytes;
+      }
+      writer.connection.write(bytes);
+      if (writer.connection.pendingWriteBytes > this.maxBytes) writer.sendQueueFull();
     }
     batch.length = 0;
     this.spare = batch;
   };
+}
+
+function sameParts(a: Uint8Array[], b: Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }

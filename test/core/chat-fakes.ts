@@ -1,5 +1,7 @@
 // Fake clock, fake TCP connections and a fake runtime for driving the chat server core without
-// sockets or real time. The real-socket tests live in chat-server-net.test.ts.
+// sockets or real time. The real-socket tests live in chat-server-net.test.ts. The server
+// tests hook `afterInput`/`afterTimer` to flush the send queue, so what the server wrote can be
+// checked right after the event that caused it.
 import type { Clock } from '../../src/core/clock.ts';
 import type {
   Runtime,
@@ -11,6 +13,8 @@ import type {
 } from '../../src/runtime/types.ts';
 
 export class FakeClock implements Clock {
+  /** Runs after every timer callback (the server tests flush the send queue here). */
+  afterTimer: (() => void) | undefined;
   private current = 1_000_000;
   private timers: Array<{ at: number; seq: number; callback: () => void }> = [];
   private seq = 0;
@@ -42,6 +46,7 @@ export class FakeClock implements Clock {
       this.timers = this.timers.filter((t) => t !== due);
       this.current = Math.max(this.current, due.at);
       due.callback();
+      this.afterTimer?.();
     }
     this.current = target;
   }
@@ -67,7 +72,11 @@ export class FakeConnection implements TcpConnection {
   private listeners: { [E in keyof TcpConnectionEvents]?: Array<TcpConnectionEvents[E]> } = {};
   private closedEmitted = false;
 
-  constructor(readonly remote: SocketAddress) {}
+  constructor(
+    readonly remote: SocketAddress,
+    /** Runs after every event the peer causes (the server tests flush the send queue here). */
+    private readonly afterInput: () => void = () => {},
+  ) {}
 
   get pendingWriteBytes(): number {
     return this.stuckBytes + this.corkedBytes;
@@ -142,16 +151,19 @@ export class FakeConnection implements TcpConnection {
   send(data: string | Uint8Array): void {
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     for (const listener of this.listeners.data ?? []) listener(bytes);
+    this.afterInput();
   }
 
   peerEnd(): void {
     for (const listener of this.listeners.end ?? []) listener();
+    this.afterInput();
   }
 
   emitClose(hadError: boolean): void {
     if (this.closedEmitted) return;
     this.closedEmitted = true;
     for (const listener of this.listeners.close ?? []) listener(hadError);
+    this.afterInput();
   }
 
   /** Everything the server wrote, as lines. */
@@ -176,6 +188,8 @@ export class FakeConnection implements TcpConnection {
 /** A runtime whose listenTcp hands out FakeConnections on demand. */
 export class FakeNetwork implements Pick<Runtime, 'listenTcp'> {
   onConnection: ((connection: TcpConnection) => void) | undefined;
+  /** Runs after every accept and every peer event (the server tests flush the send queue here). */
+  afterInput: () => void = () => {};
   listenOptions: TcpListenOptions | undefined;
   listenerClosed = false;
   private nextPort = 40000;
@@ -192,8 +206,9 @@ export class FakeNetwork implements Pick<Runtime, 'listenTcp'> {
   }
 
   connect(address = '127.0.0.1'): FakeConnection {
-    const connection = new FakeConnection({ address, port: this.nextPort++, family: 'IPv4' });
+    const connection = new FakeConnection({ address, port: this.nextPort++, family: 'IPv4' }, () => this.afterInput());
     this.onConnection!(connection);
+    this.afterInput();
     return connection;
   }
 }

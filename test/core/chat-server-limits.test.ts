@@ -22,6 +22,9 @@ async function setup(limits: Partial<ChatLimits> = {}) {
     sweepIntervalMs: 10,
     closeGraceMs: 100,
   });
+  const flush = server.queue.flush;
+  network.afterInput = flush;
+  clock.afterTimer = flush;
   const join = (name: string, address?: string) => {
     const c = network.connect(address);
     c.send(`JOIN ${name}\n`);
@@ -66,6 +69,22 @@ describe('line limits', () => {
     expect(b.errorCodes()).toEqual(['INPUT_OVERFLOW']);
     expect(b.ended).toBe(true);
     expect(last(c)).toBe('[Server] b has left the chat (input overflow).');
+  });
+});
+
+describe('announcements', () => {
+  it('announces joins and leaves up to announce-max-users online and not one user more', async () => {
+    const { join } = await setup({ announceMaxUsers: 3 });
+    const a = join('a');
+    join('b');
+    const c = join('c');
+    expect(a.linesMatching(/has joined/)).toEqual(['[Server] b has joined the chat.', '[Server] c has joined the chat.']);
+    const d = join('d');
+    expect(a.linesMatching(/d has joined/)).toEqual([]);
+    c.send('QUIT\n');
+    expect(a.linesMatching(/c has left/)).toEqual([]);
+    d.send('QUIT\n');
+    expect(a.linesMatching(/has left/)).toEqual(['[Server] d has left the chat (quit).']);
   });
 });
 

@@ -22,6 +22,9 @@ async function setup(limits: Partial<ChatLimits> = {}) {
     sweepIntervalMs: 10,
     closeGraceMs: 100,
   });
+  const flush = server.queue.flush;
+  network.afterInput = flush;
+  clock.afterTimer = flush;
   const join = (name: string, address?: string) => {
     const c = network.connect(address);
     c.send(`JOIN ${name}\n`);
@@ -115,20 +118,18 @@ describe('messages', () => {
   it('writes the same bytes object to every recipient', async () => {
     const { join } = await setup();
     const [a, b, c] = [join('a'), join('b'), join('c')];
-    a.send('BROADCAST x\n');
+    await microtasks();
+    a.send('BROADCAST x\nBROADCAST y\n');
+    await microtasks();
     expect(b.writes.at(-1)).toBe(c.writes.at(-1));
   });
 
-  it('corks each recipient once for all lines of one read and uncorks in a microtask', async () => {
+  it('sends all lines of one read to a recipient in one write', async () => {
     const { join } = await setup();
     const [a, b] = [join('a'), join('b')];
-    await microtasks();
-    const before = { corks: b.corks, uncorks: b.uncorks };
+    const before = b.writes.length;
     a.send('BROADCAST 1\nBROADCAST 2\nBROADCAST 3\n');
-    expect(b.corks - before.corks).toBe(1);
-    expect(b.uncorks - before.uncorks).toBe(0);
-    await microtasks();
-    expect(b.uncorks - before.uncorks).toBe(1);
+    expect(b.writes.length).toBe(before + 1);
     expect(b.linesMatching(/^\[Broadcast\]/)).toEqual(['[Broadcast] a: 1', '[Broadcast] a: 2', '[Broadcast] a: 3']);
   });
 

@@ -5,7 +5,7 @@ import { FakeConnection } from './chat-fakes.ts';
 function writer(): QueuedWriter & { full: number; open: boolean; connection: FakeConnection } {
   const w = {
     connection: new FakeConnection({ address: '127.0.0.1', port: 1, family: 'IPv4' as const }),
-    corked: false,
+    pending: undefined as Uint8Array[] | undefined,
     open: true,
     full: 0,
     get writable() {
@@ -26,23 +26,44 @@ function manualQueue(maxBytes: number) {
   return { queue, flush: () => pending.splice(0).forEach((run) => run()), scheduled: () => pending.length };
 }
 
+const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
+
 describe('SendQueue', () => {
-  it('corks a connection on its first write in a tick and uncorks all of them in one flush', () => {
+  it('writes nothing until the flush, then one write per connection with its lines in order', () => {
     const { queue, flush, scheduled } = manualQueue(1024);
     const [a, b] = [writer(), writer()];
-    const bytes = encodeLine('hello');
-    queue.write(a, bytes);
-    queue.write(a, bytes);
-    queue.write(b, bytes);
-    expect([a.connection.corks, b.connection.corks, scheduled()]).toEqual([1, 1, 1]);
-    expect(a.connection.uncorks).toBe(0);
+    queue.write(a, encodeLine('one'));
+    queue.write(b, encodeLine('only'));
+    queue.write(a, encodeLine('two'));
+    expect(scheduled()).toBe(1);
+    expect(a.connection.writes).toEqual([]);
     flush();
-    expect([a.connection.uncorks, b.connection.uncorks, a.corked, b.corked]).toEqual([1, 1, false, false]);
-    expect(a.connection.writes).toEqual([bytes, bytes]);
-    expect(b.connection.writes[0]).toBe(bytes);
+    expect(a.connection.writes.map(text)).toEqual(['one\ntwo\n']);
+    expect(b.connection.writes.map(text)).toEqual(['only\n']);
+    expect(a.pending).toBeUndefined();
   });
 
-  it('reports a connection over the budget after the uncork, at most once, and not one at the budget', () => {
+  it('hands a single line to every recipient as the same bytes, never a copy', () => {
+    const { queue, flush } = manualQueue(1024);
+    const recipients = [writer(), writer(), writer()];
+    const bytes = encodeLine('to all');
+    for (const r of recipients) queue.write(r, bytes);
+    flush();
+    for (const r of recipients) expect(r.connection.writes[0]).toBe(bytes);
+  });
+
+  it('shares one concatenation among recipients that got the same lines', () => {
+    const { queue, flush } = manualQueue(1024);
+    const [a, b, c] = [writer(), writer(), writer()];
+    const [one, two] = [encodeLine('1'), encodeLine('2')];
+    for (const line of [one, two]) for (const r of [a, b, c]) queue.write(r, line);
+    queue.write(c, encodeLine('extra'));
+    flush();
+    expect(a.connection.writes[0]).toBe(b.connection.writes[0]);
+    expect(text(c.connection.writes[0])).toBe('1\n2\nextra\n');
+  });
+
+  it('reports a connection over the budget after its write, and not one at the budget', () => {
     const { queue, flush } = manualQueue(1024);
     const [at, over] = [writer(), writer()];
     at.connection.stuckBytes = 1024;
@@ -56,22 +77,33 @@ describe('SendQueue', () => {
     expect(over.full).toBe(1);
   });
 
-  it('does not count what this tick corked, only what the kernel refused', () => {
+  it('does not count a large tick the kernel took', () => {
     const { queue, flush } = manualQueue(1024);
     const w = writer();
     for (let i = 0; i < 100; i++) queue.write(w, encodeLine('x'.repeat(100)));
-    expect(w.connection.pendingWriteBytes).toBeGreaterThan(1024);
     flush();
     expect(w.full).toBe(0);
   });
 
   it('drops writes to a writer that is no longer writable', () => {
-    const { queue } = manualQueue(1024);
+    const { queue, flush } = manualQueue(1024);
     const w = writer();
+    queue.write(w, encodeLine('before'));
     w.open = false;
-    queue.write(w, encodeLine('x'));
+    queue.write(w, encodeLine('after'));
+    flush();
     expect(w.connection.writes).toEqual([]);
-    expect(w.connection.corks).toBe(0);
+  });
+
+  it('flushWriter writes out what is pending at once, and the flush does not repeat it', () => {
+    const { queue, flush } = manualQueue(1024);
+    const w = writer();
+    queue.write(w, encodeLine('a'));
+    queue.write(w, encodeLine('b'));
+    queue.flushWriter(w);
+    expect(w.connection.writes.map(text)).toEqual(['a\nb\n']);
+    flush();
+    expect(w.connection.writes).toHaveLength(1);
   });
 
   it('starts a new batch for writes made while flushing', () => {
@@ -84,18 +116,17 @@ describe('SendQueue', () => {
     };
     queue.write(full, encodeLine('x'));
     flush();
-    expect(other.corked).toBe(true);
     expect(scheduled()).toBe(1);
     flush();
-    expect(other.connection.uncorks).toBe(1);
+    expect(other.connection.writes.map(text)).toEqual(['left\n']);
   });
 
-  it('uncorks in a microtask by default', async () => {
+  it('flushes in a microtask by default', async () => {
     const queue = new SendQueue(1024);
     const w = writer();
     queue.write(w, encodeLine('x'));
-    expect(w.connection.uncorks).toBe(0);
+    expect(w.connection.writes).toEqual([]);
     await Promise.resolve();
-    expect(w.connection.uncorks).toBe(1);
+    expect(w.connection.writes).toHaveLength(1);
   });
 });

@@ -102,6 +102,7 @@ describe(`netchat serve [${CLI_RUNTIME}]`, () => {
     ['--ping-interval', '-1'],
     ['--max-per-ip', '0'],
     ['--max-unterminated-bytes', '100'],
+    ['--announce-limit', 'many'],
   ])('exits 2 for %s %s', async (flag, value) => {
     const result = await runCli(['serve', '--host', '127.0.0.1', '--port', '0', flag, value]);
     expect(result.code, result.stderr).toBe(EXIT.USAGE);
