@@ -21,7 +21,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, rssKiB, spawnRaised, stopChild } from './lib/processes.mjs';
+import { cpuSeconds, rssKiB, schedSeconds, spawnRaised, stopChild } from './lib/processes.mjs';
 import { fmt, median, table } from './lib/stats.mjs';
 import { describeNetchatBuild, ROOT, startTarget } from './lib/targets.mjs';
 
@@ -80,6 +80,8 @@ async function runOnce(targetName, receivers, mode) {
       let buffered = '';
       let cpuAtStart = 0;
       let serverCpu = Number.NaN;
+      let schedAtStart;
+      let serverWait = Number.NaN;
       let setupMs = Number.NaN;
       load.stdout.setEncoding('utf8').on('data', (text) => {
         buffered += text;
@@ -88,14 +90,20 @@ async function runOnce(targetName, receivers, mode) {
           const message = JSON.parse(buffered.slice(0, newline));
           buffered = buffered.slice(newline + 1);
           if (message.event === 'ready') setupMs = message.setupMs;
-          else if (message.event === 'window-start') cpuAtStart = cpuSeconds(server.pid);
-          else if (message.event === 'window-end') serverCpu = cpuSeconds(server.pid) - cpuAtStart;
+          else if (message.event === 'window-start') {
+            cpuAtStart = cpuSeconds(server.pid);
+            schedAtStart = schedSeconds(server.pid);
+          } else if (message.event === 'window-end') {
+            serverCpu = cpuSeconds(server.pid) - cpuAtStart;
+            serverWait = schedSeconds(server.pid).wait - schedAtStart.wait;
+          }
           else if (message.event === 'error') reject(new Error(`${targetName}: ${message.message}`));
           else if (message.event === 'result') {
             clearTimeout(timer);
             resolve({
               ...message,
               serverCpu: serverCpu / message.seconds,
+              serverCpuWait: serverWait / message.seconds,
               deliveriesPerCpuSecond: message.deliveries / serverCpu,
               serverRssKiB: rssKiB(server.pid),
               setupMs,
@@ -123,7 +131,7 @@ function describe(run) {
     `${run.target.padEnd(8)} R=${run.receivers} ${run.mode.padEnd(10)} ` +
     `${fmt(run.deliveriesPerSec)} deliveries/s, ${fmt(run.messagesPerSec)} msgs/s, ` +
     `p50 ${fmt(run.p50Ms)} ms, p99 ${fmt(run.p99Ms)} ms, ` +
-    `server cpu ${fmt(run.serverCpu * 100, 0)}%, generator cpu ${fmt(run.generatorCpu * 100, 0)}%, ` +
+    `server cpu ${fmt(run.serverCpu * 100, 0)}% (waited ${fmt(run.serverCpuWait * 100, 0)}%), generator cpu ${fmt(run.generatorCpu * 100, 0)}%, ` +
     `setup ${fmt(run.setupMs / 1000, 1)} s${flags ? ` [${flags}]` : ''}`
   );
 }
@@ -162,6 +170,7 @@ for (const receivers of receiverCounts) {
         fmt(m('p50Ms')),
         fmt(m('p99Ms')),
         `${fmt(m('serverCpu') * 100, 0)}%`,
+        `${fmt(m('serverCpuWait') * 100, 0)}%`,
         `${fmt(m('generatorCpu') * 100, 0)}%`,
         fmt(m('serverRssKiB') / 1024, 1),
         mine.some((r) => r.missing || r.disconnected) ? 'LOSS' : 'ok',
@@ -191,7 +200,7 @@ process.stdout.write(
 );
 process.stdout.write(
   `${table(
-    ['target', 'mode', 'R', 'S', 'deliveries/s', 'per CPU-s', 'p50 ms', 'p99 ms', 'server CPU', 'load CPU', 'server RSS MiB', 'check'],
+    ['target', 'mode', 'R', 'S', 'deliveries/s', 'per CPU-s', 'p50 ms', 'p99 ms', 'server CPU', 'CPU wait', 'load CPU', 'server RSS MiB', 'check'],
     rows,
   )}\n\n`,
 );

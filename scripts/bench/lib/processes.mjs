@@ -134,3 +134,12 @@ export function cpuSeconds(pid) {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
+
+/**
+ * Scheduler figures for a process's main thread, in seconds: time on a CPU, and time runnable
+ * but waiting for one. Waiting time shows how much other work on the machine held it back.
+ */
+export function schedSeconds(pid) {
+  const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+  return { run: run / 1e9, wait: wait / 1e9 };
+}
