@@ -1,6 +1,7 @@
 // Output side of every chat connection. One SendQueue serves the whole server: lines for a
 // connection are gathered during a tick and written once, so fan-out of many lines to hundreds
 // of recipients costs one write (one system call) per recipient per tick.
+import { concatBytes } from '../protocol/bytes.ts';
 import type { TcpConnection } from '../runtime/types.ts';
 
 const encoder = new TextEncoder();
@@ -64,7 +65,7 @@ export class SendQueue {
     const parts = writer.pending;
     if (!parts) return;
     writer.pending = undefined;
-    writer.connection.write(parts.length === 1 ? parts[0]! : concat(parts));
+    writer.connection.write(parts.length === 1 ? parts[0]! : concatBytes(parts));
   }
 
   /** Write everything gathered since the last flush; runs by itself in a microtask. */
@@ -85,7 +86,7 @@ export class SendQueue {
       if (parts.length === 1) bytes = parts[0]!;
       else if (sharedParts && sameParts(parts, sharedParts)) bytes = sharedBytes!;
       else {
-        bytes = concat(parts);
+        bytes = concatBytes(parts);
         sharedParts = parts;
         sharedBytes = bytes;
       }
@@ -101,16 +102,4 @@ function sameParts(a: Uint8Array[], b: Uint8Array[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

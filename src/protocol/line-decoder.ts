@@ -1,6 +1,7 @@
 // Chunk-fed line framer. Lines end in LF; one CR before the LF is dropped. Bytes are held
 // until their LF arrives and only then decoded, so a UTF-8 character split across chunks is
 // whole again (0x0A never occurs inside a multi-byte sequence). Invalid UTF-8 becomes U+FFFD.
+import { concatBytes } from './bytes.ts';
 
 export interface LineDecoderLimits {
   /** Longest line accepted, in bytes, not counting the CR LF. */
@@ -78,7 +79,7 @@ export class LineDecoder {
   }
 
   private finishLine(sink: LineSink): void {
-    const bytes = this.held.length === 1 ? this.held[0]! : concat(this.held, this.heldBytes);
+    const bytes = this.held.length === 1 ? this.held[0]! : concatBytes(this.held, this.heldBytes);
     const length = this.lineBytes;
     const endsInCR = this.endsInCR;
     this.held.length = 0;
@@ -97,14 +98,4 @@ export class LineDecoder {
     }
     sink.line(length === 0 ? '' : decoder.decode(bytes.subarray(0, length)));
   }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

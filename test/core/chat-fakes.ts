@@ -2,7 +2,10 @@
 // sockets or real time. The real-socket tests live in chat-server-net.test.ts. The server
 // tests hook `afterInput`/`afterTimer` to flush the send queue, so what the server wrote can be
 // checked right after the event that caused it.
+import type { ChatServerEvent } from '../../src/core/chat-events.ts';
+import { startChatServer, type ChatServer } from '../../src/core/chat-server.ts';
 import type { Clock } from '../../src/core/clock.ts';
+import type { ChatLimits } from '../../src/core/limits.ts';
 import type {
   Runtime,
   SocketAddress,
@@ -216,4 +219,42 @@ export class FakeNetwork implements Pick<Runtime, 'listenTcp'> {
 /** Resolves after every microtask queued so far (the send queue's uncork among them). */
 export function microtasks(): Promise<void> {
   return new Promise((resolve) => queueMicrotask(() => queueMicrotask(resolve)));
+}
+
+export interface FakeChat {
+  network: FakeNetwork;
+  clock: FakeClock;
+  server: ChatServer;
+  /** Everything the server reported, in order. */
+  events: ChatServerEvent[];
+  /** Connect and send `JOIN <name>`. */
+  join(name: string, address?: string): FakeConnection;
+}
+
+/**
+ * A chat server on fake connections and a fake clock, flood control off unless `limits` turn it
+ * on, timeouts swept every 10 ms, closing connections destroyed after 100 ms. The send queue is
+ * flushed after every peer event and timer, so replies can be checked right away.
+ */
+export async function startFakeChat(limits: Partial<ChatLimits> = {}): Promise<FakeChat> {
+  const network = new FakeNetwork();
+  const clock = new FakeClock();
+  const events: ChatServerEvent[] = [];
+  const server = await startChatServer(network, {
+    host: '127.0.0.1',
+    port: 0,
+    limits: { floodBurst: 0, ...limits },
+    clock,
+    onEvent: (event) => events.push(event),
+    sweepIntervalMs: 10,
+    closeGraceMs: 100,
+  });
+  network.afterInput = server.queue.flush;
+  clock.afterTimer = server.queue.flush;
+  const join = (name: string, address?: string) => {
+    const connection = network.connect(address);
+    connection.send(`JOIN ${name}\n`);
+    return connection;
+  };
+  return { network, clock, server, events, join };
 }

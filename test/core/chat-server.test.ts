@@ -1,36 +1,18 @@
 // The chat server's commands and replies, driven through fake connections (no sockets, no time).
 import { afterEach, describe, expect, it } from 'vitest';
-import { startChatServer, type ChatServer } from '../../src/core/chat-server.ts';
+import type { ChatServer } from '../../src/core/chat-server.ts';
 import type { ChatServerEvent } from '../../src/core/chat-events.ts';
 import type { ChatLimits } from '../../src/core/limits.ts';
 import { CLIENT_VERBS, parseServerLine } from '../../src/protocol/chat-lines.ts';
-import { FakeClock, FakeNetwork, microtasks, type FakeConnection } from './chat-fakes.ts';
+import { microtasks, startFakeChat, type FakeConnection } from './chat-fakes.ts';
 
 let server: ChatServer | undefined;
 let events: ChatServerEvent[] = [];
 
 async function setup(limits: Partial<ChatLimits> = {}) {
-  const network = new FakeNetwork();
-  const clock = new FakeClock();
-  events = [];
-  server = await startChatServer(network, {
-    host: '127.0.0.1',
-    port: 0,
-    limits: { floodBurst: 0, ...limits },
-    clock,
-    onEvent: (e) => events.push(e),
-    sweepIntervalMs: 10,
-    closeGraceMs: 100,
-  });
-  const flush = server.queue.flush;
-  network.afterInput = flush;
-  clock.afterTimer = flush;
-  const join = (name: string, address?: string) => {
-    const c = network.connect(address);
-    c.send(`JOIN ${name}\n`);
-    return c;
-  };
-  return { network, clock, server, join };
+  const chat = await startFakeChat(limits);
+  ({ server, events } = chat);
+  return chat;
 }
 
 afterEach(async () => {
