@@ -10,7 +10,7 @@ import { dispatchCommand, type CommandSession } from './chat-commands.ts';
 import { DISCONNECT_REASONS, type DisconnectReason } from './chat-events.ts';
 import type { ChatGroup, ChatRoom } from './chat-room.ts';
 import type { Clock, TimerHandle } from './clock.ts';
-import { FloodBucket } from './flood-control.ts';
+import { FloodBucket, floodControlEnabled } from './flood-control.ts';
 import type { ChatLimits } from './limits.ts';
 import { encodeLine, type QueuedWriter, type SendQueue } from './send-queue.ts';
 
@@ -59,7 +59,7 @@ export class ChatSession implements CommandSession, LineSink, QueuedWriter {
   ) {
     this.lastActivity = connectedAt;
     this.decoder = new LineDecoder(host.limits);
-    if (host.limits.floodBurst > 0) this.flood = new FloodBucket(host.limits, connectedAt);
+    if (floodControlEnabled(host.limits)) this.flood = new FloodBucket(host.limits, connectedAt);
     connection.on('data', (chunk) => this.onData(chunk));
     connection.on('end', () => this.onPeerEnd());
     connection.on('close', (hadError) => this.onClose(hadError));
@@ -74,10 +74,6 @@ export class ChatSession implements CommandSession, LineSink, QueuedWriter {
   }
 
   get writable(): boolean {
-    return this.state === OPEN;
-  }
-
-  get isOpen(): boolean {
     return this.state === OPEN;
   }
 
