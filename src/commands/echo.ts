@@ -135,6 +135,11 @@ async function runClient(options: EchoArgs, host: string, logger: ConsolaInstanc
     if (count === undefined) {
       const summary = await runEchoStream(getRuntime(), { ...target, signal: interrupt.signal }, process.stdin, process.stdout);
       process.exitCode = streamExitCode(summary, target.transport, logger);
+      // A read still waiting on stdin (a terminal, an open pipe) would keep the process alive;
+      // Deno keeps it alive even after destroy(), so leave once stdout is flushed.
+      const inputOpen = !process.stdin.readableEnded;
+      process.stdin.destroy();
+      if (inputOpen) process.stdout.write('', () => process.exit());
       return;
     }
     const intervalMs = parseSeconds(options.interval, '--interval') ?? DEFAULT_INTERVAL_MS;

@@ -161,6 +161,16 @@ describe(`netchat echo client [${CLI_RUNTIME}]`, () => {
     expect(udp.stdout).toMatch(/^1 probes, 0 replies, 100% loss$/m);
   });
 
+  it('exits 5 when the server goes away while stdin is still open', async () => {
+    const { proc: server, port } = await echoServer();
+    const client = spawnCli(['echo', '127.0.0.1', port]);
+    running.push(client);
+    client.child.stdin.write('hi\n'); // and stdin stays open, as a terminal would
+    await client.waitForStdout(/:hi\n/);
+    server.child.kill('SIGTERM');
+    expect(await client.exited).toBe(EXIT.SERVER_CLOSED);
+  });
+
   it('prints the statistics so far when interrupted', async () => {
     const { port } = await echoServer();
     const proc = spawnCli(['echo', '127.0.0.1', port, '--count', '1000', '--interval', '10']);
