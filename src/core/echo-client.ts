@@ -5,6 +5,7 @@ import { matchProbeReply, probeSeqOfReply, probeSeqOfText, probeText } from '../
 import { LineDecoder } from '../protocol/line-decoder.ts';
 import type { Runtime } from '../runtime/types.ts';
 import { openEchoLink, type EchoLink, type EchoTarget } from './echo-link.ts';
+import { Wakeup } from './echo-wakeup.ts';
 import type { EchoFraming } from './echo-server.ts';
 
 export { EchoClientError, type EchoTarget } from './echo-link.ts';
@@ -40,7 +41,7 @@ export interface ProbeSummary {
 
 const ascii = new TextEncoder();
 
-type Outcome = { kind: 'reply'; at: number; timestamp: string } | { kind: 'timeout' } | { kind: 'stop' };
+type Outcome = { kind: 'reply'; at: number; timestamp: string } | { kind: 'stop' };
 
 /** Throws EchoClientError CONNECT_FAILED when the TCP connection cannot be made. */
 export async function runProbes(
@@ -54,33 +55,20 @@ export async function runProbes(
   const summary: ProbeSummary = { sent: 0, received: 0, rttsMs: [], end: 'done' };
   let stopped: ProbeEnd | undefined;
   let current: number | undefined;
-  let wake: ((outcome: Outcome) => void) | undefined;
+  // Woken by the awaited reply, or by a stop; undefined when the time is up.
+  const wakeup = new Wakeup<Outcome>();
   const stop = (end: ProbeEnd) => {
     stopped ??= end;
-    wake?.({ kind: 'stop' });
+    wakeup.wake({ kind: 'stop' });
   };
   const replied = (seq: number, timestamp: string) => {
-    if (seq === current) wake?.({ kind: 'reply', at: now(), timestamp });
+    if (seq === current) wakeup.wake({ kind: 'reply', at: now(), timestamp });
   };
   const replies = listenForReplies(link, lines, replied, () => stop('bad-reply'));
   link.onLoss(stop);
   const onAbort = () => stop('interrupted');
   options.signal?.addEventListener('abort', onAbort);
   if (options.signal?.aborted) stop('interrupted');
-
-  // Resolves with the first of: `wake` called, or `ms` passing.
-  const wait = (ms: number) =>
-    new Promise<Outcome>((resolve) => {
-      const timer = setTimeout(() => {
-        wake = undefined;
-        resolve({ kind: 'timeout' });
-      }, ms);
-      wake = (outcome) => {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve(outcome);
-      };
-    });
 
   try {
     for (let seq = 1; seq <= options.count && !stopped; seq++) {
@@ -89,22 +77,22 @@ export async function runProbes(
       const probe = ascii.encode(lines ? `${probeText(seq)}\n` : probeText(seq));
       replies.expect(seq, probe);
       link.send(probe);
-      const outcome = await wait(options.timeoutMs);
+      const outcome = await wakeup.wait(options.timeoutMs);
       current = undefined;
-      if (outcome.kind === 'reply') {
+      if (outcome?.kind === 'reply') {
         const rttMs = outcome.at - sentAt;
         summary.sent++;
         summary.received++;
         summary.rttsMs.push(rttMs);
         onResult({ seq, status: 'reply', rttMs, timestamp: outcome.timestamp });
-      } else if (outcome.kind === 'timeout') {
+      } else if (!outcome) {
         summary.sent++;
         onResult({ seq, status: 'timeout' });
       } else if (stopped !== 'interrupted') {
         summary.sent++; // lost to the server closing or a send failing
       }
       const pause = sentAt + options.intervalMs - now();
-      if (seq < options.count && !stopped && pause > 0) await wait(pause);
+      if (seq < options.count && !stopped && pause > 0) await wakeup.wait(pause);
     }
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

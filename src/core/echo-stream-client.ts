@@ -10,6 +10,7 @@
 // is counted lost.
 import type { Runtime } from '../runtime/types.ts';
 import { openEchoLink, type EchoTarget, type LinkLoss } from './echo-link.ts';
+import { Wakeup } from './echo-wakeup.ts';
 import type { EchoFraming } from './echo-server.ts';
 
 /** Fits one Ethernet frame with the reply's timestamp added (1500 − 28 header − 24 timestamp, rounded down). */
@@ -60,11 +61,11 @@ export async function runEchoStream(
   let onStop!: () => void;
   const stopping = new Promise<undefined>((resolve) => (onStop = () => resolve(undefined)));
   // Woken by each reply (and by a stop) while waiting for one.
-  let wake: (() => void) | undefined;
+  const wakeup = new Wakeup<true>();
   const stop = (end: StreamEnd) => {
     stopped ??= end;
     onStop();
-    wake?.();
+    wakeup.wake(true);
   };
   link.onLoss((loss: LinkLoss) => stop(loss === 'server-closed' && inputDone ? 'done' : loss));
   let outputBlocked = false;
@@ -79,25 +80,14 @@ export async function runEchoStream(
         link.resume();
       });
     }
-    wake?.();
+    wakeup.wake(true);
   });
   const onAbort = () => stop('interrupted');
   options.signal?.addEventListener('abort', onAbort);
   if (options.signal?.aborted) stop('interrupted');
 
   /** True when a reply (or a stop) came within `ms`, false when the time ran out. */
-  const replyWithin = (ms: number) =>
-    new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        wake = undefined;
-        resolve(false);
-      }, ms);
-      wake = () => {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve(true);
-      };
-    });
+  const replyWithin = async (ms: number) => (await wakeup.wait(ms)) === true;
 
   // UDP datagrams written off as lost after a silence, so the window moves on.
   let writtenOff = 0;

@@ -5,8 +5,7 @@ import { runEchoStream, runProbes, type ProbeResult, type StreamOutput } from '.
 import { startEchoServer, type EchoServerOptions } from '../../src/core/echo-server.ts';
 import { UDP_CHUNK_BYTES, UDP_WINDOW } from '../../src/core/echo-stream-client.ts';
 import { getRuntime } from '../../src/runtime/index.ts';
-import type { UdpSocket, UdpSocketEvents } from '../../src/runtime/types.ts';
-import { closedPort } from './echo-test-peers.ts';
+import { closedPort, scriptedUdpSocket } from './echo-test-peers.ts';
 
 const TS = '1700000000.123456';
 const clock = () => 1_700_000_000_123.456;
@@ -269,27 +268,13 @@ describe('runEchoStream over UDP', () => {
   it('keeps at most UDP_WINDOW datagrams in flight and gets every reply', async () => {
     // A server that answers only once the window is full: a client that sent past the window
     // without waiting would show up in maxInFlight.
-    let deliver: UdpSocketEvents['message'] = () => {};
     const waiting: Uint8Array[] = [];
     let maxInFlight = 0;
-    const socket: UdpSocket = {
-      address: { address: '0.0.0.0', port: 40000, family: 'IPv4' },
-      async send(data, port) {
-        waiting.push(data as Uint8Array);
-        maxInFlight = Math.max(maxInFlight, waiting.length);
-        if (waiting.length === UDP_WINDOW) queueMicrotask(() => deliver(waiting.shift()!, { address: '127.0.0.1', port }));
-      },
-      setReceiveBufferSize: () => {},
-      setSendBufferSize: () => {},
-      close: async () => {},
-      on(event, listener) {
-        if (event === 'message') deliver = listener as UdpSocketEvents['message'];
-        return this;
-      },
-      off() {
-        return this;
-      },
-    };
+    const { socket, deliver } = scriptedUdpSocket(async (data, port) => {
+      waiting.push(data);
+      maxInFlight = Math.max(maxInFlight, waiting.length);
+      if (waiting.length === UDP_WINDOW) queueMicrotask(() => deliver(waiting.shift()!, { address: '127.0.0.1', port }));
+    });
     const fake = { connectTcp: runtime.connectTcp, bindUdp: async () => socket };
     const count = UDP_WINDOW * 3;
     const lines = Array.from({ length: count }, (_, i) => `line ${i}\n`).join('');

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startEchoServer, type EchoServer, type EchoServerEvent, type EchoServerOptions } from '../../src/core/echo-server.ts';
 import { MAX_UDP_PAYLOAD } from '../../src/protocol/echo-format.ts';
 import { getRuntime } from '../../src/runtime/index.ts';
-import type { Runtime, UdpSocket, UdpSocketEvents } from '../../src/runtime/types.ts';
-import { RawTcpClient, RawUdpPeer } from './echo-test-peers.ts';
+import type { Runtime } from '../../src/runtime/types.ts';
+import { RawTcpClient, RawUdpPeer, scriptedUdpSocket } from './echo-test-peers.ts';
 
 const TS = '1700000000.123456';
 const clock = () => 1_700_000_000_123.456;
@@ -307,24 +307,10 @@ describe('echo server over UDP', () => {
   it('leaves datagrams unanswered past --max-pending-replies', async () => {
     // A socket whose sends never complete, so replies pile up.
     const sent: Uint8Array[] = [];
-    let deliver: UdpSocketEvents['message'] = () => {};
-    const socket: UdpSocket = {
-      address: { address: '127.0.0.1', port: 9, family: 'IPv4' },
-      send: (data) => {
-        sent.push(data as Uint8Array);
-        return new Promise(() => {});
-      },
-      setReceiveBufferSize: () => {},
-      setSendBufferSize: () => {},
-      close: async () => {},
-      on(event, listener) {
-        if (event === 'message') deliver = listener as UdpSocketEvents['message'];
-        return this;
-      },
-      off() {
-        return this;
-      },
-    };
+    const { socket, deliver } = scriptedUdpSocket((data) => {
+      sent.push(data);
+      return new Promise(() => {});
+    });
     const runtime = { listenTcp: getRuntime().listenTcp, bindUdp: async () => socket };
     const { events } = await start({ transport: 'udp', limits: { maxPendingReplies: 3 } }, runtime);
     for (let i = 0; i < 4; i++) deliver(Uint8Array.of(0x61 + i), { address: '127.0.0.1', port: 5000 });

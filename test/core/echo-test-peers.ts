@@ -2,6 +2,7 @@
 // that keeps every datagram. They wait on events, never on sleeps.
 import dgram from 'node:dgram';
 import net from 'node:net';
+import type { UdpRemote, UdpSocket, UdpSocketEvents } from '../../src/runtime/types.ts';
 
 /** Resolves when `check()` is true, re-checked on every `wakeUp()`; rejects after `timeoutMs`. */
 class Waiters {
@@ -137,4 +138,30 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * A UdpSocket that sends nothing: `send` calls `onSend` and returns its promise (one that never
+ * settles keeps the datagram "in flight"); `deliver` hands the owner a datagram as if received.
+ */
+export function scriptedUdpSocket(onSend: (data: Uint8Array, port: number) => Promise<void>): {
+  socket: UdpSocket;
+  deliver: (data: Uint8Array, from: UdpRemote) => void;
+} {
+  let listener: UdpSocketEvents['message'] = () => {};
+  const socket: UdpSocket = {
+    address: { address: '127.0.0.1', port: 9, family: 'IPv4' },
+    send: (data, port) => onSend(data as Uint8Array, port),
+    setReceiveBufferSize: () => {},
+    setSendBufferSize: () => {},
+    close: async () => {},
+    on(event, handler) {
+      if (event === 'message') listener = handler as UdpSocketEvents['message'];
+      return this;
+    },
+    off() {
+      return this;
+    },
+  };
+  return { socket, deliver: (data, from) => listener(data, from) };
 }
