@@ -2,8 +2,8 @@
 // timestamped echo, and closes on the client's goodbye byte or end of stream.
 //
 // Guarantees, in order:
-// 1. Every reply is handed whole to `connection.write`; the runtime sends every byte (no short
-//    writes reach the peer as lost data).
+// 1. Every reply is handed whole to `connection.write`, which queues what the kernel does not
+//    take at once: a short write never loses bytes.
 // 2. When `write` reports the send buffer past its mark, the connection is paused: nothing more
 //    is read from a client that does not read its replies, so the kernel's window stops it and
 //    our memory holds at most one read's replies beyond the mark. `drain` resumes it.
