@@ -13,7 +13,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, rssKiB, spawnRaised, stopChild } from './lib/processes.mjs';
+import { cpuSeconds, onJsonLines, rssKiB, spawnRaised, stopChild } from './lib/processes.mjs';
 import { fmt, median, table } from './lib/stats.mjs';
 import { describeNetchatBuild, ROOT, startTarget } from './lib/targets.mjs';
 
@@ -45,30 +45,35 @@ async function cpuIdle(pid, timeoutMs = 30_000) {
   }
 }
 
-function nextEvent(load, wanted) {
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => finish(reject, new Error(`no '${wanted}' after ${PHASE_TIMEOUT_MS} ms`)), PHASE_TIMEOUT_MS);
-    const onData = (text) => {
-      buffered += text;
-      let newline;
-      while ((newline = buffered.indexOf('\n')) !== -1) {
-        const message = JSON.parse(buffered.slice(0, newline));
-        buffered = buffered.slice(newline + 1);
-        if (message.event === wanted) return finish(resolve, message);
-        if (message.event === 'error') return finish(reject, new Error(message.message));
-      }
-    };
-    const onExit = (code) => finish(reject, new Error(`load process exited (${code}):\n${load.recentStderr()}`));
-    function finish(settle, value) {
-      clearTimeout(timer);
-      load.stdout.off('data', onData);
-      load.off('exit', onExit);
-      settle(value);
-    }
-    load.stdout.setEncoding('utf8').on('data', onData);
-    load.on('exit', onExit);
+/** Waits for the load process's reports one by one: `await next('warm')`. */
+function eventReader(load) {
+  const received = [];
+  let check;
+  onJsonLines(load, (message) => {
+    received.push(message);
+    check?.();
   });
+  load.on('exit', () => check?.());
+  return (wanted) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => settle(reject, new Error(`no '${wanted}' after ${PHASE_TIMEOUT_MS} ms`)), PHASE_TIMEOUT_MS);
+      function settle(how, value) {
+        clearTimeout(timer);
+        check = undefined;
+        how(value);
+      }
+      check = () => {
+        const index = received.findIndex((m) => m.event === wanted || m.event === 'error');
+        if (index !== -1) {
+          const [message] = received.splice(index, 1);
+          if (message.event === 'error') settle(reject, new Error(message.message));
+          else settle(resolve, message);
+        } else if (load.exitCode !== null || load.signalCode !== null) {
+          settle(reject, new Error(`load process exited (${load.exitCode ?? load.signalCode}):\n${load.recentStderr()}`));
+        }
+      };
+      check();
+    });
 }
 
 async function measure(targetName) {
@@ -83,12 +88,13 @@ async function measure(targetName) {
   const load = spawnRaised(process.execPath, [path.join(ROOT, 'scripts/bench/idle-memory-load.mjs'), JSON.stringify(config)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  const next = eventReader(load);
   try {
-    await nextEvent(load, 'warm');
+    await next('warm');
     await cpuIdle(server.pid);
     const before = rssKiB(server.pid);
     load.stdin.write('go\n');
-    const joined = await nextEvent(load, 'joined');
+    const joined = await next('joined');
     await cpuIdle(server.pid);
     const after = rssKiB(server.pid);
     return {
@@ -142,8 +148,8 @@ const netchat = median(results.filter((r) => r.target === 'netchat').map((r) => 
 const bare = median(results.filter((r) => r.target === 'bare').map((r) => r.perClientKiB));
 if (Number.isFinite(netchat)) {
   process.stdout.write(
-    `netchat: ${fmt(netchat)} KiB per idle client (target ≤ ${TARGET_KIB_PER_CLIENT} KiB: ` +
-      `${netchat <= TARGET_KIB_PER_CLIENT ? 'met' : 'MISSED'})` +
+    `netchat: ${fmt(netchat)} KiB per idle client (target ≤ ${TARGET_KIB_PER_CLIENT} KiB at 10,000 clients: ` +
+      `${clients !== 10_000 ? 'not this size' : netchat <= TARGET_KIB_PER_CLIENT ? 'met' : 'MISSED'})` +
       (Number.isFinite(bare) ? `; ${(netchat / bare).toFixed(2)}× the bare loop's ${fmt(bare)} KiB\n` : '\n'),
   );
 }

@@ -96,6 +96,20 @@ export function waitForOutput(child, pattern, timeoutMs, what) {
   });
 }
 
+/** Call `onMessage` with each JSON line the child writes to stdout (load processes report so). */
+export function onJsonLines(child, onMessage) {
+  let buffered = '';
+  child.stdout.setEncoding('utf8').on('data', (text) => {
+    buffered += text;
+    let newline;
+    while ((newline = buffered.indexOf('\n')) !== -1) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (line.trim()) onMessage(JSON.parse(line));
+    }
+  });
+}
+
 /** Stop a child and wait for it; SIGKILL if it ignores SIGTERM for `graceMs`. */
 export async function stopChild(child, graceMs = 2000) {
   if (child.exitCode !== null || child.signalCode !== null) return;
