@@ -4,9 +4,10 @@
 //
 //   node scripts/bench/fanout-load.mjs '<json config>'     (see fanout.mjs for the fields)
 //
-// Throughput mode: S senders write as fast as the server reads (write until write() returns
-// false, then wait for 'drain'), never more than `window` messages ahead of the slowest
-// delivery count, so a server that reads faster than it delivers cannot bury the receivers.
+// Throughput mode: S senders take turns writing as fast as the server reads (write until
+// write() returns false, then wait for 'drain'), with at most `window` messages sent and not
+// yet delivered (averaged over the receivers), so a server that reads faster than it delivers
+// cannot bury the receivers in queued output.
 // Rate mode: senders write `rate` messages per second in total, for latency without saturation.
 // Every message carries its send time (`t=<µs>`); probe receivers spread over the join order
 // compute delivery latency from it.
@@ -48,7 +49,7 @@ let measuring = false;
 const latenciesMs = [];
 function recordLatency(buf, start, end) {
   if (!measuring) return;
-  // The text starts with `t=`; find it from the end of the line's prefix.
+  // The first '=' in the line is the one of `t=`: no line prefix (name, IRC source) has one.
   let at = buf.indexOf(EQUALS, start);
   if (at === -1 || at >= end || buf[at - 1] !== T) return;
   let micros = 0;
