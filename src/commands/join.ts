@@ -41,6 +41,11 @@ export default defineCommand({
     host: { type: 'positional', required: false, description: `Server address (default ${DEFAULT_HOST})` },
     port: { type: 'positional', required: false, description: `Server port (default ${DEFAULT_PORT})` },
     json: { type: 'boolean', description: 'Print one JSON object per event on stdout; never prompts', default: false },
+    stay: {
+      type: 'boolean',
+      description: 'Without a terminal: stay joined after the end of input, printing messages until the server closes or a signal',
+      default: false,
+    },
     timeout: { type: 'string', description: 'Seconds to wait for the connection (default 10)', valueHint: 'seconds' },
     ...logArgs,
   },
@@ -120,7 +125,14 @@ export default defineCommand({
       else logger.info(`joined ${host}:${port} as ${joined.name}`);
       const { close, interrupted } = interactive
         ? await runChatSession({ client, input: process.stdin, output: process.stdout, paint, signal: controller.signal })
-        : await runPipeSession({ client, output: output!, input: process.stdin, logger, signal: controller.signal });
+        : await runPipeSession({
+            client,
+            output: output!,
+            input: process.stdin,
+            logger,
+            signal: controller.signal,
+            stayAfterInput: args.stay,
+          });
 
       const { message, exitCode } = describeClose(close, true);
       process.exitCode = interrupted ? EXIT.INTERRUPTED : exitCode;

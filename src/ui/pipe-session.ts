@@ -37,6 +37,8 @@ export interface PipeSessionOptions {
   logger: SessionLogger;
   /** Aborting leaves at once, dropping lines not yet sent. */
   signal: AbortSignal;
+  /** At the end of input stay joined, printing messages, until the server closes or a signal. */
+  stayAfterInput?: boolean;
 }
 
 export interface SessionEnd {
@@ -88,6 +90,7 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
   let interrupted = false;
   const rl = readline.createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });
   let reading = true;
+  let quitRequested = false;
   const stopReading = () => {
     if (!reading) return;
     reading = false;
@@ -103,14 +106,20 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
     else if (result.kind === 'local' && result.action === 'help') {
       for (const line of helpLines()) logger.info(line);
     } else if (result.kind === 'local' && result.action === 'quit') {
+      quitRequested = true;
       stopReading();
       void client.leave();
     }
     if (client.queuedLines >= HIGH_WATER_LINES) rl.pause();
   });
-  // End of input (or /quit): everything read is queued; leave() sends QUIT after it.
+  // End of input (or /quit): everything read is queued; leave() sends QUIT after it. A watcher
+  // (--stay) keeps listening instead, so it needs no never-ending input.
   rl.on('close', () => {
     reading = false;
+    if (options.stayAfterInput && !quitRequested && !options.signal.aborted) {
+      logger.debug('end of input: staying joined (--stay)');
+      return;
+    }
     void client.leave();
   });
   const onAbort = () => {

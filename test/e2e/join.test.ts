@@ -172,6 +172,45 @@ describe(`netchat join in a pipe [${CLI_RUNTIME}]`, () => {
   });
 });
 
+describe(`netchat join --stay [${CLI_RUNTIME}]`, () => {
+  it('keeps printing messages after the end of input, until a signal', async () => {
+    const { server, port } = await startServer();
+    const watcher = spawnCli(['join', 'watcher1', '127.0.0.1', String(port), '--stay', '--json']);
+    watcher.child.stdin.end();
+    try {
+      await watcher.waitForStderr(/joined .* as watcher1/);
+      const alice = await peer(port, 'alice13');
+      // Both lines are sent after the watcher's input ended: only a client that stayed sees them.
+      alice.sendLine('BROADCAST first');
+      alice.sendLine('BROADCAST second');
+      await watcher.waitForStdout(/"text":"second"/);
+      const events = watcher
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type: string; text?: string });
+      expect(events.filter((e) => e.type === 'broadcast').map((e) => e.text)).toEqual(['first', 'second']);
+      watcher.child.kill('SIGINT');
+      expect(await watcher.exited, watcher.stderr()).toBe(EXIT.INTERRUPTED);
+      await alice.waitForLine(/^\[Server\] watcher1 has left the chat/);
+      alice.close();
+    } finally {
+      watcher.child.kill('SIGKILL');
+      await stopServer(server);
+    }
+  });
+
+  it('still leaves at /quit', async () => {
+    const { server, port } = await startServer();
+    try {
+      const result = await runCli(['join', 'watcher2', '127.0.0.1', String(port), '--stay'], { input: 'bye\n/quit\n' });
+      expect(result.code, result.stderr).toBe(EXIT.OK);
+    } finally {
+      await stopServer(server);
+    }
+  });
+});
+
 describe(`netchat join while idle [${CLI_RUNTIME}]`, () => {
   it('answers the server PING by itself and stays connected', async () => {
     const { server, port } = await startServer(['--ping-interval', '0.2', '--ping-timeout', '0.3']);
