@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { stripVTControlCharacters } from 'node:util';
-import { defineCommand, renderUsage, runCommand, type CommandDef } from 'citty';
+import type { CommandDef } from 'citty';
 import packageJson from '../package.json' with { type: 'json' };
-import { EXIT, UsageError } from './commands/_shared.ts';
+import { EXIT, UsageError } from './commands/_exit.ts';
 
 // Subcommands load lazily: `netchat --version` and `netchat echo` never parse the chat server.
 const subCommands = {
@@ -11,25 +11,29 @@ const subCommands = {
   join: () => import('./commands/join.ts').then((m) => m.default),
 };
 
-export const main = defineCommand({
+// A plain object rather than citty's defineCommand (an identity function), so that citty itself
+// loads only when a command runs or usage is printed.
+export const main: CommandDef = {
   meta: {
     name: 'netchat',
     version: packageJson.version,
     description: 'Network chat and file sharing from the terminal',
   },
-  subCommands,
-});
+  subCommands: subCommands as CommandDef['subCommands'],
+};
 
 async function commandFor(rawArgs: string[]): Promise<[CommandDef, CommandDef | undefined]> {
   const name = rawArgs.find((arg) => !arg.startsWith('-'));
   if (name && name in subCommands) {
-    return [(await subCommands[name as keyof typeof subCommands]()) as CommandDef, main as CommandDef];
+    return [(await subCommands[name as keyof typeof subCommands]()) as CommandDef, main];
   }
-  return [main as CommandDef, undefined];
+  return [main, undefined];
 }
 
 /** Usage text with colour only on a terminal that wants it. */
-function writeText(stream: NodeJS.WriteStream, text: string): void {
+async function writeUsage(stream: NodeJS.WriteStream, rawArgs: string[], suffix = ''): Promise<void> {
+  const { renderUsage } = await import('citty');
+  const text = (await renderUsage(...(await commandFor(rawArgs)))) + suffix;
   const colour = stream.isTTY && !process.env.NO_COLOR;
   stream.write(`${colour ? text : stripVTControlCharacters(text)}\n`);
 }
@@ -42,23 +46,22 @@ async function run(rawArgs: string[]): Promise<void> {
     return;
   }
   if (rawArgs.includes('--help') || rawArgs.includes('-h')) {
-    const [command, parent] = await commandFor(rawArgs);
-    writeText(process.stdout, await renderUsage(command, parent));
+    await writeUsage(process.stdout, rawArgs);
     return;
   }
   if (rawArgs.length === 0) {
-    writeText(process.stderr, await renderUsage(main as CommandDef));
+    await writeUsage(process.stderr, rawArgs);
     process.exitCode = EXIT.USAGE;
     return;
   }
   try {
+    const { runCommand } = await import('citty');
     await runCommand(main, { rawArgs });
   } catch (error) {
     const code = (error as { code?: string }).code;
     const isUsage = error instanceof UsageError || (error as Error).name === 'CLIError' || code === 'INVALID_LIMIT';
     if (!isUsage) throw error;
-    const [command, parent] = await commandFor(rawArgs);
-    writeText(process.stderr, `${await renderUsage(command, parent)}\n\nerror: ${(error as Error).message}`);
+    await writeUsage(process.stderr, rawArgs, `\n\nerror: ${(error as Error).message}`);
     process.exitCode = EXIT.USAGE;
   }
 }

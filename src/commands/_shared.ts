@@ -3,27 +3,9 @@
 import type { ArgsDef } from 'citty';
 import { createConsola, LogLevels, type ConsolaInstance } from 'consola';
 
-/** Exit codes, documented in the README. Stable: scripts depend on them. */
-export const EXIT = {
-  OK: 0,
-  /** An unexpected internal error. */
-  FAILURE: 1,
-  /** Bad arguments or options; a required value missing with no terminal to ask. */
-  USAGE: 2,
-  /** Could not connect to the server, or could not listen on the address. */
-  CONNECT: 3,
-  /** The server refused the chosen name. */
-  NAME_REFUSED: 4,
-  /** The server closed the connection (shutdown, kicked, or gone). */
-  SERVER_CLOSED: 5,
-  /** Interrupted by SIGINT (128 + 2, as shells report it). */
-  INTERRUPTED: 130,
-} as const;
+import { EXIT, UsageError } from './_exit.ts';
 
-/** A mistake in how the command was called: reported with usage, exit code 2. */
-export class UsageError extends Error {
-  readonly code = 'USAGE';
-}
+export { EXIT, UsageError };
 
 export const logArgs = {
   verbose: { type: 'boolean', description: 'Log more detail (debug level)', default: false },

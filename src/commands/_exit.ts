@@ -1,0 +1,24 @@
+// Exit codes and the usage error, apart from _shared.ts so that the CLI root can use them
+// without loading the logger: `netchat --version` loads nothing it does not print.
+
+/** Exit codes, documented in the README. Stable: scripts depend on them. */
+export const EXIT = {
+  OK: 0,
+  /** An unexpected internal error; `echo` probes of which only some were answered. */
+  FAILURE: 1,
+  /** Bad arguments or options; a required value missing with no terminal to ask. */
+  USAGE: 2,
+  /** Could not connect to the server, or could not listen on the address. */
+  CONNECT: 3,
+  /** The server refused the chosen name. */
+  NAME_REFUSED: 4,
+  /** The server closed the connection (shutdown, kicked, or gone). */
+  SERVER_CLOSED: 5,
+  /** Interrupted by SIGINT (128 + 2, as shells report it). */
+  INTERRUPTED: 130,
+} as const;
+
+/** A mistake in how the command was called: reported with usage, exit code 2. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+}
