@@ -144,7 +144,7 @@ export default defineCommand({
         onEvent: (event) => logEvent(logger, event),
       });
     } catch (error) {
-      if (error instanceof LimitError) throw new UsageError(`--${FLAG_OF[error.option]}: ${error.message}`);
+      if (error instanceof LimitError) throw new UsageError(`--${FLAG_OF[error.option as keyof ChatLimits]}: ${error.message}`);
       const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
       const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code;
       logger.error(`cannot listen on ${endpoint({ address: args.host, port })}: ${why}`);

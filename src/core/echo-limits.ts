@@ -2,6 +2,8 @@
 // Validated once at startup, then passed down. Memory per TCP client stays bounded without a
 // send-queue limit: a client that does not read is paused (see echo-session.ts).
 
+import { mergeLimits } from './limit-rules.ts';
+
 export interface EchoLimits {
   /** TCP connections at once; one more is closed at accept (in --lines mode after ERROR SERVER_FULL). */
   maxClients: number;
@@ -23,27 +25,7 @@ const MINIMUMS: Record<keyof EchoLimits, number> = {
   maxPendingReplies: 1,
 };
 
-export class EchoLimitError extends Error {
-  readonly code = 'INVALID_LIMIT';
-  constructor(
-    readonly option: keyof EchoLimits,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** The defaults with `overrides` spread over them, checked once. Throws EchoLimitError naming the option. */
+/** The defaults with `overrides` spread over them, checked once. Throws LimitError naming the option. */
 export function resolveEchoLimits(overrides: Partial<EchoLimits> = {}): EchoLimits {
-  const limits: EchoLimits = { ...DEFAULT_ECHO_LIMITS };
-  for (const [key, value] of Object.entries(overrides) as Array<[keyof EchoLimits, number | undefined]>) {
-    if (value !== undefined) limits[key] = value;
-  }
-  for (const key of Object.keys(MINIMUMS) as Array<keyof EchoLimits>) {
-    const value = limits[key];
-    if (!Number.isSafeInteger(value) || value < MINIMUMS[key]) {
-      throw new EchoLimitError(key, `${key} must be a whole number ≥ ${MINIMUMS[key]}, got ${value}`);
-    }
-  }
-  return limits;
+  return mergeLimits(DEFAULT_ECHO_LIMITS, overrides, MINIMUMS, { wholeNumbers: true });
 }

@@ -2,6 +2,10 @@
 // (ergo, InspIRCd); each has a `netchat serve` flag. Validated once, at startup, and then
 // passed down — never global.
 
+import { LimitError, mergeLimits } from './limit-rules.ts';
+
+export { LimitError };
+
 export interface ChatLimits {
   /** Longest line accepted, in bytes without CR LF; a longer line gets ERROR LINE_TOO_LONG and is dropped. */
   maxLineBytes: number;
@@ -51,16 +55,6 @@ export const DEFAULT_CHAT_LIMITS: Readonly<ChatLimits> = Object.freeze({
   announceMaxUsers: 1000,
 });
 
-export class LimitError extends Error {
-  readonly code = 'INVALID_LIMIT';
-  constructor(
-    readonly option: keyof ChatLimits,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const MINIMUMS: Record<keyof ChatLimits, number> = {
   maxLineBytes: 16,
   maxUnterminatedBytes: 16,
@@ -79,21 +73,13 @@ const MINIMUMS: Record<keyof ChatLimits, number> = {
 
 /** The defaults with `overrides` spread over them, checked once. Throws LimitError naming the option. */
 export function resolveChatLimits(overrides: Partial<ChatLimits> = {}): ChatLimits {
-  const limits: ChatLimits = { ...DEFAULT_CHAT_LIMITS };
-  for (const [key, value] of Object.entries(overrides) as Array<[keyof ChatLimits, number | undefined]>) {
-    if (value !== undefined) limits[key] = value;
-  }
-  for (const key of Object.keys(MINIMUMS) as Array<keyof ChatLimits>) {
-    const value = limits[key];
-    if (!Number.isFinite(value) || value < MINIMUMS[key]) {
-      throw new LimitError(key, `${key} must be a number ≥ ${MINIMUMS[key]}, got ${value}`);
-    }
-  }
+  // Not whole numbers only: a flood rate may be fractional (one line every two seconds).
+  const limits = mergeLimits(DEFAULT_CHAT_LIMITS, overrides, MINIMUMS, { wholeNumbers: false });
   if (limits.maxUnterminatedBytes < limits.maxLineBytes) {
-    throw new LimitError('maxUnterminatedBytes', 'maxUnterminatedBytes must be at least maxLineBytes');
+    throw new LimitError<keyof ChatLimits>('maxUnterminatedBytes', 'maxUnterminatedBytes must be at least maxLineBytes');
   }
   if (limits.floodBurst > 0 && limits.floodLinesPerSecond <= 0) {
-    throw new LimitError('floodLinesPerSecond', 'floodLinesPerSecond must be > 0 while flood control is on');
+    throw new LimitError<keyof ChatLimits>('floodLinesPerSecond', 'floodLinesPerSecond must be > 0 while flood control is on');
   }
   return limits;
 }
