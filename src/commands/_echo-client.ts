@@ -9,7 +9,7 @@ import {
   runProbes,
   type ProbeSummary,
   type StreamSummary,
-} from '../core/echo-client.ts';
+} from '../core/echo/echo-client.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { EXIT, onShutdownSignal, parseCount, parsePort, parseSeconds, UsageError } from './_shared.ts';
 import type { EchoArgs } from './echo.ts';

@@ -1,6 +1,6 @@
 // `netchat serve`'s flag for every chat limit, and the parsing of those flags into ChatLimits
 // overrides. Defaults shown in --help come from DEFAULT_CHAT_LIMITS, so help cannot drift.
-import { DEFAULT_CHAT_LIMITS as D, type ChatLimits } from '../core/limits.ts';
+import { DEFAULT_CHAT_LIMITS as D, type ChatLimits } from '../core/chat/chat-limits.ts';
 import { parseBytes, parseCount, parseDecimal, parseSeconds } from './_shared.ts';
 
 export const limitArgs = {

@@ -1,6 +1,6 @@
 import { defineCommand, type ArgsDef, type ParsedArgs } from 'citty';
 import type { ConsolaInstance } from 'consola';
-import { startEchoServer, type EchoServerEvent } from '../core/echo-server.ts';
+import { startEchoServer, type EchoServerEvent } from '../core/echo/echo-server.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { address, DEFAULT_INTERVAL_MS, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, only, runClient } from './_echo-client.ts';
 import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, parseBytes, parseCount, parsePort, UsageError } from './_shared.ts';

@@ -1,9 +1,9 @@
 import * as clack from '@clack/prompts';
 import { defineCommand } from 'citty';
-import { connectChat, ConnectError, type ChatClient, type CloseInfo } from '../core/chat-client.ts';
+import { connectChat, ConnectError, type ChatClient, type CloseInfo } from '../core/chat-client/chat-client.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { painter } from '../ui/chat-format.ts';
-import { runChatSession } from '../ui/chat-session.ts';
+import { runTerminalSession } from '../ui/terminal-session.ts';
 import { askHost, askName, askPort } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
 import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, parseSeconds, UsageError } from './_shared.ts';
@@ -124,7 +124,7 @@ export default defineCommand({
       if (interactive) clack.log.success(`Joined ${host}:${port} as ${joined.name}. ${joined.online} online. /help lists the commands.`);
       else logger.info(`joined ${host}:${port} as ${joined.name}`);
       const { close, interrupted } = interactive
-        ? await runChatSession({ client, input: process.stdin, output: process.stdout, paint, signal: controller.signal })
+        ? await runTerminalSession({ client, input: process.stdin, output: process.stdout, paint, signal: controller.signal })
         : await runPipeSession({
             client,
             output: output!,

@@ -1,9 +1,9 @@
 import { defineCommand } from 'citty';
 import type { ConsolaInstance } from 'consola';
-import type { ChatServerEvent } from '../core/chat-events.ts';
-import { DISCONNECT_REASONS } from '../core/chat-events.ts';
-import { startChatServer, type ChatServer } from '../core/chat-server.ts';
-import { LimitError, type ChatLimits } from '../core/limits.ts';
+import type { ChatServerEvent } from '../core/chat/server-events.ts';
+import { DISCONNECT_REASONS } from '../core/chat/server-events.ts';
+import { startChatServer, type ChatServer } from '../core/chat/chat-server.ts';
+import { LimitError, type ChatLimits } from '../core/chat/chat-limits.ts';
 import { getRuntime, type SocketAddress } from '../runtime/index.ts';
 import { FLAG_OF, limitArgs, limitsFrom } from './_serve-limits.ts';
 import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';

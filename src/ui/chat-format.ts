@@ -1,6 +1,6 @@
 // How chat events look to a person (plain text, colour only when asked) and to a program
 // (one JSON object per event). Pure functions: the caller decides where the text goes.
-import type { ServerEvent } from '../protocol/chat-lines.ts';
+import type { ServerEvent } from '../protocol/chat/chat-lines.ts';
 
 const SGR = {
   bold: [1, 22],

@@ -1,7 +1,7 @@
 // Questions `netchat join` asks in a terminal when a value is missing. Each returns undefined
 // when the user cancels (Ctrl+C, Esc).
 import { isCancel, text } from '@clack/prompts';
-import { checkUserName, DEFAULT_MAX_NAME_LENGTH } from '../protocol/names.ts';
+import { checkUserName, DEFAULT_MAX_NAME_LENGTH } from '../protocol/shared/names.ts';
 
 async function ask(options: Parameters<typeof text>[0]): Promise<string | undefined> {
   const answer = await text(options);

@@ -2,10 +2,10 @@
 // broadcast, `/…` as a command), every message received is one line on stdout, and at the end
 // of input the client leaves with the flush guarantee. No prompt, no colour, no spinner.
 import readline from 'node:readline';
-import type { ChatClient, CloseInfo } from '../core/chat-client.ts';
-import { helpLines, submitInput } from '../core/client-input.ts';
-import { FATAL_ERROR_CODES, type ErrorCode } from '../protocol/error-codes.ts';
-import type { ServerEvent } from '../protocol/chat-lines.ts';
+import type { ChatClient, CloseInfo } from '../core/chat-client/chat-client.ts';
+import { helpLines, submitInput } from '../core/chat-client/slash-commands.ts';
+import { FATAL_ERROR_CODES, type ErrorCode } from '../protocol/chat/error-codes.ts';
+import type { ServerEvent } from '../protocol/chat/chat-lines.ts';
 import { eventJson, type LocalEvent } from './chat-format.ts';
 
 export interface SessionLogger {

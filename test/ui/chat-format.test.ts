@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseServerLine, serverLine, type ServerEvent } from '../../src/protocol/chat-lines.ts';
+import { parseServerLine, serverLine, type ServerEvent } from '../../src/protocol/chat/chat-lines.ts';
 import { eventJson, formatEvent, painter } from '../../src/ui/chat-format.ts';
 
 const plain = painter(false);

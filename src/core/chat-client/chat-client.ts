@@ -1,0 +1,352 @@
+// The chat client core: one TCP connection to a netchat server. It registers a name, emits
+// every server line as a parsed event, paces what it sends to stay under the server's flood
+// control, answers PING by itself, and leaves with a guarantee that everything sent before was
+// processed. It prints nothing and never exits: commands decide what events and closes mean.
+//
+// Guarantees of `send` and `leave`:
+//  1. Lines leave in the order they were queued (PONG alone jumps the queue).
+//  2. No line longer than the server's max-line-bytes is ever sent; it is refused here.
+//  3. After the welcome, the client asks LIMITS and paces itself a little under the answer.
+//  4. `leave()` sends QUIT after the queue has drained and resolves once the server closed the
+//     connection: the server handles a client's lines in order, so all of them were processed.
+import { FATAL_ERROR_CODES, type ErrorCode } from '../../protocol/chat/error-codes.ts';
+import { clientLine, parseServerLine, type ServerEvent } from '../../protocol/chat/chat-lines.ts';
+import { LineDecoder } from '../../protocol/shared/line-decoder.ts';
+import type { Runtime, TcpConnection } from '../../runtime/types.ts';
+import { systemClock, type Clock } from '../shared/clock.ts';
+import { ClientOutbox } from './client-outbox.ts';
+import { floodLimitsFrom, type PacerMargin } from './client-pacer.ts';
+import { DEFAULT_CHAT_LIMITS } from '../chat/chat-limits.ts';
+
+export type CloseReason =
+  /** We sent QUIT and the server closed: the clean end. */
+  | 'quit'
+  /** The server closed without saying why. */
+  | 'server-closed'
+  /** The server announced it is shutting down. */
+  | 'shutdown'
+  /** The server sent a fatal ERROR (FLOOD, PING_TIMEOUT, SERVER_FULL, …) and closed. */
+  | 'kicked'
+  /** A socket error (reset, unreadable stream). */
+  | 'error'
+  /** The server did not answer JOIN, or did not close after QUIT, in time. */
+  | 'timeout'
+  /** Closed locally by `close()`. */
+  | 'aborted';
+
+export interface CloseInfo {
+  reason: CloseReason;
+  /** The ERROR code for 'kicked', the errno-style code for 'error'. */
+  code?: string;
+  message?: string;
+}
+
+export type SendResult =
+  | { ok: true }
+  | { ok: false; code: 'LINE_TOO_LONG' | 'INVALID_LINE' | 'CLOSED' | 'LEAVING'; message: string };
+
+export type JoinResult =
+  | { ok: true; name: string; online: number; text: string }
+  /** The server refused the name (NAME_TAKEN, NAME_INVALID, …); another `join` may be tried. */
+  | { ok: false; code: string; message: string }
+  | { ok: false; code: 'CLOSED'; message: string; close: CloseInfo };
+
+export interface ChatClientOptions {
+  host: string;
+  port: number;
+  /** Give up connecting after this long; 0 leaves it to the OS. */
+  connectTimeoutMs?: number;
+  /** Wait this long for the answer to JOIN, and for the close after QUIT. */
+  replyTimeoutMs?: number;
+  /** Wait this long for the LIMITS answer before assuming the default limits. */
+  limitsTimeoutMs?: number;
+  clock?: Clock;
+  pacerMargin?: PacerMargin;
+}
+
+export interface ChatClientEvents {
+  /** Every line from the server except PING/PONG and the LIMITS answer the client asked for. */
+  event: (event: ServerEvent, line: string) => void;
+  /** The send queue became empty. */
+  drain: () => void;
+  close: (info: CloseInfo) => void;
+}
+
+/** Connecting failed: refused, unknown host, unreachable, timed out. */
+export class ConnectError extends Error {
+  constructor(
+    readonly code: string,
+    readonly host: string,
+    readonly port: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Server lines are short; this bound (raised to the server's max-reply-bytes) only stops a broken peer eating memory. */
+const INCOMING_MAX_LINE_BYTES = 256 * 1024;
+
+const DEFAULTS = { replyTimeoutMs: 10_000, limitsTimeoutMs: 5_000 };
+
+export async function connectChat(runtime: Pick<Runtime, 'connectTcp'>, options: ChatClientOptions): Promise<ChatClient> {
+  let connection: TcpConnection;
+  try {
+    connection = await runtime.connectTcp({ host: options.host, port: options.port, timeoutMs: options.connectTimeoutMs });
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'ECONNECT';
+    const target = `${options.host}:${options.port}`;
+    throw new ConnectError(code, options.host, options.port, `cannot connect to ${target}: ${(error as Error).message}`);
+  }
+  return new ChatClient(connection, options);
+}
+
+export class ChatClient {
+  /** The name the server accepted, once registered. */
+  name: string | undefined;
+  /** The server's latest `[Limits]` answer. */
+  limits: Readonly<Record<string, number>> = {};
+  maxLineBytes: number = DEFAULT_CHAT_LIMITS.maxLineBytes;
+  readonly closed: Promise<CloseInfo>;
+
+  private readonly clock: Clock;
+  private readonly options: Required<Pick<ChatClientOptions, 'replyTimeoutMs' | 'limitsTimeoutMs'>>;
+  private readonly outbox: ClientOutbox;
+  // Mutable on purpose: the decoder reads it on every line, and LIMITS may raise it.
+  private readonly incoming = { maxLineBytes: INCOMING_MAX_LINE_BYTES, maxUnterminatedBytes: INCOMING_MAX_LINE_BYTES };
+  private readonly decoder = new LineDecoder(this.incoming);
+  private readonly encoder = new TextEncoder();
+  private readonly listeners: { [E in keyof ChatClientEvents]: Set<ChatClientEvents[E]> } = {
+    event: new Set(),
+    drain: new Set(),
+    close: new Set(),
+  };
+  private cancelReplyTimer: (() => void) | undefined;
+  private pendingJoin: ((result: JoinResult) => void) | undefined;
+  private pendingLimits: (() => void) | undefined;
+  private cancelLimitsTimer: (() => void) | undefined;
+  private leaving = false;
+  private quitSent = false;
+  private goodbyeSeen = false;
+  /** Why the server is about to close, when it said so first. */
+  private announced: CloseInfo | undefined;
+  private failure: CloseInfo | undefined;
+  private closeInfo: CloseInfo | undefined;
+  private resolveClosed!: (info: CloseInfo) => void;
+
+  constructor(
+    private readonly connection: TcpConnection,
+    options: ChatClientOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.options = {
+      replyTimeoutMs: options.replyTimeoutMs ?? DEFAULTS.replyTimeoutMs,
+      limitsTimeoutMs: options.limitsTimeoutMs ?? DEFAULTS.limitsTimeoutMs,
+    };
+    // Until the server says otherwise, assume its defaults: JOIN and LIMITS are charged too.
+    this.outbox = new ClientOutbox(
+      connection,
+      this.clock,
+      { burst: DEFAULT_CHAT_LIMITS.floodBurst, linesPerSecond: DEFAULT_CHAT_LIMITS.floodLinesPerSecond },
+      options.pacerMargin,
+      () => this.emit('drain'),
+    );
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    connection.on('data', (chunk) => this.receive(chunk));
+    connection.on('error', (error) => {
+      this.failure ??= { reason: 'error', code: (error as { code?: string }).code ?? 'ESOCKET', message: error.message };
+    });
+    connection.on('close', () => this.finish());
+  }
+
+  get isClosed(): boolean {
+    return this.closeInfo !== undefined;
+  }
+
+  /** Lines waiting for the pacer. */
+  get queuedLines(): number {
+    return this.outbox.length;
+  }
+
+  on<E extends keyof ChatClientEvents>(event: E, listener: ChatClientEvents[E]): () => void {
+    this.listeners[event].add(listener);
+    return () => this.listeners[event].delete(listener);
+  }
+
+  /** Register `name`; resolves after the welcome and the LIMITS answer, or with the refusal. */
+  join(name: string): Promise<JoinResult> {
+    if (this.closeInfo) return Promise.resolve(closedResult(this.closeInfo));
+    if (this.pendingJoin || this.name !== undefined) throw new Error('join already in progress or done');
+    const sent = this.send(clientLine.join(name));
+    if (!sent.ok) return Promise.resolve({ ok: false, code: sent.code, message: sent.message });
+    return new Promise((resolve) => {
+      this.cancelReplyTimer = this.after(
+        () => this.abort({ reason: 'timeout', message: `no answer to JOIN within ${this.options.replyTimeoutMs} ms` }),
+        this.options.replyTimeoutMs,
+      );
+      this.pendingJoin = (result) => {
+        this.cancelReplyTimer?.();
+        this.pendingJoin = undefined;
+        resolve(result);
+      };
+    });
+  }
+
+  /** Queue one protocol line (no newline). Refused, not sent, when over the server's line limit. */
+  send(line: string): SendResult {
+    if (this.closeInfo) return { ok: false, code: 'CLOSED', message: 'the connection is closed' };
+    if (this.leaving) return { ok: false, code: 'LEAVING', message: 'the client is leaving' };
+    if (/[\r\n]/.test(line)) return { ok: false, code: 'INVALID_LINE', message: 'a line cannot contain CR or LF' };
+    const bytes = this.encoder.encode(line).length;
+    if (bytes > this.maxLineBytes) {
+      return {
+        ok: false,
+        code: 'LINE_TOO_LONG',
+        message: `line is ${bytes} bytes; the server accepts at most ${this.maxLineBytes}`,
+      };
+    }
+    this.outbox.push(line);
+    return { ok: true };
+  }
+
+  /**
+   * Leave cleanly: send QUIT once everything queued is sent (or drop the queue with
+   * `discardQueued`), then wait for the server to close. Resolves with how it ended.
+   */
+  leave(options: { discardQueued?: boolean; reason?: string } = {}): Promise<CloseInfo> {
+    if (this.closeInfo || this.leaving) return this.closed;
+    this.leaving = true;
+    if (options.discardQueued) this.outbox.clear();
+    this.outbox.push(clientLine.quit(options.reason), () => {
+      this.quitSent = true;
+      // Our half-close tells even a server that ignores QUIT that we are done.
+      this.connection.end();
+      this.cancelReplyTimer?.();
+      this.cancelReplyTimer = this.after(
+        () => this.abort({ reason: 'timeout', message: `server did not close within ${this.options.replyTimeoutMs} ms of QUIT` }),
+        this.options.replyTimeoutMs,
+      );
+    });
+    return this.closed;
+  }
+
+  /** Close now, without QUIT. */
+  close(): void {
+    this.abort({ reason: 'aborted' });
+  }
+
+  private abort(info: CloseInfo): void {
+    if (this.closeInfo) return;
+    this.failure ??= info;
+    this.connection.destroy();
+    // Some runtimes report 'close' a tick later; the outcome is already decided.
+    this.finish();
+  }
+
+  /** Run `callback` after `ms`; returns the cancel function. */
+  private after(callback: () => void, ms: number): () => void {
+    const handle = this.clock.setTimeout(callback, ms);
+    return () => this.clock.clearTimeout(handle);
+  }
+
+  private emit<E extends keyof ChatClientEvents>(event: E, ...args: Parameters<ChatClientEvents[E]>): void {
+    for (const listener of [...this.listeners[event]]) (listener as (...a: typeof args) => void)(...args);
+  }
+
+  private receive(chunk: Uint8Array): void {
+    const result = this.decoder.push(chunk, { line: (line) => this.handleLine(line), overlong: () => {} });
+    if (result === 'unterminated-overflow') {
+      this.abort({ reason: 'error', code: 'INPUT_OVERFLOW', message: 'the server sent an endless line' });
+    }
+  }
+
+  private handleLine(line: string): void {
+    if (this.closeInfo) return;
+    const event = parseServerLine(line);
+    switch (event.type) {
+      case 'ping':
+        // Answered at once, ahead of the queue: a PONG stuck behind paced lines could time out.
+        this.outbox.urgent(clientLine.pong(event.token));
+        return;
+      case 'pong':
+        return;
+      case 'limits':
+        this.applyLimits(event.limits);
+        if (this.pendingLimits) return this.pendingLimits();
+        break;
+      case 'welcome':
+        if (this.pendingJoin) return this.registered(event, line);
+        break;
+      case 'error':
+        if (FATAL_ERROR_CODES.has(event.code as ErrorCode)) {
+          this.announced = { reason: 'kicked', code: event.code, message: event.message };
+        } else if (this.pendingLimits && event.code === 'UNKNOWN_COMMAND') {
+          // A server without LIMITS: keep the assumed defaults.
+          return this.pendingLimits();
+        } else if (this.pendingJoin && this.name === undefined) {
+          this.emit('event', event, line);
+          return this.pendingJoin({ ok: false, code: event.code, message: event.message });
+        }
+        break;
+      case 'shutdown':
+        this.announced = { reason: 'shutdown', message: event.text };
+        break;
+      case 'goodbye':
+        this.goodbyeSeen = true;
+        break;
+    }
+    this.emit('event', event, line);
+  }
+
+  private registered(event: Extract<ServerEvent, { type: 'welcome' }>, line: string): void {
+    this.name = event.name;
+    this.cancelReplyTimer?.();
+    this.emit('event', event, line);
+    const done = () => {
+      this.cancelLimitsTimer?.();
+      this.pendingLimits = undefined;
+      this.pendingJoin?.({ ok: true, name: event.name, online: event.online, text: event.text });
+    };
+    this.cancelLimitsTimer = this.after(done, this.options.limitsTimeoutMs);
+    this.pendingLimits = done;
+    this.send(clientLine.limits());
+  }
+
+  private applyLimits(limits: Record<string, number>): void {
+    this.limits = limits;
+    const maxLineBytes = limits['max-line-bytes'];
+    if (maxLineBytes !== undefined && Number.isFinite(maxLineBytes) && maxLineBytes > 0) this.maxLineBytes = maxLineBytes;
+    const maxReplyBytes = limits['max-reply-bytes'];
+    if (maxReplyBytes !== undefined && maxReplyBytes > this.incoming.maxLineBytes) {
+      this.incoming.maxLineBytes = this.incoming.maxUnterminatedBytes = maxReplyBytes;
+    }
+    const flood = floodLimitsFrom(limits);
+    if (flood) this.outbox.configure(flood);
+  }
+
+  /** How the connection ended, judged at close. */
+  private outcome(): CloseInfo {
+    if (this.failure?.reason === 'timeout' || this.failure?.reason === 'aborted') return this.failure;
+    if (this.announced) return this.announced;
+    // A close after QUIT is the answer to it, unless the socket broke before the goodbye came.
+    if (this.quitSent && (this.goodbyeSeen || !this.failure)) return { reason: 'quit' };
+    return this.failure ?? { reason: 'server-closed' };
+  }
+
+  private finish(): void {
+    if (this.closeInfo) return;
+    this.closeInfo = this.outcome();
+    const info = this.closeInfo;
+    this.outbox.stop();
+    this.cancelReplyTimer?.();
+    this.cancelLimitsTimer?.();
+    this.pendingLimits = undefined;
+    this.pendingJoin?.(closedResult(info));
+    this.resolveClosed(info);
+    this.emit('close', info);
+  }
+}
+
+function closedResult(close: CloseInfo): JoinResult {
+  return { ok: false, code: 'CLOSED', message: `connection closed (${close.reason})`, close };
+}

@@ -1,0 +1,217 @@
+// The TCP chat server: accepts connections through the injected runtime, enforces connection
+// limits, owns the room, runs the one sweep timer for every timeout, and shuts down cleanly.
+// It reports through `onEvent` and never prints.
+import { serverLine } from '../../protocol/chat/chat-lines.ts';
+import type { Runtime, SocketAddress, TcpConnection, TcpServer } from '../../runtime/types.ts';
+import type { ChatServerEventListener } from './server-events.ts';
+import { UserRegistry } from './user-registry.ts';
+import { ServerSession, type SessionHost } from './server-session.ts';
+import { systemClock, type Clock, type TimerHandle } from '../shared/clock.ts';
+import { resolveChatLimits, type ChatLimits } from './chat-limits.ts';
+import { encodeLine, OutputBatcher } from './output-batcher.ts';
+
+export interface ChatServerOptions {
+  host: string;
+  port: number;
+  /** Overrides over DEFAULT_CHAT_LIMITS; validated here (LimitError). */
+  limits?: Partial<ChatLimits>;
+  clock?: Clock;
+  onEvent?: ChatServerEventListener;
+  /** How often timeouts are checked; by default a quarter of the shortest timeout, 50 ms to 1 s. */
+  sweepIntervalMs?: number;
+  /** How long a closing connection may take to flush before it is destroyed. */
+  closeGraceMs?: number;
+}
+
+/** TCP keepalive on accepted sockets finds peers that vanished without a FIN. */
+const KEEPALIVE_DELAY_MS = 60_000;
+const DEFAULT_CLOSE_GRACE_MS = 2_000;
+
+export class ChatServer implements SessionHost {
+  readonly registry: UserRegistry;
+  readonly batcher: OutputBatcher;
+  private readonly sessions = new Set<ServerSession>();
+  /** Connections refused for a limit, kept only until their ERROR line is out. */
+  private readonly refused = new Set<TcpConnection>();
+  /** Connections we are closing, and when they will be destroyed if still open. */
+  private readonly closing = new Map<TcpConnection, number>();
+  private readonly perAddress = new Map<string, number>();
+  private listener: TcpServer | undefined;
+  private sweepTimer: TimerHandle | undefined;
+  private nextId = 1;
+  private shuttingDown: Promise<void> | undefined;
+  private whenEmpty: (() => void) | undefined;
+
+  constructor(
+    readonly limits: ChatLimits,
+    readonly clock: Clock,
+    private readonly onEvent: ChatServerEventListener,
+    private readonly sweepIntervalMs: number,
+    private readonly closeGraceMs: number,
+  ) {
+    this.registry = new UserRegistry(limits.maxNameLength, limits.announceMaxUsers);
+    this.batcher = new OutputBatcher(limits.maxSendQueueBytes);
+  }
+
+  get address(): SocketAddress {
+    if (!this.listener) throw new Error('chat server is not listening');
+    return this.listener.address;
+  }
+
+  /** Open connections, registered or not (refused ones are not counted). */
+  get connectionCount(): number {
+    return this.sessions.size;
+  }
+
+  get userCount(): number {
+    return this.registry.userCount;
+  }
+
+  async listen(runtime: Pick<Runtime, 'listenTcp'>, host: string, port: number): Promise<void> {
+    this.listener = await runtime.listenTcp({ host, port, allowHalfOpen: true }, (connection) => this.accept(connection));
+    this.scheduleSweep();
+  }
+
+  /** Accept one connection or refuse it with an ERROR line when a limit is reached. */
+  accept(connection: TcpConnection): void {
+    const remote = connection.remote;
+    if (this.shuttingDown) return connection.destroy();
+    const fromAddress = this.perAddress.get(remote.address) ?? 0;
+    if (this.sessions.size >= this.limits.maxConnections) {
+      return this.refuse(connection, 'SERVER_FULL', `the server is full (${this.limits.maxConnections} connections)`);
+    }
+    if (fromAddress >= this.limits.maxConnectionsPerIp) {
+      return this.refuse(
+        connection,
+        'TOO_MANY_CONNECTIONS',
+        `too many connections from ${remote.address} (limit ${this.limits.maxConnectionsPerIp})`,
+      );
+    }
+    this.perAddress.set(remote.address, fromAddress + 1);
+    connection.setKeepAlive(true, KEEPALIVE_DELAY_MS);
+    const session = new ServerSession(this.nextId++, connection, this, this.clock.now());
+    this.sessions.add(session);
+    this.onEvent({ type: 'connect', id: session.id, remote });
+    session.reply(serverLine.greeting());
+  }
+
+  private refuse(connection: TcpConnection, code: 'SERVER_FULL' | 'TOO_MANY_CONNECTIONS', message: string): void {
+    this.refused.add(connection);
+    this.closing.set(connection, this.clock.now() + this.closeGraceMs);
+    connection.on('close', () => {
+      this.refused.delete(connection);
+      this.closing.delete(connection);
+      this.checkEmpty();
+    });
+    // Anything the peer sends is ignored; reading it lets the close complete.
+    connection.on('data', () => {});
+    connection.end(encodeLine(serverLine.error(code, message)));
+    this.onEvent({ type: 'refuse', remote: connection.remote, code });
+  }
+
+  sessionRegistered(session: ServerSession): void {
+    this.onEvent({ type: 'register', id: session.id, remote: session.connection.remote, name: session.name! });
+  }
+
+  sessionClosing(session: ServerSession): void {
+    // During shutdown everyone leaves at once: no one is told about anyone else.
+    this.registry.remove(session, this.shuttingDown ? undefined : session.reasonText);
+    this.closing.set(session.connection, this.clock.now() + this.closeGraceMs);
+  }
+
+  sessionClosed(session: ServerSession): void {
+    if (!this.sessions.delete(session)) return;
+    this.closing.delete(session.connection);
+    const address = session.connection.remote.address;
+    const count = (this.perAddress.get(address) ?? 1) - 1;
+    if (count > 0) this.perAddress.set(address, count);
+    else this.perAddress.delete(address);
+    this.onEvent({
+      type: 'disconnect',
+      id: session.id,
+      remote: session.connection.remote,
+      ...(session.name !== undefined && { name: session.name }),
+      reason: session.reason ?? 'closed-by-peer',
+      ...(session.quitMessage !== undefined && { message: session.quitMessage }),
+    });
+    this.checkEmpty();
+  }
+
+  /** Check every connection's timeouts and destroy connections that overstayed their close. */
+  sweep(): void {
+    const now = this.clock.now();
+    for (const session of this.sessions) session.checkTimeouts(now);
+    for (const [connection, deadline] of this.closing) {
+      if (now >= deadline) {
+        this.closing.delete(connection);
+        connection.destroy();
+      }
+    }
+  }
+
+  private scheduleSweep(): void {
+    this.sweepTimer = this.clock.setTimeout(() => {
+      this.sweep();
+      this.scheduleSweep();
+    }, this.sweepIntervalMs);
+  }
+
+  /**
+   * Tell every client the server is shutting down, end every connection, destroy those still
+   * open after the close grace, stop listening. Resolves when all of it is done; safe to call twice.
+   */
+  close(): Promise<void> {
+    this.shuttingDown ??= this.shutdown();
+    return this.shuttingDown;
+  }
+
+  private async shutdown(): Promise<void> {
+    const listenerClosed = this.listener?.close() ?? Promise.resolve();
+    for (const session of [...this.sessions]) session.close('server-shutdown', serverLine.shutdown());
+    this.registry.clear();
+    const empty = new Promise<void>((resolve) => {
+      this.whenEmpty = resolve;
+    });
+    this.checkEmpty();
+    const grace = this.clock.setTimeout(() => {
+      for (const session of this.sessions) session.connection.destroy();
+      for (const connection of this.refused) connection.destroy();
+    }, this.closeGraceMs);
+    await empty;
+    this.clock.clearTimeout(grace);
+    if (this.sweepTimer !== undefined) this.clock.clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    await listenerClosed;
+  }
+
+  private checkEmpty(): void {
+    if (this.whenEmpty && this.sessions.size === 0 && this.refused.size === 0) {
+      const resolve = this.whenEmpty;
+      this.whenEmpty = undefined;
+      resolve();
+    }
+  }
+}
+
+/** Check the limits, listen, and return the running server. */
+export async function startChatServer(
+  runtime: Pick<Runtime, 'listenTcp'>,
+  options: ChatServerOptions,
+): Promise<ChatServer> {
+  const limits = resolveChatLimits(options.limits);
+  const server = new ChatServer(
+    limits,
+    options.clock ?? systemClock,
+    options.onEvent ?? (() => {}),
+    options.sweepIntervalMs ?? defaultSweepInterval(limits),
+    options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
+  );
+  await server.listen(runtime, options.host, options.port);
+  return server;
+}
+
+function defaultSweepInterval(limits: ChatLimits): number {
+  const timeouts = [limits.registrationTimeoutMs, limits.pingIntervalMs, limits.pingTimeoutMs].filter((t) => t > 0);
+  const shortest = Math.min(4_000, ...timeouts);
+  return Math.min(1_000, Math.max(50, Math.floor(shortest / 4)));
+}

@@ -1,0 +1,288 @@
+// The chat commands as one table. A single dispatcher checks registration and argument counts
+// and answers with the ERROR line before any handler runs, so a handler only does its own work.
+// Handlers reply through the session (which queues, never blocks), never through the socket.
+import { splitCommand, splitWord, serverLine, type ClientVerb } from '../../protocol/chat/chat-lines.ts';
+import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
+import type { UserRegistry, RegistryMember } from './user-registry.ts';
+import type { ChatLimits } from './chat-limits.ts';
+import { encodeLine } from './output-batcher.ts';
+
+/** What a command handler may use of the connection that sent the line. */
+export interface CommandSession extends RegistryMember {
+  readonly registry: UserRegistry;
+  readonly limits: ChatLimits;
+  reply(line: string): void;
+  replyError(code: ErrorCode, message: string): void;
+  /** JOIN succeeded (for the server's log). */
+  registered(): void;
+  /** Say goodbye and close once everything before has been sent. */
+  quit(message?: string): void;
+}
+
+type Registered = CommandSession & { name: string };
+
+interface CommandSpec {
+  syntax: string;
+  summary: string;
+  /** Allowed before a successful JOIN. */
+  beforeRegistration: boolean;
+  /** How many parameters the line is split into; the last takes the rest of the line. */
+  params: number;
+  /** Parameters that must be present (non-blank). */
+  minArgs: number;
+  handler(session: CommandSession, args: string[]): void;
+}
+
+/** How many bytes of a client's own words are quoted back in an error message. */
+const QUOTE_LIMIT = 40;
+const quote = (text: string) => (text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT)}…` : text);
+
+export const COMMANDS: Record<ClientVerb, CommandSpec> = {
+  JOIN: {
+    syntax: 'JOIN <name>',
+    summary: 'register under a name (letters, digits, _ . -)',
+    beforeRegistration: true,
+    params: 1,
+    minArgs: 1,
+    handler(session, [name]) {
+      // JOIN <name>
+      if (session.name !== undefined) return session.replyError('ALREADY_REGISTERED', `you are already ${session.name}`);
+      const wanted = name!.trimEnd();
+      const refused = session.registry.add(session, wanted);
+      if (refused === 'NAME_TAKEN') return session.replyError(refused, `the name ${wanted} is taken; choose another`);
+      if (refused) {
+        return session.replyError(
+          refused,
+          `invalid name "${quote(wanted)}": 1-${session.limits.maxNameLength} of A-Z a-z 0-9 _ . - (not starting with . or -)`,
+        );
+      }
+      session.reply(serverLine.welcome(wanted, session.registry.userCount));
+      session.registered();
+    },
+  },
+  BROADCAST: {
+    syntax: 'BROADCAST <text>',
+    summary: 'send text to every other user',
+    beforeRegistration: false,
+    params: 1,
+    minArgs: 1,
+    handler(session, [text]) {
+      // BROADCAST <text>
+      session.registry.broadcast(session as Registered, text!);
+    },
+  },
+  UNICAST: {
+    syntax: 'UNICAST <name> <text>',
+    summary: 'send text to one user only',
+    beforeRegistration: false,
+    params: 2,
+    minArgs: 2,
+    handler(session, [to, text]) {
+      // UNICAST <name> <text>
+      const target = session.registry.find(to!);
+      if (!target) return session.replyError('NO_SUCH_USER', `no user named ${quote(to!)}`);
+      target.sendBytes(encodeLine(serverLine.private(session.name!, text!)));
+    },
+  },
+  JOIN_GROUP: {
+    syntax: 'JOIN_GROUP <group>',
+    summary: 'join a group, creating it if new',
+    beforeRegistration: false,
+    params: 1,
+    minArgs: 1,
+    handler(session, [name]) {
+      // JOIN_GROUP <group>
+      const group = session.registry.joinGroup(session as Registered, name!.trimEnd());
+      if (typeof group === 'string') return session.replyError(group, groupProblem(group, name!));
+      session.reply(serverLine.joinedGroup(group.name, group.members.size));
+    },
+  },
+  LEAVE_GROUP: {
+    syntax: 'LEAVE_GROUP <group>',
+    summary: 'leave a group',
+    beforeRegistration: false,
+    params: 1,
+    minArgs: 1,
+    handler(session, [name]) {
+      // LEAVE_GROUP <group>
+      const group = session.registry.leaveGroup(session as Registered, name!.trimEnd());
+      if (typeof group === 'string') return session.replyError(group, groupProblem(group, name!));
+      session.reply(serverLine.leftGroup(group.name));
+    },
+  },
+  GROUP_MSG: {
+    syntax: 'GROUP_MSG <group> <text>',
+    summary: 'send text to the other members of a group you are in',
+    beforeRegistration: false,
+    params: 2,
+    minArgs: 2,
+    handler(session, [name, text]) {
+      // GROUP_MSG <group> <text>
+      const refused = session.registry.groupMessage(session as Registered, name!, text!);
+      if (refused) session.replyError(refused, groupProblem(refused, name!));
+    },
+  },
+  LIST_GROUPS: {
+    syntax: 'LIST_GROUPS',
+    summary: 'list groups and their member counts',
+    beforeRegistration: false,
+    params: 0,
+    minArgs: 0,
+    handler(session) {
+      // LIST_GROUPS
+      const groups = session.registry.groupSummaries();
+      if (groups.length === 0) return session.reply(serverLine.groups([]));
+      for (const part of chunks(groups, (g) => g.name.length + 16, session.limits.maxLineBytes)) {
+        session.reply(serverLine.groups(part));
+      }
+    },
+  },
+  LIST_USERS: {
+    syntax: 'LIST_USERS',
+    summary: 'list the users online',
+    beforeRegistration: false,
+    params: 0,
+    minArgs: 0,
+    handler(session) {
+      // LIST_USERS
+      for (const part of chunks(session.registry.userNames(), (n) => n.length + 2, session.limits.maxLineBytes)) {
+        session.reply(serverLine.users(part));
+      }
+    },
+  },
+  QUIT: {
+    syntax: 'QUIT [message]',
+    summary: 'leave; the server answers, then closes the connection',
+    beforeRegistration: true,
+    params: 1,
+    minArgs: 0,
+    handler(session, [message]) {
+      // QUIT [message]
+      session.quit(message?.trimEnd());
+    },
+  },
+  PING: {
+    syntax: 'PING [token]',
+    summary: 'the server answers PONG [token]',
+    beforeRegistration: false,
+    params: 1,
+    minArgs: 0,
+    handler(session, [token]) {
+      // PING [token]
+      session.reply(serverLine.pong(token?.trimEnd() ?? ''));
+    },
+  },
+  PONG: {
+    syntax: 'PONG [token]',
+    summary: 'answer to the server\'s PING (any line will do)',
+    beforeRegistration: false,
+    params: 1,
+    minArgs: 0,
+    handler() {
+      // PONG [token] — receiving any line already counted as activity.
+    },
+  },
+  LIMITS: {
+    syntax: 'LIMITS',
+    summary: 'show the line length and flood limits to pace yourself by',
+    beforeRegistration: false,
+    params: 0,
+    minArgs: 0,
+    handler(session) {
+      // LIMITS
+      session.reply(serverLine.limits(limitsReply(session.limits)));
+    },
+  },
+  HELP: {
+    syntax: 'HELP',
+    summary: 'this list',
+    beforeRegistration: false,
+    params: 0,
+    minArgs: 0,
+    handler(session) {
+      // HELP
+      for (const spec of Object.values(COMMANDS)) session.reply(serverLine.help(`${spec.syntax} — ${spec.summary}`));
+    },
+  },
+};
+
+/** Run one received line: checks, then the handler. Blank lines are ignored. */
+export function dispatchCommand(session: CommandSession, line: string): void {
+  if (line.trim() === '') return;
+  const { verb, rest } = splitCommand(line.trimStart());
+  const spec = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb as ClientVerb] : undefined;
+  if (session.name === undefined && !spec?.beforeRegistration) {
+    return session.replyError('NOT_REGISTERED', 'register first with: JOIN <name>');
+  }
+  if (!spec) return session.replyError('UNKNOWN_COMMAND', `unknown command ${quote(verb)}; type HELP`);
+  const args = splitParams(rest, spec.params);
+  if (args.length < spec.minArgs) return session.replyError('MISSING_ARGUMENT', `usage: ${spec.syntax}`);
+  spec.handler(session, args);
+}
+
+/**
+ * Parameters are separated by one or more spaces; the last one is the rest of the line from
+ * its first non-space character. A blank last parameter counts as absent.
+ */
+export function splitParams(rest: string, params: number): string[] {
+  const args: string[] = [];
+  let remaining = rest;
+  for (let i = 0; i < params - 1; i++) {
+    const [word, after] = splitWord(remaining);
+    if (word === '') return args;
+    args.push(word);
+    remaining = after;
+  }
+  if (params > 0) {
+    const last = remaining.replace(/^ +/, '');
+    if (last.trim() !== '') args.push(last);
+  }
+  return args;
+}
+
+/** The `[Limits]` reply: what a client needs to pace itself and size its buffers. */
+export function limitsReply(limits: ChatLimits): Record<string, number> {
+  return {
+    'max-line-bytes': limits.maxLineBytes,
+    'max-reply-bytes': maxReplyBytes(limits),
+    'flood-burst': limits.floodBurst,
+    'flood-lines-per-second': limits.floodLinesPerSecond,
+    'flood-max-delayed-lines': limits.floodMaxDelayedLines,
+    'max-name-length': limits.maxNameLength,
+    'ping-interval-ms': limits.pingIntervalMs,
+    'ping-timeout-ms': limits.pingTimeoutMs,
+  };
+}
+
+/**
+ * The longest line the server sends: a relayed line of max-line-bytes whose every byte was
+ * replaced by U+FFFD (3 bytes), behind the longest prefix (`[Group <group>] <name>: `).
+ */
+export function maxReplyBytes(limits: ChatLimits): number {
+  return 3 * limits.maxLineBytes + 2 * limits.maxNameLength + 32;
+}
+
+function groupProblem(code: ErrorCode, name: string): string {
+  if (code === 'GROUP_INVALID') return `invalid group name "${quote(name)}"`;
+  if (code === 'ALREADY_IN_GROUP') return `you are already in group ${quote(name)}`;
+  return `you are not in group ${quote(name)}`;
+}
+
+/** Split a list into runs whose joined length stays under `budget` bytes (names are ASCII). */
+function chunks<T>(items: T[], size: (item: T) => number, budget: number): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let used = 16;
+  for (const item of items) {
+    const cost = size(item);
+    if (current.length > 0 && used + cost > budget) {
+      out.push(current);
+      current = [];
+      used = 16;
+    }
+    current.push(item);
+    used += cost;
+  }
+  out.push(current);
+  return out;
+}

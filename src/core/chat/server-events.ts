@@ -1,0 +1,35 @@
+// What the chat server reports to whoever runs it (the `serve` command logs these). The core
+// never prints; it only emits.
+import type { SocketAddress } from '../../runtime/types.ts';
+
+/** Why a connection ended. The text is shown to other users and written to the log. */
+export const DISCONNECT_REASONS = {
+  quit: 'quit',
+  'closed-by-peer': 'connection closed by peer',
+  reset: 'connection reset',
+  'send-queue-full': 'send queue full',
+  flood: 'flood',
+  'input-overflow': 'input overflow',
+  'registration-timeout': 'registration timeout',
+  'ping-timeout': 'ping timeout',
+  'server-shutdown': 'server shutdown',
+} as const;
+
+export type DisconnectReason = keyof typeof DISCONNECT_REASONS;
+
+export type ChatServerEvent =
+  | { type: 'connect'; id: number; remote: SocketAddress }
+  | { type: 'register'; id: number; remote: SocketAddress; name: string }
+  | {
+      type: 'disconnect';
+      id: number;
+      remote: SocketAddress;
+      /** Set when the connection had registered. */
+      name?: string;
+      reason: DisconnectReason;
+      /** The QUIT message, when the client gave one. */
+      message?: string;
+    }
+  | { type: 'refuse'; remote: SocketAddress; code: 'SERVER_FULL' | 'TOO_MANY_CONNECTIONS' };
+
+export type ChatServerEventListener = (event: ChatServerEvent) => void;

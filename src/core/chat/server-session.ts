@@ -1,0 +1,246 @@
+// One chat connection: bytes in through the line decoder and flood control, commands processed
+// strictly in order, replies out through the shared send queue. Kept lean on purpose — no
+// per-connection timers except while flood control is holding lines — because an idle
+// connection must cost the server only a few KiB.
+import { serverLine } from '../../protocol/chat/chat-lines.ts';
+import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
+import { LineDecoder, type LineSink } from '../../protocol/shared/line-decoder.ts';
+import type { TcpConnection } from '../../runtime/types.ts';
+import { dispatchCommand, type CommandSession } from './command-table.ts';
+import { DISCONNECT_REASONS, type DisconnectReason } from './server-events.ts';
+import type { ChatGroup, UserRegistry } from './user-registry.ts';
+import type { Clock, TimerHandle } from '../shared/clock.ts';
+import { FloodBucket, floodControlEnabled } from './flood-control.ts';
+import type { ChatLimits } from './chat-limits.ts';
+import { encodeLine, type QueuedWriter, type OutputBatcher } from './output-batcher.ts';
+
+/** What a session needs from the server that owns it. */
+export interface SessionHost {
+  readonly limits: ChatLimits;
+  readonly clock: Clock;
+  readonly registry: UserRegistry;
+  readonly batcher: OutputBatcher;
+  sessionRegistered(session: ServerSession): void;
+  /** The session stopped being usable: forget it in the registry, destroy it if it lingers. */
+  sessionClosing(session: ServerSession): void;
+  /** The connection is fully closed. */
+  sessionClosed(session: ServerSession): void;
+}
+
+const OPEN = 0;
+const CLOSING = 1;
+const CLOSED = 2;
+const NO_PING = -1;
+
+/** A received line waiting for flood control: the text, or the length of an over-long line. */
+type HeldLine = string | number;
+
+export class ServerSession implements CommandSession, LineSink, QueuedWriter {
+  name: string | undefined = undefined;
+  groups: Set<ChatGroup> | undefined = undefined;
+  pending: Uint8Array[] | undefined = undefined;
+  /** Why it closed; set once, when closing starts. */
+  reason: DisconnectReason | undefined = undefined;
+  quitMessage: string | undefined = undefined;
+  private state = OPEN;
+  private lastActivity: number;
+  private pingSentAt = NO_PING;
+  private peerEnded = false;
+  private readonly decoder: LineDecoder;
+  private readonly flood: FloodBucket | undefined;
+  private held: HeldLine[] | undefined = undefined;
+  private floodTimer: TimerHandle | undefined = undefined;
+
+  constructor(
+    readonly id: number,
+    readonly connection: TcpConnection,
+    private readonly host: SessionHost,
+    readonly connectedAt: number,
+  ) {
+    this.lastActivity = connectedAt;
+    this.decoder = new LineDecoder(host.limits);
+    if (floodControlEnabled(host.limits)) this.flood = new FloodBucket(host.limits, connectedAt);
+    connection.on('data', (chunk) => this.onData(chunk));
+    connection.on('end', () => this.onPeerEnd());
+    connection.on('close', (hadError) => this.onClose(hadError));
+  }
+
+  get registry(): UserRegistry {
+    return this.host.registry;
+  }
+
+  get limits(): ChatLimits {
+    return this.host.limits;
+  }
+
+  get writable(): boolean {
+    return this.state === OPEN;
+  }
+
+  // ---- output -------------------------------------------------------------------------------
+
+  sendBytes(bytes: Uint8Array): void {
+    this.host.batcher.write(this, bytes);
+  }
+
+  reply(line: string): void {
+    this.host.batcher.write(this, encodeLine(line));
+  }
+
+  replyError(code: ErrorCode, message: string): void {
+    this.reply(serverLine.error(code, message));
+  }
+
+  sendQueueFull(): void {
+    this.close('send-queue-full', serverLine.error('SEND_QUEUE_FULL', 'you stopped reading; disconnecting'));
+  }
+
+  registered(): void {
+    this.host.sessionRegistered(this);
+  }
+
+  quit(message?: string): void {
+    if (this.name !== undefined) this.reply(serverLine.goodbye(this.name));
+    if (message) this.quitMessage = message;
+    this.close('quit');
+  }
+
+  /**
+   * Stop processing, leave the registry, send `finalLine` after everything already queued, and end
+   * the connection. The server destroys it if the peer does not let it close in time.
+   */
+  close(reason: DisconnectReason, finalLine?: string): void {
+    if (this.state !== OPEN) return;
+    this.state = CLOSING;
+    this.reason = reason;
+    this.dropHeld();
+    this.host.sessionClosing(this);
+    this.host.batcher.flushWriter(this);
+    if (finalLine === undefined) this.connection.end();
+    else this.connection.end(encodeLine(finalLine));
+  }
+
+  /** The text other users see for the reason, with the QUIT message when there is one. */
+  get reasonText(): string {
+    const text = DISCONNECT_REASONS[this.reason ?? 'closed-by-peer'];
+    return this.quitMessage ? `${text}: ${this.quitMessage}` : text;
+  }
+
+  // ---- timeouts (driven by the server's one sweep timer) ------------------------------------
+
+  /** Registration timeout, idle PING and ping timeout, checked against `now`. */
+  checkTimeouts(now: number): void {
+    if (this.state !== OPEN) return;
+    const limits = this.host.limits;
+    if (this.name === undefined) {
+      if (limits.registrationTimeoutMs > 0 && now - this.connectedAt >= limits.registrationTimeoutMs) {
+        this.close('registration-timeout', serverLine.error('REGISTRATION_TIMEOUT', 'no JOIN in time'));
+      }
+      return;
+    }
+    if (limits.pingIntervalMs <= 0) return;
+    if (this.pingSentAt === NO_PING) {
+      if (now - this.lastActivity >= limits.pingIntervalMs) {
+        this.pingSentAt = now;
+        this.reply(serverLine.ping(String(now)));
+      }
+    } else if (limits.pingTimeoutMs > 0 && now - this.pingSentAt >= limits.pingTimeoutMs) {
+      this.close('ping-timeout', serverLine.error('PING_TIMEOUT', 'no reply to PING in time'));
+    }
+  }
+
+  // ---- input --------------------------------------------------------------------------------
+
+  private onData(chunk: Uint8Array): void {
+    if (this.state !== OPEN) return;
+    if (this.decoder.push(chunk, this) === 'unterminated-overflow') {
+      this.close(
+        'input-overflow',
+        serverLine.error('INPUT_OVERFLOW', `more than ${this.host.limits.maxUnterminatedBytes} bytes without a newline`),
+      );
+    }
+  }
+
+  line(text: string): void {
+    this.received(text);
+  }
+
+  overlong(bytes: number): void {
+    this.received(bytes);
+  }
+
+  private received(item: HeldLine): void {
+    if (this.state !== OPEN) return;
+    this.lastActivity = this.host.clock.now();
+    this.pingSentAt = NO_PING;
+    if (this.held) {
+      this.held.push(item);
+      if (this.held.length > this.host.limits.floodMaxDelayedLines) {
+        this.close('flood', serverLine.error('FLOOD', 'too many lines too fast'));
+      }
+      return;
+    }
+    const wait = this.flood ? this.flood.take(this.lastActivity) : 0;
+    if (wait > 0) {
+      // Reading stops while lines are held: TCP then slows the sender down by itself.
+      this.held = [item];
+      this.connection.pause();
+      this.floodTimer = this.host.clock.setTimeout(this.release, wait);
+      return;
+    }
+    this.process(item);
+  }
+
+  /** Process held lines as tokens come back; resume reading once none are left. */
+  private readonly release = (): void => {
+    this.floodTimer = undefined;
+    const held = this.held;
+    if (!held || !this.flood) return;
+    while (held.length > 0 && this.state === OPEN) {
+      const wait = this.flood.take(this.host.clock.now());
+      if (wait > 0) {
+        this.floodTimer = this.host.clock.setTimeout(this.release, wait);
+        return;
+      }
+      this.process(held.shift()!);
+    }
+    this.held = undefined;
+    if (this.state !== OPEN) return;
+    if (this.peerEnded) this.close('closed-by-peer');
+    else this.connection.resume();
+  };
+
+  private process(item: HeldLine): void {
+    if (typeof item === 'string') dispatchCommand(this, item);
+    else {
+      this.replyError(
+        'LINE_TOO_LONG',
+        `line of ${item} bytes dropped; the limit is ${this.host.limits.maxLineBytes} bytes`,
+      );
+    }
+  }
+
+  private dropHeld(): void {
+    if (this.floodTimer !== undefined) this.host.clock.clearTimeout(this.floodTimer);
+    this.floodTimer = undefined;
+    this.held = undefined;
+  }
+
+  private onPeerEnd(): void {
+    this.peerEnded = true;
+    // Lines still held by flood control are processed first; then the session closes.
+    if (this.state === OPEN && !this.held) this.close('closed-by-peer');
+  }
+
+  private onClose(hadError: boolean): void {
+    if (this.state === CLOSED) return;
+    if (this.state === OPEN) {
+      this.state = CLOSING;
+      this.reason = hadError ? 'reset' : 'closed-by-peer';
+      this.dropHeld();
+      this.host.sessionClosing(this);
+    }
+    this.state = CLOSED;
+    this.host.sessionClosed(this);
+  }
+}

@@ -1,0 +1,31 @@
+// Every limit of the echo server in one typed object, each with a `netchat echo` flag.
+// Validated once at startup, then passed down. Memory per TCP client stays bounded without a
+// send-queue limit: a client that does not read is paused (see echo-session.ts).
+
+import { mergeLimits } from '../shared/limit-rules.ts';
+
+export interface EchoLimits {
+  /** TCP connections at once; one more is closed at accept (in --lines mode after ERROR SERVER_FULL). */
+  maxClients: number;
+  /** --lines: longest line echoed, in bytes without CR LF; a longer one is answered with ERROR LINE_TOO_LONG. */
+  maxLineBytes: number;
+  /** --udp: replies handed to the socket and not yet sent; past this, datagrams go unanswered. */
+  maxPendingReplies: number;
+}
+
+export const DEFAULT_ECHO_LIMITS: Readonly<EchoLimits> = Object.freeze({
+  maxClients: 10_000,
+  maxLineBytes: 16 * 1024,
+  maxPendingReplies: 1024,
+});
+
+const MINIMUMS: Record<keyof EchoLimits, number> = {
+  maxClients: 1,
+  maxLineBytes: 1,
+  maxPendingReplies: 1,
+};
+
+/** The defaults with `overrides` spread over them, checked once. Throws LimitError naming the option. */
+export function resolveEchoLimits(overrides: Partial<EchoLimits> = {}): EchoLimits {
+  return mergeLimits(DEFAULT_ECHO_LIMITS, overrides, MINIMUMS, { wholeNumbers: true });
+}

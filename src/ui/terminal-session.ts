@@ -1,0 +1,53 @@
+// `netchat join` in a terminal: a prompt to type at, messages shown above it as they arrive.
+import type { ChatClient } from '../core/chat-client/chat-client.ts';
+import { helpLines, submitInput } from '../core/chat-client/slash-commands.ts';
+import { formatEvent, type Paint } from './chat-format.ts';
+import { LineEditor } from './line-editor.ts';
+import type { SessionEnd } from './pipe-session.ts';
+
+export interface TerminalSessionOptions {
+  client: ChatClient;
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  paint: Paint;
+  /** Aborting (a signal from outside) leaves at once. */
+  signal: AbortSignal;
+}
+
+export async function runTerminalSession(options: TerminalSessionOptions): Promise<SessionEnd> {
+  const { client, paint } = options;
+  const editor = new LineEditor({
+    input: options.input,
+    output: options.output,
+    prompt: `${paint('bold', client.name ?? '')}${paint('dim', '>')} `,
+  });
+  let interrupted = false;
+  const leaveNow = () => {
+    interrupted = true;
+    void client.leave({ discardQueued: true });
+  };
+
+  client.on('event', (event) => {
+    // The command greets the user and says goodbye in its own words.
+    if (event.type === 'greeting' || event.type === 'welcome' || event.type === 'goodbye') return;
+    const text = formatEvent(event, paint);
+    if (text !== undefined) editor.print(text);
+  });
+  editor.on('line', (text) => {
+    const result = submitInput(client, text);
+    if (result.kind === 'error') editor.print(paint('red', `${result.code}: ${result.message}`));
+    else if (result.kind === 'local' && result.action === 'help') {
+      editor.print(helpLines().map((line) => paint('dim', line)).join('\n'));
+    } else if (result.kind === 'local' && result.action === 'quit') void client.leave();
+  });
+  editor.on('interrupt', leaveNow);
+  editor.on('end', () => void client.leave());
+  if (options.signal.aborted) leaveNow();
+  else options.signal.addEventListener('abort', leaveNow, { once: true });
+
+  editor.start();
+  const close = await client.closed;
+  options.signal.removeEventListener('abort', leaveNow);
+  editor.close();
+  return { close, interrupted };
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import type { SendResult } from '../../../src/core/chat-client/chat-client.ts';
+import { helpLines, parseInput, SLASH_COMMANDS, submitInput } from '../../../src/core/chat-client/slash-commands.ts';
+
+describe('parseInput', () => {
+  it.each([
+    ['hello there', 'BROADCAST hello there'],
+    ['  indented', 'BROADCAST   indented'],
+    ['/broadcast hi all', 'BROADCAST hi all'],
+    ['/boardcast hi', 'BROADCAST hi'],
+    ['/b   spaced  text ', 'BROADCAST spaced  text '],
+    ['/BROADCAST upper', 'BROADCAST upper'],
+    ['/unicast bob hi there', 'UNICAST bob hi there'],
+    ['/msg bob hi', 'UNICAST bob hi'],
+    ['/m   bob   hi', 'UNICAST bob hi'],
+    ['/join team', 'JOIN_GROUP team'],
+    ['/leave team', 'LEAVE_GROUP team'],
+    ['/group team ship it', 'GROUP_MSG team ship it'],
+    ['/g team ship it', 'GROUP_MSG team ship it'],
+    ['/groups', 'LIST_GROUPS'],
+    ['/users', 'LIST_USERS'],
+    ['//slash at start', 'BROADCAST /slash at start'],
+    ['//', 'BROADCAST /'],
+    ['ünïcödé ✓', 'BROADCAST ünïcödé ✓'],
+  ])('%j → %j', (input, line) => {
+    expect(parseInput(input)).toEqual({ kind: 'send', line });
+  });
+
+  it.each([
+    ['/help', 'help'],
+    ['/?', 'help'],
+    ['/quit', 'quit'],
+    ['/exit', 'quit'],
+    ['/QUIT', 'quit'],
+  ])('%j is the local action %s', (input, action) => {
+    expect(parseInput(input)).toEqual({ kind: 'local', action });
+  });
+
+  it.each(['', '   '])('%j is empty', (input) => {
+    expect(parseInput(input)).toEqual({ kind: 'empty' });
+  });
+
+  it.each([
+    ['/broadcast', 'MISSING_ARGUMENT'],
+    ['/broadcast   ', 'MISSING_ARGUMENT'],
+    ['/unicast bob', 'MISSING_ARGUMENT'],
+    ['/msg', 'MISSING_ARGUMENT'],
+    ['/join', 'MISSING_ARGUMENT'],
+    ['/leave', 'MISSING_ARGUMENT'],
+    ['/group team', 'MISSING_ARGUMENT'],
+    ['/nope', 'UNKNOWN_COMMAND'],
+    ['/', 'UNKNOWN_COMMAND'],
+    ['/unicas bob hi', 'UNKNOWN_COMMAND'],
+  ])('%j is the error %s', (input, code) => {
+    expect(parseInput(input)).toMatchObject({ kind: 'error', code });
+  });
+
+  it('suggests the nearest command for a typo and the help otherwise', () => {
+    const typo = parseInput('/unicas bob hi');
+    expect(typo.kind === 'error' && typo.message).toContain('/unicast');
+    const far = parseInput('/xyzzy');
+    expect(far.kind === 'error' && far.message).toContain('/help');
+  });
+
+  it('gives each command its minimum arguments: at the minimum it sends, one short it refuses', () => {
+    for (const command of SLASH_COMMANDS) {
+      const words = Array.from({ length: command.minArgs }, (_, i) => `w${i}`);
+      expect(parseInput(['/' + command.name, ...words].join(' ')).kind).not.toBe('error');
+      if (command.minArgs > 0) {
+        expect(parseInput(['/' + command.name, ...words.slice(1)].join(' '))).toMatchObject({ code: 'MISSING_ARGUMENT' });
+      }
+    }
+  });
+
+  it('has no alias claimed twice', () => {
+    const keys = SLASH_COMMANDS.flatMap((c) => [c.name, ...c.aliases]);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('lists every command in the help', () => {
+    const help = helpLines().join('\n');
+    for (const command of SLASH_COMMANDS) expect(help).toContain(command.syntax);
+  });
+});
+
+describe('submitInput', () => {
+  const sender = (result: SendResult) => {
+    const sent: string[] = [];
+    return { sent, send: (line: string) => (sent.push(line), result) };
+  };
+
+  it('queues the protocol line of a message', () => {
+    const client = sender({ ok: true });
+    expect(submitInput(client, '/msg bob hi')).toEqual({ kind: 'sent' });
+    expect(client.sent).toEqual(['UNICAST bob hi']);
+  });
+
+  it('passes a refusal on as an error with its code', () => {
+    const client = sender({ ok: false, code: 'LINE_TOO_LONG', message: 'too long' });
+    expect(submitInput(client, 'x')).toEqual({ kind: 'error', code: 'LINE_TOO_LONG', message: 'too long' });
+  });
+
+  it.each(['/quit', '/help', '/nope', ''])('sends nothing for %j', (input) => {
+    const client = sender({ ok: true });
+    expect(submitInput(client, input).kind).not.toBe('sent');
+    expect(client.sent).toEqual([]);
+  });
+});

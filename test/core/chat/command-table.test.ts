@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { COMMANDS, limitsReply, maxReplyBytes, splitParams } from '../../../src/core/chat/command-table.ts';
+import { DEFAULT_CHAT_LIMITS } from '../../../src/core/chat/chat-limits.ts';
+import { CLIENT_VERBS } from '../../../src/protocol/chat/chat-lines.ts';
+
+describe('command table', () => {
+  it('has one entry per client verb; only JOIN and QUIT work before registration', () => {
+    expect(Object.keys(COMMANDS).sort()).toEqual([...CLIENT_VERBS].sort());
+    const early = Object.entries(COMMANDS).filter(([, spec]) => spec.beforeRegistration).map(([verb]) => verb);
+    expect(early.sort()).toEqual(['JOIN', 'QUIT']);
+  });
+
+  it('states each syntax starting with its verb, with as many parameters as it parses', () => {
+    for (const [verb, spec] of Object.entries(COMMANDS)) {
+      expect(spec.syntax.split(' ')[0]).toBe(verb);
+      expect(spec.syntax.split(' ').length - 1).toBe(spec.params);
+      expect(spec.minArgs).toBeLessThanOrEqual(spec.params);
+      expect(spec.handler.toString(), verb).toContain(`// ${spec.syntax.split(' ')[0]}`);
+    }
+  });
+});
+
+describe('splitParams', () => {
+  it('splits words and leaves the rest of the line to the last parameter', () => {
+    expect(splitParams('bob  hello   you ', 2)).toEqual(['bob', 'hello   you ']);
+    expect(splitParams('   hello  ', 1)).toEqual(['hello  ']);
+    expect(splitParams('g', 2)).toEqual(['g']);
+    expect(splitParams('', 2)).toEqual([]);
+    expect(splitParams('   ', 1)).toEqual([]);
+    expect(splitParams('anything', 0)).toEqual([]);
+  });
+});
+
+describe('LIMITS reply', () => {
+  it('carries the keys a client paces itself by', () => {
+    const reply = limitsReply(DEFAULT_CHAT_LIMITS);
+    expect(reply).toMatchObject({
+      'max-line-bytes': DEFAULT_CHAT_LIMITS.maxLineBytes,
+      'flood-burst': DEFAULT_CHAT_LIMITS.floodBurst,
+      'flood-lines-per-second': DEFAULT_CHAT_LIMITS.floodLinesPerSecond,
+      'flood-max-delayed-lines': DEFAULT_CHAT_LIMITS.floodMaxDelayedLines,
+    });
+    expect(reply['max-reply-bytes']).toBe(maxReplyBytes(DEFAULT_CHAT_LIMITS));
+  });
+
+  it('bounds the longest relayed line: every byte replaced, behind the longest prefix', () => {
+    const limits = { ...DEFAULT_CHAT_LIMITS, maxLineBytes: 16, maxNameLength: 4 };
+    const line = `[Group ${'g'.repeat(4)}] ${'n'.repeat(4)}: ${'\uFFFD'.repeat(16)}`;
+    expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(maxReplyBytes(limits));
+  });
+});

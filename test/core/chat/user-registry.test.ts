@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { UserRegistry, type ChatGroup, type RegistryMember } from '../../../src/core/chat/user-registry.ts';
+
+const text = new TextDecoder();
+
+function member(): RegistryMember & { received: Uint8Array[]; lines(): string[] } {
+  return {
+    name: undefined,
+    groups: undefined as Set<ChatGroup> | undefined,
+    received: [] as Uint8Array[],
+    sendBytes(bytes: Uint8Array) {
+      this.received.push(bytes);
+    },
+    lines() {
+      return this.received.map((b) => text.decode(b).replace(/\n$/, ''));
+    },
+  };
+}
+
+describe('UserRegistry', () => {
+  it('adds, finds case-insensitively, refuses taken and invalid names, removes', () => {
+    const registry = new UserRegistry(8);
+    const [a, b, c] = [member(), member(), member()];
+    expect(registry.add(a, 'Ann')).toBeUndefined();
+    expect(registry.add(b, 'ANN')).toBe('NAME_TAKEN');
+    expect(b.name).toBeUndefined();
+    expect(registry.add(b, 'toolongname')).toBe('NAME_INVALID');
+    expect(registry.add(b, 'bob')).toBeUndefined();
+    expect(registry.find('ann')).toBe(a);
+    expect(a.lines()).toEqual(['[Server] bob has joined the chat.']);
+    registry.add(c, 'cy');
+    registry.remove(b, 'quit');
+    expect(registry.find('bob')).toBeUndefined();
+    expect(a.lines().at(-1)).toBe('[Server] bob has left the chat (quit).');
+    expect(registry.userNames()).toEqual(['Ann', 'cy']);
+  });
+
+  it('sends one line to many as the same bytes', () => {
+    const registry = new UserRegistry(8);
+    const [a, b, c] = [member(), member(), member()];
+    registry.add(a, 'a');
+    registry.add(b, 'b');
+    registry.add(c, 'c');
+    registry.broadcast(a as RegistryMember & { name: string }, 'hi');
+    expect(a.lines().filter((l) => l.startsWith('[Broadcast]'))).toEqual([]);
+    expect(b.received.at(-1)).toBe(c.received.at(-1));
+    expect(b.lines().at(-1)).toBe('[Broadcast] a: hi');
+  });
+
+  it('drops a group when its last member leaves or departs', () => {
+    const registry = new UserRegistry(8);
+    const [a, b] = [member(), member()];
+    registry.add(a, 'a');
+    registry.add(b, 'b');
+    const named = (m: RegistryMember) => m as RegistryMember & { name: string };
+    registry.joinGroup(named(a), 'g');
+    registry.joinGroup(named(b), 'G');
+    expect(registry.groupSummaries()).toEqual([{ name: 'g', members: 2 }]);
+    registry.leaveGroup(named(a), 'g');
+    registry.remove(b);
+    expect(registry.groupSummaries()).toEqual([]);
+    expect(a.lines().some((l) => l.includes('has left'))).toBe(false);
+  });
+});

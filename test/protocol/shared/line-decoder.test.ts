@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { LineDecoder, type LineDecoderLimits } from '../../../src/protocol/shared/line-decoder.ts';
+
+type Out = string | { overlong: number } | 'overflow';
+
+function decode(chunks: Uint8Array[], limits: LineDecoderLimits = { maxLineBytes: 64, maxUnterminatedBytes: 128 }): Out[] {
+  const decoder = new LineDecoder(limits);
+  const out: Out[] = [];
+  const sink = { line: (text: string) => out.push(text), overlong: (bytes: number) => out.push({ overlong: bytes }) };
+  for (const chunk of chunks) {
+    if (decoder.push(chunk, sink) === 'unterminated-overflow') {
+      out.push('overflow');
+      break;
+    }
+  }
+  return out;
+}
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const whole = (text: string) => decode([bytes(text)]);
+
+describe('LineDecoder', () => {
+  it('splits on LF and drops one CR before it', () => {
+    expect(whole('a\nb\r\n\r\nc\r\r\n\n')).toEqual(['a', 'b', '', 'c\r', '']);
+  });
+
+  it('holds an unterminated tail until its LF arrives', () => {
+    const decoder = new LineDecoder({ maxLineBytes: 64, maxUnterminatedBytes: 128 });
+    const out: string[] = [];
+    const sink = { line: (t: string) => out.push(t), overlong: () => {} };
+    decoder.push(bytes('one\ntw'), sink);
+    expect(out).toEqual(['one']);
+    expect(decoder.pendingBytes).toBe(2);
+    decoder.push(bytes('o\n'), sink);
+    expect(out).toEqual(['one', 'two']);
+    expect(decoder.pendingBytes).toBe(0);
+  });
+
+  const script = 'héllo wörld\r\n日本語 🎉\n\r\nplain\n' + 'x'.repeat(64) + '\r\n' + 'y'.repeat(65) + '\nend\r\n';
+  const expected: Out[] = ['héllo wörld', '日本語 🎉', '', 'plain', 'x'.repeat(64), { overlong: 65 }, 'end'];
+
+  it('gives the same lines for the input split at every offset and fed one byte at a time', () => {
+    const all = bytes(script);
+    expect(decode([all])).toEqual(expected);
+    for (let offset = 0; offset <= all.length; offset++) {
+      expect(decode([all.subarray(0, offset), all.subarray(offset)]), `offset ${offset}`).toEqual(expected);
+    }
+    expect(decode([...all].map((b) => new Uint8Array([b])))).toEqual(expected);
+  });
+
+  it('does not let a later chunk change a held fragment (fragments are copied)', () => {
+    const decoder = new LineDecoder({ maxLineBytes: 64, maxUnterminatedBytes: 128 });
+    const out: string[] = [];
+    const sink = { line: (t: string) => out.push(t), overlong: () => {} };
+    const buffer = bytes('abc');
+    decoder.push(buffer, sink);
+    buffer.set(bytes('XYZ'));
+    decoder.push(bytes('\n'), sink);
+    expect(out).toEqual(['abc']);
+  });
+
+  it('accepts a line of exactly maxLineBytes, with or without CR, and drops one byte more', () => {
+    const limits = { maxLineBytes: 8, maxUnterminatedBytes: 64 };
+    for (const split of [false, true]) {
+      const feed = (text: string) => (split ? [...bytes(text)].map((b) => new Uint8Array([b])) : [bytes(text)]);
+      expect(decode(feed('12345678\n'), limits)).toEqual(['12345678']);
+      expect(decode(feed('12345678\r\n'), limits)).toEqual(['12345678']);
+      expect(decode(feed('123456789\n'), limits)).toEqual([{ overlong: 9 }]);
+      expect(decode(feed('123456789\r\n'), limits)).toEqual([{ overlong: 9 }]);
+      expect(decode(feed('1234567\r\r\n'), limits)).toEqual(['1234567\r']);
+    }
+  });
+
+  it('counts the length of an over-long line in full and carries on after it', () => {
+    expect(decode([bytes('z'.repeat(100)), bytes('z'.repeat(20) + '\nnext\n')], { maxLineBytes: 10, maxUnterminatedBytes: 200 })).toEqual([
+      { overlong: 120 },
+      'next',
+    ]);
+  });
+
+  it('allows maxUnterminatedBytes without LF and reports overflow one byte past it', () => {
+    const limits = { maxLineBytes: 8, maxUnterminatedBytes: 32 };
+    expect(decode([bytes('a'.repeat(32))], limits)).toEqual([]);
+    expect(decode([bytes('a'.repeat(33))], limits)).toEqual(['overflow']);
+    expect(decode([bytes('a'.repeat(16)), bytes('a'.repeat(16)), bytes('a')], limits)).toEqual(['overflow']);
+    expect(decode([bytes('a'.repeat(32) + '\n' + 'b'.repeat(32))], limits)).toEqual([{ overlong: 32 }]);
+  });
+
+  it('turns invalid UTF-8 into U+FFFD and keeps a character split across chunks whole', () => {
+    expect(decode([new Uint8Array([0x61, 0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0x0a])])).toEqual(['a\uFFFD\uFFFD(\uFFFD\uFFFD\uFFFD']);
+    const snowman = bytes('☃\n');
+    expect(decode([snowman.subarray(0, 1), snowman.subarray(1, 2), snowman.subarray(2)])).toEqual(['☃']);
+  });
+
+  it('keeps a leading BOM as a character', () => {
+    expect(whole('\uFEFFhi\n')).toEqual(['\uFEFFhi']);
+  });
+});
