@@ -36,6 +36,7 @@ async function writer(handle: fsp.FileHandle, file: string): Promise<FileWriter>
 
 export const nodeFolderStore: FolderStore = {
   join: (dir, name) => path.join(dir, name),
+  basename: (file) => path.basename(file),
   makeDirectory: async (dir) => {
     await fsp.mkdir(dir, { recursive: true });
   },

@@ -35,6 +35,8 @@ export interface Sha256 {
 
 export interface FolderStore {
   join(dir: string, name: string): string;
+  /** The last component of a path. */
+  basename(path: string): string;
   makeDirectory(path: string): Promise<void>;
   /** The folder's entries, streamed, link entries as links (not followed). */
   list(dir: string): AsyncIterable<FolderEntry>;
