@@ -1,11 +1,12 @@
 // The chat commands as one table. A single dispatcher checks registration and argument counts
 // and answers with the ERROR line before any handler runs, so a handler only does its own work.
 // Handlers reply through the session (which queues, never blocks), never through the socket.
-import { splitCommand, splitWord, serverLine, type ClientVerb } from '../../protocol/chat/chat-lines.ts';
+import { splitCommand, splitParams, serverLine, type ClientVerb } from '../../protocol/chat/chat-lines.ts';
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
+import { limitsReplyPairs, type LimitsReplyValues } from '../../protocol/chat/limits-reply.ts';
 import type { UserRegistry, RegistryMember } from './user-registry.ts';
 import type { ChatLimits } from './chat-limits.ts';
-import { encodeLine } from './output-batcher.ts';
+import { encodeLine } from '../links/line-link.ts';
 
 /** What a command handler may use of the connection that sent the line. */
 export interface CommandSession extends RegistryMember {
@@ -190,7 +191,7 @@ export const COMMANDS: Record<ClientVerb, CommandSpec> = {
     minArgs: 0,
     handler(session) {
       // LIMITS
-      session.reply(serverLine.limits(limitsReply(session.limits)));
+      session.reply(serverLine.limits(limitsReplyPairs(limitsReply(session.limits))));
     },
   },
   HELP: {
@@ -220,37 +221,17 @@ export function dispatchCommand(session: CommandSession, line: string): void {
   spec.handler(session, args);
 }
 
-/**
- * Parameters are separated by one or more spaces; the last one is the rest of the line from
- * its first non-space character. A blank last parameter counts as absent.
- */
-export function splitParams(rest: string, params: number): string[] {
-  const args: string[] = [];
-  let remaining = rest;
-  for (let i = 0; i < params - 1; i++) {
-    const [word, after] = splitWord(remaining);
-    if (word === '') return args;
-    args.push(word);
-    remaining = after;
-  }
-  if (params > 0) {
-    const last = remaining.replace(/^ +/, '');
-    if (last.trim() !== '') args.push(last);
-  }
-  return args;
-}
-
 /** The `[Limits]` reply: what a client needs to pace itself and size its buffers. */
-export function limitsReply(limits: ChatLimits): Record<string, number> {
+export function limitsReply(limits: ChatLimits): LimitsReplyValues {
   return {
-    'max-line-bytes': limits.maxLineBytes,
-    'max-reply-bytes': maxReplyBytes(limits),
-    'flood-burst': limits.floodBurst,
-    'flood-lines-per-second': limits.floodLinesPerSecond,
-    'flood-max-delayed-lines': limits.floodMaxDelayedLines,
-    'max-name-length': limits.maxNameLength,
-    'ping-interval-ms': limits.pingIntervalMs,
-    'ping-timeout-ms': limits.pingTimeoutMs,
+    maxLineBytes: limits.maxLineBytes,
+    maxReplyBytes: maxReplyBytes(limits),
+    floodBurst: limits.floodBurst,
+    floodLinesPerSecond: limits.floodLinesPerSecond,
+    floodMaxDelayedLines: limits.floodMaxDelayedLines,
+    maxNameLength: limits.maxNameLength,
+    pingIntervalMs: limits.pingIntervalMs,
+    pingTimeoutMs: limits.pingTimeoutMs,
   };
 }
 

@@ -3,7 +3,7 @@
 import { serverLine, type GroupSummary } from '../../protocol/chat/chat-lines.ts';
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
 import { checkGroupName, checkUserName, nameKey } from '../../protocol/shared/names.ts';
-import { encodeLine } from './output-batcher.ts';
+import { encodeLine } from '../links/line-link.ts';
 
 export interface RegistryMember {
   /** Set once registered; the spelling the user chose. */
