@@ -1,12 +1,12 @@
 // The chat commands as one table. A single dispatcher checks registration and argument counts
 // and answers with the ERROR line before any handler runs, so a handler only does its own work.
-// Handlers reply through the session (which queues, never blocks), never through the socket.
+// Handlers reply through the session (which queues, never blocks), never through the socket,
+// and reach other users only through the registry.
 import { splitCommand, splitParams, serverLine, type ClientVerb } from '../../protocol/chat/chat-lines.ts';
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
 import { limitsReplyPairs, type LimitsReplyValues } from '../../protocol/chat/limits-reply.ts';
 import type { UserRegistry, RegistryMember } from './user-registry.ts';
 import type { ChatLimits } from './chat-limits.ts';
-import { encodeLine } from '../links/line-link.ts';
 
 /** What a command handler may use of the connection that sent the line. */
 export interface CommandSession extends RegistryMember {
@@ -80,9 +80,8 @@ export const COMMANDS: Record<ClientVerb, CommandSpec> = {
     minArgs: 2,
     handler(session, [to, text]) {
       // UNICAST <name> <text>
-      const target = session.registry.find(to!);
-      if (!target) return session.replyError('NO_SUCH_USER', `no user named ${quote(to!)}`);
-      target.sendBytes(encodeLine(serverLine.private(session.name!, text!)));
+      const refused = session.registry.unicast(session as Registered, to!, text!);
+      if (refused) session.replyError(refused, `no user named ${quote(to!)}`);
     },
   },
   JOIN_GROUP: {
