@@ -1,7 +1,10 @@
 // The chat commands as one table. A single dispatcher checks registration and argument counts
 // and answers with the ERROR line before any handler runs, so a handler only does its own work.
 // Handlers reply through the session (which queues, never blocks), never through the socket,
-// and reach other users only through the registry.
+// and reach other users only through the registry. A handler may return a promise (a name
+// claimed across a cluster is asynchronous): the session then holds the lines that follow,
+// in order, until it settles. After each await such a handler checks `session.writable`: the
+// connection may have closed meanwhile.
 import { splitCommand, splitParams, serverLine, type ClientVerb } from '../../protocol/chat/chat-lines.ts';
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
 import { limitsReplyPairs, type LimitsReplyValues } from '../../protocol/chat/limits-reply.ts';
@@ -12,6 +15,8 @@ import type { ChatLimits } from './chat-limits.ts';
 export interface CommandSession extends RegistryMember {
   readonly registry: UserRegistry;
   readonly limits: ChatLimits;
+  /** False once the connection is closing: replies are dropped, and nothing should be registered for it. */
+  readonly writable: boolean;
   reply(line: string): void;
   replyError(code: ErrorCode, message: string): void;
   /** JOIN succeeded (for the server's log). */
@@ -31,7 +36,7 @@ interface CommandSpec {
   params: number;
   /** Parameters that must be present (non-blank). */
   minArgs: number;
-  handler(session: CommandSession, args: string[]): void;
+  handler(session: CommandSession, args: string[]): void | Promise<void>;
 }
 
 /** How many bytes of a client's own words are quoted back in an error message. */
@@ -206,18 +211,29 @@ export const COMMANDS: Record<ClientVerb, CommandSpec> = {
   },
 };
 
-/** Run one received line: checks, then the handler. Blank lines are ignored. */
-export function dispatchCommand(session: CommandSession, line: string): void {
-  if (line.trim() === '') return;
+/**
+ * Run one received line: checks, then the handler. Blank lines are ignored. Returns the
+ * handler's promise when it has one to wait for.
+ */
+export function dispatchCommand(session: CommandSession, line: string): Promise<void> | undefined {
+  if (line.trim() === '') return undefined;
   const { verb, rest } = splitCommand(line.trimStart());
   const spec = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb as ClientVerb] : undefined;
   if (session.name === undefined && !spec?.beforeRegistration) {
-    return session.replyError('NOT_REGISTERED', 'register first with: JOIN <name>');
+    session.replyError('NOT_REGISTERED', 'register first with: JOIN <name>');
+    return undefined;
   }
-  if (!spec) return session.replyError('UNKNOWN_COMMAND', `unknown command ${quote(verb)}; type HELP`);
+  if (!spec) {
+    session.replyError('UNKNOWN_COMMAND', `unknown command ${quote(verb)}; type HELP`);
+    return undefined;
+  }
   const args = splitParams(rest, spec.params);
-  if (args.length < spec.minArgs) return session.replyError('MISSING_ARGUMENT', `usage: ${spec.syntax}`);
-  spec.handler(session, args);
+  if (args.length < spec.minArgs) {
+    session.replyError('MISSING_ARGUMENT', `usage: ${spec.syntax}`);
+    return undefined;
+  }
+  const result = spec.handler(session, args);
+  return result instanceof Promise ? result : undefined;
 }
 
 /** The `[Limits]` reply: what a client needs to pace itself and size its buffers. */

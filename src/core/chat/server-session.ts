@@ -32,7 +32,7 @@ const CLOSING = 1;
 const CLOSED = 2;
 const NO_PING = -1;
 
-/** A received line waiting for flood control: the text, or the length of an over-long line. */
+/** A received line waiting its turn: the text, or the length of an over-long line. */
 type HeldLine = string | number;
 
 export class ServerSession implements CommandSession, LineLinkHandler, BatchRecipient {
@@ -47,9 +47,11 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   private pingSentAt = NO_PING;
   private inputEnded = false;
   private readonly flood: FloodBucket | undefined;
-  /** Lines received while earlier ones wait for a flood token, in order. */
+  /** Lines received while earlier ones wait (for a flood token or an unfinished command), in order. */
   private held: HeldLine[] | undefined = undefined;
   private floodTimer: TimerHandle | undefined = undefined;
+  /** A command's promise has not settled yet. */
+  private awaitingCommand = false;
 
   constructor(
     readonly id: number,
@@ -167,7 +169,8 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     this.pingSentAt = NO_PING;
     if (this.held) {
       this.held.push(item);
-      if (this.held.length > this.host.limits.floodMaxDelayedLines) {
+      // Held lines cost memory: past the limit the client is flooding, whatever holds them.
+      if (this.flood && this.held.length > this.host.limits.floodMaxDelayedLines) {
         this.close('flood', serverLine.error('FLOOD', 'too many lines too fast'));
       }
       return;
@@ -183,18 +186,23 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     this.process(item);
   }
 
-  /** Process held lines as tokens come back; resume reading once none are left. */
+  /**
+   * Process held lines as flood tokens come back and commands finish; resume reading once
+   * none are left. Runs from the flood timer and when a command's promise settles.
+   */
   private readonly release = (): void => {
     this.floodTimer = undefined;
+    this.awaitingCommand = false;
     const held = this.held;
-    if (!held || !this.flood) return;
+    if (!held) return;
     while (held.length > 0 && this.state === OPEN) {
-      const wait = this.flood.take(this.host.clock.now());
+      const wait = this.flood ? this.flood.take(this.host.clock.now()) : 0;
       if (wait > 0) {
         this.floodTimer = this.host.clock.setTimeout(this.release, wait);
         return;
       }
       this.process(held.shift()!);
+      if (this.awaitingCommand) return;
     }
     this.held = undefined;
     if (this.state !== OPEN) return;
@@ -203,11 +211,20 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   };
 
   private process(item: HeldLine): void {
-    if (typeof item === 'string') dispatchCommand(this, item);
-    else {
+    if (typeof item !== 'string') {
       const limit = this.host.limits.maxLineBytes;
-      this.replyError('LINE_TOO_LONG', `line of ${item} bytes dropped; the limit is ${limit} bytes`);
+      return this.replyError('LINE_TOO_LONG', `line of ${item} bytes dropped; the limit is ${limit} bytes`);
     }
+    const pending = dispatchCommand(this, item);
+    if (!pending || this.state !== OPEN) return;
+    // The lines after this one wait for it, in order; reading stops meanwhile.
+    this.awaitingCommand = true;
+    if (!this.held) {
+      this.held = [];
+      this.link.pause();
+    }
+    // A failing handler is a bug: its rejection is reported as unhandled, as a throw would be.
+    void pending.finally(this.release);
   }
 
   private dropHeld(): void {
