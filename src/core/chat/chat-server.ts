@@ -41,7 +41,7 @@ export class ChatServer implements SessionHost {
   private listener: TcpServer | undefined;
   private sweepTimer: TimerHandle | undefined;
   private nextId = 1;
-  /** Set once shutdown has started. */
+  /** Set the moment shutdown starts, before any session closes. */
   private stopping = false;
   private shuttingDown: Promise<void> | undefined;
   private whenEmpty: (() => void) | undefined;
@@ -186,9 +186,11 @@ export class ChatServer implements SessionHost {
   }
 
   private async shutdown(): Promise<void> {
+    // Set before any session closes: a closing session must not announce itself to the others,
+    // or N users would get N² leave lines ahead of the shutdown notice.
+    this.stopping = true;
     const listenerClosed = this.listener?.close() ?? Promise.resolve();
     for (const session of [...this.sessions]) session.close('server-shutdown', serverLine.shutdown());
-    this.stopping = true;
     this.registry.clear();
     const empty = new Promise<void>((resolve) => {
       this.whenEmpty = resolve;
