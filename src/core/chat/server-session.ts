@@ -169,7 +169,8 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     this.pingSentAt = NO_PING;
     if (this.held) {
       this.held.push(item);
-      // Held lines cost memory: past the limit the client is flooding, whatever holds them.
+      // Past the limit the client is flooding, whether flood control or an unfinished command
+      // holds the lines. (Without flood control reading is paused, so one read's lines at most.)
       if (this.flood && this.held.length > this.host.limits.floodMaxDelayedLines) {
         this.close('flood', serverLine.error('FLOOD', 'too many lines too fast'));
       }
