@@ -54,7 +54,7 @@ export const nodeFolderStore: FolderStore = {
     try {
       let at = start;
       while (at < end) {
-        const buffer = new Uint8Array(Math.min(256 * 1024, end - at));
+        const buffer = new Uint8Array(Math.min(options?.chunkBytes ?? 256 * 1024, end - at));
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, at);
         if (bytesRead === 0) return;
         at += bytesRead;

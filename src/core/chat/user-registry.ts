@@ -73,6 +73,11 @@ export class UserRegistry {
     return this.announceMaxUsers === 0 || this.users.size <= this.announceMaxUsers;
   }
 
+  /** A server notice to everyone but `except` (a file was shared), within the announce limit. */
+  announce(except: RegistryMember | undefined, line: string): void {
+    if (this.announcing()) this.toAllExcept(except, line);
+  }
+
   broadcast(from: RegistryMember & { name: string }, text: string): void {
     this.toAllExcept(from, serverLine.broadcast(from.name, text));
   }

@@ -45,8 +45,8 @@ export interface FolderStore {
   /** Info on what the path leads to; undefined when nothing is there. */
   stat(path: string): Promise<FileInfo | undefined>;
   realPath(path: string): Promise<string>;
-  /** Bytes [start, end) in chunks; with `noFollow`, opening a link fails (ELOOP). */
-  readRange(path: string, start: number, end: number, options?: { noFollow?: boolean }): AsyncIterable<Uint8Array>;
+  /** Bytes [start, end) in chunks of at most `chunkBytes`; with `noFollow`, opening a link fails (ELOOP). */
+  readRange(path: string, start: number, end: number, options?: { noFollow?: boolean; chunkBytes?: number }): AsyncIterable<Uint8Array>;
   /** A new file; fails with EEXIST when the path is taken, never follows a link. */
   createExclusive(path: string): Promise<FileWriter>;
   /** Append to a file, creating it if missing. */

@@ -60,15 +60,16 @@ export async function streamDownload(
   folder: SharedFolder,
   download: PreparedDownload,
   sink: ByteSink,
-  onProgress: (bytes: number) => void = () => {},
+  options: { chunkBytes?: number; onProgress?: (bytes: number) => void } = {},
 ): Promise<DownloadOutcome> {
   const { file, offset } = download;
   let sent = 0;
   try {
-    for await (const chunk of folder.store.readRange(file.path, offset, file.size, { noFollow: true })) {
+    const chunks = folder.store.readRange(file.path, offset, file.size, { noFollow: true, chunkBytes: options.chunkBytes });
+    for await (const chunk of chunks) {
       if (sink.closed) return 'closed';
       sent += chunk.length;
-      onProgress(chunk.length);
+      options.onProgress?.(chunk.length);
       if (!sink.write(chunk) && !(await sink.drained())) return 'closed';
     }
   } catch {

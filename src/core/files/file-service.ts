@@ -1,0 +1,148 @@
+// File sharing as the chat server offers it: the shared folder, the transfer limits, the
+// tickets for transfers beside the chat, and what a connection does while it moves a file.
+// The command handlers (file-commands.ts) call this; it knows a connection only as a
+// `TransferSession`, never its transport.
+import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
+import { fileServerLine } from '../../protocol/files/file-lines.ts';
+import { formatSize } from '../../protocol/files/file-sizes.ts';
+import type { RawOutput } from '../links/line-link.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { FilesLimits } from './files-limits.ts';
+import { IncomingUpload, type UploadRequest } from './incoming-upload.ts';
+import { prepareDownload, streamDownload, type ByteSink, type DownloadOutcome } from './outgoing-download.ts';
+import type { SharedFolder } from './shared-folder.ts';
+import { TransferSlots } from './transfer-slots.ts';
+import { TransferTickets } from './transfer-tickets.ts';
+import { UploadIntake, type IntakeConnection } from './upload-intake.ts';
+
+/** What a file transfer needs of the connection it runs on. */
+export interface TransferSession extends IntakeConnection {
+  /** Who the transfer counts against: a user's name, or for a guest undefined (the address counts). */
+  readonly transferOwner: string | undefined;
+  readonly remoteAddress: string;
+  readonly writable: boolean;
+  reply(line: string): void;
+  /** Write `header` after everything queued, then hand out raw output until its `end()`. */
+  startRawOutput(header: string, onDrain: () => void): RawOutput;
+  /** Every byte after the current line goes to `sink` (see LineLink.startRawInput). */
+  startRawInput(sink: UploadIntake): void;
+  /** The connection's byte count could not be kept: close at once. */
+  abort(): void;
+  /** Tell the other users a file was shared (within the announce limit). */
+  announce(line: string): void;
+}
+
+export interface FileServiceOptions {
+  limits: FilesLimits;
+  uploadsEnabled: boolean;
+  /** Raw download chunks stay this small, so one in flight never counts as a slow reader. */
+  maxChunkBytes: number;
+  clock: Clock;
+  randomHex: (bytes: number) => string;
+}
+
+export class FileService {
+  readonly tickets: TransferTickets;
+  readonly limits: FilesLimits;
+  private readonly slots: TransferSlots;
+
+  constructor(
+    readonly folder: SharedFolder,
+    private readonly options: FileServiceOptions,
+  ) {
+    this.limits = options.limits;
+    this.tickets = new TransferTickets(options.clock, options.limits.ticketTtlMs, options.randomHex);
+    this.slots = new TransferSlots(options.limits.maxTransfersPerUser, options.limits.maxTransfers);
+  }
+
+  get activeTransfers(): number {
+    return this.slots.active;
+  }
+
+  /** One LIST_FILES page; the index refreshes itself in the background. */
+  listing(after: string | undefined): string[] {
+    this.folder.refreshSoon();
+    const page = this.folder.page(after, this.options.limits.listPageEntries);
+    const lines = page.entries.map((entry) => fileServerLine.file(entry));
+    lines.push(fileServerLine.filesEnd(page.entries.length, page.total, page.continueAfter));
+    return lines;
+  }
+
+  /**
+   * DOWNLOAD_TCP: resolve the file, send the header and the bytes. Resolves when the download is
+   * over, so the connection's later lines wait for it.
+   */
+  async download(session: TransferSession, rest: string): Promise<DownloadOutcome | 'refused'> {
+    const release = this.slots.acquire(this.slotOwner(session));
+    if (!release) {
+      session.replyProblem(tooManyTransfers());
+      return 'refused';
+    }
+    try {
+      const prepared = await prepareDownload(this.folder, rest);
+      if (!session.writable) return 'closed';
+      if ('code' in prepared) {
+        session.replyProblem(prepared);
+        return 'refused';
+      }
+      let wake: ((open: boolean) => void) | undefined;
+      const raw = session.startRawOutput(fileServerLine.fileStart(prepared.header), () => wake?.(true));
+      const sink: ByteSink = {
+        write: (bytes) => raw.write(bytes),
+        drained: () => (session.writable ? new Promise<boolean>((resolve) => (wake = resolve)) : Promise.resolve(false)),
+        get closed() {
+          return !session.writable;
+        },
+      };
+      const outcome = await streamDownload(this.folder, prepared, sink, {
+        chunkBytes: this.options.maxChunkBytes,
+        onProgress: () => session.transferActivity(),
+      });
+      raw.end();
+      if (outcome === 'changed') {
+        session.replyProblem({ code: 'FILE_CHANGED', message: `${prepared.header.name} changed while it was sent; its SHA-256 will not match` });
+      } else if (outcome === 'short' || outcome === 'failed') {
+        session.abort();
+      }
+      return outcome;
+    } finally {
+      release();
+    }
+  }
+
+  /** UPLOAD / UPLOAD_RAW: the rest of the connection is the file. Resolves when it is over. */
+  async upload(session: TransferSession, request: UploadRequest, by: string | undefined): Promise<void> {
+    // Raw bytes may follow the command line at once: switch the connection to raw input before
+    // anything is awaited; the intake keeps early bytes until the upload is ready for them.
+    const intake = new UploadIntake(session);
+    session.startRawInput(intake);
+    if (!this.options.uploadsEnabled) return intake.refuse({ code: 'UPLOADS_DISABLED', message: 'this server does not accept uploads' });
+    const release = this.slots.acquire(this.slotOwner(session));
+    if (!release) return intake.refuse(tooManyTransfers());
+    try {
+      const upload = await IncomingUpload.begin(this.folder, this.options.limits, request);
+      if (!(upload instanceof IncomingUpload)) return intake.refuse(upload);
+      if (!session.writable) return void (await upload.abort());
+      if (request.declared) session.reply(fileServerLine.uploadReady());
+      const result = await intake.run(upload);
+      if (!result) return; // the connection went away; the upload removed its partial file
+      if ('code' in result) {
+        session.replyProblem(result);
+        return session.finish();
+      }
+      session.reply(fileServerLine.stored(result.stored));
+      session.finish();
+      session.announce(fileServerLine.shared(by, result.stored.name, formatSize(result.stored.size)));
+    } finally {
+      release();
+    }
+  }
+
+  private slotOwner(session: TransferSession): string {
+    return session.transferOwner !== undefined ? `user:${session.transferOwner.toLowerCase()}` : `address:${session.remoteAddress}`;
+  }
+}
+
+function tooManyTransfers(): FileProblem {
+  return { code: 'TOO_MANY_TRANSFERS', message: 'too many transfers at once; wait for one to finish' };
+}
