@@ -5,6 +5,7 @@ import { matchProbeReply, probeSeqOfReply, probeSeqOfText, probeText } from '../
 import { LineDecoder } from '../../protocol/shared/line-decoder.ts';
 import type { Runtime } from '../../runtime/types.ts';
 import { openEchoLink, type EchoLink, type EchoTarget } from './echo-link.ts';
+import { systemClock } from '../shared/clock.ts';
 import { Wakeup } from '../shared/wakeup.ts';
 import type { EchoFraming } from './echo-server.ts';
 
@@ -19,8 +20,6 @@ export interface ProbeOptions extends EchoTarget {
   intervalMs: number;
   /** TCP only: probes end in LF, for a `--lines` server. Over UDP each probe is a datagram. */
   framing?: EchoFraming;
-  /** Monotonic milliseconds, for round-trip times. */
-  now?: () => number;
   signal?: AbortSignal;
 }
 
@@ -49,20 +48,20 @@ export async function runProbes(
   options: ProbeOptions,
   onResult: (result: ProbeResult) => void = () => {},
 ): Promise<ProbeSummary> {
-  const now = options.now ?? (() => performance.now());
+  const clock = options.clock ?? systemClock;
   const lines = options.framing === 'lines' && options.transport !== 'udp';
   const link = await openEchoLink(runtime, options);
   const summary: ProbeSummary = { sent: 0, received: 0, rttsMs: [], end: 'done' };
   let stopped: ProbeEnd | undefined;
   let current: number | undefined;
   // Woken by the awaited reply, or by a stop; undefined when the time is up.
-  const wakeup = new Wakeup<Outcome>();
+  const wakeup = new Wakeup<Outcome>(clock);
   const stop = (end: ProbeEnd) => {
     stopped ??= end;
     wakeup.wake({ kind: 'stop' });
   };
   const replied = (seq: number, timestamp: string) => {
-    if (seq === current) wakeup.wake({ kind: 'reply', at: now(), timestamp });
+    if (seq === current) wakeup.wake({ kind: 'reply', at: clock.now(), timestamp });
   };
   const replies = listenForReplies(link, lines, replied, () => stop('bad-reply'));
   link.onLoss(stop);
@@ -72,7 +71,7 @@ export async function runProbes(
 
   try {
     for (let seq = 1; seq <= options.count && !stopped; seq++) {
-      const sentAt = now();
+      const sentAt = clock.now();
       current = seq;
       const probe = ascii.encode(lines ? `${probeText(seq)}\n` : probeText(seq));
       replies.expect(seq, probe);
@@ -91,7 +90,7 @@ export async function runProbes(
       } else if (stopped !== 'interrupted') {
         summary.sent++; // lost to the server closing or a send failing
       }
-      const pause = sentAt + options.intervalMs - now();
+      const pause = sentAt + options.intervalMs - clock.now();
       if (seq < options.count && !stopped && pause > 0) await wakeup.wait(pause);
     }
   } finally {

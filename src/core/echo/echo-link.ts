@@ -1,6 +1,7 @@
 // The client's way to one echo server: a TCP connection or a UDP socket aimed at it, behind one
 // small interface so probes and stdin streaming are written once for both transports.
 import type { Runtime, TcpConnection, UdpSocket } from '../../runtime/types.ts';
+import type { Clock } from '../shared/clock.ts';
 import type { EchoTransport } from './echo-server.ts';
 
 export interface EchoTarget {
@@ -9,6 +10,8 @@ export interface EchoTarget {
   transport?: EchoTransport;
   /** Longest wait for the TCP connection, and for each reply. */
   timeoutMs: number;
+  /** Times replies and waits; the system clock by default. */
+  clock?: Clock;
 }
 
 /** Errors of the echo client carry a stable code; the command maps them to exit codes. */

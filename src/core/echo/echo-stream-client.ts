@@ -9,8 +9,9 @@
 // buffer is not overrun. A datagram still unanswered `timeoutMs` after the last sign of life
 // is counted lost.
 import type { Runtime } from '../../runtime/types.ts';
-import { openEchoLink, type EchoTarget, type LinkLoss } from './echo-link.ts';
+import { systemClock } from '../shared/clock.ts';
 import { Wakeup } from '../shared/wakeup.ts';
+import { openEchoLink, type EchoTarget, type LinkLoss } from './echo-link.ts';
 import type { EchoFraming } from './echo-server.ts';
 
 /** Fits one Ethernet frame with the reply's timestamp added (1500 − 28 header − 24 timestamp, rounded down). */
@@ -61,7 +62,7 @@ export async function runEchoStream(
   let onStop!: () => void;
   const stopping = new Promise<undefined>((resolve) => (onStop = () => resolve(undefined)));
   // Woken by each reply (and by a stop) while waiting for one.
-  const wakeup = new Wakeup<true>();
+  const wakeup = new Wakeup<true>(options.clock ?? systemClock);
   const stop = (end: StreamEnd) => {
     stopped ??= end;
     onStop();
