@@ -1,7 +1,7 @@
 // The timestamped echo server, over TCP (many clients on one event loop, see echo-session.ts)
 // or UDP (one reply datagram per datagram). Sockets come from the injected runtime and time
 // from the injected clock; the caller learns what happens through `onEvent`.
-import { serverLine } from '../../protocol/chat/chat-lines.ts';
+import { echoErrorLine } from '../../protocol/echo/echo-errors.ts';
 import { GOODBYE_BYTE, MAX_UDP_PAYLOAD, ReplyEncoder } from '../../protocol/echo/echo-format.ts';
 import type { Runtime, SocketAddress, UdpRemote } from '../../runtime/types.ts';
 import { resolveEchoLimits, type EchoLimits } from './echo-limits.ts';
@@ -81,7 +81,7 @@ async function startTcp(
       if (sessions.size >= limits.maxClients) {
         emit({ type: 'reject', peer, reason: 'server-full' });
         if (framing === 'lines') {
-          connection.end(`${serverLine.error('SERVER_FULL', `the server is at its limit of ${limits.maxClients} clients`)}\n`);
+          connection.end(echoErrorLine('SERVER_FULL', `the server is at its limit of ${limits.maxClients} clients`));
         }
         // Destroyed at once so clients over the limit cost nothing; a line already handed to
         // the kernel is still delivered.

@@ -11,7 +11,7 @@
 //    already queued are still sent, then our side closes. Anything after it is discarded.
 // 4. End of stream from the client ("empty read"): replies already queued are sent (with
 //    --lines, a last line without LF is answered too), then our side closes.
-import { serverLine } from '../../protocol/chat/chat-lines.ts';
+import { echoErrorLine } from '../../protocol/echo/echo-errors.ts';
 import { findGoodbyeLine, GOODBYE_BYTE, type ReplyEncoder } from '../../protocol/echo/echo-format.ts';
 import { LineDecoder, type LineSink } from '../../protocol/shared/line-decoder.ts';
 import type { TcpConnection } from '../../runtime/types.ts';
@@ -65,11 +65,7 @@ export class EchoSession {
     this.sink = {
       line: (text) => this.send(this.encoder.encode(this.clock.wallNow(), utf8.encode(`${text}\n`))),
       overlong: (bytes) =>
-        this.send(
-          utf8.encode(
-            `${serverLine.error('LINE_TOO_LONG', `line of ${bytes} bytes is over the limit of ${this.maxLineBytes}`)}\n`,
-          ),
-        ),
+        this.send(utf8.encode(echoErrorLine('LINE_TOO_LONG', `line of ${bytes} bytes is over the limit of ${this.maxLineBytes}`))),
     };
     connection.on('data', (chunk) => this.onData(chunk));
     connection.on('drain', () => this.onDrain());
