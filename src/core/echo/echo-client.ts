@@ -2,6 +2,7 @@
 // round trip, like `ping`. Sending stdin instead lives in echo-stream-client.ts.
 import { parseReplyLine } from '../../protocol/echo/echo-format.ts';
 import { matchProbeReply, probeSeqOfReply, probeSeqOfText, probeText } from '../../protocol/echo/echo-probe.ts';
+import { concatBytes } from '../../protocol/shared/bytes.ts';
 import { LineDecoder } from '../../protocol/shared/line-decoder.ts';
 import type { Runtime } from '../../runtime/types.ts';
 import { openEchoLink, type EchoLink, type EchoTarget } from './echo-link.ts';
@@ -151,7 +152,7 @@ function listenForStreamReplies(
   const awaited: Array<{ seq: number; probe: Uint8Array }> = [];
   let received: Uint8Array = new Uint8Array(0);
   link.onReceive((chunk) => {
-    received = concat(received, chunk);
+    received = received.length === 0 ? chunk : concatBytes([received, chunk]);
     while (awaited.length > 0) {
       const match = matchProbeReply(received, awaited[0]!.probe);
       if (match.status === 'incomplete') return;
@@ -162,12 +163,4 @@ function listenForStreamReplies(
     if (received.length > 0) badReply(); // bytes nobody asked for
   });
   return { expect: (seq, probe) => void awaited.push({ seq, probe }) };
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

@@ -9,6 +9,7 @@
 // buffer is not overrun. A datagram still unanswered `timeoutMs` after the last sign of life
 // is counted lost.
 import type { Runtime } from '../../runtime/types.ts';
+import { concatBytes } from '../../protocol/shared/bytes.ts';
 import { systemClock } from '../shared/clock.ts';
 import { Wakeup } from '../shared/wakeup.ts';
 import { openEchoLink, type EchoTarget, type LinkLoss } from './echo-link.ts';
@@ -180,12 +181,7 @@ class StreamFramer {
   }
 
   private takeCarry(): Uint8Array {
-    const out = new Uint8Array(this.carry.reduce((total, part) => total + part.length, 0));
-    let offset = 0;
-    for (const part of this.carry) {
-      out.set(part, offset);
-      offset += part.length;
-    }
+    const out = concatBytes(this.carry);
     this.carry = [];
     this.carryBytes = 0;
     return out;
