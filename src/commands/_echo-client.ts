@@ -10,6 +10,7 @@ import {
   type ProbeSummary,
   type StreamSummary,
 } from '../core/echo/echo-client.ts';
+import { formatHostPort } from '../core/shared/host-port.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { EXIT, onShutdownSignal, parseCount, parsePort, parseSeconds, UsageError } from './_shared.ts';
 import type { EchoArgs } from './echo.ts';
@@ -56,7 +57,7 @@ export async function runClient(options: EchoArgs, host: string, logger: Consola
       return;
     }
     const intervalMs = parseSeconds(options.interval, '--interval') ?? DEFAULT_INTERVAL_MS;
-    const where = address(host, port);
+    const where = formatHostPort(host, port);
     const summary = await runProbes(getRuntime(), { ...target, count, intervalMs, signal: interrupt.signal }, (result) => {
       if (result.status === 'reply') {
         print(`reply from ${where} seq=${result.seq} ts=${result.timestamp} time=${result.rttMs.toFixed(3)} ms`);
@@ -116,10 +117,6 @@ function streamExitCode(summary: StreamSummary, transport: 'tcp' | 'udp', logger
       logger.warn(`${summary.messagesSent - summary.repliesReceived} of ${summary.messagesSent} datagrams got no reply`);
       return summary.repliesReceived === 0 ? EXIT.CONNECT : EXIT.FAILURE;
   }
-}
-
-export function address(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function print(line: string): void {

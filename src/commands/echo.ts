@@ -2,7 +2,8 @@ import { defineCommand, type ArgsDef, type ParsedArgs } from 'citty';
 import type { ConsolaInstance } from 'consola';
 import { startEchoServer, type EchoServerEvent } from '../core/echo/echo-server.ts';
 import { getRuntime } from '../runtime/index.ts';
-import { address, DEFAULT_INTERVAL_MS, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, only, runClient } from './_echo-client.ts';
+import { formatHostPort } from '../core/shared/host-port.ts';
+import { DEFAULT_INTERVAL_MS, DEFAULT_PORT, DEFAULT_TIMEOUT_MS, only, runClient } from './_echo-client.ts';
 import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, parseBytes, parseCount, parsePort, UsageError } from './_shared.ts';
 
 
@@ -53,11 +54,11 @@ async function runServer(options: EchoArgs, logger: ConsolaInstance): Promise<vo
     onEvent: (event) => logEvent(logger, event),
   }).catch((error: Error & { code?: string }) => {
     if (error.code === 'INVALID_LIMIT') throw error;
-    logger.error(`cannot listen on ${transport} ${address(options.host, port)}: ${error.code ?? error.message}`);
+    logger.error(`cannot listen on ${transport} ${formatHostPort(options.host, port)}: ${error.code ?? error.message}`);
     process.exitCode = EXIT.CONNECT;
   });
   if (!server) return;
-  const where = address(server.address.address, server.address.port);
+  const where = formatHostPort(server.address.address, server.address.port);
   const framing = transport === 'udp' ? 'one reply per datagram' : options.lines ? 'one reply per line' : 'one reply per read';
   logger.info(`listening on ${where} (${transport}, ${framing})`);
   onShutdownSignal(async (signal) => {
@@ -69,7 +70,7 @@ async function runServer(options: EchoArgs, logger: ConsolaInstance): Promise<vo
 }
 
 function logEvent(logger: ConsolaInstance, event: EchoServerEvent): void {
-  const peer = address(event.peer.address, event.peer.port);
+  const peer = formatHostPort(event.peer.address, event.peer.port);
   switch (event.type) {
     case 'connect':
       return logger.info(`connect from ${peer} (${event.clients} connected)`);

@@ -1,6 +1,7 @@
 import * as clack from '@clack/prompts';
 import { defineCommand } from 'citty';
 import { connectChat, ConnectError, type ChatClient, type CloseInfo } from '../core/chat-client/chat-client.ts';
+import { formatHostPort } from '../core/shared/host-port.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { painter } from '../ui/chat-format.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
@@ -81,7 +82,7 @@ export default defineCommand({
     try {
       let client: ChatClient;
       try {
-        logger.debug(`connecting to ${host}:${port}`);
+        logger.debug(`connecting to ${formatHostPort(host, port)}`);
         client = await connectChat(getRuntime(), { host, port, connectTimeoutMs });
       } catch (error) {
         if (!(error instanceof ConnectError)) throw error;
@@ -121,8 +122,8 @@ export default defineCommand({
         return;
       }
 
-      if (interactive) clack.log.success(`Joined ${host}:${port} as ${joined.name}. ${joined.online} online. /help lists the commands.`);
-      else logger.info(`joined ${host}:${port} as ${joined.name}`);
+      if (interactive) clack.log.success(`Joined ${formatHostPort(host, port)} as ${joined.name}. ${joined.online} online. /help lists the commands.`);
+      else logger.info(`joined ${formatHostPort(host, port)} as ${joined.name}`);
       const { close, interrupted } = interactive
         ? await runTerminalSession({ client, input: process.stdin, output: process.stdout, paint, signal: controller.signal })
         : await runPipeSession({

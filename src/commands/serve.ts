@@ -3,12 +3,13 @@ import type { ConsolaInstance } from 'consola';
 import type { ChatServerEvent } from '../core/chat/server-events.ts';
 import { DISCONNECT_REASONS } from '../core/chat/server-events.ts';
 import { startChatServer, type ChatServer } from '../core/chat/chat-server.ts';
+import { formatHostPort } from '../core/shared/host-port.ts';
 import { LimitError, type ChatLimits } from '../core/chat/chat-limits.ts';
 import { getRuntime, type SocketAddress } from '../runtime/index.ts';
 import { FLAG_OF, limitArgs, limitsFrom } from './_serve-limits.ts';
 import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
 
-const endpoint = (a: { address: string; port: number }) => (a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
+const endpoint = (a: { address: string; port: number }) => formatHostPort(a.address, a.port);
 
 function logEvent(logger: ConsolaInstance, event: ChatServerEvent): void {
   switch (event.type) {

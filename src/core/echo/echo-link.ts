@@ -2,6 +2,7 @@
 // small interface so probes and stdin streaming are written once for both transports.
 import type { Runtime, TcpConnection, UdpSocket } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
+import { formatHostPort } from '../shared/host-port.ts';
 import type { EchoTransport } from './echo-server.ts';
 
 export interface EchoTarget {
@@ -56,7 +57,7 @@ export async function openEchoLink(runtime: Pick<Runtime, 'connectTcp' | 'bindUd
     return tcpLink(connection);
   } catch (error) {
     const code = (error as { code?: string }).code ?? (error as Error).message;
-    throw new EchoClientError('CONNECT_FAILED', `cannot connect to ${target.host}:${target.port}: ${code}`, { cause: error });
+    throw new EchoClientError('CONNECT_FAILED', `cannot connect to ${formatHostPort(target.host, target.port)}: ${code}`, { cause: error });
   }
 }
 
