@@ -10,9 +10,9 @@ import { systemClock } from '../shared/clock.ts';
 import { Wakeup } from '../shared/wakeup.ts';
 import type { EchoFraming } from './echo-server.ts';
 
-export { EchoClientError, type EchoTarget } from './echo-link.ts';
-export { runEchoStream, type StreamEnd, type StreamOptions, type StreamOutput, type StreamSummary } from './echo-stream-client.ts';
-export { lossPercent, rttStats, type RttStats } from './echo-stats.ts';
+export { EchoClientError } from './echo-link.ts';
+export { runEchoStream, type StreamOutput, type StreamSummary } from './echo-stream-client.ts';
+export { lossPercent, rttStats } from './echo-stats.ts';
 
 export interface ProbeOptions extends EchoTarget {
   /** Probes to send (≥ 1). */

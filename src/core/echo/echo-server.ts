@@ -8,7 +8,7 @@ import { resolveEchoLimits, type EchoLimits } from './echo-limits.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { EchoSession, type EchoCloseReason, type EchoFraming } from './echo-session.ts';
 
-export type { EchoCloseReason, EchoFraming } from './echo-session.ts';
+export type { EchoFraming } from './echo-session.ts';
 export type EchoTransport = 'tcp' | 'udp';
 
 /** Why a datagram got no reply. */
