@@ -46,6 +46,19 @@ async function customServer(onConnection: (socket: net.Socket) => void, allowHal
   return (server.address() as net.AddressInfo).port;
 }
 
+/** An echo server that notes the fake time each probe arrives and answers `replyMs` of fake time later. */
+async function timedServer(clock: FakeClock, replyMs: number): Promise<{ port: number; arrivals: number[] }> {
+  const arrivals: number[] = [];
+  const port = await customServer((socket) =>
+    socket.on('data', (chunk: Buffer) => {
+      arrivals.push(clock.now());
+      clock.advance(replyMs);
+      socket.write(`${TS}:${chunk.toString('latin1')}`);
+    }),
+  );
+  return { port, arrivals };
+}
+
 /** A UDP port with nothing behind it. */
 async function silentUdpPort(): Promise<number> {
   const socket = dgram.createSocket('udp4');
@@ -84,13 +97,7 @@ describe('runProbes', () => {
 
   it('waits the interval from one probe’s send to the next', async () => {
     const fake = new FakeClock();
-    const arrivals: number[] = [];
-    const port = await customServer((socket) =>
-      socket.on('data', (chunk: Buffer) => {
-        arrivals.push(fake.now());
-        socket.write(`${TS}:${chunk.toString('latin1')}`);
-      }),
-    );
+    const { port, arrivals } = await timedServer(fake, 0);
     const start = fake.now();
     // The interval's wait is set up as soon as a result is reported: let it pass then.
     const { run } = probe(port, { clock: fake, intervalMs: 60 }, () => queueMicrotask(() => fake.advance(60)));
@@ -100,14 +107,7 @@ describe('runProbes', () => {
 
   it('sends the next probe at once when a reply took longer than the interval', async () => {
     const fake = new FakeClock();
-    const arrivals: number[] = [];
-    const port = await customServer((socket) =>
-      socket.on('data', (chunk: Buffer) => {
-        arrivals.push(fake.now());
-        fake.advance(100); // the reply takes 100 ms
-        socket.write(`${TS}:${chunk.toString('latin1')}`);
-      }),
-    );
+    const { port, arrivals } = await timedServer(fake, 100);
     const start = fake.now();
     const summary = await probe(port, { clock: fake, intervalMs: 60 }).run;
     expect(summary).toMatchObject({ sent: 3, received: 3, rttsMs: [100, 100, 100], end: 'done' });
