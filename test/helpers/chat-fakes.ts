@@ -124,6 +124,16 @@ export class FakeConnection implements TcpConnection {
     this.afterInput();
   }
 
+  /** A transport error, as a real socket reports it before closing with hadError. */
+  emitError(error: Error): void {
+    for (const listener of this.listeners.error ?? []) listener(error);
+  }
+
+  /** The kernel took what was queued. */
+  emitDrain(): void {
+    for (const listener of this.listeners.drain ?? []) listener();
+  }
+
   emitClose(hadError: boolean): void {
     if (this.closedEmitted) return;
     this.closedEmitted = true;
