@@ -5,8 +5,7 @@
 // never replaced: the download is then saved as `name (1).ext`, and the result says so.
 import { fileClientLine, type FileHeader } from '../../protocol/files/file-lines.ts';
 import { numberedName } from '../../protocol/files/file-names.ts';
-import type { Runtime } from '../../runtime/types.ts';
-import type { FolderStore, FileWriter, Sha256 } from '../files/folder-store.ts';
+import type { FileStore, FileWriter, Runtime, Sha256 } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
 import { expectReply } from './transfer-replies.ts';
@@ -22,8 +21,8 @@ export interface TransferTarget {
 }
 
 export interface DownloadDeps {
-  runtime: Pick<Runtime, 'connectTcp'>;
-  store: FolderStore;
+  runtime: Pick<Runtime, 'connectTcp' | 'sha256'>;
+  store: FileStore;
   clock: Clock;
 }
 
@@ -54,8 +53,8 @@ const MAX_NUMBERED_NAMES = 999;
 
 export async function downloadFile(deps: DownloadDeps, target: TransferTarget, request: DownloadRequest): Promise<DownloadResult> {
   const { store } = deps;
-  await store.makeDirectory(request.directory);
-  const nameTag = hashHex(store, new TextEncoder().encode(request.name)).slice(0, 16);
+  await store.makeDirectory(request.directory, { recursive: true });
+  const nameTag = hashHex(deps.runtime.sha256(), request.name).slice(0, 16);
   const partial = await findPartial(store, request.directory, nameTag);
   let attempt = await fetchInto(deps, target, request, nameTag, partial);
   // The partial file was of another version of the file: start over once, from zero.
@@ -91,10 +90,10 @@ async function fetchInto(
       return 'restart';
     }
     const partialPath = partial?.path ?? store.join(request.directory, `.netchat-download-${nameTag}-${header.sha256.slice(0, 16)}.part`);
-    const hash = store.sha256();
+    const hash = deps.runtime.sha256();
     // A resumed download's hash covers the bytes already on disk too.
-    if (partial) for await (const chunk of store.readRange(partial.path, 0, partial.size)) hash.update(chunk);
-    const writer: FileWriter = partial ? await store.openAppend(partialPath) : await store.createExclusive(partialPath);
+    if (partial) for await (const chunk of store.read(partial.path, { start: 0, end: partial.size })) hash.update(chunk);
+    const writer: FileWriter = await store.openWrite(partialPath, { mode: partial ? 'append' : 'create' });
     let done = offset;
     request.onProgress?.(done, header.size);
     try {
@@ -102,7 +101,8 @@ async function fetchInto(
         hash.update(chunk);
         done += chunk.length;
         request.onProgress?.(done, header.size);
-        return writer.write(chunk);
+        // Waiting for the disk pauses the connection: a slow disk slows the sender, not our memory.
+        return writer.write(chunk) ? undefined : writer.drained();
       });
       await writer.close();
     } catch (error) {
@@ -129,14 +129,14 @@ async function fetchInto(
 }
 
 /** Give the checked partial file its name, never replacing a different file. */
-async function place(store: FolderStore, request: DownloadRequest, fetched: Fetched): Promise<DownloadResult> {
+async function place(store: FileStore, request: DownloadRequest, fetched: Fetched): Promise<DownloadResult> {
   const { header } = fetched;
   for (let n = 0; n <= MAX_NUMBERED_NAMES; n++) {
     const savedAs = n === 0 ? request.name : numberedName(request.name, n);
     const path = store.join(request.directory, savedAs);
-    const existing = await store.lstat(path);
+    const existing = await store.lstat(path).catch(() => undefined);
     if (existing) {
-      if (existing.kind === 'file' && existing.size === header.size && (await fileSha256(store, path, existing.size)) === header.sha256) {
+      if (existing.kind === 'file' && existing.size === header.size && (await store.sha256(path)).sha256 === header.sha256) {
         await store.remove(fetched.partialPath).catch(() => {});
         return { status: 'identical', path, savedAs, size: header.size, sha256: header.sha256 };
       }
@@ -154,7 +154,7 @@ async function place(store: FolderStore, request: DownloadRequest, fetched: Fetc
 }
 
 async function findPartial(
-  store: FolderStore,
+  store: FileStore,
   directory: string,
   nameTag: string,
 ): Promise<{ path: string; size: number; shaTag: string } | undefined> {
@@ -166,14 +166,6 @@ async function findPartial(
   return undefined;
 }
 
-export async function fileSha256(store: FolderStore, path: string, size: number): Promise<string> {
-  const hash = store.sha256();
-  for await (const chunk of store.readRange(path, 0, size)) hash.update(chunk);
-  return hash.digestHex();
-}
-
-function hashHex(store: FolderStore, bytes: Uint8Array): string {
-  const hash: Sha256 = store.sha256();
-  hash.update(bytes);
-  return hash.digestHex();
+function hashHex(hash: Sha256, text: string): string {
+  return hash.update(text).digestHex();
 }

@@ -3,7 +3,7 @@
 // uploads run one after another, each with its own verdict, so that one refusal does not stop
 // the rest.
 import { isListedName } from '../../protocol/files/file-names.ts';
-import type { FolderStore } from '../files/folder-store.ts';
+import type { FileStore } from '../../runtime/types.ts';
 import { TransferError } from './transfer-connection.ts';
 import { uploadFile, type UploadDeps, type UploadResult, type UploadSource, type UploadTarget } from './upload-job.ts';
 
@@ -18,7 +18,7 @@ export type PlanProblem = { label: string; code: 'NOT_FOUND' | 'NOT_A_FILE' | 'E
 
 /** Turn the command's paths into uploads; `stdinName` is the name for `-`. */
 export async function planUploads(
-  store: FolderStore,
+  store: FileStore,
   paths: readonly string[],
   stdin: { chunks: AsyncIterable<Uint8Array>; name: string | undefined },
 ): Promise<{ uploads: PlannedUpload[]; problems: PlanProblem[] }> {
@@ -29,7 +29,7 @@ export async function planUploads(
       uploads.push({ label: '-', source: { kind: 'stream', chunks: stdin.chunks }, name: stdin.name ?? '' });
       continue;
     }
-    const info = await store.stat(path);
+    const info = await store.stat(path).catch(() => undefined);
     if (!info) {
       problems.push({ label: path, code: 'NOT_FOUND', message: `${path}: no such file or folder` });
     } else if (info.kind === 'file') {
@@ -40,7 +40,7 @@ export async function planUploads(
         const file = store.join(path, entry.name);
         // Links are followed here: the user chose this folder; hidden files are left out as the server would.
         if (!isListedName(entry.name)) continue;
-        const target = entry.kind === 'symlink' ? await store.stat(file) : entry;
+        const target = entry.kind === 'symlink' ? await store.stat(file).catch(() => undefined) : entry;
         if (target?.kind === 'file') inside.push({ label: file, source: { kind: 'file', path: file }, name: entry.name });
       }
       inside.sort((a, b) => (a.name < b.name ? -1 : 1));

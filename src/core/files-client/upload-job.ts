@@ -3,16 +3,15 @@
 // every byte after; a stream (stdin) whose size is unknown goes raw and ends with a half-close,
 // and the server's verdict is compared with the hash computed here while sending.
 import { fileClientLine } from '../../protocol/files/file-lines.ts';
-import type { Runtime } from '../../runtime/types.ts';
-import type { FolderStore } from '../files/folder-store.ts';
+import type { FileStore, Runtime } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
-import { fileSha256, type TransferTarget } from './download-job.ts';
+import type { TransferTarget } from './download-job.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
 import { expectReply } from './transfer-replies.ts';
 
 export interface UploadDeps {
-  runtime: Pick<Runtime, 'connectTcp'>;
-  store: FolderStore;
+  runtime: Pick<Runtime, 'connectTcp' | 'sha256'>;
+  store: FileStore;
   clock: Clock;
 }
 
@@ -42,10 +41,14 @@ export type UploadTarget = Omit<TransferTarget, 'ticket'> & { ticket?: () => Pro
 export async function uploadFile(deps: UploadDeps, target: UploadTarget, request: UploadRequest): Promise<UploadResult> {
   const { store } = deps;
   let declared: { size: number; sha256: string } | undefined;
+  let path: string | undefined;
   if (request.source.kind === 'file') {
-    const info = await store.stat(request.source.path);
-    if (!info || info.kind !== 'file') throw new TransferError('NO_SUCH_FILE', `${request.source.path} is not a file`);
-    declared = { size: info.size, sha256: await fileSha256(store, request.source.path, info.size) };
+    // The user named this file: a link to it is fine, so read what it leads to.
+    path = await store.realpath(request.source.path).catch(() => undefined);
+    const info = path === undefined ? undefined : await store.stat(path).catch(() => undefined);
+    if (!path || !info || info.kind !== 'file') throw new TransferError('NO_SUCH_FILE', `${request.source.path} is not a file`);
+    const hashed = await store.sha256(path);
+    declared = { size: hashed.stat.size, sha256: hashed.sha256 };
   }
   const ticket = target.ticket ? await target.ticket() : undefined;
   const connection = await TransferConnection.open(deps.runtime, target, deps.clock);
@@ -54,11 +57,10 @@ export async function uploadFile(deps: UploadDeps, target: UploadTarget, request
     if (declared) {
       connection.writeLine(fileClientLine.upload({ ...declared, name: request.name }));
       expectReply(await connection.readLine(), 'upload-ready');
-      const source = request.source as { kind: 'file'; path: string };
-      await send(connection, store.readRange(source.path, 0, declared.size), declared.size, request.onProgress);
+      await send(connection, store.read(path!, { start: 0, end: declared.size }), declared.size, request.onProgress);
     } else {
       connection.writeLine(fileClientLine.uploadRaw(request.name));
-      const hash = store.sha256();
+      const hash = deps.runtime.sha256();
       let size = 0;
       const counted = (async function* (chunks: AsyncIterable<Uint8Array>) {
         for await (const chunk of chunks) {

@@ -6,8 +6,9 @@ import type { DeclaredUpload } from '../../protocol/files/file-lines.ts';
 import { checkFileName } from '../../protocol/files/file-names.ts';
 import { formatSize } from '../../protocol/files/file-sizes.ts';
 import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
+import type { FileWriter, Sha256 } from '../../runtime/types.ts';
+import { errorCode } from './file-errors.ts';
 import type { FilesLimits } from './files-limits.ts';
-import { errorCode, type FileWriter, type Sha256 } from './folder-store.ts';
 import type { SharedFolder } from './shared-folder.ts';
 
 export interface UploadRequest {
@@ -47,8 +48,8 @@ export class IncomingUpload {
     if (free - size < limits.minFreeDiskBytes) return diskFull(limits);
     const partial = folder.partialPath();
     try {
-      const writer = await folder.store.createExclusive(partial);
-      return new IncomingUpload(folder, limits, request, partial, writer, folder.store.sha256());
+      const writer = await folder.store.openWrite(partial, { mode: 'create' });
+      return new IncomingUpload(folder, limits, request, partial, writer, folder.newHash());
     } catch (error) {
       return failure(error);
     }
@@ -78,7 +79,7 @@ export class IncomingUpload {
     }
     this.hash.update(chunk);
     try {
-      await this.writer.write(chunk);
+      if (!this.writer.write(chunk)) await this.writer.drained();
     } catch (error) {
       this.problem = failure(error, this.limits);
       return;

@@ -4,7 +4,7 @@
 // the client reads.
 import { downloadReadings, type FileHeader } from '../../protocol/files/file-lines.ts';
 import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
-import { errorCode } from './folder-store.ts';
+import { errorCode } from './file-errors.ts';
 import type { SharedFile, SharedFolder } from './shared-folder.ts';
 
 /** Where the bytes go: a connection in raw mode. */
@@ -65,15 +65,17 @@ export async function streamDownload(
   const { file, offset } = download;
   let sent = 0;
   try {
-    const chunks = folder.store.readRange(file.path, offset, file.size, { noFollow: true, chunkBytes: options.chunkBytes });
+    // An explicit end: a file that shrank fails the read (FILE_SHORT_READ) instead of ending early.
+    const chunks = folder.store.read(file.path, { start: offset, end: file.size, ...(options.chunkBytes && { chunkBytes: options.chunkBytes }) });
     for await (const chunk of chunks) {
       if (sink.closed) return 'closed';
       sent += chunk.length;
       options.onProgress?.(chunk.length);
       if (!sink.write(chunk) && !(await sink.drained())) return 'closed';
     }
-  } catch {
-    return sink.closed ? 'closed' : 'failed';
+  } catch (error) {
+    if (sink.closed) return 'closed';
+    return errorCode(error) === 'FILE_SHORT_READ' ? 'short' : 'failed';
   }
   if (sent < file.size - offset) return 'short';
   return (await folder.unchanged(file)) ? 'sent' : 'changed';

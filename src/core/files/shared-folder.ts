@@ -7,8 +7,9 @@
 // wait for a directory read. Files stored through netchat enter the index immediately.
 import type { FileListing } from '../../protocol/files/file-lines.ts';
 import { checkFileName, isListedName, numberedName } from '../../protocol/files/file-names.ts';
+import type { FileStat, FileStore, Sha256 } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
-import { errorCode, type FileInfo, type FolderStore } from './folder-store.ts';
+import { errorCode } from './file-errors.ts';
 
 /** Partial uploads are hidden files with this prefix and suffix, never listed or served. */
 export const PARTIAL_PREFIX = '.netchat-upload-';
@@ -27,7 +28,6 @@ export interface SharedFile {
   path: string;
   size: number;
   mtimeMs: number;
-  ino: number;
 }
 
 export type ResolveProblem = 'FILE_NAME_INVALID' | 'NO_SUCH_FILE';
@@ -35,7 +35,6 @@ export type ResolveProblem = 'FILE_NAME_INVALID' | 'NO_SUCH_FILE';
 interface CachedHash {
   size: number;
   mtimeMs: number;
-  ino: number;
   sha256: Promise<string>;
 }
 
@@ -50,16 +49,18 @@ export class SharedFolder {
   private readonly hashes = new Map<string, CachedHash>();
 
   constructor(
-    readonly store: FolderStore,
+    readonly store: FileStore,
     readonly root: string,
     private readonly clock: Clock,
     private readonly randomHex: (bytes: number) => string,
+    /** A fresh incremental SHA-256, for bytes that arrive in pieces. */
+    readonly newHash: () => Sha256,
   ) {}
 
   /** Create the folder if missing, remove partial uploads a previous run left, index it. */
   async open(): Promise<number> {
-    await this.store.makeDirectory(this.root);
-    this.realRoot = await this.store.realPath(this.root);
+    await this.store.makeDirectory(this.root, { recursive: true });
+    this.realRoot = await this.store.realpath(this.root);
     await this.rescan(true);
     return this.files.size;
   }
@@ -89,23 +90,21 @@ export class SharedFolder {
     if (checkFileName(name)) return 'FILE_NAME_INVALID';
     const path = this.store.join(this.root, name);
     const info = await this.store.lstat(path).catch(() => undefined);
-    if (info?.kind === 'file') return { name, path, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
+    if (info?.kind === 'file') return { name, path, size: info.size, mtimeMs: info.mtimeMs };
     if (info?.kind === 'symlink') {
       const target = await this.followInside(path);
-      if (target) return { name, path: target.path, size: target.info.size, mtimeMs: target.info.mtimeMs, ino: target.info.ino };
+      if (target) return { name, path: target.path, size: target.info.size, mtimeMs: target.info.mtimeMs };
     }
     this.forget(name);
     return 'NO_SUCH_FILE';
   }
 
-  /** The SHA-256 of `file`, read once and remembered while its size, time and inode stay. */
+  /** The SHA-256 of `file`, read once and remembered while its size and modification time stay. */
   sha256(file: SharedFile): Promise<string> {
     const cached = this.hashes.get(file.name);
-    if (cached && cached.size === file.size && cached.mtimeMs === file.mtimeMs && cached.ino === file.ino) {
-      return cached.sha256;
-    }
+    if (cached && cached.size === file.size && cached.mtimeMs === file.mtimeMs) return cached.sha256;
     const sha256 = this.hashFile(file);
-    this.remember(file.name, { size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, sha256 });
+    this.remember(file.name, { size: file.size, mtimeMs: file.mtimeMs, sha256 });
     sha256.catch(() => this.hashes.delete(file.name));
     return sha256;
   }
@@ -113,7 +112,7 @@ export class SharedFolder {
   /** Whether `file` still is what it was when resolved (else it changed while being sent). */
   async unchanged(file: SharedFile): Promise<boolean> {
     const now = await this.store.stat(file.path).catch(() => undefined);
-    return now !== undefined && now.size === file.size && now.mtimeMs === file.mtimeMs && now.ino === file.ino;
+    return now !== undefined && now.size === file.size && now.mtimeMs === file.mtimeMs;
   }
 
   /** A fresh hidden path for an upload in progress. */
@@ -138,19 +137,19 @@ export class SharedFolder {
         if (errorCode(error) === 'EEXIST') continue;
         throw error;
       }
-      const info = await this.store.lstat(this.store.join(this.root, name));
+      const info = await this.store.lstat(this.store.join(this.root, name)).catch(() => undefined);
       if (info) this.record(name, info, sha256);
       return name;
     }
     throw Object.assign(new Error(`no free name for ${wanted} after ${MAX_NUMBERED_NAMES} tries`), { code: 'EEXIST' });
   }
 
-  private record(name: string, info: FileInfo, sha256: string): void {
+  private record(name: string, info: FileStat, sha256: string): void {
     const listing = { name, size: info.size, mtimeMs: info.mtimeMs };
     if (!this.files.has(name)) this.sorted = undefined;
     this.files.set(name, listing);
     if (this.scanning) this.publishedDuringScan.push(listing);
-    this.remember(name, { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, sha256: Promise.resolve(sha256) });
+    this.remember(name, { size: info.size, mtimeMs: info.mtimeMs, sha256: Promise.resolve(sha256) });
   }
 
   private forget(name: string): void {
@@ -165,16 +164,19 @@ export class SharedFolder {
   }
 
   private async hashFile(file: SharedFile): Promise<string> {
-    const hash = this.store.sha256();
-    for await (const chunk of this.store.readRange(file.path, 0, file.size, { noFollow: true })) hash.update(chunk);
-    return hash.digestHex();
+    // FILE_CHANGED when it changes while being read: the caller reports an I/O failure.
+    const { sha256, stat } = await this.store.sha256(file.path);
+    if (stat.size !== file.size || stat.mtimeMs !== file.mtimeMs) {
+      throw Object.assign(new Error(`${file.name} changed while it was hashed`), { code: 'FILE_CHANGED' });
+    }
+    return sha256;
   }
 
   /** A link's target when it is a regular file inside the folder, reached through listed names only. */
-  private async followInside(path: string): Promise<{ path: string; info: FileInfo } | undefined> {
+  private async followInside(path: string): Promise<{ path: string; info: FileStat } | undefined> {
     let real: string;
     try {
-      real = await this.store.realPath(path);
+      real = await this.store.realpath(path);
     } catch {
       return undefined;
     }

@@ -4,11 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveFilesLimits } from '../../../src/core/files/files-limits.ts';
-import type { FolderStore } from '../../../src/core/files/folder-store.ts';
 import { IncomingUpload } from '../../../src/core/files/incoming-upload.ts';
 import { PARTIAL_PREFIX, SharedFolder } from '../../../src/core/files/shared-folder.ts';
-import { FakeClock } from '../../helpers/chat-fakes.ts';
-import { nodeFolderStore } from '../../helpers/node-folder-store.ts';
+import { getRuntime, type FileStore } from '../../../src/runtime/index.ts';
+import { FakeClock } from '../../helpers/fake-clock.ts';
+
+const nodeFolderStore = getRuntime().files;
+type FolderStore = FileStore;
 
 const sha = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 let counter = 0;
@@ -28,7 +30,7 @@ afterEach(async () => {
 });
 
 async function openFolder(store: FolderStore = nodeFolderStore): Promise<SharedFolder> {
-  const folder = new SharedFolder(store, shared, clock, randomHex);
+  const folder = new SharedFolder(store, shared, clock, randomHex, () => getRuntime().sha256());
   await folder.open();
   return folder;
 }
@@ -114,9 +116,9 @@ describe('SharedFolder.sha256', () => {
     let reads = 0;
     const counting: FolderStore = {
       ...nodeFolderStore,
-      readRange: (...args) => {
+      sha256: (...args: Parameters<FileStore['sha256']>) => {
         reads++;
-        return nodeFolderStore.readRange(...args);
+        return nodeFolderStore.sha256(...args);
       },
     };
     const folder = await openFolder(counting);
@@ -185,11 +187,21 @@ describe('IncomingUpload', () => {
   });
 
   it('reports a full disk while writing as DISK_FULL and removes the partial file', async () => {
+    const noSpace = () => Object.assign(new Error('no space'), { code: 'ENOSPC' });
     const full: FolderStore = {
       ...nodeFolderStore,
-      async createExclusive(file) {
-        const writer = await nodeFolderStore.createExclusive(file);
-        return { ...writer, write: async () => Promise.reject(Object.assign(new Error('no space'), { code: 'ENOSPC' })) };
+      async openWrite(file: string, options: Parameters<FileStore['openWrite']>[1]) {
+        const writer = await nodeFolderStore.openWrite(file, options);
+        return {
+          get path() { return writer.path; },
+          get startSize() { return writer.startSize; },
+          get bytesWritten() { return writer.bytesWritten; },
+          get pendingBytes() { return writer.pendingBytes; },
+          write: () => false,
+          drained: () => Promise.reject(noSpace()),
+          close: () => writer.close(),
+          abort: () => writer.abort(),
+        };
       },
     };
     const folder = await openFolder(full);
