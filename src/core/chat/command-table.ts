@@ -226,11 +226,11 @@ export function dispatchCommand(session: CommandSession, line: string): Promise<
   if (line.trim() === '') return undefined;
   const { verb, rest } = splitCommand(line.trimStart());
   const spec = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb as ClientVerb | FileVerb] : undefined;
-  if (session.transferConnection && !spec?.onTransferConnection && verb !== 'QUIT') {
+  if (session.transfer && !spec?.onTransferConnection && verb !== 'QUIT') {
     session.replyError('NOT_REGISTERED', 'this connection carries one file transfer: DOWNLOAD_TCP, UPLOAD or UPLOAD_RAW');
     return undefined;
   }
-  if (session.name === undefined && !spec?.beforeRegistration && !(spec?.onTransferConnection && session.transferConnection)) {
+  if (session.name === undefined && !spec?.beforeRegistration && !(spec?.onTransferConnection && session.transfer)) {
     session.replyError('NOT_REGISTERED', 'register first with: JOIN <name>');
     return undefined;
   }

@@ -61,7 +61,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   private awaitingCommand = false;
   linesReceived = 0;
   transfer: TicketOwner | undefined = undefined;
-  transferConnection = false;
+  transferStarted = false;
   /** A file moves on this connection: its idle time counts, not registration or pings. */
   private transferring = false;
   private lastTransferActivity = 0;
@@ -167,7 +167,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   }
 
   announce(line: string): void {
-    this.host.registry.announce(this.name === undefined ? undefined : this, line);
+    this.host.registry.announce(this.transferOwner, line);
   }
 
   private beginTransfer(): void {

@@ -73,9 +73,10 @@ export class UserRegistry {
     return this.announceMaxUsers === 0 || this.users.size <= this.announceMaxUsers;
   }
 
-  /** A server notice to everyone but `except` (a file was shared), within the announce limit. */
-  announce(except: RegistryMember | undefined, line: string): void {
-    if (this.announcing()) this.toAllExcept(except, line);
+  /** A server notice to everyone but the user named `exceptName` (who shared a file), within the announce limit. */
+  announce(exceptName: string | undefined, line: string): void {
+    if (!this.announcing()) return;
+    this.toAllExcept(exceptName === undefined ? undefined : this.users.get(nameKey(exceptName)), line);
   }
 
   broadcast(from: RegistryMember & { name: string }, text: string): void {

@@ -14,10 +14,10 @@ export interface FileCommandSession extends TransferSession {
   readonly files: FileService | undefined;
   /** How many lines this connection has sent, the current one included. */
   readonly linesReceived: number;
-  /** Set by TRANSFER: whose ticket this connection carries, until its one transfer starts. */
+  /** Set by TRANSFER: whose ticket this connection carries. Nothing but its one transfer is allowed then. */
   transfer: TicketOwner | undefined;
-  /** This connection carries (or carried) a transfer after TRANSFER: nothing else is allowed. */
-  transferConnection: boolean;
+  /** The one transfer of a TRANSFER connection has started. */
+  transferStarted: boolean;
 }
 
 type Session = CommandSession & FileCommandSession;
@@ -26,8 +26,8 @@ export const FILE_VERBS = ['LIST_FILES', 'DOWNLOAD_TCP', 'TICKET', 'TRANSFER', '
 export type FileVerb = (typeof FILE_VERBS)[number];
 
 /** Whether `line` starts an upload at a place where one is allowed (it then skips flood control). */
-export function startsUpload(line: string, session: Pick<FileCommandSession, 'linesReceived' | 'transfer'>): boolean {
-  if (session.linesReceived !== 1 && !session.transfer) return false;
+export function startsUpload(line: string, session: Pick<FileCommandSession, 'linesReceived' | 'transfer' | 'transferStarted'>): boolean {
+  if (session.linesReceived !== 1 && !(session.transfer && !session.transferStarted)) return false;
   return /^\s*UPLOAD(_RAW)?(\s|$)/i.test(line);
 }
 
@@ -68,8 +68,8 @@ export const FILE_COMMANDS: Record<FileVerb, CommandSpec> = {
       // DOWNLOAD_TCP <file> [offset]
       const files = service(session);
       if (!files) return;
-      const carried = session.transferConnection;
-      session.transfer = undefined;
+      const carried = session.transfer !== undefined;
+      session.transferStarted = carried;
       await files.download(session, rest!);
       // A transfer connection carries one transfer.
       if (carried && session.writable) session.finish();
@@ -105,7 +105,6 @@ export const FILE_COMMANDS: Record<FileVerb, CommandSpec> = {
         return session.finish();
       }
       session.transfer = owner;
-      session.transferConnection = true;
     },
   },
   UPLOAD: {
@@ -121,7 +120,7 @@ export const FILE_COMMANDS: Record<FileVerb, CommandSpec> = {
       if (!files || !placed(session)) return;
       const declared = parseUploadArgs(rest!);
       const by = session.transfer?.name;
-      session.transfer = undefined;
+      session.transferStarted = true;
       if (!declared) {
         // The connection is already the upload's: refuse and close, as any refused upload.
         session.replyError('MISSING_ARGUMENT', 'usage: UPLOAD <size> <sha256> <name>');
@@ -142,7 +141,7 @@ export const FILE_COMMANDS: Record<FileVerb, CommandSpec> = {
       const files = service(session);
       if (!files || !placed(session)) return;
       const by = session.transfer?.name;
-      session.transfer = undefined;
+      session.transferStarted = true;
       await files.upload(session, { name: name!.replace(/\s+$/, '') }, by);
     },
   },
@@ -150,7 +149,7 @@ export const FILE_COMMANDS: Record<FileVerb, CommandSpec> = {
 
 /** An upload line must open its connection (or follow TRANSFER); elsewhere it is refused. */
 function placed(session: Session): boolean {
-  if (session.linesReceived === 1 || session.transfer) return true;
+  if (session.linesReceived === 1 || (session.transfer && !session.transferStarted)) return true;
   problem(session, 'UPLOAD_MISPLACED', 'an upload must be the first line of a connection (or follow TRANSFER)');
   return false;
 }

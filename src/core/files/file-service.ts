@@ -5,12 +5,14 @@
 import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
 import { fileServerLine } from '../../protocol/files/file-lines.ts';
 import { formatSize } from '../../protocol/files/file-sizes.ts';
+import type { FileStore, Sha256 } from '../../runtime/types.ts';
 import type { RawOutput } from '../links/line-link.ts';
 import type { Clock } from '../shared/clock.ts';
-import type { FilesLimits } from './files-limits.ts';
+import { randomHex as secureRandomHex } from '../shared/random-hex.ts';
+import { resolveFilesLimits, type FilesLimits } from './files-limits.ts';
 import { IncomingUpload, type UploadRequest } from './incoming-upload.ts';
 import { prepareDownload, streamDownload, type ByteSink, type DownloadOutcome } from './outgoing-download.ts';
-import type { SharedFolder } from './shared-folder.ts';
+import { SharedFolder } from './shared-folder.ts';
 import { TransferSlots } from './transfer-slots.ts';
 import { TransferTickets } from './transfer-tickets.ts';
 import { UploadIntake, type IntakeConnection } from './upload-intake.ts';
@@ -39,6 +41,35 @@ export interface FileServiceOptions {
   maxChunkBytes: number;
   clock: Clock;
   randomHex: (bytes: number) => string;
+}
+
+export interface OpenFileServiceOptions {
+  store: FileStore;
+  newHash: () => Sha256;
+  clock: Clock;
+  /** The folder to share; created if missing. */
+  directory: string;
+  limits?: Partial<FilesLimits>;
+  uploadsEnabled?: boolean;
+  /** The chat server's send-queue limit: a download chunk stays well under it. */
+  maxSendQueueBytes: number;
+  randomHex?: (bytes: number) => string;
+}
+
+/** Check the limits, open and index the folder, and return the service with its file count. */
+export async function openFileService(options: OpenFileServiceOptions): Promise<{ service: FileService; files: number }> {
+  const limits = resolveFilesLimits(options.limits);
+  const randomHex = options.randomHex ?? secureRandomHex;
+  const folder = new SharedFolder(options.store, options.directory, options.clock, randomHex, options.newHash);
+  const files = await folder.open();
+  const service = new FileService(folder, {
+    limits,
+    uploadsEnabled: options.uploadsEnabled ?? true,
+    maxChunkBytes: Math.max(1024, Math.min(256 * 1024, Math.floor(options.maxSendQueueBytes / 4))),
+    clock: options.clock,
+    randomHex,
+  });
+  return { service, files };
 }
 
 export class FileService {
