@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import fsp, { type FileHandle } from 'node:fs/promises';
 import { NO_FOLLOW, NON_BLOCKING, refuseSymlinkWithoutNoFollow, requireRegularFile } from './node-file-reader.ts';
-import { runtimeError } from './runtime-errors.ts';
+import { runtimeError, withErrnoCode } from './runtime-errors.ts';
 import type { FileWriter, WriteOptions } from './types.ts';
 
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
@@ -74,7 +74,7 @@ export class NodeFileWriter implements FileWriter {
       await this.drained();
       if (options.sync) await this.handle.sync();
     } catch (error) {
-      this.failure ??= error as Error;
+      this.failure ??= withErrnoCode(error) as Error;
     }
     await this.closeHandle();
     if (this.failure) throw this.failure;
@@ -116,7 +116,7 @@ export class NodeFileWriter implements FileWriter {
         if (this.queuedBytes === 0) this.settle();
       }
     } catch (error) {
-      this.failure = error as Error;
+      this.failure = withErrnoCode(error) as Error;
       this.queue = [];
       this.queuedBytes = 0;
       this.settle(this.failure);
