@@ -75,7 +75,7 @@ export class NodeFileReader implements FileReader {
     for (let position = start; end === undefined || position < end; ) {
       const wanted = end === undefined ? chunkBytes : Math.min(chunkBytes, end - position);
       // A new buffer each time: the consumer may keep the chunk (a socket write queues it).
-      const buffer = Buffer.allocUnsafeSlow(wanted);
+      const buffer = Buffer.allocUnsafe(wanted);
       const bytesRead = await this.readAt(buffer, wanted, position);
       if (bytesRead === 0) {
         if (end !== undefined) throw shortRead(this.path, end, position);
@@ -90,7 +90,7 @@ export class NodeFileReader implements FileReader {
   async sha256(range: Omit<ReadRange, 'chunkBytes'> = {}): Promise<string> {
     const { start, end } = checkedRange(range);
     const hash = createHash('sha256');
-    const buffer = Buffer.allocUnsafeSlow(HASH_BUFFER_BYTES);
+    const buffer = Buffer.allocUnsafe(HASH_BUFFER_BYTES);
     for (let position = start; end === undefined || position < end; ) {
       const wanted = end === undefined ? buffer.length : Math.min(buffer.length, end - position);
       const bytesRead = await this.readAt(buffer, wanted, position);
