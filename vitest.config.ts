@@ -23,8 +23,9 @@ function e2e(runtime: 'node' | 'bun' | 'deno' | 'binary'): TestProjectInlineConf
   };
 }
 
-// The runtime contract under Bun and Deno: vitest itself runs on them (`npm run test:bun`,
-// `npm run test:deno`), so this project exists only there; under Node the unit project runs it.
+// The runtime contract under Bun and Deno: vitest itself runs on them (`npm run test:contract:bun`,
+// `npm run test:contract:deno`), so this project exists only there; under Node the unit project
+// runs it.
 const RUNTIME_CONTRACT = 'test/runtime/runtime.contract.test.ts';
 const runtime = detectRuntime();
 
@@ -39,7 +40,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/{protocol,core,runtime,ui}/**/*.test.ts'],
+          include: ['test/{protocol,core,runtime,ui,commands}/**/*.test.ts'],
         },
       },
       e2e('node'),

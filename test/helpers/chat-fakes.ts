@@ -1,57 +1,18 @@
-// Fake clock and a fake chat server for driving the chat core without sockets or real time (the
-// fake connections and network live in fake-tcp-connection.ts and fake-network.ts, re-exported
-// here). The real-socket tests live in chat-server-net.test.ts. The server tests hook
-// `afterInput`/`afterTimer` to flush the send queue, so what the server wrote can be checked
-// right after the event that caused it.
+// A fake chat server for driving the chat core without sockets or real time; the fake clock, the
+// fake connections and the fake network live in fake-clock.ts, fake-tcp-connection.ts and
+// fake-network.ts, re-exported here. The real-socket tests live in chat-server-net.test.ts. The
+// server tests hook `afterInput`/`afterTimer` to flush the send queue, so what the server wrote
+// can be checked right after the event that caused it.
 import type { ChatServerEvent } from '../../src/core/chat/server-events.ts';
 import { startChatServer, type ChatServer } from '../../src/core/chat/chat-server.ts';
-import type { Clock } from '../../src/core/shared/clock.ts';
 import type { ChatLimits } from '../../src/core/chat/chat-limits.ts';
+import { FakeClock } from './fake-clock.ts';
 import { FakeNetwork } from './fake-network.ts';
 import type { FakeConnection } from './fake-tcp-connection.ts';
 
+export { FakeClock };
 export { FakeConnection } from './fake-tcp-connection.ts';
 export { FakeNetwork } from './fake-network.ts';
-
-export class FakeClock implements Clock {
-  /** Runs after every timer callback (the server tests flush the send queue here). */
-  afterTimer: (() => void) | undefined;
-  private current = 1_000_000;
-  private timers: Array<{ at: number; seq: number; callback: () => void }> = [];
-  private seq = 0;
-
-  now(): number {
-    return this.current;
-  }
-
-  setTimeout(callback: () => void, delayMs: number): unknown {
-    const timer = { at: this.current + Math.max(0, delayMs), seq: this.seq++, callback };
-    this.timers.push(timer);
-    return timer;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t !== handle);
-  }
-
-  get pendingTimers(): number {
-    return this.timers.length;
-  }
-
-  /** Move time forward, firing due timers in order (including ones they schedule). */
-  advance(ms: number): void {
-    const target = this.current + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.current = Math.max(this.current, due.at);
-      due.callback();
-      this.afterTimer?.();
-    }
-    this.current = target;
-  }
-}
 
 /** Resolves after every microtask queued so far (the send queue's uncork among them). */
 export function microtasks(): Promise<void> {
