@@ -21,6 +21,11 @@ export interface Peer {
   state: PeerState;
   /** pending: the name asked for; joined: the name in the chat. */
   name: string | undefined;
+  /**
+   * The name was asked for with `/join`, as netchat's client does: such a client answers the
+   * server's "still there?" by itself, so only its name can be taken over (see Takeover).
+   */
+  byCommand: boolean;
   /** The join code sent to this address (kept after joining, so a repeated code is answered, not relayed). */
   code: string;
   /** Bytes received from and sent to this address while pending: the anti-amplification budget. */
@@ -77,7 +82,7 @@ export class PeerTable {
   }
 
   /** A new pending peer; past the cap of peers not joined, the oldest of them is forgotten. */
-  addPending(remote: UdpRemote, name: string, code: string, now: number, bucket: FloodBucket | undefined): Peer {
+  addPending(remote: UdpRemote, name: string, byCommand: boolean, code: string, now: number, bucket: FloodBucket | undefined): Peer {
     if (this.waiting.size >= this.maxWaiting) {
       const oldest = this.waiting.values().next().value;
       if (oldest) this.remove(oldest);
@@ -87,6 +92,7 @@ export class PeerTable {
       remote,
       state: 'pending',
       name,
+      byCommand,
       code,
       received: 0,
       sent: 0,

@@ -120,7 +120,8 @@ export class UdpChatServer {
     }
     const bucket = floodControlEnabled(this.floodLimits) ? new FloodBucket(this.floodLimits, now) : undefined;
     bucket?.take(now);
-    const peer = this.peers.addPending(from, name, joinCodeFrom(this.randomBytes(JOIN_CODE_LENGTH)), now, bucket);
+    const code = joinCodeFrom(this.randomBytes(JOIN_CODE_LENGTH));
+    const peer = this.peers.addPending(from, name, datagram.kind === 'join', code, now, bucket);
     peer.received = size;
     this.sendChallenge(peer, now);
   }
@@ -131,7 +132,7 @@ export class UdpChatServer {
     if (datagram.kind === 'text' && matchesJoinCode(datagram.text, peer.code)) {
       const name = peer.name!;
       this.peers.prove(peer);
-      return this.register(peer, name, now);
+      return this.register(peer, name, peer.byCommand, now);
     }
     if (datagram.kind === 'quit') {
       this.peers.remove(peer);
@@ -141,6 +142,7 @@ export class UdpChatServer {
       const refusal = this.nameRefusal(datagram.name, peer.remote);
       if (refusal) return this.refuse(peer, ...refusal, datagram.name, now);
       peer.name = datagram.name;
+      peer.byCommand = true;
     } else if (datagram.kind === 'text') {
       this.drops.report('unproven', peer.remote, now);
     }
@@ -155,10 +157,10 @@ export class UdpChatServer {
     }
     if (peer.takeover) return; // waiting for the name's holder to answer
     if (datagram.kind === 'ping') return this.reply(peer, [serverDatagram.pong(datagram.token)], now);
-    if (datagram.kind === 'join') return this.register(peer, datagram.name, now);
+    if (datagram.kind === 'join') return this.register(peer, datagram.name, true, now);
     if (datagram.kind === 'text') {
       const retry = matchesJoinCode(datagram.text, peer.code) && peer.name !== undefined;
-      return this.register(peer, retry ? peer.name! : datagram.text.trim(), now);
+      return retry ? this.register(peer, peer.name!, peer.byCommand, now) : this.register(peer, datagram.text.trim(), false, now);
     }
   }
 
@@ -190,8 +192,11 @@ export class UdpChatServer {
       return ['NAME_INVALID', `a name is ${rule}`];
     }
     const holder = this.peers.holderOf(name);
-    // The same IP address may be the holder restarted from a new port: decided once proven.
-    if (holder && holder.remote.address !== from.address) return ['NAME_TAKEN', `${holder.name} is taken: send another name`];
+    // A netchat client at the same IP address may be the holder restarted from a new port: it
+    // is asked once the newcomer is proven. Anyone else's name is simply taken.
+    if (holder && (holder.remote.address !== from.address || !holder.byCommand)) {
+      return ['NAME_TAKEN', `${holder.name} is taken: send another name`];
+    }
     if (this.peers.joinedCount >= this.limits.maxClients) {
       return ['SERVER_FULL', `the chat is full (${this.limits.maxClients} users): try again later`];
     }
@@ -199,8 +204,9 @@ export class UdpChatServer {
   }
 
   /** A proven address asks for `name`: join, refuse, or first ask the holder at the same IP. */
-  private register(peer: Peer, name: string, now: number): void {
+  private register(peer: Peer, name: string, byCommand: boolean, now: number): void {
     peer.name = name;
+    peer.byCommand = byCommand;
     const refusal = this.nameRefusal(name, peer.remote);
     if (refusal) return this.refuse(peer, ...refusal, name, now);
     const holder = this.peers.holderOf(name);
@@ -232,7 +238,7 @@ export class UdpChatServer {
     newcomer.takeover = undefined;
     holder.probedBy = undefined;
     this.leave(holder, 'replaced', now);
-    this.register(newcomer, newcomer.name!, now);
+    this.register(newcomer, newcomer.name!, newcomer.byCommand, now);
   }
 
   private refuse(peer: Peer, code: UdpErrorCode, text: string, name: string | undefined, now: number): void {

@@ -12,6 +12,9 @@ export type ClientDatagram =
   /** Anything else: a name (first datagram), the join code, or a message, by the sender's state. */
   | { kind: 'text'; text: string };
 
+/** The original UDP chat's port, netchat's default for it. */
+export const UDP_CHAT_DEFAULT_PORT = 65432;
+
 /** `/join <name>` is padded to this many bytes: the answer to it is never held back. */
 export const JOIN_PADDED_BYTES = 128;
 /** `/quit` is padded too: its `[SERVER] Goodbye.` must fit even when the server forgot us. */

@@ -185,6 +185,17 @@ describe('UDP chat server: a client restarted from a new port', () => {
     expect(chat.socket.textsTo(eve).at(-1)).toBe('alice ~ back');
   });
 
+  it('never asks a user that joined with a bare name (nc, the original client): its name is taken', async () => {
+    const chat = await startUdpFakeChat();
+    const nc = at(5001);
+    chat.socket.deliver('alice\n', nc);
+    chat.socket.deliver('aaaaaa\n', nc);
+    const other = at(5999);
+    chat.socket.deliver(clientDatagram.join('alice'), other);
+    expect(chat.socket.textsTo(other)).toEqual(['[SERVER] NAME_TAKEN: alice is taken: send another name']);
+    expect(chat.socket.textsTo(nc).some((t) => t.includes('Still there'))).toBe(false);
+  });
+
   it('keeps the name for a user that answers the probe', async () => {
     const chat = await startUdpFakeChat();
     const alive = await chat.join('alice', at(5001));
