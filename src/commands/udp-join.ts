@@ -7,12 +7,13 @@ import { painter } from '../ui/chat-format.ts';
 import { askHost, askName, askPort } from '../ui/join-prompts.ts';
 import { attachUdpPipeOutput, runUdpPipeSession } from '../ui/udp-pipe-session.ts';
 import { runUdpTerminalSession } from '../ui/udp-terminal-session.ts';
-import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, parseSeconds, UsageError } from './_shared.ts';
+import { formatHostPort } from '../core/shared/host-port.ts';
+import { DEFAULT_UDP_CHAT_CLIENT_LIMITS, resolveUdpChatClientLimits } from '../core/udp-chat/udp-chat-limits.ts';
+import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
+import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = UDP_CHAT_DEFAULT_PORT;
-const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
-const DEFAULT_SERVER_TIMEOUT_MS = 30_000;
 
 /** Why the chat ended, in words, and the exit code that says it to scripts (the same as `join`'s). */
 function describeClose(close: UdpCloseInfo, joined: boolean, where: string): { message: string; exitCode: number } {
@@ -32,12 +33,6 @@ function describeClose(close: UdpCloseInfo, joined: boolean, where: string): { m
   return { message: messages[close.reason], exitCode: EXIT.SERVER_CLOSED };
 }
 
-function seconds(value: unknown, option: string, fallbackMs: number): number {
-  const ms = parseSeconds(value, option) ?? fallbackMs;
-  if (ms <= 0) throw new UsageError(`${option} must be more than 0 seconds`);
-  return ms;
-}
-
 export default defineCommand({
   meta: {
     name: 'udp-join',
@@ -53,19 +48,13 @@ export default defineCommand({
       description: 'Without a terminal: stay joined after the end of input, printing messages until the server goes or a signal',
       default: false,
     },
-    timeout: { type: 'string', description: `Seconds to wait for the server to answer (default ${DEFAULT_REPLY_TIMEOUT_MS / 1000})`, valueHint: 'seconds' },
-    'server-timeout': {
-      type: 'string',
-      description: `Seconds of silence after which the server is taken for gone (default ${DEFAULT_SERVER_TIMEOUT_MS / 1000})`,
-      valueHint: 'seconds',
-    },
+    ...limitArgs(LIMIT_FLAGS.udpJoin, DEFAULT_UDP_CHAT_CLIENT_LIMITS),
     ...logArgs,
   },
   async run({ args }) {
     const logger = createLogger(args);
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
-    const replyTimeoutMs = seconds(args.timeout, '--timeout', DEFAULT_REPLY_TIMEOUT_MS);
-    const serverTimeoutMs = seconds(args['server-timeout'], '--server-timeout', DEFAULT_SERVER_TIMEOUT_MS);
+    const { replyTimeoutMs, serverTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.udpJoin, args, resolveUdpChatClientLimits);
     let name = args.name?.trim() || undefined;
     let host = args.host?.trim() || undefined;
     let port = args.port === undefined ? undefined : parsePort(args.port, 'PORT', false);
@@ -88,7 +77,7 @@ export default defineCommand({
     }
     host ??= DEFAULT_HOST;
     port ??= DEFAULT_PORT;
-    const where = `${host}:${port}`;
+    const where = formatHostPort(host, port);
 
     const controller = new AbortController();
     const stopSignals = onShutdownSignal(() => controller.abort());

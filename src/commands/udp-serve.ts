@@ -2,15 +2,15 @@ import { defineCommand } from 'citty';
 import type { ConsolaInstance } from 'consola';
 import { UDP_CHAT_DEFAULT_PORT } from '../protocol/udp-chat/client-datagrams.ts';
 import { startUdpChatServer, type UdpChatServer } from '../core/udp-chat/udp-chat-server.ts';
-import { LimitError, type UdpChatLimits } from '../core/udp-chat/udp-chat-limits.ts';
+import { DEFAULT_UDP_CHAT_LIMITS, resolveUdpChatLimits } from '../core/udp-chat/udp-chat-limits.ts';
+import { formatHostPort } from '../core/shared/host-port.ts';
 import { DROP_REASONS, LEAVE_REASONS, type UdpChatServerEvent } from '../core/udp-chat/udp-server-events.ts';
 import { getRuntime } from '../runtime/index.ts';
-import { address } from './_echo-client.ts';
-import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
-import { UDP_FLAG_OF, udpLimitArgs, udpLimitsFrom } from './_udp-serve-limits.ts';
+import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
+import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, parsePort } from './_shared.ts';
 
 function logEvent(logger: ConsolaInstance, event: UdpChatServerEvent): void {
-  const from = address(event.remote.address, event.remote.port);
+  const from = formatHostPort(event.remote.address, event.remote.port);
   switch (event.type) {
     case 'challenge':
       return logger.debug(`${from} asks for ${event.name}: ${event.sent ? 'join code sent' : 'join code held back (too few bytes from it yet)'}`);
@@ -35,21 +35,20 @@ export default defineCommand({
   args: {
     port: { type: 'string', description: `UDP port to listen on (0 = any free port)`, default: String(UDP_CHAT_DEFAULT_PORT) },
     ...hostArg,
-    ...udpLimitArgs,
+    ...limitArgs(LIMIT_FLAGS.udpServe, DEFAULT_UDP_CHAT_LIMITS),
     ...logArgs,
   },
   async run({ args }) {
     const logger = createLogger(args);
     const port = parsePort(args.port, '--port');
-    const limits = udpLimitsFrom(args);
+    const limits = limitsFromFlags(LIMIT_FLAGS.udpServe, args, resolveUdpChatLimits);
     let server: UdpChatServer;
     try {
       server = await startUdpChatServer(getRuntime(), { host: args.host, port, limits, onEvent: (event) => logEvent(logger, event) });
     } catch (error) {
-      if (error instanceof LimitError) throw new UsageError(`--${UDP_FLAG_OF[error.option as keyof UdpChatLimits]}: ${error.message}`);
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code;
-      logger.error(`cannot listen on udp ${address(args.host, port)}: ${why}`);
+      logger.error(`cannot listen on udp ${formatHostPort(args.host, port)}: ${why}`);
       process.exitCode = EXIT.CONNECT;
       return;
     }
@@ -59,7 +58,7 @@ export default defineCommand({
         server.close().then(resolve);
       });
     });
-    logger.info(`listening on ${address(server.address.address, server.address.port)} (udp chat)`);
+    logger.info(`listening on ${formatHostPort(server.address.address, server.address.port)} (udp chat)`);
     await stopped;
     logger.info('server stopped');
     process.exitCode = EXIT.OK;

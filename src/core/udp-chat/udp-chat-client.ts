@@ -17,7 +17,7 @@ import { sanitizeText } from '../../protocol/shared/text-sanitize.ts';
 import type { Runtime, UdpSocket } from '../../runtime/types.ts';
 import type { PacerMargin } from '../chat-client/client-pacer.ts';
 import { systemClock, type Clock, type TimerHandle } from '../shared/clock.ts';
-import { DEFAULT_UDP_CHAT_LIMITS as SERVER_DEFAULTS } from './udp-chat-limits.ts';
+import { DEFAULT_UDP_CHAT_CLIENT_LIMITS, DEFAULT_UDP_CHAT_LIMITS as SERVER_DEFAULTS } from './udp-chat-limits.ts';
 import { UdpClientOutbox } from './udp-client-outbox.ts';
 
 export type UdpCloseReason =
@@ -71,7 +71,7 @@ export interface UdpChatClientEvents {
   close: (info: UdpCloseInfo) => void;
 }
 
-const DEFAULTS = { replyTimeoutMs: 10_000, serverTimeoutMs: 30_000, retransmitMs: 500 };
+const DEFAULTS = { ...DEFAULT_UDP_CHAT_CLIENT_LIMITS, retransmitMs: 500 };
 const MAX_RETRANSMIT_MS = 2_000;
 const REFUSALS = new Set(['NAME_INVALID', 'NAME_TAKEN', 'SERVER_FULL', 'ALREADY_REGISTERED']);
 

@@ -61,6 +61,30 @@ export function resolveUdpChatLimits(overrides: Partial<UdpChatLimits> = {}): Ud
   return limits;
 }
 
+/** The client's own limits, each with a `netchat udp-join` flag. */
+export interface UdpChatClientLimits {
+  /** Longest wait for the server's answer to joining, and to leaving. */
+  replyTimeoutMs: number;
+  /** Nothing from the server for this long means it is gone; the client pings every third of it. */
+  serverTimeoutMs: number;
+}
+
+export const DEFAULT_UDP_CHAT_CLIENT_LIMITS: Readonly<UdpChatClientLimits> = Object.freeze({
+  replyTimeoutMs: 10_000,
+  serverTimeoutMs: 30_000,
+});
+
+const CLIENT_MINIMUMS: Record<keyof UdpChatClientLimits, number> = {
+  // A wait of no time at all would give up before the first answer could come.
+  replyTimeoutMs: 1,
+  serverTimeoutMs: 1,
+};
+
+/** The defaults with `overrides` spread over them, checked once. Throws LimitError naming the option. */
+export function resolveUdpChatClientLimits(overrides: Partial<UdpChatClientLimits> = {}): UdpChatClientLimits {
+  return mergeLimits(DEFAULT_UDP_CHAT_CLIENT_LIMITS, overrides, CLIENT_MINIMUMS, { wholeNumbers: false });
+}
+
 /** The limits a client needs, as the welcome datagram states them. */
 export function advertisedLimits(limits: UdpChatLimits): Record<string, number> {
   return {

@@ -164,9 +164,11 @@ describe('anti-amplification, on real sockets', () => {
     // A marker sent after a datagram's answers arrives after all of them (one sender, one
     // receiver, loopback), so the count can be checked after every datagram of the attack.
     let markers = 0;
+    let markerArrived: ((token: string) => void) | undefined;
+    target.on('message', (m) => markerArrived?.(m.toString()));
     const marker = async () => {
       const token = `END${++markers}`;
-      const arrived = new Promise<void>((resolve) => target.on('message', (m) => m.toString() === token && resolve()));
+      const arrived = new Promise<void>((resolve) => (markerArrived = (text) => text === token && resolve()));
       await socket.send(token, from.port, '127.0.0.1');
       await arrived;
     };

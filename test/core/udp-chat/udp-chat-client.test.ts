@@ -5,7 +5,7 @@ import { UdpChatClient, type UdpChatClientOptions } from '../../../src/core/udp-
 import { clientDatagram } from '../../../src/protocol/udp-chat/client-datagrams.ts';
 import { serverDatagram } from '../../../src/protocol/udp-chat/server-datagrams.ts';
 import type { UdpServerEvent } from '../../../src/protocol/udp-chat/server-datagrams.ts';
-import { FakeClock } from '../../helpers/chat-fakes.ts';
+import { FakeClock } from '../../helpers/fake-clock.ts';
 import { FakeUdpSocket } from './fake-udp.ts';
 
 const SERVER = { address: '127.0.0.1', port: 65432 };

@@ -6,7 +6,7 @@ import { startUdpChatServer, type UdpChatServer } from '../../../src/core/udp-ch
 import type { UdpChatLimits } from '../../../src/core/udp-chat/udp-chat-limits.ts';
 import type { UdpChatServerEvent } from '../../../src/core/udp-chat/udp-server-events.ts';
 import type { UdpRemote } from '../../../src/runtime/types.ts';
-import { FakeClock } from '../../helpers/chat-fakes.ts';
+import { FakeClock } from '../../helpers/fake-clock.ts';
 import { countingRandomBytes, FakeUdpSocket } from './fake-udp.ts';
 
 export interface UdpFakeChat {
