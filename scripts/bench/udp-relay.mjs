@@ -3,7 +3,7 @@
 // (scripts/bench/reference/bare-udp-relay.mjs) in the same run, on the same runtime.
 //
 //   npx unbuild && node scripts/bench/udp-relay.mjs [--rounds 5] [--seconds 2] [--clients 100]
-//                                                  [--window 8] [--payload 32] [--runtime node|bun|deno]
+//                                                  [--window 32] [--payload 32] [--runtime node|bun|deno]
 //
 // Every round starts both servers fresh (a chat keeps its users) and runs the one load
 // generator (scripts/bench/udp-relay-load.mjs, a separate Node process) against each in turn,
@@ -31,7 +31,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '0.5' },
     clients: { type: 'string', default: '100' },
-    window: { type: 'string', default: '8' },
+    window: { type: 'string', default: '32' },
     payload: { type: 'string', default: '32' },
     runtime: { type: 'string', default: 'node' },
   },
