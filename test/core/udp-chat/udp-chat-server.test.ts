@@ -158,6 +158,15 @@ describe('UDP chat server: leaving and expiry', () => {
     expect(chat.server.userCount).toBe(1);
   });
 
+  it('takes the code back a moment before registration-timeout', async () => {
+    const chat = await startUdpFakeChat({ registrationTimeoutMs: 1000 });
+    const slow = at(5003);
+    chat.socket.deliver(clientDatagram.join('slow'), slow);
+    chat.clock.advance(985);
+    chat.socket.deliver('aaaaaa', slow);
+    expect(chat.socket.textsTo(slow).at(-1)).toMatch(/^\[SERVER\] Welcome, slow!/);
+  });
+
   it('forgets a registration whose code did not come back within registration-timeout', async () => {
     const chat = await startUdpFakeChat({ registrationTimeoutMs: 1000 });
     const slow = at(5003);
