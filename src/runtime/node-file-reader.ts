@@ -3,7 +3,7 @@
 import fs, { type Stats } from 'node:fs';
 import fsp, { type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { runtimeError, systemError } from './runtime-errors.ts';
+import { runtimeError, systemError, withErrnoCode } from './runtime-errors.ts';
 import type { FileKind, FileReader, FileStat, ReadRange } from './types.ts';
 
 export const DEFAULT_CHUNK_BYTES = 64 * 1024;
@@ -75,8 +75,8 @@ export class NodeFileReader implements FileReader {
     for (let position = start; end === undefined || position < end; ) {
       const wanted = end === undefined ? chunkBytes : Math.min(chunkBytes, end - position);
       // A new buffer each time: the consumer may keep the chunk (a socket write queues it).
-      const buffer = Buffer.allocUnsafeSlow(wanted);
-      const { bytesRead } = await this.handle.read(buffer, 0, wanted, position);
+      const buffer = Buffer.allocUnsafe(wanted);
+      const bytesRead = await this.readAt(buffer, wanted, position);
       if (bytesRead === 0) {
         if (end !== undefined) throw shortRead(this.path, end, position);
         return;
@@ -90,10 +90,10 @@ export class NodeFileReader implements FileReader {
   async sha256(range: Omit<ReadRange, 'chunkBytes'> = {}): Promise<string> {
     const { start, end } = checkedRange(range);
     const hash = createHash('sha256');
-    const buffer = Buffer.allocUnsafeSlow(HASH_BUFFER_BYTES);
+    const buffer = Buffer.allocUnsafe(HASH_BUFFER_BYTES);
     for (let position = start; end === undefined || position < end; ) {
       const wanted = end === undefined ? buffer.length : Math.min(buffer.length, end - position);
-      const { bytesRead } = await this.handle.read(buffer, 0, wanted, position);
+      const bytesRead = await this.readAt(buffer, wanted, position);
       if (bytesRead === 0) {
         if (end !== undefined) throw shortRead(this.path, end, position);
         break;
@@ -110,5 +110,13 @@ export class NodeFileReader implements FileReader {
 
   async close(): Promise<void> {
     await this.handle.close().catch(() => {});
+  }
+
+  private async readAt(buffer: Uint8Array, length: number, position: number): Promise<number> {
+    try {
+      return (await this.handle.read(buffer, 0, length, position)).bytesRead;
+    } catch (error) {
+      throw withErrnoCode(error);
+    }
   }
 }

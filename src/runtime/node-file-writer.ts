@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import fsp, { type FileHandle } from 'node:fs/promises';
 import { NO_FOLLOW, NON_BLOCKING, refuseSymlinkWithoutNoFollow, requireRegularFile } from './node-file-reader.ts';
-import { runtimeError } from './runtime-errors.ts';
+import { runtimeError, withErrnoCode } from './runtime-errors.ts';
 import type { FileWriter, WriteOptions } from './types.ts';
 
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
@@ -11,6 +11,24 @@ const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 const MAX_CHUNKS_PER_WRITE = 256;
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = fs.constants;
+
+/**
+ * Write `chunks` in order, returning the bytes written; less than all only when a write came up
+ * short, and never past a short write. Deno's FileHandle.writev is ten times slower than write
+ * (measured on Deno 2.9: 200 MB in 1.9 s against 0.1–0.3 s), so Deno writes chunk by chunk.
+ */
+const writeInOrder: (handle: FileHandle, chunks: Uint8Array[]) => Promise<number> =
+  'Deno' in globalThis
+    ? async (handle, chunks) => {
+        let total = 0;
+        for (const chunk of chunks) {
+          const { bytesWritten } = await handle.write(chunk);
+          total += bytesWritten;
+          if (bytesWritten < chunk.length) break;
+        }
+        return total;
+      }
+    : async (handle, chunks) => (await handle.writev(chunks)).bytesWritten;
 
 export class NodeFileWriter implements FileWriter {
   private queue: Uint8Array[] = [];
@@ -74,7 +92,7 @@ export class NodeFileWriter implements FileWriter {
       await this.drained();
       if (options.sync) await this.handle.sync();
     } catch (error) {
-      this.failure ??= error as Error;
+      this.failure ??= withErrnoCode(error) as Error;
     }
     await this.closeHandle();
     if (this.failure) throw this.failure;
@@ -106,7 +124,7 @@ export class NodeFileWriter implements FileWriter {
         let done = 0;
         while (done < size) {
           // A short write (a disk filling up) continues where it stopped; the next attempt reports why.
-          const { bytesWritten } = await this.handle.writev(remainder(batch, done));
+          const bytesWritten = await writeInOrder(this.handle, remainder(batch, done));
           if (bytesWritten === 0) throw Object.assign(new Error(`EIO: nothing written, writev '${this.path}'`), { code: 'EIO' });
           done += bytesWritten;
           this.written += bytesWritten;
@@ -116,7 +134,7 @@ export class NodeFileWriter implements FileWriter {
         if (this.queuedBytes === 0) this.settle();
       }
     } catch (error) {
-      this.failure = error as Error;
+      this.failure = withErrnoCode(error) as Error;
       this.queue = [];
       this.queuedBytes = 0;
       this.settle(this.failure);

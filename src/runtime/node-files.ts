@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { NodeFileReader, statOf } from './node-file-reader.ts';
 import { NodeFileWriter } from './node-file-writer.ts';
-import { systemError } from './runtime-errors.ts';
+import { systemError, withErrnoCode } from './runtime-errors.ts';
 import type { DirectoryEntry, FileStore, ReadRange } from './types.ts';
 
 /** Entries lstat-ed at once while listing: enough to keep the thread pool busy, little memory. */
@@ -14,33 +14,55 @@ const codeOf = (error: unknown) => (error as { code?: string } | null)?.code;
 /** link(2) failed for want of hard links here, not because of the paths. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
 
-async function* list(directory: string): AsyncGenerator<DirectoryEntry> {
+interface DenoGlobal {
+  readDir(path: string): AsyncIterable<{ name: string }>;
+}
+
+/**
+ * A directory's names as they are read. Deno's node:fs opendir reads the whole directory
+ * synchronously when opened (0.3–0.5 s of blocked event loop at 100,000 files), so on Deno
+ * Deno.readDir, which reads off the event loop, gives the names instead.
+ */
+async function* directoryNames(directory: string): AsyncGenerator<string> {
+  const deno = (globalThis as { Deno?: DenoGlobal }).Deno;
+  if (deno) {
+    try {
+      for await (const entry of deno.readDir(directory)) yield entry.name;
+    } catch (error) {
+      throw withErrnoCode(error);
+    }
+    return;
+  }
   const dir = await fsp.opendir(directory, { bufferSize: LIST_BATCH });
   try {
-    for (;;) {
-      const names: string[] = [];
-      while (names.length < LIST_BATCH) {
-        const entry = await dir.read();
-        if (!entry) break;
-        names.push(entry.name);
-      }
-      if (names.length === 0) return;
-      const stats = await Promise.all(
-        names.map((name) =>
-          fsp.lstat(path.join(directory, name)).catch((error: unknown) => {
-            if (codeOf(error) === 'ENOENT') return undefined; // removed while we listed
-            throw error;
-          }),
-        ),
-      );
-      for (const [index, name] of names.entries()) {
-        const stat = stats[index];
-        if (stat) yield { name, ...statOf(stat) };
-      }
-    }
+    for (let entry = await dir.read(); entry; entry = await dir.read()) yield entry.name;
   } finally {
     await dir.close().catch(() => {});
   }
+}
+
+async function* list(directory: string): AsyncGenerator<DirectoryEntry> {
+  const names: string[] = [];
+  const flush = async function* () {
+    const stats = await Promise.all(
+      names.map((name) =>
+        fsp.lstat(path.join(directory, name)).catch((error: unknown) => {
+          if (codeOf(error) === 'ENOENT') return undefined; // removed while we listed
+          throw error;
+        }),
+      ),
+    );
+    for (const [index, name] of names.entries()) {
+      const stat = stats[index];
+      if (stat) yield { name, ...statOf(stat) };
+    }
+    names.length = 0;
+  };
+  for await (const name of directoryNames(directory)) {
+    names.push(name);
+    if (names.length === LIST_BATCH) yield* flush();
+  }
+  yield* flush();
 }
 
 async function* read(file: string, range?: ReadRange): AsyncGenerator<Uint8Array> {

@@ -14,6 +14,8 @@
 // | FILE_WRITER_CLOSED | a write after `close()` or `abort()` |
 // | ERR_OUT_OF_RANGE | a byte range or chunk size that cannot be |
 
+import os from 'node:os';
+
 export type RuntimeErrorCode =
   | 'ETIMEDOUT'
   | 'TLS_HANDSHAKE_TIMEOUT'
@@ -38,4 +40,17 @@ export function runtimeError(code: RuntimeErrorCode, message: string, cause?: un
 export function systemError(code: 'EEXIST' | 'ELOOP' | 'EISDIR', syscall: string, path: string): Error & { code: string } {
   const reason = { EEXIST: 'file already exists', ELOOP: 'too many symbolic links encountered', EISDIR: 'illegal operation on a directory' }[code];
   return Object.assign(new Error(`${code}: ${reason}, ${syscall} '${path}'`), { code, syscall, path });
+}
+
+const ERRNO_NAMES = new Map(Object.entries(os.constants.errno).map(([name, number]) => [number, name]));
+
+/**
+ * The error with its errno `code`. Deno's FileHandle read and write errors carry none (only a
+ * message ending "(os error 28)"): take it from that number, so ENOSPC is ENOSPC everywhere.
+ */
+export function withErrnoCode(error: unknown): unknown {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== undefined) return error;
+  const number = Number(/\(os error (\d+)\)/.exec(error.message)?.[1]);
+  const code = ERRNO_NAMES.get(number);
+  return code ? Object.assign(error, { code, errno: -number }) : error;
 }

@@ -1,8 +1,8 @@
-// Fake clock and a fake chat server for driving the chat core without sockets or real time (the
-// fake connections and network live in fake-tcp-connection.ts and fake-network.ts, re-exported
-// here). The real-socket tests live in chat-server-net.test.ts. The server tests hook
-// `afterInput`/`afterTimer` to flush the send queue, so what the server wrote can be checked
-// right after the event that caused it.
+// A fake chat server for driving the chat core without sockets or real time; the fake clock, the
+// fake connections and the fake network live in fake-clock.ts, fake-tcp-connection.ts and
+// fake-network.ts, re-exported here. The real-socket tests live in chat-server-net.test.ts. The
+// server tests hook `afterInput`/`afterTimer` to flush the send queue, so what the server wrote
+// can be checked right after the event that caused it.
 import type { ChatServerEvent } from '../../src/core/chat/server-events.ts';
 import { startChatServer, type ChatServer } from '../../src/core/chat/chat-server.ts';
 import type { ChatLimits } from '../../src/core/chat/chat-limits.ts';
@@ -10,10 +10,9 @@ import { FakeClock } from './fake-clock.ts';
 import { FakeNetwork } from './fake-network.ts';
 import type { FakeConnection } from './fake-tcp-connection.ts';
 
+export { FakeClock };
 export { FakeConnection } from './fake-tcp-connection.ts';
 export { FakeNetwork } from './fake-network.ts';
-
-export { FakeClock };
 
 /** Resolves after every microtask queued so far (the send queue's uncork among them). */
 export function microtasks(): Promise<void> {
