@@ -34,6 +34,12 @@ export interface TransferSession extends IntakeConnection {
   announce(line: string): void;
 }
 
+/** What the file service reports to whoever runs the server (`serve` logs it). */
+export type FileEvent =
+  | { type: 'download'; by: string | undefined; address: string; name: string; offset: number; outcome: DownloadOutcome }
+  | { type: 'upload'; by: string | undefined; address: string; name: string; size: number; sha256: string }
+  | { type: 'upload-refused'; by: string | undefined; address: string; name: string; code: FileProblem['code'] };
+
 export interface FileServiceOptions {
   limits: FilesLimits;
   uploadsEnabled: boolean;
@@ -41,6 +47,7 @@ export interface FileServiceOptions {
   maxChunkBytes: number;
   clock: Clock;
   randomHex: (bytes: number) => string;
+  onEvent?: (event: FileEvent) => void;
 }
 
 export interface OpenFileServiceOptions {
@@ -54,6 +61,7 @@ export interface OpenFileServiceOptions {
   /** The chat server's send-queue limit: a download chunk stays well under it. */
   maxSendQueueBytes: number;
   randomHex?: (bytes: number) => string;
+  onEvent?: (event: FileEvent) => void;
 }
 
 /** Check the limits, open and index the folder, and return the service with its file count. */
@@ -68,6 +76,7 @@ export async function openFileService(options: OpenFileServiceOptions): Promise<
     maxChunkBytes: Math.max(1024, Math.min(256 * 1024, Math.floor(options.maxSendQueueBytes / 4))),
     clock: options.clock,
     randomHex,
+    ...(options.onEvent && { onEvent: options.onEvent }),
   });
   return { service, files };
 }
@@ -130,6 +139,7 @@ export class FileService {
         onProgress: () => session.transferActivity(),
       });
       raw.end();
+      this.report({ type: 'download', by: session.transferOwner, address: session.remoteAddress, name: prepared.header.name, offset: prepared.offset, outcome });
       if (outcome === 'changed') {
         session.replyProblem({ code: 'FILE_CHANGED', message: `${prepared.header.name} changed while it was sent; its SHA-256 will not match` });
       } else if (outcome === 'short' || outcome === 'failed') {
@@ -147,26 +157,37 @@ export class FileService {
     // anything is awaited; the intake keeps early bytes until the upload is ready for them.
     const intake = new UploadIntake(session);
     session.startRawInput(intake);
-    if (!this.options.uploadsEnabled) return intake.refuse({ code: 'UPLOADS_DISABLED', message: 'this server does not accept uploads' });
+    const refuse = (problem: FileProblem) => {
+      this.report({ type: 'upload-refused', by, address: session.remoteAddress, name: request.name, code: problem.code });
+      intake.refuse(problem);
+    };
+    if (!this.options.uploadsEnabled) return refuse({ code: 'UPLOADS_DISABLED', message: 'this server does not accept uploads' });
     const release = this.slots.acquire(this.slotOwner(session));
-    if (!release) return intake.refuse(tooManyTransfers());
+    if (!release) return refuse(tooManyTransfers());
     try {
       const upload = await IncomingUpload.begin(this.folder, this.options.limits, request);
-      if (!(upload instanceof IncomingUpload)) return intake.refuse(upload);
+      if (!(upload instanceof IncomingUpload)) return refuse(upload);
       if (!session.writable) return void (await upload.abort());
       if (request.declared) session.reply(fileServerLine.uploadReady());
       const result = await intake.run(upload);
       if (!result) return; // the connection went away; the upload removed its partial file
       if ('code' in result) {
+        this.report({ type: 'upload-refused', by, address: session.remoteAddress, name: request.name, code: result.code });
         session.replyProblem(result);
         return session.finish();
       }
-      session.reply(fileServerLine.stored(result.stored));
+      const { stored } = result;
+      this.report({ type: 'upload', by, address: session.remoteAddress, name: stored.name, size: stored.size, sha256: stored.sha256 });
+      session.reply(fileServerLine.stored(stored));
       session.finish();
-      session.announce(fileServerLine.shared(by, result.stored.name, formatSize(result.stored.size)));
+      session.announce(fileServerLine.shared(by, stored.name, formatSize(stored.size)));
     } finally {
       release();
     }
+  }
+
+  private report(event: FileEvent): void {
+    this.options.onEvent?.(event);
   }
 
   private slotOwner(session: TransferSession): string {
