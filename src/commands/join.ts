@@ -8,6 +8,7 @@ import { painter } from '../ui/chat-format.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
 import { askHost, askName, askPort } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
+import { joinTransfers } from './_join-transfers.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
 
@@ -52,6 +53,11 @@ export default defineCommand({
       type: 'boolean',
       description: 'Without a terminal: stay joined after the end of input, printing messages until the server closes or a signal',
       default: false,
+    },
+    'download-dir': {
+      type: 'string',
+      description: 'Where /download saves files (default ./<your name>)',
+      valueHint: 'path',
     },
     ...limitArgs(LIMIT_FLAGS.join, DEFAULT_JOIN_LIMITS),
     ...logArgs,
@@ -130,8 +136,22 @@ export default defineCommand({
 
       if (interactive) clack.log.success(`Joined ${formatHostPort(host, port)} as ${joined.name}. ${joined.online} online. /help lists the commands.`);
       else logger.info(`joined ${formatHostPort(host, port)} as ${joined.name}`);
+      const { transfers, setPrinter } = joinTransfers({
+        client,
+        host,
+        port,
+        connectTimeoutMs,
+        downloadDir: getRuntime().files.resolve(args['download-dir']?.trim() || joined.name),
+        mode: interactive ? 'terminal' : args.json ? 'json' : 'plain',
+        paint,
+        logger,
+        writeLine,
+      });
       const { close, interrupted } = interactive
-        ? await runTerminalSession({ client, input: process.stdin, output: process.stdout, paint, signal: controller.signal })
+        ? await runTerminalSession(
+            { client, input: process.stdin, output: process.stdout, paint, signal: controller.signal, transfers },
+            setPrinter,
+          )
         : await runPipeSession({
             client,
             output: output!,
@@ -139,10 +159,13 @@ export default defineCommand({
             logger,
             signal: controller.signal,
             stayAfterInput: args.stay,
+            transfers,
           });
 
       const { message, exitCode } = describeClose(close, true);
-      process.exitCode = interrupted ? EXIT.INTERRUPTED : exitCode;
+      // Leaving cleanly does not hide a /download or /upload that failed.
+      const transferFailed = exitCode === EXIT.OK && transfers.failed > 0;
+      process.exitCode = interrupted ? EXIT.INTERRUPTED : transferFailed ? EXIT.TRANSFER_FAILED : exitCode;
       if (exitCode !== EXIT.OK && !interrupted) say.error(message);
       if (interactive) clack.outro(exitCode === EXIT.OK || interrupted ? 'Left the chat.' : 'Disconnected.');
       else logger.debug(message);

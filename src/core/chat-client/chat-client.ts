@@ -12,6 +12,7 @@
 import { FATAL_ERROR_CODES, type ErrorCode } from '../../protocol/chat/error-codes.ts';
 import { clientLine, parseServerLine, type ServerEvent } from '../../protocol/chat/chat-lines.ts';
 import { readLimitsReply } from '../../protocol/chat/limits-reply.ts';
+import { fileClientLine } from '../../protocol/files/file-lines.ts';
 import type { LineDecoderLimits } from '../../protocol/shared/line-decoder.ts';
 import type { Runtime, TcpConnection } from '../../runtime/types.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
@@ -128,6 +129,8 @@ export class ChatClient {
     drain: new Set(),
     close: new Set(),
   };
+  /** TICKET requests in flight, answered in order. */
+  private readonly ticketWaiters: Array<(answer: { token: string } | { code: string; message: string }) => void> = [];
   private cancelReplyTimer: (() => void) | undefined;
   private pendingJoin: ((result: JoinResult) => void) | undefined;
   private pendingLimits: (() => void) | undefined;
@@ -244,6 +247,26 @@ export class ChatClient {
     return this.closed;
   }
 
+  /**
+   * A one-time ticket for a file transfer on a second connection (TICKET). Throws with the
+   * server's code when it refuses (a server that shares no files), or when no answer comes.
+   */
+  requestTicket(): Promise<string> {
+    const sent = this.send(fileClientLine.ticket());
+    if (!sent.ok) return Promise.reject(Object.assign(new Error(sent.message), { code: sent.code }));
+    return new Promise((resolve, reject) => {
+      const cancel = this.after(() => waiter({ code: 'TIMEOUT', message: 'no answer to TICKET' }), this.options.replyTimeoutMs);
+      const waiter = (answer: { token: string } | { code: string; message: string }) => {
+        cancel();
+        const at = this.ticketWaiters.indexOf(waiter);
+        if (at !== -1) this.ticketWaiters.splice(at, 1);
+        if ('token' in answer) resolve(answer.token);
+        else reject(Object.assign(new Error(answer.message), { code: answer.code }));
+      };
+      this.ticketWaiters.push(waiter);
+    });
+  }
+
   /** Close now, without QUIT. */
   close(): void {
     this.abort({ reason: 'aborted' });
@@ -277,6 +300,9 @@ export class ChatClient {
         return;
       case 'pong':
         return;
+      case 'ticket':
+        // A ticket is for the transfer that asked for it, not for the user to see.
+        return this.ticketWaiters[0]?.({ token: event.token });
       case 'limits':
         this.applyLimits(event.limits);
         if (this.pendingLimits) return this.pendingLimits();
@@ -290,6 +316,9 @@ export class ChatClient {
         } else if (this.pendingLimits && event.code === 'UNKNOWN_COMMAND') {
           // A server without LIMITS: keep the assumed defaults.
           return this.pendingLimits();
+        } else if (this.ticketWaiters.length > 0 && event.code === 'UNKNOWN_COMMAND') {
+          // A server that shares no files (or knows no TICKET) refuses the transfer.
+          return this.ticketWaiters[0]!({ code: event.code, message: event.message });
         } else if (this.pendingJoin && this.name === undefined) {
           this.emit('event', event, line);
           return this.pendingJoin({ ok: false, code: event.code, message: event.message });
@@ -349,6 +378,7 @@ export class ChatClient {
     this.cancelReplyTimer?.();
     this.cancelLimitsTimer?.();
     this.pendingLimits = undefined;
+    for (const waiter of [...this.ticketWaiters]) waiter({ code: 'CLOSED', message: 'the connection is closed' });
     this.pendingJoin?.(closedResult(info));
     this.resolveClosed(info);
     this.emit('close', info);

@@ -8,7 +8,7 @@ import { numberedName } from '../../protocol/files/file-names.ts';
 import type { FileStore, FileWriter, Runtime, Sha256 } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
-import { expectReply } from './transfer-replies.ts';
+import { nextReply } from './transfer-replies.ts';
 
 export interface TransferTarget {
   host: string;
@@ -83,7 +83,7 @@ async function fetchInto(
   try {
     connection.writeLine(fileClientLine.transfer(ticket));
     connection.writeLine(fileClientLine.downloadTcp(request.name, offset));
-    const header = expectReply(await connection.readLine(), 'file-start');
+    const header = await nextReply(connection, 'file-start');
     if (header.offset !== offset) throw new TransferError('BAD_REPLY', `asked for offset ${offset}, the server sent ${header.offset}`);
     if (partial && header.sha256.slice(0, 16) !== partial.shaTag) {
       await store.remove(partial.path).catch(() => {});

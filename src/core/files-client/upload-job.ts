@@ -7,7 +7,7 @@ import type { FileStore, Runtime } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { TransferTarget } from './download-job.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
-import { expectReply } from './transfer-replies.ts';
+import { nextReply } from './transfer-replies.ts';
 
 export interface UploadDeps {
   runtime: Pick<Runtime, 'connectTcp' | 'sha256'>;
@@ -56,7 +56,7 @@ export async function uploadFile(deps: UploadDeps, target: UploadTarget, request
     if (ticket !== undefined) connection.writeLine(fileClientLine.transfer(ticket));
     if (declared) {
       connection.writeLine(fileClientLine.upload({ ...declared, name: request.name }));
-      expectReply(await connection.readLine(), 'upload-ready');
+      await nextReply(connection, 'upload-ready');
       await send(connection, store.read(path!, { start: 0, end: declared.size }), declared.size, request.onProgress);
     } else {
       connection.writeLine(fileClientLine.uploadRaw(request.name));
@@ -73,7 +73,7 @@ export async function uploadFile(deps: UploadDeps, target: UploadTarget, request
       connection.end();
       declared = { size, sha256: hash.digestHex() };
     }
-    const stored = expectReply(await connection.readLine(), 'file-stored');
+    const stored = await nextReply(connection, 'file-stored');
     if (stored.size !== declared.size || stored.sha256 !== declared.sha256) {
       throw new TransferError(
         'UPLOAD_CORRUPT',
