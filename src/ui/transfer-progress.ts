@@ -42,13 +42,17 @@ export function startProgress(style: ProgressStyle, label: string, io: ProgressI
   if (style === 'none') return { update: () => {}, stop: () => {} };
   if (style === 'json' || style === 'lines') {
     const interval = style === 'json' ? JSON_INTERVAL_MS : LINE_INTERVAL_MS;
+    // A plain line only once the transfer has run a while: a quick one needs none.
+    if (style === 'lines') lastShown = now();
+    let shownAny = false;
     return {
       update(done, total) {
         const at = now();
         rate.sample(at, done);
-        if (at - lastShown < interval && done !== total) return;
-        if (lastShown === Number.NEGATIVE_INFINITY && style === 'lines' && done === total) return; // too quick to matter
+        const finished = done === total;
+        if (at - lastShown < interval && !(finished && (shownAny || style === 'json'))) return;
         lastShown = at;
+        shownAny = true;
         if (style === 'lines') io.stderr.write(`${label}: ${describeProgress(done, total, rate)}\n`);
         else {
           const speed = rate.bytesPerSecond;

@@ -8,7 +8,7 @@ import { numberedName } from '../../protocol/files/file-names.ts';
 import type { FileStore, FileWriter, Runtime, Sha256 } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
-import { nextReply } from './transfer-replies.ts';
+import { expectGreeting, nextReply } from './transfer-replies.ts';
 
 export interface TransferTarget {
   host: string;
@@ -81,6 +81,7 @@ async function fetchInto(
   const ticket = await target.ticket();
   const connection = await TransferConnection.open(deps.runtime, target, deps.clock);
   try {
+    await expectGreeting(connection);
     connection.writeLine(fileClientLine.transfer(ticket));
     connection.writeLine(fileClientLine.downloadTcp(request.name, offset));
     const header = await nextReply(connection, 'file-start');

@@ -5,7 +5,20 @@ import { parseFileServerLine, type FileServerEvent } from '../../protocol/files/
 import { sanitizeText } from '../../protocol/shared/text-sanitize.ts';
 import { TransferError, type TransferConnection } from './transfer-connection.ts';
 
-/** The server's next reply, past the greeting every connection to the chat port begins with. */
+/**
+ * Every connection to the chat port begins with the greeting, or with the ERROR that refuses it
+ * (SERVER_FULL, TOO_MANY_CONNECTIONS): read it before anything else, so that what comes next is
+ * the answer to what we send.
+ */
+export async function expectGreeting(connection: TransferConnection): Promise<void> {
+  const line = await connection.readLine();
+  const event = parseServerLine(line);
+  if (event.type === 'greeting') return;
+  if (event.type === 'error') throw new TransferError(event.code, sanitizeText(event.message));
+  throw new TransferError('NOT_NETCHAT', `not a netchat server: it said ${JSON.stringify(sanitizeText(line.slice(0, 80)))}`);
+}
+
+/** The server's next reply, past any greeting. */
 export async function nextReply<T extends FileServerEvent['type']>(
   connection: TransferConnection,
   type: T,

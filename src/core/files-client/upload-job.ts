@@ -7,7 +7,7 @@ import type { FileStore, Runtime } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { TransferTarget } from './download-job.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
-import { nextReply } from './transfer-replies.ts';
+import { expectGreeting, nextReply } from './transfer-replies.ts';
 
 export interface UploadDeps {
   runtime: Pick<Runtime, 'connectTcp' | 'sha256'>;
@@ -53,6 +53,7 @@ export async function uploadFile(deps: UploadDeps, target: UploadTarget, request
   const ticket = target.ticket ? await target.ticket() : undefined;
   const connection = await TransferConnection.open(deps.runtime, target, deps.clock);
   try {
+    await expectGreeting(connection);
     if (ticket !== undefined) connection.writeLine(fileClientLine.transfer(ticket));
     if (declared) {
       connection.writeLine(fileClientLine.upload({ ...declared, name: request.name }));
