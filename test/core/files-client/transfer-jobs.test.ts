@@ -125,6 +125,24 @@ describe('downloadFile', () => {
   });
 });
 
+describe('round trips', () => {
+  // Around the chunk sizes on both sides (64 KiB reads on the client, 256 KiB on the server).
+  const sizes = [0, 1, 65_535, 65_536, 65_537, 262_144, 262_145, 1_000_003];
+  it.each(sizes)('a file of %i bytes of every byte value, under a Unicode name, goes up and comes back whole', async (size) => {
+    const target = await start();
+    const content = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) content[i] = (i * 7 + (i >> 8)) & 0xff;
+    const name = `résumé ☃ ${size}.bin`;
+    const local = path.join(dir, 'source.bin');
+    await fs.writeFile(local, content);
+    const up = await uploadFile(deps, target, { source: { kind: 'file', path: local }, name });
+    expect(up).toEqual({ storedAs: name, size, sha256: sha(content) });
+    const down = await downloadFile(deps, target, { name, directory: downloads });
+    expect(down).toMatchObject({ status: 'saved', savedAs: name, size, sha256: sha(content) });
+    expect(Buffer.compare(await fs.readFile(path.join(downloads, name)), content)).toBe(0);
+  });
+});
+
 describe('uploadFile', () => {
   it('uploads a file declared and a stream raw, byte for byte', async () => {
     const target = await start();

@@ -157,6 +157,47 @@ describe('DOWNLOAD_TCP on the chat connection', () => {
   });
 });
 
+describe('slow readers', () => {
+  it('a client that does not read its download holds only its own transfer: chat flows for everyone else', async () => {
+    await fs.writeFile(path.join(shared, 'big.bin'), randomBytes(8 * 1024 * 1024));
+    const port = await start();
+    const slow = await joined(port, 'slow');
+    const ann = await joined(port, 'ann');
+    const bob = await joined(port, 'bob');
+    slow.socket.pause();
+    slow.send('DOWNLOAD_TCP big.bin\n');
+    for (let i = 0; i < 20; i++) ann.send(`BROADCAST message ${i}\n`);
+    for (let i = 0; i < 20; i++) expect(await bob.lineMatching(/^\[Broadcast\]/)).toBe(`[Broadcast] ann: message ${i}`);
+    expect(server!.connectionCount).toBe(3);
+  });
+});
+
+describe('a full disk', () => {
+  const root = process.getuid?.() === 0;
+  it.runIf(root)('is reported as DISK_FULL and leaves nothing (a 1 MiB tmpfs)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', shared]);
+    } catch (error) {
+      console.warn(`skipped: cannot mount a tmpfs here (${(error as Error).message})`);
+      return;
+    }
+    try {
+      const port = await start();
+      const nc = await BytePeer.connect(port);
+      peers.push(nc);
+      nc.send(Buffer.concat([Buffer.from('UPLOAD_RAW too big.bin\n'), randomBytes(2 * 1024 * 1024)]));
+      nc.end();
+      expect(await nc.lineMatching(/^ERROR|^FILE_STORED/)).toMatch(/^ERROR DISK_FULL /);
+      await server!.close();
+      server = undefined;
+      expect(await visible()).toEqual([]);
+    } finally {
+      execFileSync('umount', [shared]);
+    }
+  });
+});
+
 describe('uploads', () => {
   it('takes a raw upload from nc until the half-close, answers with name, size and hash, and tells the others', async () => {
     const port = await start();
