@@ -59,11 +59,6 @@ export class IncomingUpload {
     return this.received;
   }
 
-  /** Bytes the declared upload still expects (Infinity for a raw one). */
-  get bytesExpected(): number {
-    return this.request.declared ? this.request.declared.size - this.received : Number.POSITIVE_INFINITY;
-  }
-
   /** Whether the upload has already failed (further bytes are ignored). */
   get failed(): FileProblem | undefined {
     return this.problem;

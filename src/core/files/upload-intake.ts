@@ -28,6 +28,8 @@ export class UploadIntake implements RawInputSink {
   private earlyBytes = 0;
   private upload: IncomingUpload | undefined;
   private queuedBytes = 0;
+  /** Bytes handed to the upload so far (written or being written). */
+  private fedBytes = 0;
   private writing: Promise<void> = Promise.resolve();
   private paused = false;
   private ended = false;
@@ -81,11 +83,18 @@ export class UploadIntake implements RawInputSink {
     this.resolveResult?.(undefined);
   }
 
+  /** Bytes the upload still takes: the rest of a declared size, or no end for a raw upload. */
+  private get wanted(): number {
+    const size = this.upload?.request.declared?.size;
+    return size === undefined ? Number.POSITIVE_INFINITY : size - this.fedBytes;
+  }
+
   private feed(bytes: Uint8Array): void {
     const upload = this.upload!;
     // A declared upload takes exactly its size; anything after it is not part of the file.
-    const take = bytes.length <= upload.bytesExpected - this.queuedBytes ? bytes : bytes.subarray(0, Math.max(0, upload.bytesExpected - this.queuedBytes));
+    const take = bytes.length <= this.wanted ? bytes : bytes.subarray(0, Math.max(0, this.wanted));
     if (take.length === 0) return;
+    this.fedBytes += take.length;
     this.queuedBytes += take.length;
     this.connection.transferActivity();
     this.writing = this.writing.then(async () => {
@@ -102,7 +111,7 @@ export class UploadIntake implements RawInputSink {
   private checkComplete(): void {
     const upload = this.upload;
     if (!upload || this.settled) return;
-    const complete = upload.bytesExpected - this.queuedBytes <= 0 || upload.failed !== undefined || this.ended;
+    const complete = this.wanted <= 0 || upload.failed !== undefined || this.ended;
     if (!complete) return;
     this.settled = true;
     void this.writing.then(async () => this.resolveResult?.(await upload.finish()));
