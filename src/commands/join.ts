@@ -5,6 +5,7 @@ import { formatHostPort } from '../core/shared/host-port.ts';
 import { mergeLimits } from '../core/shared/limit-rules.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { painter } from '../ui/chat-format.ts';
+import { displayLogger } from '../ui/display-safe.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
 import { askHost, askName, askPort } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
@@ -53,22 +54,28 @@ export default defineCommand({
       description: 'Without a terminal: stay joined after the end of input, printing messages until the server closes or a signal',
       default: false,
     },
+    raw: {
+      type: 'boolean',
+      description: 'Without a terminal: print server lines exactly as received, control characters included (stderr stays safe)',
+      default: false,
+    },
     ...limitArgs(LIMIT_FLAGS.join, DEFAULT_JOIN_LIMITS),
     ...logArgs,
   },
   async run({ args }) {
-    const logger = createLogger(args);
+    // Everything logged may quote the server: made safe for the terminal, whatever the mode.
+    const logger = displayLogger(createLogger(args));
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
     const { connectTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.join, args, resolveJoinLimits);
     let name = args.name?.trim() || undefined;
     let host = args.host?.trim() || undefined;
     let port = args.port === undefined ? undefined : parsePort(args.port, 'PORT', false);
     if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
+    if (args.raw && args.json) throw new UsageError('--raw is for plain output: --json prints exact values, escaped');
+    if (args.raw && interactive) throw new UsageError('--raw is for pipes: in a terminal, server text is always made safe');
 
     const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
-    const say = interactive
-      ? { info: clack.log.info, warn: clack.log.warn, error: clack.log.error }
-      : { info: logger.info, warn: logger.warn, error: logger.error };
+    const say = interactive ? displayLogger({ debug: () => {}, info: clack.log.info, warn: clack.log.warn, error: clack.log.error }) : logger;
     if (interactive) {
       clack.intro(paint('bold', 'netchat join'));
       name ??= await askName();
@@ -99,11 +106,11 @@ export default defineCommand({
       // Interrupted before registering: nothing to leave cleanly from.
       controller.signal.addEventListener('abort', () => client.name === undefined && client.close(), { once: true });
       const writeLine = (line: string) => process.stdout.write(`${line}\n`);
-      const output = interactive ? undefined : attachPipeOutput({ client, json: args.json, logger, writeLine });
+      const output = interactive ? undefined : attachPipeOutput({ client, json: args.json, raw: args.raw, logger, writeLine });
 
       let joined = await client.join(name!);
       while (interactive && !joined.ok && !('close' in joined)) {
-        clack.log.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
+        say.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
         name = await askName('Another name');
         if (!name) {
           client.close();
