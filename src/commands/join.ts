@@ -1,11 +1,13 @@
 import * as clack from '@clack/prompts';
 import { defineCommand } from 'citty';
+import { createConsola } from 'consola';
 import { connectChat, ConnectError, type ChatClient, type CloseInfo } from '../core/chat-client/chat-client.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { mergeLimits } from '../core/shared/limit-rules.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { painter } from '../ui/chat-format.ts';
-import { displayLogger } from '../ui/display-safe.ts';
+import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
+import { OutputFlow } from '../ui/output-flow.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
 import { askHost, askName, askPort } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
@@ -39,6 +41,22 @@ function describeClose(close: CloseInfo, registered: boolean): { message: string
   return { message: messages[close.reason], exitCode: EXIT.SERVER_CLOSED };
 }
 
+/**
+ * stdout and stderr under flow control: reading from the server pauses while either is backed
+ * up, and a stdout whose reader went away (EPIPE) calls `onStdoutClosed` instead of crashing.
+ * Log messages go through the same flow, made safe for the terminal.
+ */
+function openOutputs(args: { verbose?: boolean; quiet?: boolean }, onStdoutClosed: () => void) {
+  const flow = new OutputFlow((stream) => stream === process.stdout && onStdoutClosed());
+  const writeOut = flow.writer(process.stdout);
+  const writeErr = flow.writer(process.stderr);
+  const stderr = { write: (text: string) => (writeErr(text), true), columns: process.stderr.columns };
+  const consola = createLogger(args);
+  const streams = { stdout: stderr, stderr } as unknown as { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
+  const logger: DisplayLogger = displayLogger(createConsola({ ...consola.options, ...streams }));
+  return { flow, logger, writeLine: (line: string) => writeOut(`${line}\n`) };
+}
+
 export default defineCommand({
   meta: {
     name: 'join',
@@ -63,8 +81,14 @@ export default defineCommand({
     ...logArgs,
   },
   async run({ args }) {
-    // Everything logged may quote the server: made safe for the terminal, whatever the mode.
-    const logger = displayLogger(createLogger(args));
+    const controller = new AbortController();
+    // `… | head -1`: the reader of our output is gone; leave as if interrupted, then say so by exit code.
+    let stdoutClosed = false;
+    const { flow, logger, writeLine } = openOutputs(args, () => {
+      stdoutClosed = true;
+      controller.abort();
+    });
+    const interruptedCode = () => (stdoutClosed ? EXIT.OUTPUT_CLOSED : EXIT.INTERRUPTED);
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
     const { connectTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.join, args, resolveJoinLimits);
     let name = args.name?.trim() || undefined;
@@ -90,7 +114,6 @@ export default defineCommand({
     host ??= DEFAULT_HOST;
     port ??= DEFAULT_PORT;
 
-    const controller = new AbortController();
     const stopSignals = onShutdownSignal(() => controller.abort());
     try {
       let client: ChatClient;
@@ -100,12 +123,12 @@ export default defineCommand({
       } catch (error) {
         if (!(error instanceof ConnectError)) throw error;
         say.error(error.message);
-        process.exitCode = controller.signal.aborted ? EXIT.INTERRUPTED : EXIT.CONNECT;
+        process.exitCode = controller.signal.aborted ? interruptedCode() : EXIT.CONNECT;
         return;
       }
+      flow.control(client);
       // Interrupted before registering: nothing to leave cleanly from.
       controller.signal.addEventListener('abort', () => client.name === undefined && client.close(), { once: true });
-      const writeLine = (line: string) => process.stdout.write(`${line}\n`);
       const output = interactive ? undefined : attachPipeOutput({ client, json: args.json, raw: args.raw, logger, writeLine });
 
       let joined = await client.join(name!);
@@ -121,7 +144,7 @@ export default defineCommand({
       }
       if (!joined.ok) {
         if (controller.signal.aborted) {
-          process.exitCode = EXIT.INTERRUPTED;
+          process.exitCode = interruptedCode();
         } else if ('close' in joined) {
           const { message, exitCode } = describeClose(joined.close, false);
           say.error(message);
@@ -149,7 +172,7 @@ export default defineCommand({
           });
 
       const { message, exitCode } = describeClose(close, true);
-      process.exitCode = interrupted ? EXIT.INTERRUPTED : exitCode;
+      process.exitCode = interrupted ? interruptedCode() : exitCode;
       if (exitCode !== EXIT.OK && !interrupted) say.error(message);
       if (interactive) clack.outro(exitCode === EXIT.OK || interrupted ? 'Left the chat.' : 'Disconnected.');
       else logger.debug(message);

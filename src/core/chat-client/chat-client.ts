@@ -248,6 +248,19 @@ export class ChatClient {
     return this.closed;
   }
 
+  /**
+   * Stop reading from the server, for a caller whose output backs up: the server's slow-reader
+   * limit then applies instead of this process's memory. Lines already received are still
+   * emitted; PING is not seen (nor answered) until reading resumes.
+   */
+  pauseReading(): void {
+    this.link.pause();
+  }
+
+  resumeReading(): void {
+    this.link.resume();
+  }
+
   /** Close now, without QUIT. */
   close(): void {
     this.abort({ reason: 'aborted' });

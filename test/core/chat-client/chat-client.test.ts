@@ -128,6 +128,14 @@ describe('ChatClient receiving', () => {
     }
   });
 
+  it('stops and restarts reading from the server when asked (its output backed up)', async () => {
+    const s = await joined();
+    s.client.pauseReading();
+    expect(s.connection.paused).toBe(true);
+    s.client.resumeReading();
+    expect(s.connection.paused).toBe(false);
+  });
+
   it('closes with INPUT_OVERFLOW when the server sends an endless line', async () => {
     const s = await joined();
     s.connection.send('x'.repeat(300 * 1024));
