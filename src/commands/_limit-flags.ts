@@ -6,6 +6,7 @@
 import type { ArgsDef } from 'citty';
 import type { ChatLimits } from '../core/chat/chat-limits.ts';
 import type { EchoClientLimits, EchoLimits } from '../core/echo/echo-limits.ts';
+import type { UdpChatClientLimits, UdpChatLimits } from '../core/udp-chat/udp-chat-limits.ts';
 import { LimitError } from '../core/shared/limit-rules.ts';
 import { parseBytes, parseCount, parseDecimal, parseSeconds, UsageError } from './_shared.ts';
 
@@ -90,11 +91,31 @@ export const LIMIT_FLAGS = {
   join: {
     timeout: { limit: 'connectTimeoutMs', unit: 'seconds', description: 'Seconds to wait for the connection' },
   },
+  udpServe: {
+    'max-datagram-bytes': { limit: 'maxDatagramBytes', unit: 'count', description: 'Largest datagram accepted, at least 128' },
+    'flood-burst': { limit: 'floodBurst', unit: 'count', description: 'Datagrams from one address at once; 0 = no rate limit' },
+    'flood-rate': { limit: 'floodDatagramsPerSecond', unit: 'decimal', description: 'Datagrams per second from one address after the burst' },
+    'max-clients': { limit: 'maxClients', unit: 'count', description: 'Users in the chat' },
+    'max-send-rate': {
+      limit: 'maxSendBytesPerSecond',
+      unit: 'bytes',
+      description: 'Bytes sent per second to everyone together, e.g. 512k, 4m; 0 = no cap',
+    },
+    'idle-timeout': { limit: 'idleTimeoutMs', unit: 'seconds', description: 'Seconds of silence before a user leaves the chat; 0 = never' },
+    'registration-timeout': { limit: 'registrationTimeoutMs', unit: 'seconds', description: 'Seconds to send the join code back' },
+    'max-name-length': { limit: 'maxNameLength', unit: 'count', description: 'Longest user name' },
+  },
+  udpJoin: {
+    timeout: { limit: 'replyTimeoutMs', unit: 'seconds', description: 'Seconds to wait for the server to answer' },
+    'server-timeout': { limit: 'serverTimeoutMs', unit: 'seconds', description: 'Seconds of silence after which the server is taken for gone' },
+  },
 } as const satisfies {
   serve: LimitFlagTable<ChatLimits>;
   echoServer: LimitFlagTable<EchoLimits>;
   echoClient: LimitFlagTable<EchoClientLimits>;
   join: LimitFlagTable<{ connectTimeoutMs: number }>;
+  udpServe: LimitFlagTable<UdpChatLimits>;
+  udpJoin: LimitFlagTable<UdpChatClientLimits>;
 };
 
 type StringArgs<Table> = { [Flag in keyof Table]: { type: 'string'; description: string; valueHint: string } };

@@ -7,6 +7,12 @@ import {
   resolveEchoClientLimits,
   resolveEchoLimits,
 } from '../../src/core/echo/echo-limits.ts';
+import {
+  DEFAULT_UDP_CHAT_CLIENT_LIMITS,
+  DEFAULT_UDP_CHAT_LIMITS,
+  resolveUdpChatClientLimits,
+  resolveUdpChatLimits,
+} from '../../src/core/udp-chat/udp-chat-limits.ts';
 
 /** A command's table with the core's defaults and merge-and-check behind it. */
 function command<Limits>(name: string, table: LimitFlagTable<Limits>, defaults: Readonly<Limits>, resolve: (o: Partial<Limits>) => Limits) {
@@ -31,6 +37,8 @@ const COMMANDS = [
   command('serve', LIMIT_FLAGS.serve, DEFAULT_CHAT_LIMITS, resolveChatLimits),
   command('echo server', LIMIT_FLAGS.echoServer, DEFAULT_ECHO_LIMITS, resolveEchoLimits),
   command('echo client', LIMIT_FLAGS.echoClient, DEFAULT_ECHO_CLIENT_LIMITS, resolveEchoClientLimits),
+  command('udp-serve', LIMIT_FLAGS.udpServe, DEFAULT_UDP_CHAT_LIMITS, resolveUdpChatLimits),
+  command('udp-join', LIMIT_FLAGS.udpJoin, DEFAULT_UDP_CHAT_CLIENT_LIMITS, resolveUdpChatClientLimits),
 ].map((entry) => [entry.name, entry] as const);
 
 /** The message of the error `run` throws. */
