@@ -98,6 +98,16 @@ export const LIMIT_FLAGS = {
     'max-clients': { limit: 'maxClients', unit: 'count', description: 'Server: TCP clients at once' },
     'max-line-bytes': { limit: 'maxLineBytes', unit: 'bytes', description: 'Server, --lines: longest line echoed' },
     'max-pending-replies': { limit: 'maxPendingReplies', unit: 'count', description: 'Server, --udp: replies waiting to be sent' },
+    'max-replies-per-address': {
+      limit: 'maxRepliesPerAddress',
+      unit: 'count',
+      description: 'Server, --udp: replies to one address per second; 0 = no cap',
+    },
+    'max-replies-per-second': {
+      limit: 'maxRepliesPerSecond',
+      unit: 'count',
+      description: 'Server, --udp: replies to everyone per second; 0 = no cap',
+    },
   },
   echoClient: {
     interval: { limit: 'intervalMs', unit: 'seconds', description: 'Client: seconds from one probe to the next' },
