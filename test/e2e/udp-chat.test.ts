@@ -161,6 +161,24 @@ describe(`netchat udp-serve and udp-join [${CLI_RUNTIME}]`, () => {
     expect(received).toBeLessThanOrEqual(3 * sent);
   });
 
+  it('a user whose port has closed costs the others none of their datagrams', async () => {
+    const { port } = await udpServer();
+    // Joined first, so every relay goes to its closed port (a "port unreachable" back) just
+    // before it goes to the watcher: where the runtime reports that on the next send, the
+    // watcher's datagram is the one that fails.
+    const ghost = await originalClient(port, 'ghost');
+    const watcher = await originalClient(port, 'watcher');
+    peers.splice(peers.indexOf(ghost), 1);
+    await new Promise<void>((resolve) => ghost.socket.close(() => resolve()));
+    const sender = await originalClient(port, 'sender');
+    for (const text of ['one', 'two', 'three']) {
+      await sender.send(`${text}\n`, port);
+      await waitForText(sender, `sender ~ ${text}`);
+    }
+    for (const text of ['one', 'two', 'three']) await waitForText(watcher, `sender ~ ${text}`);
+    expect(texts(watcher)).toContain('[SERVER] sender has joined the chat.');
+  });
+
   it('on SIGINT tells every client it is shutting down and exits 0; the clients exit 5', async () => {
     const { server, port } = await udpServer();
     const original = await originalClient(port, 'orig');

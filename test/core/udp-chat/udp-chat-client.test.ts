@@ -9,6 +9,8 @@ import { FakeClock } from '../../helpers/fake-clock.ts';
 import { FakeUdpSocket } from './fake-udp.ts';
 
 const SERVER = { address: '127.0.0.1', port: 65432 };
+/** Until failed sends have been tried again. */
+const settled = () => new Promise((resolve) => setImmediate(resolve));
 const LIMITS = { 'max-datagram-bytes': 64, 'flood-burst': 3, 'flood-rate': 10, 'idle-timeout-ms': 4000 };
 
 function setup(options: Partial<UdpChatClientOptions> = {}) {
@@ -96,6 +98,28 @@ describe('UdpChatClient: chatting', () => {
     socket.deliver('eve ~ not from the server', { address: '127.0.0.1', port: 9 });
     fromServer('[SERVER] pong');
     expect(events).toEqual([{ type: 'message', from: 'bob', text: 'hi \uFFFD[2J' }]);
+  });
+
+  it('sends a message again when its send took a port-unreachable report meant for an earlier datagram', async () => {
+    const { clock, socket, client, sent, joined } = setup();
+    await joined();
+    clock.advance(500);
+    socket.failNext.push('ECONNREFUSED');
+    expect(client.send('hello')).toEqual({ ok: true });
+    await settled();
+    expect(sent().filter((text) => text === 'hello')).toHaveLength(1);
+    expect(client.isClosed).toBe(false);
+  });
+
+  it('takes a closed server port for a lost datagram, not the end: silence decides', async () => {
+    const { clock, socket, client, joined } = setup({ serverTimeoutMs: 3000 });
+    await joined();
+    socket.failSends = 'ECONNREFUSED';
+    clock.advance(1000); // a ping is due, and every try of it fails
+    await settled();
+    expect(client.isClosed).toBe(false);
+    clock.advance(2000);
+    expect(await client.closed).toEqual({ reason: 'timeout', message: 'nothing from the server for 3 s' });
   });
 
   it('paces messages under the rate limit from the welcome, in order', async () => {
