@@ -15,11 +15,14 @@ import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = UDP_CHAT_DEFAULT_PORT;
 
-/** Why the chat ended, in words, and the exit code that says it to scripts (the same as `join`'s). */
-function describeClose(close: UdpCloseInfo, joined: boolean, where: string): { message: string; exitCode: number } {
+/**
+ * Why the chat ended, in words, and the exit code that says it to scripts (the same as `join`'s).
+ * `admitted`: the server had let us in (announced or welcomed us), so it was reached.
+ */
+function describeClose(close: UdpCloseInfo, admitted: boolean, where: string): { message: string; exitCode: number } {
   const detail = [close.code, close.message].filter(Boolean).join(' ');
   if (close.reason === 'quit') return { message: 'left the chat', exitCode: EXIT.OK };
-  if (!joined && (close.reason === 'timeout' || close.reason === 'error')) {
+  if (!admitted && (close.reason === 'timeout' || close.reason === 'error')) {
     return { message: `cannot reach the UDP chat at ${where}: ${detail}`, exitCode: EXIT.CONNECT };
   }
   const messages: Record<UdpCloseInfo['reason'], string> = {
@@ -104,7 +107,7 @@ export default defineCommand({
         if (controller.signal.aborted) {
           process.exitCode = EXIT.INTERRUPTED;
         } else if ('close' in joined) {
-          const { message, exitCode } = describeClose(joined.close, false, where);
+          const { message, exitCode } = describeClose(joined.close, client.admitted, where);
           say.error(message);
           process.exitCode = exitCode;
         } else {

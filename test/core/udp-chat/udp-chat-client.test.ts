@@ -81,6 +81,44 @@ describe('UdpChatClient: joining', () => {
     expect(await client.closed).toMatchObject({ reason: 'timeout' });
   });
 
+  it('until the server first answers, only the reply timeout applies', async () => {
+    const { clock, client } = setup({ replyTimeoutMs: 3000, serverTimeoutMs: 1000 });
+    const result = client.join('alice');
+    clock.advance(2999);
+    expect(client.isClosed).toBe(false);
+    clock.advance(1);
+    expect(await result).toMatchObject({ close: { reason: 'timeout', message: 'no answer from the server within 3 s' } });
+    expect(client.admitted).toBe(false);
+  });
+
+  it('notices a server gone between announcing the join and the welcome after server-timeout, as one that let us in', async () => {
+    const { clock, client, fromServer } = setup({ replyTimeoutMs: 10_000, serverTimeoutMs: 3000 });
+    const result = client.join('alice');
+    fromServer('[SERVER] Send k3x9pq to join as alice.');
+    fromServer(serverDatagram.joined('bob'));
+    expect(client.admitted).toBe(false);
+    fromServer(serverDatagram.joined('ALICE'));
+    expect(client.admitted).toBe(true);
+    clock.advance(2999);
+    expect(client.isClosed).toBe(false);
+    clock.advance(1);
+    expect(await result).toMatchObject({ ok: false, code: 'CLOSED', close: { reason: 'timeout', message: 'nothing from the server for 3 s' } });
+  });
+
+  it('keeps no silence clock while another name is chosen after a refusal', async () => {
+    const { clock, client, fromServer } = setup({ serverTimeoutMs: 1000 });
+    const first = client.join('bob');
+    fromServer('[SERVER] Send k3x9pq to join as bob.');
+    fromServer(serverDatagram.error('NAME_TAKEN', 'bob is taken: send another name'));
+    expect(await first).toMatchObject({ ok: false, code: 'NAME_TAKEN' });
+    clock.advance(60_000);
+    expect(client.isClosed).toBe(false);
+    const second = client.join('bobby');
+    fromServer(serverDatagram.welcome('bobby', 1, LIMITS));
+    expect(await second).toMatchObject({ ok: true, name: 'bobby' });
+    expect(client.admitted).toBe(true);
+  });
+
   it('a send error (unknown host) ends it', async () => {
     const { socket, client } = setup();
     socket.failSends = 'ENOTFOUND';
@@ -158,6 +196,16 @@ describe('UdpChatClient: chatting', () => {
     expect(client.isClosed).toBe(false);
     clock.advance(1);
     expect(await client.closed).toEqual({ reason: 'timeout', message: 'nothing from the server for 3 s' });
+  });
+
+  it('pings at a quarter of the idle timeout the welcome states, from the welcome on', async () => {
+    const { clock, sent, joined } = setup({ serverTimeoutMs: 30_000 });
+    await joined(); // idle-timeout 4 s: ping every 1 s, not every 10 s
+    const pings = () => sent().filter((t) => t === '/ping').length;
+    clock.advance(999);
+    expect(pings()).toBe(0);
+    clock.advance(1);
+    expect(pings()).toBe(1);
   });
 
   it.each([
