@@ -4,6 +4,7 @@ import { openUdpChat, type UdpChatClient, type UdpCloseInfo } from '../core/udp-
 import { UDP_CHAT_DEFAULT_PORT } from '../protocol/udp-chat/client-datagrams.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { painter } from '../ui/chat-format.ts';
+import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
 import { askHost, askName, askPort } from '../ui/join-prompts.ts';
 import { attachUdpPipeOutput, runUdpPipeSession } from '../ui/udp-pipe-session.ts';
 import { runUdpTerminalSession } from '../ui/udp-terminal-session.ts';
@@ -55,7 +56,8 @@ export default defineCommand({
     ...logArgs,
   },
   async run({ args }) {
-    const logger = createLogger(args);
+    // Everything logged may quote the server: made safe for the terminal, whatever the mode.
+    const logger = displayLogger(createLogger(args));
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
     const { replyTimeoutMs, serverTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.udpJoin, args, resolveUdpChatClientLimits);
     let name = args.name?.trim() || undefined;
@@ -64,9 +66,9 @@ export default defineCommand({
     if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
 
     const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
-    const say = interactive
-      ? { info: clack.log.info, warn: clack.log.warn, error: clack.log.error }
-      : { info: logger.info, warn: logger.warn, error: logger.error };
+    const say: DisplayLogger = interactive
+      ? displayLogger({ debug: () => {}, info: clack.log.info, warn: clack.log.warn, error: clack.log.error })
+      : logger;
     if (interactive) {
       clack.intro(paint('bold', 'netchat udp-join'));
       name ??= await askName();
@@ -94,7 +96,7 @@ export default defineCommand({
 
       let joined = await client.join(name!);
       while (interactive && !joined.ok && !('close' in joined)) {
-        clack.log.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
+        say.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
         name = await askName('Another name');
         if (!name) {
           client.close();

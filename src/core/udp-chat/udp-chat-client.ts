@@ -2,7 +2,8 @@
 // original UDP chat that sends a join code). It registers a name, re-sending until answered
 // because datagrams get lost; keeps itself alive; paces its messages under the server's rate
 // limit; notices when the server is gone; and leaves with an acknowledged `/quit`. It prints
-// nothing and never exits: commands decide what events and closes mean.
+// nothing and never exits: commands decide what events and closes mean. Events carry the
+// server's text exactly as received: whatever shows it makes it safe for a terminal.
 //
 // Guarantees:
 //  1. Messages leave in the order they were queued, never faster than the server accepts.
@@ -16,7 +17,6 @@ import { clientDatagram, isCommandText } from '../../protocol/udp-chat/client-da
 import { parseServerDatagram, type UdpServerEvent } from '../../protocol/udp-chat/server-datagrams.ts';
 import { UDP_FATAL_CODES, type UdpErrorCode } from '../../protocol/udp-chat/udp-error-codes.ts';
 import { nameKey } from '../../protocol/shared/names.ts';
-import { sanitizeText } from '../../protocol/shared/text-sanitize.ts';
 import type { Runtime, UdpSocket } from '../../runtime/types.ts';
 import type { PacerMargin } from '../chat-client/client-pacer.ts';
 import { systemClock, type Clock, type TimerHandle } from '../shared/clock.ts';
@@ -244,8 +244,6 @@ export class UdpChatClient {
     this.lastHeardAt = this.clock.now();
     let text = this.decoder.decode(data);
     if (text.endsWith('\n')) text = text.slice(0, -1);
-    // The server sanitizes what users send; a hostile one might not, so it is done again here.
-    text = sanitizeText(text);
     const event = parseServerDatagram(text);
     switch (event.type) {
       case 'pong':

@@ -128,14 +128,14 @@ describe('UdpChatClient: joining', () => {
 });
 
 describe('UdpChatClient: chatting', () => {
-  it('emits what arrives, sanitized, and ignores datagrams from other ports', async () => {
+  it('emits what arrives exactly as received (what shows it makes it safe), and ignores datagrams from other ports', async () => {
     const { socket, events, fromServer, joined } = setup();
     await joined();
     events.length = 0;
-    fromServer('bob ~ hi \u001b[2J');
+    fromServer('bob ~ hi \u001b[2J\r\u202e');
     socket.deliver('eve ~ not from the server', { address: '127.0.0.1', port: 9 });
     fromServer('[SERVER] pong');
-    expect(events).toEqual([{ type: 'message', from: 'bob', text: 'hi \uFFFD[2J' }]);
+    expect(events).toEqual([{ type: 'message', from: 'bob', text: 'hi \u001b[2J\r\u202e' }]);
   });
 
   it('sends a message again when its send took a port-unreachable report meant for an earlier datagram', async () => {
