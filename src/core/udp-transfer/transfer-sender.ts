@@ -1,0 +1,327 @@
+// The sending side of one UDP transfer as a pure state machine: no sockets, no clock, no bytes.
+// The driver asks `nextAction(now)` what to send (a chunk index and its packet number), feeds
+// it the receiver's control lines and calls `onTimer` at `nextDeadline()`.
+//
+// Loss recovery follows QUIC (RFC 9002 §6) rather than TFTP's go-back-N: every datagram has a
+// new packet number, so feedback naming the newest packet received says exactly which earlier
+// transmissions had their chance. A chunk the receiver lists as missing is lost once a packet
+// sent 3 later, or 9/8 RTT later, was received; a chunk past everything the receiver reports is
+// lost after a probe timeout (the tail). Only lost chunks are resent, lowest first, each with a
+// new packet number, so a retransmission lost again is found the same way.
+import type { AckMessage, BeginMessage, ControlMessage } from '../../protocol/udp-transfer/control-lines.ts';
+import { MAX_U32 } from '../../protocol/udp-transfer/transfer-datagram.ts';
+import { TransferError, type TransferErrorCode } from '../../protocol/udp-transfer/transfer-errors.ts';
+import { ChunkLayout } from './chunk-layout.ts';
+import { RttEstimator, TIMER_GRANULARITY_MS } from './rtt-estimator.ts';
+import { SendRateControl } from './send-rate-control.ts';
+
+/** Chunks reported received after a missing one before it counts as lost (QUIC's kPacketThreshold). */
+const PACKET_THRESHOLD = 3;
+/** Packet numbers whose send time is remembered, for RTT samples. */
+const SENT_TIMES = 1 << 16;
+
+const UNSENT = 0;
+const IN_FLIGHT = 1;
+const RECEIVED = 2;
+const LOST = 3;
+
+export interface SenderOptions {
+  transferId: number;
+  size: number;
+  offset: number;
+  chunkBytes: number;
+  sha256: string;
+  initialWindowChunks: number;
+  /** The most chunks held unacknowledged, whatever the receiver advertises. */
+  maxWindowChunks: number;
+  feedbackIntervalMs: number;
+  abandonTimeoutMs: number;
+  unreachableTimeoutMs: number;
+}
+
+export type SendAction =
+  | { type: 'send'; chunkIndex: number; packetNumber: number; retransmission: boolean }
+  /** Pacing: ask again at `until`. */
+  | { type: 'wait'; until: number }
+  /** Nothing to send until feedback, more loaded chunks, or `nextDeadline()`. */
+  | { type: 'idle' };
+
+export type SenderState = 'sending' | 'finishing' | 'done' | 'failed';
+
+export interface SenderStats {
+  datagramsSent: number;
+  retransmissions: number;
+  chunksLost: number;
+  windowReductions: number;
+  window: number;
+  smoothedRttMs: number;
+}
+
+export class TransferSender {
+  readonly layout: ChunkLayout;
+  readonly begin: BeginMessage;
+  state: SenderState = 'sending';
+  error: TransferError | undefined;
+  /** Every chunk before this one is received: the driver may let go of their bytes. */
+  ackedBelow = 0;
+  /** The next chunk never sent. */
+  nextNew = 0;
+  readonly rtt = new RttEstimator();
+  private readonly rate: SendRateControl;
+  private readonly mask: number;
+  private readonly status: Uint8Array;
+  private readonly packetOf: Float64Array;
+  private readonly sentAtOf: Float64Array;
+  private readonly sentAtOfPacket = new Float64Array(SENT_TIMES).fill(-1);
+  private readonly packetAtSlot = new Float64Array(SENT_TIMES).fill(-1);
+  private retransmitQueue: number[] = [];
+  private retransmitHead = 0;
+  private inFlight = 0;
+  private nextPacket = 0;
+  private largestReported = -1;
+  private receiverWindow: number;
+  /** The last feedback's [listedUpTo, high): chunks there are neither known received nor missing. */
+  private unknownFrom = 0;
+  private unknownTo = 0;
+  private everReceived = false;
+  private feedbackCount = 0;
+  private lastFeedbackAt: number;
+  private nextProbeCheckAt = Number.POSITIVE_INFINITY;
+  private readonly startedAt: number;
+  private outbox: ControlMessage[] = [];
+  private counters = { datagramsSent: 0, retransmissions: 0, chunksLost: 0 };
+
+  constructor(
+    private readonly options: SenderOptions,
+    now: number,
+  ) {
+    this.layout = new ChunkLayout(options.size, options.offset, options.chunkBytes);
+    const capacity = 2 ** Math.ceil(Math.log2(options.maxWindowChunks + 1));
+    this.mask = capacity - 1;
+    this.status = new Uint8Array(capacity);
+    this.packetOf = new Float64Array(capacity);
+    this.sentAtOf = new Float64Array(capacity);
+    const window = Math.min(options.initialWindowChunks, options.maxWindowChunks);
+    this.rate = new SendRateControl(window, options.maxWindowChunks, now);
+    this.receiverWindow = window;
+    this.startedAt = now;
+    this.lastFeedbackAt = now;
+    this.begin = {
+      type: 'begin',
+      transferId: options.transferId,
+      size: options.size,
+      offset: options.offset,
+      chunkBytes: options.chunkBytes,
+      window,
+      sha256: options.sha256,
+    };
+    this.outbox.push(this.begin);
+  }
+
+  get stats(): SenderStats {
+    return {
+      ...this.counters,
+      windowReductions: this.rate.reductions,
+      window: this.rate.window,
+      smoothedRttMs: this.rtt.smoothedMs,
+    };
+  }
+
+  /** Control lines to send to the receiver, in order. */
+  drainOutbox(): readonly ControlMessage[] {
+    const out = this.outbox;
+    this.outbox = [];
+    return out;
+  }
+
+  /** What to do now; `loadedBelow` is the first chunk whose bytes the driver does not hold yet. */
+  nextAction(now: number, loadedBelow = this.layout.count): SendAction {
+    if (this.state !== 'sending') return { type: 'idle' };
+    const pacedUntil = this.rate.sendableAt(now, this.rtt.smoothedMs, this.rtt.samples > 0);
+    if (pacedUntil > 0) return { type: 'wait', until: pacedUntil };
+    while (this.retransmitHead < this.retransmitQueue.length) {
+      const chunk = this.retransmitQueue[this.retransmitHead]!;
+      if (chunk < this.ackedBelow || this.status[chunk & this.mask] !== LOST) {
+        this.retransmitHead++;
+        continue;
+      }
+      if (this.inFlight >= this.rate.window) return this.windowLimited();
+      this.retransmitHead++;
+      return this.transmit(chunk, now, true);
+    }
+    this.compactRetransmitQueue();
+    if (this.nextNew >= this.layout.count) return { type: 'idle' };
+    if (this.nextNew >= this.ackedBelow + Math.min(this.receiverWindow, this.options.maxWindowChunks)) return { type: 'idle' };
+    if (this.inFlight >= this.rate.window) return this.windowLimited();
+    if (this.nextNew >= loadedBelow) return { type: 'idle' };
+    return this.transmit(this.nextNew++, now, false);
+  }
+
+  private windowLimited(): SendAction {
+    this.rate.noteWindowLimited();
+    return { type: 'idle' };
+  }
+
+  private transmit(chunk: number, now: number, retransmission: boolean): SendAction {
+    if (this.nextPacket > MAX_U32) {
+      this.fail('SEND_FAILED', 'packet numbers exhausted (too many retransmissions)');
+      return { type: 'idle' };
+    }
+    const packetNumber = this.nextPacket++;
+    const slot = chunk & this.mask;
+    this.status[slot] = IN_FLIGHT;
+    this.packetOf[slot] = packetNumber;
+    this.sentAtOf[slot] = now;
+    this.sentAtOfPacket[packetNumber % SENT_TIMES] = now;
+    this.packetAtSlot[packetNumber % SENT_TIMES] = packetNumber;
+    this.inFlight++;
+    this.counters.datagramsSent++;
+    if (retransmission) this.counters.retransmissions++;
+    this.rate.onSent();
+    if (this.nextProbeCheckAt === Number.POSITIVE_INFINITY) this.nextProbeCheckAt = now + this.probeTimeout();
+    return { type: 'send', chunkIndex: chunk, packetNumber, retransmission };
+  }
+
+  private compactRetransmitQueue(): void {
+    if (this.retransmitHead === 0) return;
+    this.retransmitQueue = this.retransmitQueue.slice(this.retransmitHead);
+    this.retransmitHead = 0;
+  }
+
+  /** A control line from the receiver (any transfer id; others are ignored). */
+  onControl(message: ControlMessage, now: number): void {
+    if (message.transferId !== this.options.transferId || this.state === 'done' || this.state === 'failed') return;
+    if (message.type === 'ack') this.onAck(message, now);
+    else if (message.type === 'done') this.state = 'done';
+    else if (message.type === 'error') this.fail(message.code as TransferErrorCode, message.text, true);
+    else this.fail('PROTOCOL_ERROR', 'the receiver sent UDP_BEGIN');
+  }
+
+  private onAck(ack: AckMessage, now: number): void {
+    if (ack.next < this.ackedBelow || ack.high > this.nextNew || ack.next > this.layout.count) {
+      this.fail('PROTOCOL_ERROR', `feedback next=${ack.next} high=${ack.high} contradicts what was sent`);
+      return;
+    }
+    const reported = ack.largestPacket;
+    if (reported && reported.packetNumber >= this.nextPacket) {
+      this.fail('PROTOCOL_ERROR', `feedback names packet ${reported.packetNumber}, never sent`);
+      return;
+    }
+    this.lastFeedbackAt = now;
+    this.feedbackCount++;
+    if (ack.received > 0) this.everReceived = true;
+    if (reported && reported.packetNumber > this.largestReported) {
+      this.largestReported = reported.packetNumber;
+      const at = reported.packetNumber % SENT_TIMES;
+      if (this.packetAtSlot[at] === reported.packetNumber) {
+        this.rtt.addSample(now - this.sentAtOfPacket[at]!, reported.delayUs / 1000);
+      }
+    }
+    this.nextProbeCheckAt = Math.min(this.nextProbeCheckAt, now + this.probeTimeout());
+    let acked = 0;
+    let lost = 0;
+    for (let chunk = this.ackedBelow; chunk < ack.next; chunk++) {
+      acked += this.markReceived(chunk);
+      this.status[chunk & this.mask] = UNSENT;
+    }
+    this.ackedBelow = ack.next;
+    let cursor = ack.next;
+    for (const range of ack.missing) {
+      for (; cursor < range.start; cursor++) acked += this.markReceived(cursor);
+      for (let chunk = range.start; chunk < range.end; chunk++) lost += this.lostByReport(chunk, now);
+      cursor = range.end;
+    }
+    for (; cursor < ack.listedUpTo; cursor++) acked += this.markReceived(cursor);
+    for (let chunk = Math.max(ack.high, ack.next); chunk < this.nextNew; chunk++) lost += this.lostByReport(chunk, now);
+    this.unknownFrom = ack.listedUpTo;
+    this.unknownTo = ack.high;
+    this.receiverWindow = Math.min(ack.window, this.options.maxWindowChunks);
+    this.counters.chunksLost += lost;
+    this.rate.onFeedback(acked, lost, this.largestReported, this.nextPacket - 1);
+    if (this.ackedBelow === this.layout.count && this.state === 'sending') this.state = 'finishing';
+  }
+
+  /** 1 when the chunk was in flight or taken as lost, and is now known received. */
+  private markReceived(chunk: number): number {
+    const slot = chunk & this.mask;
+    const was = this.status[slot];
+    if (was === RECEIVED || was === UNSENT) return 0;
+    if (was === IN_FLIGHT) this.inFlight--;
+    this.status[slot] = RECEIVED;
+    return 1;
+  }
+
+  /** A chunk the feedback shows not received: lost if later packets had their chance (1), else still in flight (0). */
+  private lostByReport(chunk: number, now: number): number {
+    const slot = chunk & this.mask;
+    if (this.status[slot] !== IN_FLIGHT) return 0;
+    const packet = this.packetOf[slot]!;
+    const overtaken = packet + PACKET_THRESHOLD <= this.largestReported;
+    const timedOut = packet < this.largestReported && now - this.sentAtOf[slot]! >= this.rtt.lossDelayMs();
+    if (!overtaken && !timedOut) return 0;
+    this.markLost(slot, chunk);
+    return 1;
+  }
+
+  private markLost(slot: number, chunk: number): void {
+    this.status[slot] = LOST;
+    this.inFlight--;
+    this.retransmitQueue.push(chunk);
+  }
+
+  private probeTimeout(): number {
+    return this.rtt.probeTimeoutMs(this.options.feedbackIntervalMs);
+  }
+
+  /** When `onTimer` should run next. */
+  nextDeadline(): number {
+    if (this.state === 'done' || this.state === 'failed') return Number.POSITIVE_INFINITY;
+    let deadline = this.lastFeedbackAt + this.options.abandonTimeoutMs;
+    if (this.watchingReachability()) deadline = Math.min(deadline, this.startedAt + this.options.unreachableTimeoutMs);
+    if (this.inFlight > 0) deadline = Math.min(deadline, this.nextProbeCheckAt);
+    return deadline;
+  }
+
+  /** Feedback arrives but has never reported a datagram: the receiver's port may be unreachable. */
+  private watchingReachability(): boolean {
+    return !this.everReceived && this.layout.count > 0 && this.feedbackCount > 0;
+  }
+
+  onTimer(now: number): void {
+    if (this.state === 'done' || this.state === 'failed') return;
+    if (now - this.lastFeedbackAt >= this.options.abandonTimeoutMs) {
+      this.fail('FEEDBACK_TIMEOUT', `no feedback from the receiver for ${this.options.abandonTimeoutMs} ms`);
+      return;
+    }
+    if (this.watchingReachability() && now - this.startedAt >= this.options.unreachableTimeoutMs) {
+      this.fail('UNREACHABLE', `no datagram reached the receiver in ${this.options.unreachableTimeoutMs} ms: is its UDP port open?`);
+      return;
+    }
+    if (this.inFlight > 0 && now >= this.nextProbeCheckAt) this.probeTail(now);
+  }
+
+  /** Chunks in flight past the probe timeout, with no feedback able to vouch for them, are lost. */
+  private probeTail(now: number): void {
+    const timeout = this.probeTimeout();
+    let lost = 0;
+    for (let chunk = this.ackedBelow; chunk < this.nextNew; chunk++) {
+      if (chunk >= this.unknownFrom && chunk < this.unknownTo) continue;
+      const slot = chunk & this.mask;
+      if (this.status[slot] === IN_FLIGHT && now - this.sentAtOf[slot]! >= timeout) {
+        this.markLost(slot, chunk);
+        lost++;
+      }
+    }
+    this.counters.chunksLost += lost;
+    if (lost > 0) this.rate.onFeedback(0, lost, -1, this.nextPacket - 1);
+    this.nextProbeCheckAt = now + Math.max(timeout / 2, TIMER_GRANULARITY_MS);
+  }
+
+  /** End the transfer; unless the receiver said so itself, it is told with UDP_ERROR. */
+  fail(code: TransferErrorCode, text: string, fromPeer = false): void {
+    if (this.state === 'done' || this.state === 'failed') return;
+    this.state = 'failed';
+    this.error = new TransferError(code, text, fromPeer);
+    if (!fromPeer) this.outbox.push({ type: 'error', transferId: this.options.transferId, code, text });
+  }
+}
