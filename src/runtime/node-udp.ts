@@ -4,6 +4,9 @@ import type { SocketAddress, UdpBindOptions, UdpSocket, UdpSocketEvents } from '
 
 /** A `node:dgram` socket behind the runtime-neutral UdpSocket interface. */
 export class NodeUdpSocket implements UdpSocket {
+  /** The wrapper `on('message')` registered for each listener, so `off` can remove it. */
+  private readonly messageWrappers = new Map<UdpSocketEvents['message'], (msg: Buffer, rinfo: dgram.RemoteInfo) => void>();
+
   constructor(
     private readonly socket: dgram.Socket,
     readonly address: SocketAddress,
@@ -38,9 +41,11 @@ export class NodeUdpSocket implements UdpSocket {
 
   on<E extends keyof UdpSocketEvents>(event: E, listener: UdpSocketEvents[E]): this {
     if (event === 'message') {
-      this.socket.on('message', (msg, rinfo) =>
-        (listener as UdpSocketEvents['message'])(msg, { address: rinfo.address, port: rinfo.port }),
-      );
+      const onMessage = listener as UdpSocketEvents['message'];
+      if (this.messageWrappers.has(onMessage)) return this;
+      const wrapper = (msg: Buffer, rinfo: dgram.RemoteInfo) => onMessage(msg, { address: rinfo.address, port: rinfo.port });
+      this.messageWrappers.set(onMessage, wrapper);
+      this.socket.on('message', wrapper);
     } else {
       this.socket.on(event, listener as (...args: unknown[]) => void);
     }
@@ -48,7 +53,13 @@ export class NodeUdpSocket implements UdpSocket {
   }
 
   off<E extends keyof UdpSocketEvents>(event: E, listener: UdpSocketEvents[E]): this {
-    this.socket.off(event, listener as (...args: unknown[]) => void);
+    if (event === 'message') {
+      const wrapper = this.messageWrappers.get(listener as UdpSocketEvents['message']);
+      if (wrapper) this.socket.off('message', wrapper);
+      this.messageWrappers.delete(listener as UdpSocketEvents['message']);
+    } else {
+      this.socket.off(event, listener as (...args: unknown[]) => void);
+    }
     return this;
   }
 }
