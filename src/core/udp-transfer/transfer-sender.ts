@@ -5,9 +5,11 @@
 // Loss recovery follows QUIC (RFC 9002 §6) rather than TFTP's go-back-N: every datagram has a
 // new packet number, so feedback naming the newest packet received says exactly which earlier
 // transmissions had their chance. A chunk the receiver lists as missing is lost once a packet
-// sent 3 later, or 9/8 RTT later, was received; a chunk past everything the receiver reports is
-// lost after a probe timeout (the tail). Only lost chunks are resent, lowest first, each with a
-// new packet number, so a retransmission lost again is found the same way.
+// sent 3 later, or 9/8 RTT later, was received. When nothing has been sent for a probe timeout
+// (the tail of the file was lost, or the receiver stalled) the two lowest unacknowledged chunks
+// are resent as probes, and the timeout doubles until feedback acknowledges something: a stall
+// costs two datagrams, not a window. Only lost chunks are resent, lowest first, each with a new
+// packet number, so a retransmission lost again is found the same way.
 import type { AckMessage, BeginMessage, ControlMessage } from '../../protocol/udp-transfer/control-lines.ts';
 import { MAX_U32 } from '../../protocol/udp-transfer/transfer-datagram.ts';
 import { TransferError, type TransferErrorCode } from '../../protocol/udp-transfer/transfer-errors.ts';
@@ -17,6 +19,10 @@ import { SendRateControl } from './send-rate-control.ts';
 
 /** Chunks reported received after a missing one before it counts as lost (QUIC's kPacketThreshold). */
 const PACKET_THRESHOLD = 3;
+/** Chunks resent when the probe timeout expires (QUIC sends one or two probes). */
+const PROBE_CHUNKS = 2;
+/** The probe timeout doubles at most this many times in a row. */
+const MAX_PROBE_BACKOFF = 6;
 /** Packet numbers whose send time is remembered, for RTT samples. */
 const SENT_TIMES = 1 << 16;
 
@@ -86,7 +92,9 @@ export class TransferSender {
   private everReceived = false;
   private feedbackCount = 0;
   private lastFeedbackAt: number;
-  private nextProbeCheckAt = Number.POSITIVE_INFINITY;
+  private lastSendAt = 0;
+  /** Probe timeouts in a row without feedback acknowledging anything. */
+  private probes = 0;
   private readonly startedAt: number;
   private outbox: ControlMessage[] = [];
   private counters = { datagramsSent: 0, retransmissions: 0, chunksLost: 0 };
@@ -178,7 +186,7 @@ export class TransferSender {
     this.counters.datagramsSent++;
     if (retransmission) this.counters.retransmissions++;
     this.rate.onSent();
-    if (this.nextProbeCheckAt === Number.POSITIVE_INFINITY) this.nextProbeCheckAt = now + this.probeTimeout();
+    this.lastSendAt = now;
     return { type: 'send', chunkIndex: chunk, packetNumber, retransmission };
   }
 
@@ -217,7 +225,6 @@ export class TransferSender {
         this.rtt.addSample(now - this.sentAtOfPacket[at]!, reported.delayUs / 1000);
       }
     }
-    this.nextProbeCheckAt = Math.min(this.nextProbeCheckAt, now + this.probeTimeout());
     let acked = 0;
     let lost = 0;
     for (let chunk = this.ackedBelow; chunk < ack.next; chunk++) {
@@ -237,6 +244,7 @@ export class TransferSender {
     this.unknownTo = ack.high;
     this.receiverWindow = Math.min(ack.window, this.options.maxWindowChunks);
     this.counters.chunksLost += lost;
+    if (acked > 0) this.probes = 0;
     this.rate.onFeedback(acked, lost, this.largestReported, this.nextPacket - 1);
     if (this.ackedBelow === this.layout.count && this.state === 'sending') this.state = 'finishing';
   }
@@ -269,8 +277,9 @@ export class TransferSender {
     this.retransmitQueue.push(chunk);
   }
 
-  private probeTimeout(): number {
-    return this.rtt.probeTimeoutMs(this.options.feedbackIntervalMs);
+  private probeDeadline(): number {
+    const backoff = 2 ** Math.min(this.probes, MAX_PROBE_BACKOFF);
+    return this.lastSendAt + this.rtt.probeTimeoutMs(this.options.feedbackIntervalMs) * backoff;
   }
 
   /** When `onTimer` should run next. */
@@ -278,7 +287,7 @@ export class TransferSender {
     if (this.state === 'done' || this.state === 'failed') return Number.POSITIVE_INFINITY;
     let deadline = this.lastFeedbackAt + this.options.abandonTimeoutMs;
     if (this.watchingReachability()) deadline = Math.min(deadline, this.startedAt + this.options.unreachableTimeoutMs);
-    if (this.inFlight > 0) deadline = Math.min(deadline, this.nextProbeCheckAt);
+    if (this.inFlight > 0) deadline = Math.min(deadline, this.probeDeadline());
     return deadline;
   }
 
@@ -297,24 +306,23 @@ export class TransferSender {
       this.fail('UNREACHABLE', `no datagram reached the receiver in ${this.options.unreachableTimeoutMs} ms: is its UDP port open?`);
       return;
     }
-    if (this.inFlight > 0 && now >= this.nextProbeCheckAt) this.probeTail(now);
+    if (this.inFlight > 0 && now >= this.probeDeadline()) this.probe();
   }
 
-  /** Chunks in flight past the probe timeout, with no feedback able to vouch for them, are lost. */
-  private probeTail(now: number): void {
-    const timeout = this.probeTimeout();
-    let lost = 0;
-    for (let chunk = this.ackedBelow; chunk < this.nextNew; chunk++) {
-      if (chunk >= this.unknownFrom && chunk < this.unknownTo) continue;
-      const slot = chunk & this.mask;
-      if (this.status[slot] === IN_FLIGHT && now - this.sentAtOf[slot]! >= timeout) {
-        this.markLost(slot, chunk);
-        lost++;
+  /**
+   * Nothing was sent for a probe timeout: resend the lowest chunks in flight, preferring ones the
+   * last feedback showed missing or did not reach, and back off.
+   */
+  private probe(): void {
+    const probes: number[] = [];
+    for (const skipUnknown of [true, false]) {
+      for (let chunk = this.ackedBelow; chunk < this.nextNew && probes.length < PROBE_CHUNKS; chunk++) {
+        if (skipUnknown && chunk >= this.unknownFrom && chunk < this.unknownTo) continue;
+        if (this.status[chunk & this.mask] === IN_FLIGHT && !probes.includes(chunk)) probes.push(chunk);
       }
     }
-    this.counters.chunksLost += lost;
-    if (lost > 0) this.rate.onFeedback(0, lost, -1, this.nextPacket - 1);
-    this.nextProbeCheckAt = now + Math.max(timeout / 2, TIMER_GRANULARITY_MS);
+    for (const chunk of probes) this.markLost(chunk & this.mask, chunk);
+    this.probes++;
   }
 
   /** End the transfer; unless the receiver said so itself, it is told with UDP_ERROR. */
