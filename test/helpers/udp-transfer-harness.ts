@@ -85,7 +85,10 @@ async function receive(): Promise<void> {
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   const control = tcpControlChannel(socket);
   const udp = await runtime.bindUdp({ host: flag('bind') ?? '0.0.0.0', port: 0 });
-  if (limits.receiveBufferBytes > 0) udp.setReceiveBufferSize(limits.receiveBufferBytes);
+  // Deno's node:dgram keeps the kernel's default buffer whatever it is asked, and allocates the
+  // asked size for every datagram it receives: asking makes it slower, not roomier.
+  const bufferBytes = runtime.name === 'deno' ? 0 : limits.receiveBufferBytes;
+  if (bufferBytes > 0) udp.setReceiveBufferSize(bufferBytes);
   const sink = await partialFileSink(outPath);
   const hash = sha256Hash();
   await hash.updateFrom(partialPathOf(outPath), sink.existingBytes);
@@ -100,8 +103,7 @@ async function receive(): Promise<void> {
     sink,
     hash,
     limits,
-    // Deno's node:dgram does not pass the size on to the kernel: assume the system default.
-    socketBufferBytes: grantedReceiveBuffer(runtime.name === 'deno' ? 0 : limits.receiveBufferBytes),
+    socketBufferBytes: grantedReceiveBuffer(bufferBytes),
     senderAddress: host,
   });
   const options = formatTransferRequestOptions({

@@ -35,11 +35,14 @@ export interface RealTransferOutcome {
   service: UdpSendService;
 }
 
-/** Linux reports twice the size asked for, up to twice net.core.rmem_max; 0 asks for nothing (the default). */
+/**
+ * The receive buffer Linux gives a socket: twice the size asked for, up to twice
+ * net.core.rmem_max; net.core.rmem_default for one that asked for nothing (0).
+ */
 export function grantedReceiveBuffer(requested: number): number | undefined {
   try {
     const sysctl = (name: string) => Number(readFileSync(`/proc/sys/net/core/${name}`, 'utf8'));
-    return 2 * (requested === 0 ? sysctl('rmem_default') : Math.min(requested, sysctl('rmem_max')));
+    return requested === 0 ? sysctl('rmem_default') : 2 * Math.min(requested, sysctl('rmem_max'));
   } catch {
     return undefined;
   }

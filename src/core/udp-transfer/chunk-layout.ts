@@ -48,13 +48,17 @@ export function chunkBytesToward(
  * Datagrams of `datagramBytes` that a socket whose receive buffer is `bufferBytes` holds (the
  * value the kernel reports, which on Linux is twice the one asked for). Each queued datagram
  * costs its buffer's true size, measured on Linux loopback: 2,304 bytes for up to ~1.4 KB,
- * ~17 KiB up to 16 KiB, then the size plus ~1.1 KiB. A tenth is kept spare.
+ * ~17 KiB up to 16 KiB, then the size plus ~1.1 KiB. Only 70 % of the buffer is counted:
+ * Linux gives the memory of datagrams already read back to the socket in steps of a quarter
+ * of its buffer, so up to that much still counts as full after the reader took it.
  */
 export function datagramsBufferHolds(bufferBytes: number, datagramBytes: number): number {
   const udpBytes = datagramBytes + 8 + 20;
   const trueSize = udpBytes <= 1436 ? 2304 : udpBytes <= 16 * 1024 ? 17_920 : udpBytes + 1536;
-  return Math.max(1, Math.floor((bufferBytes * 0.9) / trueSize));
+  return Math.max(1, Math.floor((bufferBytes * USABLE_BUFFER_SHARE) / trueSize));
 }
+
+const USABLE_BUFFER_SHARE = 0.7;
 
 /** Whether a transfer of this layout fits the 32-bit chunk and packet numbering. */
 export function layoutFits(layout: ChunkLayout): boolean {

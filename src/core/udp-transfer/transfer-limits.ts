@@ -22,8 +22,12 @@ export interface UdpTransferLimits {
   abandonTimeoutMs: number;
   /** Sender: feedback still says nothing arrived this long after the start: UNREACHABLE. */
   unreachableTimeoutMs: number;
-  /** Sender: chunks sent before the receiver's first feedback (announced in UDP_BEGIN). */
-  initialWindowChunks: number;
+  /**
+   * Sender: bytes of chunks sent before the receiver's first feedback (at least one chunk;
+   * announced in UDP_BEGIN as chunks). The default fits the receive buffer Linux gives a socket
+   * that asks for nothing (208 KiB), so the first burst never overflows it.
+   */
+  initialWindowBytes: number;
   /** Receiver: socket receive buffer to ask the kernel for (0 leaves the system default). */
   receiveBufferBytes: number;
 }
@@ -36,7 +40,7 @@ export const DEFAULT_UDP_TRANSFER_LIMITS: Readonly<UdpTransferLimits> = Object.f
   feedbackIntervalMs: 5,
   abandonTimeoutMs: 5000,
   unreachableTimeoutMs: 3000,
-  initialWindowChunks: 32,
+  initialWindowBytes: 128 * 1024,
   receiveBufferBytes: 4 * 1024 * 1024,
 });
 
@@ -48,7 +52,7 @@ const MINIMUMS: Record<keyof UdpTransferLimits, number> = {
   feedbackIntervalMs: 1,
   abandonTimeoutMs: 100,
   unreachableTimeoutMs: 100,
-  initialWindowChunks: 1,
+  initialWindowBytes: 1,
   receiveBufferBytes: 0,
 };
 

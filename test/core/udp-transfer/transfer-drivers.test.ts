@@ -114,7 +114,7 @@ describe('UDP transfer drivers on 127.0.0.1', () => {
     expectDelivered(result);
     if (result.send.status !== 'fulfilled') return;
     expect(result.send.value.chunkBytes).toBe(65_507 - 36);
-    expect(result.control.sender.sent[0]).toMatch(/^UDP_BEGIN [0-9a-f]{8} size=8388611 offset=0 chunk=65471 window=32 sha256=[0-9a-f]{64}$/);
+    expect(result.control.sender.sent[0]).toMatch(/^UDP_BEGIN [0-9a-f]{8} size=8388611 offset=0 chunk=65471 window=2 sha256=[0-9a-f]{64}$/);
     expect(result.control.receiver.sent.at(-1)).toMatch(/^UDP_DONE [0-9a-f]{8} bytes=8388611 sha256=/);
   });
 

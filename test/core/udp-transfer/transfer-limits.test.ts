@@ -10,7 +10,7 @@ const MINIMUMS = {
   feedbackIntervalMs: 1,
   abandonTimeoutMs: 100,
   unreachableTimeoutMs: 100,
-  initialWindowChunks: 1,
+  initialWindowBytes: 1,
   receiveBufferBytes: 0,
 } as const;
 
@@ -24,7 +24,7 @@ describe('UDP transfer limits', () => {
       feedbackIntervalMs: 5,
       abandonTimeoutMs: 5000,
       unreachableTimeoutMs: 3000,
-      initialWindowChunks: 32,
+      initialWindowBytes: 128 * 1024,
       receiveBufferBytes: 4 * 1024 * 1024,
     });
     expect(DEFAULT_UDP_TRANSFER_LIMITS).toEqual(resolveUdpTransferLimits());
