@@ -45,21 +45,10 @@ export async function partialFileSink(finalPath: string): Promise<ByteSink & { r
   return {
     existingBytes,
     async append(parts) {
-      let written = 0;
-      const total = parts.reduce((sum, part) => sum + part.length, 0);
-      while (written < total) {
-        // writev may write less than asked: carry on from where it stopped.
-        let skip = written;
-        const rest = [];
-        for (const part of parts) {
-          if (skip >= part.length) {
-            skip -= part.length;
-            continue;
-          }
-          rest.push(part.subarray(skip));
-          skip = 0;
-        }
-        const { bytesWritten } = await handle.writev(rest);
+      // One copy into one buffer is cheaper than a write vector of many small chunks.
+      const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      for (let written = 0; written < bytes.length; ) {
+        const { bytesWritten } = await handle.write(bytes, written, bytes.length - written);
         written += bytesWritten;
       }
     },

@@ -68,6 +68,8 @@ class SendDriver implements OutgoingTransfer {
   private releasedBelow = 0;
   private loading = false;
   private pendingSends = 0;
+  /** Datagram buffers whose send completed, for reuse: no allocation per datagram. */
+  private readonly freeBuffers: Uint8Array[] = [];
   private sendFailures = 0;
   private pumping = false;
   private timer: TimerHandle | undefined;
@@ -88,7 +90,7 @@ class SendDriver implements OutgoingTransfer {
         offset: options.offset,
         chunkBytes: options.chunkBytes,
         sha256: options.sha256,
-        initialWindowChunks: options.limits.initialWindowChunks,
+        initialWindowChunks: Math.max(1, Math.floor(options.limits.initialWindowBytes / options.chunkBytes)),
         maxWindowChunks: Math.max(1, Math.floor(options.limits.maxWindowBytes / options.chunkBytes)),
         feedbackIntervalMs: options.limits.feedbackIntervalMs,
         abandonTimeoutMs: options.limits.abandonTimeoutMs,
@@ -173,16 +175,20 @@ class SendDriver implements OutgoingTransfer {
 
   private send(chunkIndex: number, packetNumber: number): void {
     const payload = this.chunks.get(chunkIndex)!;
-    const datagram = new Uint8Array(DATAGRAM_HEADER_BYTES + payload.length);
+    const buffer = this.freeBuffers.pop() ?? new Uint8Array(DATAGRAM_HEADER_BYTES + this.options.chunkBytes);
+    const datagram = buffer.subarray(0, DATAGRAM_HEADER_BYTES + payload.length);
     writeDatagramHeader(datagram, { transferId: this.transferId, chunkIndex, packetNumber });
     datagram.set(payload, DATAGRAM_HEADER_BYTES);
     this.pendingSends++;
     this.options.socket.send(datagram, this.options.port, this.options.control.remoteAddress).then(
       () => {
+        // The kernel has the bytes: the buffer is free again.
+        this.freeBuffers.push(buffer);
         this.sendFailures = 0;
         this.sendSettled();
       },
       (error: Error & { code?: string }) => {
+        this.freeBuffers.push(buffer);
         if (++this.sendFailures >= MAX_SEND_FAILURES || error.code === 'EMSGSIZE') {
           this.machine.fail('SEND_FAILED', `cannot send to ${this.options.control.remoteAddress}:${this.options.port}: ${error.code ?? error.message}`);
         }
