@@ -171,7 +171,8 @@ export function simulateTransfer(setup: SimulationSetup): SimulationResult {
           sender.onControl(parsed.message, now);
           pump();
         } else if (parsed.message.type === 'begin' && !receiver) {
-          receiver = new TransferReceiver(parsed.message, { windowChunks: setup.windowChunks ?? 256, feedbackIntervalMs, abandonTimeoutMs: 5000 }, now);
+          const windowChunks = setup.windowChunks ?? 256;
+          receiver = new TransferReceiver(parsed.message, { windowChunks, memoryChunks: 2 * windowChunks, feedbackIntervalMs, abandonTimeoutMs: 5000 }, now);
           afterReceiver();
         } else {
           receiver?.onControl(parsed.message);

@@ -116,12 +116,12 @@ class ReceiveDriver implements IncomingTransfer {
     if (begin.chunkBytes + DATAGRAM_HEADER_BYTES > MAX_UDP_PAYLOAD_BYTES || layout.count > MAX_CHUNKS) {
       return this.fail('BAD_BEGIN', `cannot take ${layout.count} chunks of ${begin.chunkBytes} bytes`);
     }
-    let windowChunks = layout.chunksIn(limits.maxWindowBytes);
-    if (this.options.socketBufferBytes) {
-      windowChunks = Math.min(windowChunks, datagramsBufferHolds(this.options.socketBufferBytes, begin.chunkBytes + DATAGRAM_HEADER_BYTES));
-    }
+    const memoryChunks = layout.chunksIn(limits.maxWindowBytes);
+    const bufferBytes = this.options.socketBufferBytes;
+    const windowChunks = bufferBytes ? Math.min(memoryChunks, datagramsBufferHolds(bufferBytes, begin.chunkBytes + DATAGRAM_HEADER_BYTES)) : memoryChunks;
     const now = this.options.clock.now();
-    this.machine = new TransferReceiver(begin, { windowChunks, feedbackIntervalMs: limits.feedbackIntervalMs, abandonTimeoutMs: limits.abandonTimeoutMs }, now);
+    const { feedbackIntervalMs, abandonTimeoutMs } = limits;
+    this.machine = new TransferReceiver(begin, { windowChunks, memoryChunks, feedbackIntervalMs, abandonTimeoutMs }, now);
     this.options.onBegin?.(begin);
     for (const datagram of this.early.splice(0)) this.machine.onDatagram(datagram, now);
     // Chunks that came early, or none at all (an empty file): start writing or verifying now.

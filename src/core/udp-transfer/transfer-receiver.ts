@@ -3,9 +3,10 @@
 // next ones in file order), tells it when they are written, and calls `onTimer` at
 // `nextDeadline()`; the machine answers with control lines in its outbox.
 //
-// Chunks that arrive early wait in a reorder buffer of `windowChunks` slots; the window it
-// advertises is what is free there, so the sender never has more in flight than the receiver
-// (and its socket buffer) can hold. Feedback goes out on a timer, never per datagram: the
+// Chunks that arrive early wait in a reorder buffer; the window it advertises (counted from the
+// contiguous prefix) is never more than its socket buffer holds, nor more than its memory
+// limit leaves after the chunks still waiting to be written, so the sender never has more in
+// flight than the receiver can hold. Feedback goes out on a timer, never per datagram: the
 // contiguous prefix, the holes after it as ranges, the window, and the newest packet seen.
 import { chunkRangeTextLength, type ChunkRange } from '../../protocol/udp-transfer/chunk-ranges.ts';
 import {
@@ -25,8 +26,10 @@ export const IDLE_FEEDBACK_MS = 250;
 const RESERVED_LINE_BYTES = 32;
 
 export interface ReceiverOptions {
-  /** Chunks the receiver can hold beyond the written prefix (reorder buffer and unwritten ones). */
+  /** The most chunks the sender may have beyond the contiguous prefix: what the socket buffer holds. */
   windowChunks: number;
+  /** The most chunks held in memory: early ones, unwritten ones, and those the window lets come. */
+  memoryChunks: number;
   feedbackIntervalMs: number;
   abandonTimeoutMs: number;
 }
@@ -90,7 +93,7 @@ export class TransferReceiver {
     const capacity = 2 ** Math.ceil(Math.log2(this.windowChunks + 1));
     this.mask = capacity - 1;
     this.slots = new Array(capacity);
-    this.windowEdge = Math.min(begin.window, this.windowChunks);
+    this.windowEdge = Math.min(begin.window, this.windowChunks, options.memoryChunks);
     this.lastFeedbackAt = now;
     this.nextFeedbackAt = now + options.feedbackIntervalMs;
     this.lastActivityAt = now;
@@ -219,7 +222,8 @@ export class TransferReceiver {
   }
 
   private feedback(now: number): AckMessage {
-    const free = Math.max(0, this.windowChunks - this.buffered - this.unwritten);
+    // Early chunks lie inside the window already; chunks still being written lie before it.
+    const free = Math.max(0, Math.min(this.windowChunks, this.options.memoryChunks - this.unwritten));
     this.windowEdge = Math.max(this.windowEdge, this.next + free);
     this.changed = false;
     this.lastFeedbackAt = now;

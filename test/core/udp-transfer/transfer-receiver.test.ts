@@ -12,7 +12,7 @@ function begin(fields: Partial<BeginMessage> = {}): BeginMessage {
 }
 
 function receiver(fields: Partial<BeginMessage> = {}, options: Partial<ReceiverOptions> = {}): TransferReceiver {
-  return new TransferReceiver(begin(fields), { windowChunks: 16, feedbackIntervalMs: 5, abandonTimeoutMs: 5000, ...options }, 0);
+  return new TransferReceiver(begin(fields), { windowChunks: 16, memoryChunks: 16, feedbackIntervalMs: 5, abandonTimeoutMs: 5000, ...options }, 0);
 }
 
 /** Chunk `index` of a file whose byte i is (i & 0xff), as a datagram. */
@@ -83,7 +83,7 @@ describe('TransferReceiver', () => {
     expect(machine.nextDeadline()).toBe(5);
     machine.onTimer(5);
     const [ack] = acks(machine);
-    expect(formatControlLine(ack!)).toBe('UDP_ACK abcd0001 next=2 high=10 window=14 rx=5 pn=19 delay=3000 missing=0-1,4-6');
+    expect(formatControlLine(ack!)).toBe('UDP_ACK abcd0001 next=2 high=10 window=16 rx=5 pn=19 delay=3000 missing=0-1,4-6');
   });
 
   it('reports nothing new only every so often, so the sender knows it is there', () => {
@@ -97,7 +97,7 @@ describe('TransferReceiver', () => {
   });
 
   it('cuts the missing list to fit the line and says where it stopped', () => {
-    const machine = receiver({ size: 1_000_000, window: 5000 }, { windowChunks: 5000 });
+    const machine = receiver({ size: 1_000_000, window: 5000 }, { windowChunks: 5000, memoryChunks: 5000 });
     for (let index = 1; index < 4000; index += 2) machine.onDatagram(chunk(index, index, { size: 1_000_000 }), 1);
     machine.onTimer(5);
     const [ack] = acks(machine);
@@ -111,17 +111,25 @@ describe('TransferReceiver', () => {
   });
 
   it('shrinks its window by chunks not yet written, and never moves the edge back', () => {
-    const machine = receiver();
+    const machine = receiver({}, { windowChunks: 16, memoryChunks: 20 });
     for (let index = 0; index < 10; index++) machine.onDatagram(chunk(index), 1);
     machine.onTimer(5);
-    expect(acks(machine)[0]).toMatchObject({ next: 10, window: 6 });
-    const ready = machine.takeReady();
-    machine.onWritten(4, 6);
-    machine.onTimer(10);
+    // 10 chunks wait to be written: 20 - 10 in memory, under the 16 the socket buffer allows.
     expect(acks(machine)[0]).toMatchObject({ next: 10, window: 10 });
-    machine.onWritten(ready.length - 4, 11);
+    const ready = machine.takeReady();
+    machine.onWritten(2, 6);
+    machine.onTimer(10);
+    expect(acks(machine)[0]).toMatchObject({ next: 10, window: 12 });
+    machine.onWritten(ready.length - 2, 11);
     machine.onTimer(15);
     expect(acks(machine)[0]).toMatchObject({ next: 10, window: 16 });
+  });
+
+  it('counts early chunks inside its window, not against it', () => {
+    const machine = receiver({}, { windowChunks: 16, memoryChunks: 16 });
+    for (const index of [3, 4, 5]) machine.onDatagram(chunk(index), 1);
+    machine.onTimer(5);
+    expect(acks(machine)[0]).toMatchObject({ next: 0, high: 6, window: 16 });
   });
 
   it('waits for the hash after the last chunk is written, then says UDP_DONE once stored', () => {
@@ -183,7 +191,7 @@ describe('TransferReceiver', () => {
   it('never throws on random or mutated datagrams, and hands out only true chunks', () => {
     const seed = testSeed();
     const random = seededRandom(seed);
-    const machine = receiver({ size: 100_000, window: 64 }, { windowChunks: 64 });
+    const machine = receiver({ size: 100_000, window: 64 }, { windowChunks: 64, memoryChunks: 64 });
     for (let i = 0; i < 20_000; i++) {
       const index = Math.floor(random() * 80);
       const datagram = chunk(index, i, { size: 100_000 });
