@@ -136,6 +136,7 @@ class ReceiveDriver implements IncomingTransfer {
     if (this.machine) {
       this.machine.onDatagram(data, this.options.clock.now());
       if (this.machine.hasReady) this.startWriting();
+      if (this.machine.hasOutgoing) this.afterEvent();
       return;
     }
     const parsed = parseDatagram(data);

@@ -7,7 +7,9 @@
 // contiguous prefix) is never more than its socket buffer holds, nor more than its memory
 // limit leaves after the chunks still waiting to be written, so the sender never has more in
 // flight than the receiver can hold. Feedback goes out on a timer, never per datagram: the
-// contiguous prefix, the holes after it as ranges, the window, and the newest packet seen.
+// contiguous prefix, the holes after it as ranges, the window, and the newest packet seen. Only
+// when the prefix has advanced by half the window since the last report does it go out at once
+// (a window update, as in TCP), so a fast sender is not held up waiting for the timer.
 import { chunkRangeTextLength, type ChunkRange } from '../../protocol/udp-transfer/chunk-ranges.ts';
 import {
   type AckMessage,
@@ -78,6 +80,8 @@ export class TransferReceiver {
   private largestPacket = -1;
   private largestPacketAt = 0;
   private changed = false;
+  /** `next` as the last feedback told it. */
+  private reportedNext = 0;
   private lastFeedbackAt: number;
   private nextFeedbackAt: number;
   private lastActivityAt: number;
@@ -147,6 +151,9 @@ export class TransferReceiver {
       this.buffered--;
       this.handOut(payload);
     }
+    if (this.next - this.reportedNext >= Math.max(1, this.windowChunks >> 1) && this.state === 'receiving') {
+      this.outbox.push(this.feedback(now));
+    }
     return 'accepted';
   }
 
@@ -159,6 +166,11 @@ export class TransferReceiver {
     this.ready.push(payload);
     this.next++;
     this.unwritten++;
+  }
+
+  /** Control lines are waiting in the outbox. */
+  get hasOutgoing(): boolean {
+    return this.outbox.length > 0;
   }
 
   get hasReady(): boolean {
@@ -227,6 +239,7 @@ export class TransferReceiver {
     this.windowEdge = Math.max(this.windowEdge, this.next + free);
     this.changed = false;
     this.lastFeedbackAt = now;
+    this.reportedNext = this.next;
     const ack: AckMessage = {
       type: 'ack',
       transferId: this.begin.transferId,

@@ -86,6 +86,16 @@ describe('TransferReceiver', () => {
     expect(formatControlLine(ack!)).toBe('UDP_ACK abcd0001 next=2 high=10 window=16 rx=5 pn=19 delay=3000 missing=0-1,4-6');
   });
 
+  it('reports at once, without waiting for its timer, when half its window has been taken', () => {
+    const machine = receiver({}, { windowChunks: 16, memoryChunks: 64 });
+    for (let index = 0; index < 7; index++) machine.onDatagram(chunk(index), 1);
+    expect(acks(machine)).toEqual([]);
+    machine.onDatagram(chunk(7), 1);
+    expect(acks(machine)).toMatchObject([{ next: 8, window: 16 }]);
+    for (let index = 8; index < 15; index++) machine.onDatagram(chunk(index), 1);
+    expect(acks(machine)).toEqual([]);
+  });
+
   it('reports nothing new only every so often, so the sender knows it is there', () => {
     const machine = receiver();
     let sent = 0;
@@ -113,6 +123,7 @@ describe('TransferReceiver', () => {
   it('shrinks its window by chunks not yet written, and never moves the edge back', () => {
     const machine = receiver({}, { windowChunks: 16, memoryChunks: 20 });
     for (let index = 0; index < 10; index++) machine.onDatagram(chunk(index), 1);
+    acks(machine); // the window update half way
     machine.onTimer(5);
     // 10 chunks wait to be written: 20 - 10 in memory, under the 16 the socket buffer allows.
     expect(acks(machine)[0]).toMatchObject({ next: 10, window: 10 });
