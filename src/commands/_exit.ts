@@ -14,6 +14,8 @@ export const EXIT = {
   NAME_REFUSED: 4,
   /** The server closed the connection (shutdown, kicked, or gone). */
   SERVER_CLOSED: 5,
+  /** A file transfer failed: refused by the server, corrupted, or cut off (send-file, join's /download and /upload). */
+  TRANSFER_FAILED: 6,
   /** Interrupted by SIGINT (128 + 2, as shells report it). */
   INTERRUPTED: 130,
 } as const;

@@ -4,8 +4,9 @@ import type { SocketAddress, UdpBindOptions, UdpSocket, UdpSocketEvents } from '
 
 /** A `node:dgram` socket behind the runtime-neutral UdpSocket interface. */
 export class NodeUdpSocket implements UdpSocket {
-  /** The wrapper `on('message')` registered for each listener, so `off` can remove it. */
-  private readonly messageWrappers = new Map<UdpSocketEvents['message'], (msg: Buffer, rinfo: dgram.RemoteInfo) => void>();
+  /** `on('message')` registers a wrapper that translates the sender's address; `off` needs it back. */
+  private closing: Promise<void> | undefined;
+  private readonly messageWrappers = new Map<UdpSocketEvents['message'], Array<(msg: Buffer, rinfo: dgram.RemoteInfo) => void>>();
 
   constructor(
     private readonly socket: dgram.Socket,
@@ -30,21 +31,24 @@ export class NodeUdpSocket implements UdpSocket {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
+    // One promise for every call: Deno neither throws nor calls back on a second close.
+    this.closing ??= new Promise((resolve) => {
       try {
         this.socket.close(() => resolve());
       } catch {
         resolve(); // already closed
       }
     });
+    return this.closing;
   }
 
   on<E extends keyof UdpSocketEvents>(event: E, listener: UdpSocketEvents[E]): this {
     if (event === 'message') {
-      const onMessage = listener as UdpSocketEvents['message'];
-      if (this.messageWrappers.has(onMessage)) return this;
-      const wrapper = (msg: Buffer, rinfo: dgram.RemoteInfo) => onMessage(msg, { address: rinfo.address, port: rinfo.port });
-      this.messageWrappers.set(onMessage, wrapper);
+      const message = listener as UdpSocketEvents['message'];
+      const wrapper = (msg: Buffer, rinfo: dgram.RemoteInfo) => message(msg, { address: rinfo.address, port: rinfo.port });
+      const wrappers = this.messageWrappers.get(message);
+      if (wrappers) wrappers.push(wrapper);
+      else this.messageWrappers.set(message, [wrapper]);
       this.socket.on('message', wrapper);
     } else {
       this.socket.on(event, listener as (...args: unknown[]) => void);
@@ -54,9 +58,11 @@ export class NodeUdpSocket implements UdpSocket {
 
   off<E extends keyof UdpSocketEvents>(event: E, listener: UdpSocketEvents[E]): this {
     if (event === 'message') {
-      const wrapper = this.messageWrappers.get(listener as UdpSocketEvents['message']);
+      const message = listener as UdpSocketEvents['message'];
+      const wrappers = this.messageWrappers.get(message);
+      const wrapper = wrappers?.pop();
+      if (wrappers?.length === 0) this.messageWrappers.delete(message);
       if (wrapper) this.socket.off('message', wrapper);
-      this.messageWrappers.delete(listener as UdpSocketEvents['message']);
     } else {
       this.socket.off(event, listener as (...args: unknown[]) => void);
     }
@@ -66,7 +72,7 @@ export class NodeUdpSocket implements UdpSocket {
 
 export function bindUdp(options: UdpBindOptions): Promise<UdpSocket> {
   const type = net.isIPv6(options.host) ? 'udp6' : 'udp4';
-  const socket = dgram.createSocket({ type, reuseAddr: options.reuseAddr ?? false });
+  const socket = dgram.createSocket({ type });
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     // Bind explicitly before any send: Bun needs it, and the port is then known up front.

@@ -3,6 +3,7 @@
 // of input the client leaves with the flush guarantee. No prompt, no colour, no spinner.
 import readline from 'node:readline';
 import type { ChatClient, CloseInfo } from '../core/chat-client/chat-client.ts';
+import type { FileTransfers } from '../core/chat-client/file-transfers.ts';
 import { helpLines, submitInput } from '../core/chat-client/slash-commands.ts';
 import { FATAL_ERROR_CODES, type ErrorCode } from '../protocol/chat/error-codes.ts';
 import type { ServerEvent } from '../protocol/chat/chat-lines.ts';
@@ -39,6 +40,8 @@ export interface PipeSessionOptions {
   signal: AbortSignal;
   /** At the end of input stay joined, printing messages, until the server closes or a signal. */
   stayAfterInput?: boolean;
+  /** Runs /download and /upload; at the end of input the client leaves once they are done. */
+  transfers: Pick<FileTransfers, 'download' | 'upload' | 'idle'>;
 }
 
 export interface SessionEnd {
@@ -108,8 +111,9 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
     } else if (result.kind === 'local' && result.action === 'quit') {
       quitRequested = true;
       stopReading();
-      void client.leave();
-    }
+      void options.transfers.idle().then(() => client.leave());
+    } else if (result.kind === 'local' && result.action === 'download') options.transfers.download(result.name);
+    else if (result.kind === 'local' && result.action === 'upload') options.transfers.upload(result.path);
     if (client.queuedLines >= HIGH_WATER_LINES) rl.pause();
   });
   // End of input (or /quit): everything read is queued; leave() sends QUIT after it. A watcher
@@ -120,7 +124,8 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
       logger.debug('end of input: staying joined (--stay)');
       return;
     }
-    void client.leave();
+    // Transfers started from the input finish first: a script's /download is not cut short.
+    void options.transfers.idle().then(() => client.leave());
   });
   const onAbort = () => {
     interrupted = true;

@@ -1,5 +1,6 @@
 // `netchat join` in a terminal: a prompt to type at, messages shown above it as they arrive.
 import type { ChatClient } from '../core/chat-client/chat-client.ts';
+import type { FileTransfers } from '../core/chat-client/file-transfers.ts';
 import { helpLines, submitInput } from '../core/chat-client/slash-commands.ts';
 import { formatEvent, type Paint } from './chat-format.ts';
 import { LineEditor } from './line-editor.ts';
@@ -12,15 +13,26 @@ export interface TerminalSessionOptions {
   paint: Paint;
   /** Aborting (a signal from outside) leaves at once. */
   signal: AbortSignal;
+  /** Runs /download and /upload; its events are shown with `showTransfer`. */
+  transfers: Pick<FileTransfers, 'download' | 'upload'>;
 }
 
-export async function runTerminalSession(options: TerminalSessionOptions): Promise<SessionEnd> {
+/** The line editor, for showing transfer lines above the prompt. */
+export interface TerminalPrinter {
+  print(text: string): void;
+}
+
+export async function runTerminalSession(
+  options: TerminalSessionOptions,
+  onPrinter: (printer: TerminalPrinter) => void = () => {},
+): Promise<SessionEnd> {
   const { client, paint } = options;
   const editor = new LineEditor({
     input: options.input,
     output: options.output,
     prompt: `${paint('bold', client.name ?? '')}${paint('dim', '>')} `,
   });
+  onPrinter(editor);
   let interrupted = false;
   const leaveNow = () => {
     interrupted = true;
@@ -39,6 +51,8 @@ export async function runTerminalSession(options: TerminalSessionOptions): Promi
     else if (result.kind === 'local' && result.action === 'help') {
       editor.print(helpLines().map((line) => paint('dim', line)).join('\n'));
     } else if (result.kind === 'local' && result.action === 'quit') void client.leave();
+    else if (result.kind === 'local' && result.action === 'download') options.transfers.download(result.name);
+    else if (result.kind === 'local' && result.action === 'upload') options.transfers.upload(result.path);
   });
   editor.on('interrupt', leaveNow);
   editor.on('end', () => void client.leave());

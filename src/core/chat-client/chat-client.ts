@@ -1,4 +1,4 @@
-// The chat client core: one TCP connection to a netchat server. It registers a name, emits
+// The chat client core: one line link to a netchat server. It registers a name, emits
 // every server line as a parsed event, paces what it sends to stay under the server's flood
 // control, answers PING by itself, and leaves with a guarantee that everything sent before was
 // processed. It prints nothing and never exits: commands decide what events and closes mean.
@@ -11,9 +11,13 @@
 //     connection: the server handles a client's lines in order, so all of them were processed.
 import { FATAL_ERROR_CODES, type ErrorCode } from '../../protocol/chat/error-codes.ts';
 import { clientLine, parseServerLine, type ServerEvent } from '../../protocol/chat/chat-lines.ts';
-import { LineDecoder } from '../../protocol/shared/line-decoder.ts';
+import { readLimitsReply } from '../../protocol/chat/limits-reply.ts';
+import { fileClientLine } from '../../protocol/files/file-lines.ts';
+import type { LineDecoderLimits } from '../../protocol/shared/line-decoder.ts';
 import type { Runtime, TcpConnection } from '../../runtime/types.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
+import type { LineLink } from '../links/line-link.ts';
+import { TcpLineLink } from '../links/tcp-line-link.ts';
 import { ClientOutbox } from './client-outbox.ts';
 import { floodLimitsFrom, type PacerMargin } from './client-pacer.ts';
 import { DEFAULT_CHAT_LIMITS } from '../chat/chat-limits.ts';
@@ -87,6 +91,12 @@ export class ConnectError extends Error {
 /** Server lines are short; this bound (raised to the server's max-reply-bytes) only stops a broken peer eating memory. */
 const INCOMING_MAX_LINE_BYTES = 256 * 1024;
 
+/** What the client reads from a server until the server names its longest line. */
+export const INCOMING_LINE_LIMITS: Readonly<LineDecoderLimits> = Object.freeze({
+  maxLineBytes: INCOMING_MAX_LINE_BYTES,
+  maxUnterminatedBytes: INCOMING_MAX_LINE_BYTES,
+});
+
 const DEFAULTS = { replyTimeoutMs: 10_000, limitsTimeoutMs: 5_000 };
 
 export async function connectChat(runtime: Pick<Runtime, 'connectTcp'>, options: ChatClientOptions): Promise<ChatClient> {
@@ -98,7 +108,7 @@ export async function connectChat(runtime: Pick<Runtime, 'connectTcp'>, options:
     const target = `${options.host}:${options.port}`;
     throw new ConnectError(code, options.host, options.port, `cannot connect to ${target}: ${(error as Error).message}`);
   }
-  return new ChatClient(connection, options);
+  return new ChatClient(new TcpLineLink(connection, INCOMING_LINE_LIMITS), options);
 }
 
 export class ChatClient {
@@ -112,15 +122,15 @@ export class ChatClient {
   private readonly clock: Clock;
   private readonly options: Required<Pick<ChatClientOptions, 'replyTimeoutMs' | 'limitsTimeoutMs'>>;
   private readonly outbox: ClientOutbox;
-  // Mutable on purpose: the decoder reads it on every line, and LIMITS may raise it.
-  private readonly incoming = { maxLineBytes: INCOMING_MAX_LINE_BYTES, maxUnterminatedBytes: INCOMING_MAX_LINE_BYTES };
-  private readonly decoder = new LineDecoder(this.incoming);
+  private incomingMaxLineBytes = INCOMING_MAX_LINE_BYTES;
   private readonly encoder = new TextEncoder();
   private readonly listeners: { [E in keyof ChatClientEvents]: Set<ChatClientEvents[E]> } = {
     event: new Set(),
     drain: new Set(),
     close: new Set(),
   };
+  /** TICKET requests in flight, answered in order. */
+  private readonly ticketWaiters: Array<(answer: { token: string } | { code: string; message: string }) => void> = [];
   private cancelReplyTimer: (() => void) | undefined;
   private pendingJoin: ((result: JoinResult) => void) | undefined;
   private pendingLimits: (() => void) | undefined;
@@ -135,7 +145,7 @@ export class ChatClient {
   private resolveClosed!: (info: CloseInfo) => void;
 
   constructor(
-    private readonly connection: TcpConnection,
+    private readonly link: LineLink,
     options: ChatClientOptions,
   ) {
     this.clock = options.clock ?? systemClock;
@@ -145,18 +155,25 @@ export class ChatClient {
     };
     // Until the server says otherwise, assume its defaults: JOIN and LIMITS are charged too.
     this.outbox = new ClientOutbox(
-      connection,
+      link,
       this.clock,
       { burst: DEFAULT_CHAT_LIMITS.floodBurst, linesPerSecond: DEFAULT_CHAT_LIMITS.floodLinesPerSecond },
       options.pacerMargin,
       () => this.emit('drain'),
     );
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    connection.on('data', (chunk) => this.receive(chunk));
-    connection.on('error', (error) => {
-      this.failure ??= { reason: 'error', code: (error as { code?: string }).code ?? 'ESOCKET', message: error.message };
+    const ignore = () => {};
+    link.attach({
+      line: (line) => this.handleLine(line),
+      overlong: ignore,
+      inputOverflow: () => this.abort({ reason: 'error', code: 'INPUT_OVERFLOW', message: 'the server sent an endless line' }),
+      // The server's half-close is followed by its close, which decides.
+      peerEnded: ignore,
+      closed: () => this.finish(),
+      error: (error) => {
+        this.failure ??= { reason: 'error', code: (error as { code?: string }).code ?? 'ESOCKET', message: error.message };
+      },
     });
-    connection.on('close', () => this.finish());
   }
 
   get isClosed(): boolean {
@@ -220,7 +237,7 @@ export class ChatClient {
     this.outbox.push(clientLine.quit(options.reason), () => {
       this.quitSent = true;
       // Our half-close tells even a server that ignores QUIT that we are done.
-      this.connection.end();
+      this.link.end();
       this.cancelReplyTimer?.();
       this.cancelReplyTimer = this.after(
         () => this.abort({ reason: 'timeout', message: `server did not close within ${this.options.replyTimeoutMs} ms of QUIT` }),
@@ -228,6 +245,26 @@ export class ChatClient {
       );
     });
     return this.closed;
+  }
+
+  /**
+   * A one-time ticket for a file transfer on a second connection (TICKET). Throws with the
+   * server's code when it refuses (a server that shares no files), or when no answer comes.
+   */
+  requestTicket(): Promise<string> {
+    const sent = this.send(fileClientLine.ticket());
+    if (!sent.ok) return Promise.reject(Object.assign(new Error(sent.message), { code: sent.code }));
+    return new Promise((resolve, reject) => {
+      const cancel = this.after(() => waiter({ code: 'TIMEOUT', message: 'no answer to TICKET' }), this.options.replyTimeoutMs);
+      const waiter = (answer: { token: string } | { code: string; message: string }) => {
+        cancel();
+        const at = this.ticketWaiters.indexOf(waiter);
+        if (at !== -1) this.ticketWaiters.splice(at, 1);
+        if ('token' in answer) resolve(answer.token);
+        else reject(Object.assign(new Error(answer.message), { code: answer.code }));
+      };
+      this.ticketWaiters.push(waiter);
+    });
   }
 
   /** Close now, without QUIT. */
@@ -238,7 +275,7 @@ export class ChatClient {
   private abort(info: CloseInfo): void {
     if (this.closeInfo) return;
     this.failure ??= info;
-    this.connection.destroy();
+    this.link.destroy();
     // Some runtimes report 'close' a tick later; the outcome is already decided.
     this.finish();
   }
@@ -253,13 +290,6 @@ export class ChatClient {
     for (const listener of [...this.listeners[event]]) (listener as (...a: typeof args) => void)(...args);
   }
 
-  private receive(chunk: Uint8Array): void {
-    const result = this.decoder.push(chunk, { line: (line) => this.handleLine(line), overlong: () => {} });
-    if (result === 'unterminated-overflow') {
-      this.abort({ reason: 'error', code: 'INPUT_OVERFLOW', message: 'the server sent an endless line' });
-    }
-  }
-
   private handleLine(line: string): void {
     if (this.closeInfo) return;
     const event = parseServerLine(line);
@@ -270,6 +300,9 @@ export class ChatClient {
         return;
       case 'pong':
         return;
+      case 'ticket':
+        // A ticket is for the transfer that asked for it, not for the user to see.
+        return this.ticketWaiters[0]?.({ token: event.token });
       case 'limits':
         this.applyLimits(event.limits);
         if (this.pendingLimits) return this.pendingLimits();
@@ -283,6 +316,9 @@ export class ChatClient {
         } else if (this.pendingLimits && event.code === 'UNKNOWN_COMMAND') {
           // A server without LIMITS: keep the assumed defaults.
           return this.pendingLimits();
+        } else if (this.ticketWaiters.length > 0 && event.code === 'UNKNOWN_COMMAND') {
+          // A server that shares no files (or knows no TICKET) refuses the transfer.
+          return this.ticketWaiters[0]!({ code: event.code, message: event.message });
         } else if (this.pendingJoin && this.name === undefined) {
           this.emit('event', event, line);
           return this.pendingJoin({ ok: false, code: event.code, message: event.message });
@@ -312,13 +348,14 @@ export class ChatClient {
     this.send(clientLine.limits());
   }
 
-  private applyLimits(limits: Record<string, number>): void {
-    this.limits = limits;
-    const maxLineBytes = limits['max-line-bytes'];
-    if (maxLineBytes !== undefined && Number.isFinite(maxLineBytes) && maxLineBytes > 0) this.maxLineBytes = maxLineBytes;
-    const maxReplyBytes = limits['max-reply-bytes'];
-    if (maxReplyBytes !== undefined && maxReplyBytes > this.incoming.maxLineBytes) {
-      this.incoming.maxLineBytes = this.incoming.maxUnterminatedBytes = maxReplyBytes;
+  /** Runs inside the link's line callback, so new input limits start at a line boundary. */
+  private applyLimits(pairs: Record<string, number>): void {
+    this.limits = pairs;
+    const limits = readLimitsReply(pairs);
+    if (limits.maxLineBytes !== undefined && limits.maxLineBytes > 0) this.maxLineBytes = limits.maxLineBytes;
+    if (limits.maxReplyBytes !== undefined && limits.maxReplyBytes > this.incomingMaxLineBytes) {
+      this.incomingMaxLineBytes = limits.maxReplyBytes;
+      this.link.setInputLimits({ maxLineBytes: limits.maxReplyBytes, maxUnterminatedBytes: limits.maxReplyBytes });
     }
     const flood = floodLimitsFrom(limits);
     if (flood) this.outbox.configure(flood);
@@ -341,6 +378,7 @@ export class ChatClient {
     this.cancelReplyTimer?.();
     this.cancelLimitsTimer?.();
     this.pendingLimits = undefined;
+    for (const waiter of [...this.ticketWaiters]) waiter({ code: 'CLOSED', message: 'the connection is closed' });
     this.pendingJoin?.(closedResult(info));
     this.resolveClosed(info);
     this.emit('close', info);

@@ -1,16 +1,22 @@
 // What one line typed by the user (or read from a pipe) means: a protocol line to send, or
 // something the client does itself. Slash commands are a table; one dispatcher checks the
 // argument count before any builder runs, so every builder can trust its arguments.
-import { clientLine, splitWord } from '../../protocol/chat/chat-lines.ts';
+import { clientLine, splitParams, splitWord } from '../../protocol/chat/chat-lines.ts';
+import { fileClientLine } from '../../protocol/files/file-lines.ts';
 import type { SendResult } from './chat-client.ts';
 
-export type LocalAction = 'help' | 'quit';
+/** What the client does itself rather than send. */
+export type LocalAction =
+  | { action: 'help' }
+  | { action: 'quit' }
+  | { action: 'download'; name: string }
+  | { action: 'upload'; path: string };
 
 export type InputErrorCode = 'UNKNOWN_COMMAND' | 'MISSING_ARGUMENT';
 
 export type InputResult =
   | { kind: 'send'; line: string }
-  | { kind: 'local'; action: LocalAction }
+  | ({ kind: 'local' } & LocalAction)
   | { kind: 'error'; code: InputErrorCode; message: string }
   | { kind: 'empty' };
 
@@ -100,6 +106,36 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     takesText: false,
     run: () => send(clientLine.listUsers()),
   },
+  // /files [after]
+  {
+    name: 'files',
+    aliases: ['file', 'ls'],
+    syntax: '/files [after]',
+    summary: 'list the shared files (a page at a time: /files <last name shown> for more)',
+    minArgs: 0,
+    takesText: true,
+    run: ([after]) => send(fileClientLine.listFiles(after?.trim() || undefined)),
+  },
+  // /download <file>
+  {
+    name: 'download',
+    aliases: ['get'],
+    syntax: '/download <file>',
+    summary: 'download a shared file into your download folder, beside the chat',
+    minArgs: 1,
+    takesText: true,
+    run: ([name]) => ({ kind: 'local', action: 'download', name: name!.trim() }),
+  },
+  // /upload <path>
+  {
+    name: 'upload',
+    aliases: ['share'],
+    syntax: '/upload <path>',
+    summary: 'share one of your files with everyone on the server',
+    minArgs: 1,
+    takesText: true,
+    run: ([path]) => ({ kind: 'local', action: 'upload', path: path!.trim() }),
+  },
   // /help
   {
     name: 'help',
@@ -139,26 +175,13 @@ export function parseInput(input: string): InputResult {
     const hint = guess ? `did you mean ${guess.syntax}?` : 'type /help for the list';
     return { kind: 'error', code: 'UNKNOWN_COMMAND', message: `unknown command /${word}: ${hint}` };
   }
-  const args = splitArgs(rest, command);
+  // A command without text gets one parameter more than it needs: extra words land there, ignored.
+  // A command whose text is optional (/files [after]) still takes it as its one parameter.
+  const args = splitParams(rest, command.takesText ? Math.max(1, command.minArgs) : command.minArgs + 1);
   if (args.length < command.minArgs) {
     return { kind: 'error', code: 'MISSING_ARGUMENT', message: `usage: ${command.syntax}` };
   }
   return command.run(args);
-}
-
-/** Words of `rest`; with `takesText`, the last required argument keeps everything after it. */
-function splitArgs(rest: string, command: SlashCommand): string[] {
-  const args: string[] = [];
-  let remaining = rest;
-  const words = command.takesText ? command.minArgs - 1 : Number.POSITIVE_INFINITY;
-  while (args.length < words) {
-    const [word, after] = splitWord(remaining);
-    if (word === '') break;
-    args.push(word);
-    remaining = after;
-  }
-  if (command.takesText && remaining.trim() !== '') args.push(remaining.replace(/^ +/, ''));
-  return args;
 }
 
 /** The command whose name is nearest to a mistyped one, if any is near enough to suggest. */
@@ -191,7 +214,7 @@ function editDistance(a: string, b: string): number {
 
 export type SubmitResult =
   | { kind: 'sent' }
-  | { kind: 'local'; action: LocalAction }
+  | ({ kind: 'local' } & LocalAction)
   | { kind: 'error'; code: string; message: string }
   | { kind: 'empty' };
 
