@@ -20,7 +20,7 @@ import { formatTransferRequestOptions, parseTransferRequestOptions } from '../..
 import { getRuntime } from '../../src/runtime/index.ts';
 import { tcpControlChannel } from './udp-control-channels.ts';
 import { grantedReceiveBuffer } from './udp-transfer-run.ts';
-import { fileSize, fileSource, partialFileSink, partialPathOf, sha256Hash, sha256OfFile } from './udp-transfer-files.ts';
+import { fileSize, fileSource, partialFileSink, partialPathOf, sha256After, sha256OfFile } from './udp-transfer-files.ts';
 
 function flag(name: string): string | undefined {
   const at = process.argv.indexOf(`--${name}`);
@@ -67,7 +67,7 @@ async function send(): Promise<void> {
     control,
     port: Number(port),
     options: options.options,
-    file: { size, sha256, open: (offset) => fileSource(filePath, offset) },
+    file: { size, sha256, open: (offset) => fileSource(filePath, offset, size) },
   });
   try {
     const result = await transfer.done;
@@ -90,8 +90,7 @@ async function receive(): Promise<void> {
   const bufferBytes = runtime.name === 'deno' ? 0 : limits.receiveBufferBytes;
   if (bufferBytes > 0) udp.setReceiveBufferSize(bufferBytes);
   const sink = await partialFileSink(outPath);
-  const hash = sha256Hash();
-  await hash.updateFrom(partialPathOf(outPath), sink.existingBytes);
+  const hash = await sha256After(partialPathOf(outPath), sink.existingBytes);
   const transferId = ((Math.random() * 2 ** 32) >>> 0) | 1;
   const startedAt = systemClock.now();
   const incoming = startReceive({

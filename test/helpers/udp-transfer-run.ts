@@ -10,7 +10,7 @@ import { systemClock, type Clock } from '../../src/core/shared/clock.ts';
 import type { TransferRequestOptions } from '../../src/protocol/udp-transfer/transfer-request.ts';
 import type { Runtime, UdpSocket } from '../../src/runtime/types.ts';
 import type { TestControlChannel } from './udp-control-channels.ts';
-import { fileSize, fileSource, partialFileSink, partialPathOf, sha256Hash, sha256OfFile } from './udp-transfer-files.ts';
+import { fileSize, fileSource, partialFileSink, partialPathOf, sha256After, sha256OfFile } from './udp-transfer-files.ts';
 
 export interface RealTransferSetup {
   sourcePath: string;
@@ -52,8 +52,7 @@ export async function runRealTransfer(setup: RealTransferSetup): Promise<RealTra
   const clock = setup.clock ?? systemClock;
   const sink = await partialFileSink(setup.destinationPath);
   const offset = sink.existingBytes;
-  const hash = sha256Hash();
-  await hash.updateFrom(partialPathOf(setup.destinationPath), offset);
+  const hash = await sha256After(partialPathOf(setup.destinationPath), offset);
   const incoming = startReceive({
     socket: setup.receiverSocket,
     clock,
@@ -74,7 +73,7 @@ export async function runRealTransfer(setup: RealTransferSetup): Promise<RealTra
     control: setup.control.sender,
     port: setup.receiverSocket.address.port,
     options: request,
-    file: { size, sha256, open: (from) => fileSource(setup.sourcePath, from) },
+    file: { size, sha256, open: (from) => fileSource(setup.sourcePath, from, size) },
   });
   const [send, receive] = await Promise.allSettled([outgoing.done, incoming.done]);
   return { send, receive, service };

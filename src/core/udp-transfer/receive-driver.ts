@@ -8,10 +8,10 @@
 import { type BeginMessage, formatControlLine, isControlLine, parseControlLine } from '../../protocol/udp-transfer/control-lines.ts';
 import { DATAGRAM_HEADER_BYTES, MAX_UDP_PAYLOAD_BYTES, parseDatagram } from '../../protocol/udp-transfer/transfer-datagram.ts';
 import { TransferError, type TransferErrorCode } from '../../protocol/udp-transfer/transfer-errors.ts';
-import type { UdpRemote, UdpSocket } from '../../runtime/types.ts';
+import type { Sha256, UdpRemote, UdpSocket } from '../../runtime/types.ts';
 import type { Clock, TimerHandle } from '../shared/clock.ts';
 import { ChunkLayout, MAX_CHUNKS, datagramsBufferHolds } from './chunk-layout.ts';
-import type { ByteSink, ControlChannel, IncrementalHash } from './transfer-io.ts';
+import type { ByteSink, ControlChannel } from './transfer-io.ts';
 import type { UdpTransferLimits } from './transfer-limits.ts';
 import { TransferReceiver, type ReceiverStats } from './transfer-receiver.ts';
 
@@ -28,8 +28,8 @@ export interface ReceiveTransferOptions {
   /** Bytes already in the partial file (the request's offset). */
   offset: number;
   sink: ByteSink;
-  /** Already fed with the partial file's `offset` bytes. */
-  hash: IncrementalHash;
+  /** SHA-256 already fed with the partial file's `offset` bytes. */
+  hash: Sha256;
   limits: UdpTransferLimits;
   /**
    * The socket's receive buffer as the kernel reports it, when known: the window never

@@ -1,6 +1,6 @@
-// What the transfer drivers are handed: the file's bytes, the place they go, a hash, and the
-// TCP control channel. The chat connection, the file store and the runtime's hashing implement
-// these; tests implement them over temp files and in-memory channels.
+// What the transfer drivers are handed: the file's bytes, the place they go, and the TCP
+// control channel. The chat connection implements the channel; file-adapters.ts implements the
+// source and sink over the runtime's file store. SHA-256 is the runtime's `Sha256`.
 
 /** The file's bytes read sequentially from the transfer's start offset. */
 export interface ByteSource {
@@ -22,13 +22,6 @@ export interface ByteSink {
   discard(): Promise<void>;
   /** Stop writing but keep the partial file, so a later transfer can resume it. */
   close(): Promise<void>;
-}
-
-/** SHA-256 fed as bytes arrive. A resumed transfer's hash has already seen the partial file. */
-export interface IncrementalHash {
-  update(bytes: Uint8Array): void;
-  /** Lowercase hex; called once, at the end. */
-  digestHex(): string;
 }
 
 /**

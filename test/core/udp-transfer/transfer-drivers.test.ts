@@ -16,7 +16,7 @@ import type { Runtime, UdpSocket } from '../../../src/runtime/types.ts';
 import { memoryControlPair, tcpControlPair, type TestControlChannel } from '../../helpers/udp-control-channels.ts';
 import { lossySocket } from '../../helpers/udp-lossy-socket.ts';
 import { randomBytes, seededRandom, testSeed } from '../../helpers/udp-seeded-random.ts';
-import { fileSource, partialFileSink, partialPathOf, sha256Hash, sha256OfFile } from '../../helpers/udp-transfer-files.ts';
+import { fileSource, partialFileSink, partialPathOf, sha256OfFile } from '../../helpers/udp-transfer-files.ts';
 import { type RealTransferSetup, grantedReceiveBuffer, runRealTransfer } from '../../helpers/udp-transfer-run.ts';
 
 const runtime = getRuntime();
@@ -196,7 +196,7 @@ async function senderSide(limits: Partial<UdpTransferLimits>, bindUdp: Runtime['
   const resolved = resolveUdpTransferLimits(limits);
   const service = new UdpSendService({ bindUdp, clock: systemClock, limits: resolved, randomTransferId: () => 0x77777777 });
   cleanups.push(() => service.cancelAll('test over'));
-  const file = { size: 200_000, sha256, open: (offset: number) => fileSource(source.path, offset) };
+  const file = { size: 200_000, sha256, open: (offset: number) => fileSource(source.path, offset, 200_000) };
   return { dir, source, sha256, service, file, limits: resolved };
 }
 
@@ -217,7 +217,7 @@ describe('UDP transfer drivers when things go wrong', () => {
     const control = memoryControlPair();
     const socket = await receiverSocket(side.limits);
     const sink = await partialFileSink(path.join(side.dir, 'out.bin'));
-    const incoming = startReceive({ socket, clock: systemClock, control: control.receiver, transferId: 0x11, offset: 0, sink, hash: sha256Hash(), limits: side.limits });
+    const incoming = startReceive({ socket, clock: systemClock, control: control.receiver, transferId: 0x11, offset: 0, sink, hash: runtime.sha256(), limits: side.limits });
     const outgoing = await side.service.send({ control: control.sender, port: socket.address.port, options: { transferId: 0x11 }, file: side.file });
     await expect(outgoing.done).rejects.toMatchObject({ code: 'UNREACHABLE', fromPeer: false });
     await expect(incoming.done).rejects.toMatchObject({ code: 'UNREACHABLE', fromPeer: true });
@@ -246,7 +246,7 @@ describe('UDP transfer drivers when things go wrong', () => {
       transferId: 0x22,
       offset: 0,
       sink: await partialFileSink(finalPath),
-      hash: sha256Hash(),
+      hash: runtime.sha256(),
       limits,
     });
     await expect(incoming.done).rejects.toMatchObject({ code: 'DATA_TIMEOUT' });
@@ -259,7 +259,7 @@ describe('UDP transfer drivers when things go wrong', () => {
     const control = memoryControlPair();
     const socket = await receiverSocket(side.limits);
     const finalPath = path.join(side.dir, 'out.bin');
-    const incoming = startReceive({ socket, clock: systemClock, control: control.receiver, transferId: 0x33, offset: 0, sink: await partialFileSink(finalPath), hash: sha256Hash(), limits: side.limits });
+    const incoming = startReceive({ socket, clock: systemClock, control: control.receiver, transferId: 0x33, offset: 0, sink: await partialFileSink(finalPath), hash: runtime.sha256(), limits: side.limits });
     const outgoing = await side.service.send({ control: control.sender, port: socket.address.port, options: { transferId: 0x33 }, file: { ...side.file, sha256: 'e'.repeat(64) } });
     await expect(incoming.done).rejects.toMatchObject({ code: 'HASH_MISMATCH' });
     await expect(outgoing.done).rejects.toMatchObject({ code: 'HASH_MISMATCH', fromPeer: true });
@@ -272,8 +272,9 @@ describe('UDP transfer drivers when things go wrong', () => {
     const control = memoryControlPair();
     const socket = await receiverSocket(side.limits);
     const finalPath = path.join(side.dir, 'out.bin');
-    const incoming = startReceive({ socket, clock: systemClock, control: control.receiver, transferId: 0x44, offset: 0, sink: await partialFileSink(finalPath), hash: sha256Hash(), limits: side.limits });
-    const outgoing = await side.service.send({ control: control.sender, port: socket.address.port, options: { transferId: 0x44 }, file: { ...side.file, size: 300_000 } });
+    const incoming = startReceive({ socket, clock: systemClock, control: control.receiver, transferId: 0x44, offset: 0, sink: await partialFileSink(finalPath), hash: runtime.sha256(), limits: side.limits });
+    const shorter = { size: 300_000, sha256: side.sha256, open: (offset: number) => fileSource(side.source.path, offset, 300_000) };
+    const outgoing = await side.service.send({ control: control.sender, port: socket.address.port, options: { transferId: 0x44 }, file: shorter });
     await expect(outgoing.done).rejects.toMatchObject({ code: 'READ_FAILED' });
     await expect(incoming.done).rejects.toMatchObject({ code: 'READ_FAILED', fromPeer: true });
     expect(existsSync(finalPath)).toBe(false);
@@ -292,7 +293,7 @@ describe('UDP transfer drivers when things go wrong', () => {
       discard: async () => {},
       close: async () => {},
     };
-    const incoming = startReceive({ socket, clock: systemClock, control: control.receiver, transferId: 0x55, offset: 0, sink, hash: sha256Hash(), limits: side.limits });
+    const incoming = startReceive({ socket, clock: systemClock, control: control.receiver, transferId: 0x55, offset: 0, sink, hash: runtime.sha256(), limits: side.limits });
     const outgoing = await side.service.send({ control: control.sender, port: socket.address.port, options: { transferId: 0x55 }, file: side.file });
     await expect(incoming.done).rejects.toMatchObject({ code: 'WRITE_FAILED', message: expect.stringContaining('ENOSPC') });
     await expect(outgoing.done).rejects.toMatchObject({ code: 'WRITE_FAILED', fromPeer: true });
@@ -304,7 +305,7 @@ describe('UDP transfer drivers when things go wrong', () => {
       const pair = await tcpControlPair();
       const socket = await receiverSocket(side.limits);
       const finalPath = path.join(side.dir, `${how}.bin`);
-      const incoming = startReceive({ socket, clock: systemClock, control: pair.receiver, transferId: 0x66, offset: 0, sink: await partialFileSink(finalPath), hash: sha256Hash(), limits: side.limits });
+      const incoming = startReceive({ socket, clock: systemClock, control: pair.receiver, transferId: 0x66, offset: 0, sink: await partialFileSink(finalPath), hash: runtime.sha256(), limits: side.limits });
       const outgoing = await side.service.send({ control: pair.sender, port: socket.address.port, options: { transferId: 0x66 }, file: side.file });
       await nextLine(pair.receiver, /^UDP_BEGIN /);
       if (how === 'cancel') incoming.cancel('user pressed Ctrl-C');
