@@ -217,16 +217,24 @@ export class TransferReceiver {
 
   nextDeadline(): number {
     if (this.state === 'done' || this.state === 'failed') return Number.POSITIVE_INFINITY;
+    // Waiting for its own writes or for the hash, the receiver is not waiting for the sender.
+    if (this.state !== 'receiving' || this.unwritten > 0) return this.nextFeedbackAt;
     return Math.min(this.nextFeedbackAt, this.lastActivityAt + this.options.abandonTimeoutMs);
   }
 
   onTimer(now: number): void {
     if (this.state === 'done' || this.state === 'failed') return;
-    if (this.state === 'receiving' && this.unwritten === 0 && now - this.lastActivityAt >= this.options.abandonTimeoutMs) {
+    if (this.state === 'receiving' && this.unwritten === 0 && now >= this.lastActivityAt + this.options.abandonTimeoutMs) {
       this.fail('DATA_TIMEOUT', `no datagram for ${this.options.abandonTimeoutMs} ms`);
       return;
     }
     if (now < this.nextFeedbackAt) return;
+    // A window update went out meanwhile: the next report is due an interval after it.
+    const due = this.lastFeedbackAt + this.options.feedbackIntervalMs;
+    if (now < due) {
+      this.nextFeedbackAt = due;
+      return;
+    }
     this.nextFeedbackAt = now + this.options.feedbackIntervalMs;
     if (this.changed || now - this.lastFeedbackAt >= Math.min(IDLE_FEEDBACK_MS, this.options.abandonTimeoutMs / 4)) {
       this.outbox.push(this.feedback(now));

@@ -93,6 +93,8 @@ export class TransferSender {
   private feedbackCount = 0;
   private lastFeedbackAt: number;
   private lastSendAt = 0;
+  /** When the last probe timeout fired (its probes may wait for the window). */
+  private lastProbeAt = 0;
   /** Probe timeouts in a row without feedback acknowledging anything. */
   private probes = 0;
   private readonly startedAt: number;
@@ -279,7 +281,7 @@ export class TransferSender {
 
   private probeDeadline(): number {
     const backoff = 2 ** Math.min(this.probes, MAX_PROBE_BACKOFF);
-    return this.lastSendAt + this.rtt.probeTimeoutMs(this.options.feedbackIntervalMs) * backoff;
+    return Math.max(this.lastSendAt, this.lastProbeAt) + this.rtt.probeTimeoutMs(this.options.feedbackIntervalMs) * backoff;
   }
 
   /** When `onTimer` should run next. */
@@ -298,22 +300,24 @@ export class TransferSender {
 
   onTimer(now: number): void {
     if (this.state === 'done' || this.state === 'failed') return;
-    if (now - this.lastFeedbackAt >= this.options.abandonTimeoutMs) {
+    // Deadlines are compared as the sums nextDeadline() returns, so a timer at one always fires it.
+    if (now >= this.lastFeedbackAt + this.options.abandonTimeoutMs) {
       this.fail('FEEDBACK_TIMEOUT', `no feedback from the receiver for ${this.options.abandonTimeoutMs} ms`);
       return;
     }
-    if (this.watchingReachability() && now - this.startedAt >= this.options.unreachableTimeoutMs) {
+    if (this.watchingReachability() && now >= this.startedAt + this.options.unreachableTimeoutMs) {
       this.fail('UNREACHABLE', `no datagram reached the receiver in ${this.options.unreachableTimeoutMs} ms: is its UDP port open?`);
       return;
     }
-    if (this.inFlight > 0 && now >= this.probeDeadline()) this.probe();
+    if (this.inFlight > 0 && now >= this.probeDeadline()) this.probe(now);
   }
 
   /**
    * Nothing was sent for a probe timeout: resend the lowest chunks in flight, preferring ones the
    * last feedback showed missing or did not reach, and back off.
    */
-  private probe(): void {
+  private probe(now: number): void {
+    this.lastProbeAt = now;
     const probes: number[] = [];
     for (const skipUnknown of [true, false]) {
       for (let chunk = this.ackedBelow; chunk < this.nextNew && probes.length < PROBE_CHUNKS; chunk++) {

@@ -94,6 +94,12 @@ describe('TransferReceiver', () => {
     expect(acks(machine)).toMatchObject([{ next: 8, window: 16 }]);
     for (let index = 8; index < 15; index++) machine.onDatagram(chunk(index), 1);
     expect(acks(machine)).toEqual([]);
+    // The timer's report is due an interval after the update, not at its old time.
+    machine.onTimer(5);
+    expect(acks(machine)).toEqual([]);
+    expect(machine.nextDeadline()).toBe(6);
+    machine.onTimer(6);
+    expect(acks(machine)).toMatchObject([{ next: 15 }]);
   });
 
   it('reports nothing new only every so often, so the sender knows it is there', () => {
@@ -123,16 +129,16 @@ describe('TransferReceiver', () => {
   it('shrinks its window by chunks not yet written, and never moves the edge back', () => {
     const machine = receiver({}, { windowChunks: 16, memoryChunks: 20 });
     for (let index = 0; index < 10; index++) machine.onDatagram(chunk(index), 1);
-    acks(machine); // the window update half way
-    machine.onTimer(5);
+    acks(machine); // the window update half way, at 1
+    machine.onTimer(6);
     // 10 chunks wait to be written: 20 - 10 in memory, under the 16 the socket buffer allows.
     expect(acks(machine)[0]).toMatchObject({ next: 10, window: 10 });
     const ready = machine.takeReady();
-    machine.onWritten(2, 6);
-    machine.onTimer(10);
+    machine.onWritten(2, 7);
+    machine.onTimer(11);
     expect(acks(machine)[0]).toMatchObject({ next: 10, window: 12 });
-    machine.onWritten(ready.length - 2, 11);
-    machine.onTimer(15);
+    machine.onWritten(ready.length - 2, 12);
+    machine.onTimer(16);
     expect(acks(machine)[0]).toMatchObject({ next: 10, window: 16 });
   });
 
@@ -186,6 +192,16 @@ describe('TransferReceiver', () => {
     machine.onTimer(1100);
     expect(machine.error?.code).toBe('DATA_TIMEOUT');
     expect(machine.drainOutbox().at(-1)).toMatchObject({ type: 'error', code: 'DATA_TIMEOUT' });
+  });
+
+  it('does not time out while its own writes are pending', () => {
+    const machine = receiver({}, { abandonTimeoutMs: 1000 });
+    machine.onDatagram(chunk(0), 100);
+    machine.takeReady();
+    expect(machine.nextDeadline()).toBeLessThan(200);
+    machine.onTimer(5000);
+    expect(machine.state).toBe('receiving');
+    expect(machine.nextDeadline()).toBeGreaterThan(5000);
   });
 
   it('ends quietly when the sender reports an error', () => {
