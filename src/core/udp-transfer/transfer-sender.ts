@@ -14,8 +14,9 @@ import type { AckMessage, BeginMessage, ControlMessage } from '../../protocol/ud
 import { MAX_U32 } from '../../protocol/udp-transfer/transfer-datagram.ts';
 import { TransferError, type TransferErrorCode } from '../../protocol/udp-transfer/transfer-errors.ts';
 import { ChunkLayout } from './chunk-layout.ts';
-import { RttEstimator, TIMER_GRANULARITY_MS } from './rtt-estimator.ts';
+import { RttEstimator } from './rtt-estimator.ts';
 import { SendRateControl } from './send-rate-control.ts';
+import { IN_FLIGHT, LOST, SentChunks } from './sent-chunks.ts';
 
 /** Chunks reported received after a missing one before it counts as lost (QUIC's kPacketThreshold). */
 const PACKET_THRESHOLD = 3;
@@ -23,13 +24,6 @@ const PACKET_THRESHOLD = 3;
 const PROBE_CHUNKS = 2;
 /** The probe timeout doubles at most this many times in a row. */
 const MAX_PROBE_BACKOFF = 6;
-/** Packet numbers whose send time is remembered, for RTT samples. */
-const SENT_TIMES = 1 << 16;
-
-const UNSENT = 0;
-const IN_FLIGHT = 1;
-const RECEIVED = 2;
-const LOST = 3;
 
 export interface SenderOptions {
   transferId: number;
@@ -74,15 +68,9 @@ export class TransferSender {
   nextNew = 0;
   readonly rtt = new RttEstimator();
   private readonly rate: SendRateControl;
-  private readonly mask: number;
-  private readonly status: Uint8Array;
-  private readonly packetOf: Float64Array;
-  private readonly sentAtOf: Float64Array;
-  private readonly sentAtOfPacket = new Float64Array(SENT_TIMES).fill(-1);
-  private readonly packetAtSlot = new Float64Array(SENT_TIMES).fill(-1);
+  private readonly chunks: SentChunks;
   private retransmitQueue: number[] = [];
   private retransmitHead = 0;
-  private inFlight = 0;
   private nextPacket = 0;
   private largestReported = -1;
   private receiverWindow: number;
@@ -106,11 +94,7 @@ export class TransferSender {
     now: number,
   ) {
     this.layout = new ChunkLayout(options.size, options.offset, options.chunkBytes);
-    const capacity = 2 ** Math.ceil(Math.log2(options.maxWindowChunks + 1));
-    this.mask = capacity - 1;
-    this.status = new Uint8Array(capacity);
-    this.packetOf = new Float64Array(capacity);
-    this.sentAtOf = new Float64Array(capacity);
+    this.chunks = new SentChunks(options.maxWindowChunks);
     const window = Math.min(options.initialWindowChunks, options.maxWindowChunks);
     this.rate = new SendRateControl(window, options.maxWindowChunks, now);
     this.receiverWindow = window;
@@ -151,18 +135,18 @@ export class TransferSender {
     if (pacedUntil > 0) return { type: 'wait', until: pacedUntil };
     while (this.retransmitHead < this.retransmitQueue.length) {
       const chunk = this.retransmitQueue[this.retransmitHead]!;
-      if (chunk < this.ackedBelow || this.status[chunk & this.mask] !== LOST) {
+      if (chunk < this.ackedBelow || this.chunks.state(chunk) !== LOST) {
         this.retransmitHead++;
         continue;
       }
-      if (this.inFlight >= this.rate.window) return this.windowLimited();
+      if (this.chunks.inFlight >= this.rate.window) return this.windowLimited();
       this.retransmitHead++;
       return this.transmit(chunk, now, true);
     }
     this.compactRetransmitQueue();
     if (this.nextNew >= this.layout.count) return { type: 'idle' };
     if (this.nextNew >= this.ackedBelow + Math.min(this.receiverWindow, this.options.maxWindowChunks)) return { type: 'idle' };
-    if (this.inFlight >= this.rate.window) return this.windowLimited();
+    if (this.chunks.inFlight >= this.rate.window) return this.windowLimited();
     if (this.nextNew >= loadedBelow) return { type: 'idle' };
     return this.transmit(this.nextNew++, now, false);
   }
@@ -178,13 +162,7 @@ export class TransferSender {
       return { type: 'idle' };
     }
     const packetNumber = this.nextPacket++;
-    const slot = chunk & this.mask;
-    this.status[slot] = IN_FLIGHT;
-    this.packetOf[slot] = packetNumber;
-    this.sentAtOf[slot] = now;
-    this.sentAtOfPacket[packetNumber % SENT_TIMES] = now;
-    this.packetAtSlot[packetNumber % SENT_TIMES] = packetNumber;
-    this.inFlight++;
+    this.chunks.recordSend(chunk, packetNumber, now);
     this.counters.datagramsSent++;
     if (retransmission) this.counters.retransmissions++;
     this.rate.onSent();
@@ -222,25 +200,20 @@ export class TransferSender {
     if (ack.received > 0) this.everReceived = true;
     if (reported && reported.packetNumber > this.largestReported) {
       this.largestReported = reported.packetNumber;
-      const at = reported.packetNumber % SENT_TIMES;
-      if (this.packetAtSlot[at] === reported.packetNumber) {
-        this.rtt.addSample(now - this.sentAtOfPacket[at]!, reported.delayUs / 1000);
-      }
+      const sentAt = this.chunks.sentAtOfPacket(reported.packetNumber);
+      if (sentAt !== undefined) this.rtt.addSample(now - sentAt, reported.delayUs / 1000);
     }
     let acked = 0;
     let lost = 0;
-    for (let chunk = this.ackedBelow; chunk < ack.next; chunk++) {
-      acked += this.markReceived(chunk);
-      this.status[chunk & this.mask] = UNSENT;
-    }
+    for (let chunk = this.ackedBelow; chunk < ack.next; chunk++) acked += this.chunks.forget(chunk);
     this.ackedBelow = ack.next;
     let cursor = ack.next;
     for (const range of ack.missing) {
-      for (; cursor < range.start; cursor++) acked += this.markReceived(cursor);
+      for (; cursor < range.start; cursor++) acked += this.chunks.markReceived(cursor);
       for (let chunk = range.start; chunk < range.end; chunk++) lost += this.lostByReport(chunk, now);
       cursor = range.end;
     }
-    for (; cursor < ack.listedUpTo; cursor++) acked += this.markReceived(cursor);
+    for (; cursor < ack.listedUpTo; cursor++) acked += this.chunks.markReceived(cursor);
     for (let chunk = Math.max(ack.high, ack.next); chunk < this.nextNew; chunk++) lost += this.lostByReport(chunk, now);
     this.unknownFrom = ack.listedUpTo;
     this.unknownTo = ack.high;
@@ -251,31 +224,19 @@ export class TransferSender {
     if (this.ackedBelow === this.layout.count && this.state === 'sending') this.state = 'finishing';
   }
 
-  /** 1 when the chunk was in flight or taken as lost, and is now known received. */
-  private markReceived(chunk: number): number {
-    const slot = chunk & this.mask;
-    const was = this.status[slot];
-    if (was === RECEIVED || was === UNSENT) return 0;
-    if (was === IN_FLIGHT) this.inFlight--;
-    this.status[slot] = RECEIVED;
-    return 1;
-  }
-
   /** A chunk the feedback shows not received: lost if later packets had their chance (1), else still in flight (0). */
   private lostByReport(chunk: number, now: number): number {
-    const slot = chunk & this.mask;
-    if (this.status[slot] !== IN_FLIGHT) return 0;
-    const packet = this.packetOf[slot]!;
+    if (this.chunks.state(chunk) !== IN_FLIGHT) return 0;
+    const packet = this.chunks.packetOf(chunk);
     const overtaken = packet + PACKET_THRESHOLD <= this.largestReported;
-    const timedOut = packet < this.largestReported && now - this.sentAtOf[slot]! >= this.rtt.lossDelayMs();
+    const timedOut = packet < this.largestReported && now - this.chunks.sentAtOf(chunk) >= this.rtt.lossDelayMs();
     if (!overtaken && !timedOut) return 0;
-    this.markLost(slot, chunk);
+    this.markLost(chunk);
     return 1;
   }
 
-  private markLost(slot: number, chunk: number): void {
-    this.status[slot] = LOST;
-    this.inFlight--;
+  private markLost(chunk: number): void {
+    this.chunks.markLost(chunk);
     this.retransmitQueue.push(chunk);
   }
 
@@ -289,7 +250,7 @@ export class TransferSender {
     if (this.state === 'done' || this.state === 'failed') return Number.POSITIVE_INFINITY;
     let deadline = this.lastFeedbackAt + this.options.abandonTimeoutMs;
     if (this.watchingReachability()) deadline = Math.min(deadline, this.startedAt + this.options.unreachableTimeoutMs);
-    if (this.inFlight > 0) deadline = Math.min(deadline, this.probeDeadline());
+    if (this.chunks.inFlight > 0) deadline = Math.min(deadline, this.probeDeadline());
     return deadline;
   }
 
@@ -309,7 +270,7 @@ export class TransferSender {
       this.fail('UNREACHABLE', `no datagram reached the receiver in ${this.options.unreachableTimeoutMs} ms: is its UDP port open?`);
       return;
     }
-    if (this.inFlight > 0 && now >= this.probeDeadline()) this.probe(now);
+    if (this.chunks.inFlight > 0 && now >= this.probeDeadline()) this.probe(now);
   }
 
   /**
@@ -322,10 +283,10 @@ export class TransferSender {
     for (const skipUnknown of [true, false]) {
       for (let chunk = this.ackedBelow; chunk < this.nextNew && probes.length < PROBE_CHUNKS; chunk++) {
         if (skipUnknown && chunk >= this.unknownFrom && chunk < this.unknownTo) continue;
-        if (this.status[chunk & this.mask] === IN_FLIGHT && !probes.includes(chunk)) probes.push(chunk);
+        if (this.chunks.state(chunk) === IN_FLIGHT && !probes.includes(chunk)) probes.push(chunk);
       }
     }
-    for (const chunk of probes) this.markLost(chunk & this.mask, chunk);
+    for (const chunk of probes) this.markLost(chunk);
     this.probes++;
   }
 
