@@ -8,6 +8,7 @@ import { formatControlLine, parseControlLine } from '../../src/protocol/udp-tran
 import { encodeDatagram } from '../../src/protocol/udp-transfer/transfer-datagram.ts';
 import { TransferReceiver } from '../../src/core/udp-transfer/transfer-receiver.ts';
 import { type SenderOptions, TransferSender } from '../../src/core/udp-transfer/transfer-sender.ts';
+import { EventQueue } from './udp-event-queue.ts';
 import { type Random, randomBytes, seededRandom } from './udp-seeded-random.ts';
 
 export interface NetworkModel {
@@ -76,45 +77,6 @@ export interface SimulationResult {
   controlLines: string[];
 }
 
-type Event = { at: number; seq: number; run: () => void };
-
-class EventQueue {
-  private heap: Event[] = [];
-  private seq = 0;
-
-  push(at: number, run: () => void): void {
-    const heap = this.heap;
-    heap.push({ at, seq: this.seq++, run });
-    for (let i = heap.length - 1; i > 0; ) {
-      const parent = (i - 1) >> 1;
-      if (!before(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
-  }
-
-  pop(): Event | undefined {
-    const heap = this.heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (heap.length > 0 && last) {
-      heap[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
-        if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
-const before = (a: Event, b: Event) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
 
 export function simulateTransfer(setup: SimulationSetup): SimulationResult {
   const net: NetworkModel = { ...CLEAN_NETWORK, ...setup.network };
