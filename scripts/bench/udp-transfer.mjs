@@ -3,7 +3,7 @@
 // engine through a veth link without loss and with 5 % of UDP dropped by nftables, per runtime.
 //
 //   node scripts/bench/udp-transfer.mjs [--size-mib 256] [--runtimes node,bun,deno] [--rounds 3]
-//                                       [--loss 5] [--no-tftp] [--json <file>]
+//                                       [--loss 5] [--no-tftp] [--dir /dev/shm] [--json <file>]
 //
 // Each case moves the same random file between two processes of the transfer harness (see
 // scripts/bench/lib/udp-harness.mjs) and checks it arrived byte for byte (the receiver verifies
