@@ -35,6 +35,11 @@ export const limitArgs = {
   },
   'max-connections': { type: 'string', description: `Connections in total (default ${D.maxConnections})`, valueHint: 'n' },
   'max-per-ip': { type: 'string', description: `Connections from one address (default ${D.maxConnectionsPerIp})`, valueHint: 'n' },
+  'connect-rate': {
+    type: 'string',
+    description: `New connections per second from one address after a burst of max-per-ip; 0 = no limit (default ${D.connectRatePerIp})`,
+    valueHint: 'n',
+  },
   'max-name-length': { type: 'string', description: `Longest user or group name (default ${D.maxNameLength})`, valueHint: 'n' },
   'announce-limit': {
     type: 'string',
@@ -56,6 +61,7 @@ export const FLAG_OF: Record<keyof ChatLimits, keyof typeof limitArgs> = {
   pingTimeoutMs: 'ping-timeout',
   maxConnections: 'max-connections',
   maxConnectionsPerIp: 'max-per-ip',
+  connectRatePerIp: 'connect-rate',
   maxNameLength: 'max-name-length',
   announceMaxUsers: 'announce-limit',
 };
@@ -74,6 +80,7 @@ export function limitsFrom(args: Record<keyof typeof limitArgs, string | undefin
     pingTimeoutMs: parseSeconds(args['ping-timeout'], flag('ping-timeout')),
     maxConnections: parseCount(args['max-connections'], flag('max-connections')),
     maxConnectionsPerIp: parseCount(args['max-per-ip'], flag('max-per-ip')),
+    connectRatePerIp: parseDecimal(args['connect-rate'], flag('connect-rate')),
     maxNameLength: parseCount(args['max-name-length'], flag('max-name-length')),
     announceMaxUsers: parseCount(args['announce-limit'], flag('announce-limit')),
   };

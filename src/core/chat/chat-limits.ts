@@ -27,8 +27,17 @@ export interface ChatLimits {
   pingTimeoutMs: number;
   /** Connections in total (ERROR SERVER_FULL). */
   maxConnections: number;
-  /** Connections from one IP address (ERROR TOO_MANY_CONNECTIONS). */
+  /**
+   * Connections open at once from one address (ERROR TOO_MANY_CONNECTIONS). An address is an
+   * IPv4 address or an IPv6 /64 (address-key.ts); the address also shares one flood bucket
+   * worth this many connections, kept after they close until it has refilled.
+   */
   maxConnectionsPerIp: number;
+  /**
+   * New connections per second from one address, after a burst of maxConnectionsPerIp
+   * (ERROR CONNECTING_TOO_FAST). 0 = no limit.
+   */
+  connectRatePerIp: number;
   /** Longest user or group name. */
   maxNameLength: number;
   /**
@@ -51,6 +60,7 @@ export const DEFAULT_CHAT_LIMITS: Readonly<ChatLimits> = Object.freeze({
   pingTimeoutMs: 60_000,
   maxConnections: 10_000,
   maxConnectionsPerIp: 16,
+  connectRatePerIp: 2,
   maxNameLength: 32,
   announceMaxUsers: 1000,
 });
@@ -67,6 +77,7 @@ const MINIMUMS: Record<keyof ChatLimits, number> = {
   pingTimeoutMs: 0,
   maxConnections: 1,
   maxConnectionsPerIp: 1,
+  connectRatePerIp: 0,
   maxNameLength: 1,
   announceMaxUsers: 0,
 };

@@ -10,7 +10,8 @@ import { dispatchCommand, type CommandSession } from './command-table.ts';
 import { DISCONNECT_REASONS, type DisconnectReason } from './server-events.ts';
 import type { ChatGroup, UserRegistry } from './user-registry.ts';
 import type { Clock, TimerHandle } from '../shared/clock.ts';
-import { FloodBucket, floodControlEnabled } from './flood-control.ts';
+import { connectionFloodBucket, floodControlEnabled, type TokenBucket } from './flood-control.ts';
+import type { PeerAddress } from './address-throttle.ts';
 import type { ChatLimits } from './chat-limits.ts';
 import type { BatchRecipient, OutputBatcher } from './output-batcher.ts';
 
@@ -46,7 +47,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   private lastActivity: number;
   private pingSentAt = NO_PING;
   private inputEnded = false;
-  private readonly flood: FloodBucket | undefined;
+  private readonly flood: TokenBucket | undefined;
   /** Lines received while earlier ones wait (for a flood token or an unfinished command), in order. */
   private held: HeldLine[] | undefined = undefined;
   private floodTimer: TimerHandle | undefined = undefined;
@@ -58,9 +59,11 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     readonly link: LineLink,
     private readonly host: SessionHost,
     readonly connectedAt: number,
+    /** Its address's state, shared with the address's other connections and kept after they close. */
+    readonly peer: PeerAddress,
   ) {
     this.lastActivity = connectedAt;
-    if (floodControlEnabled(host.limits)) this.flood = new FloodBucket(host.limits, connectedAt);
+    if (floodControlEnabled(host.limits)) this.flood = connectionFloodBucket(host.limits, connectedAt);
     link.attach(this);
   }
 
@@ -176,7 +179,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
       }
       return;
     }
-    const wait = this.flood ? this.flood.take(this.lastActivity) : 0;
+    const wait = this.flood ? this.takeFloodToken(this.lastActivity) : 0;
     if (wait > 0) {
       // Reading stops while lines are held: TCP then slows the sender down by itself.
       this.held = [item];
@@ -197,7 +200,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     const held = this.held;
     if (!held) return;
     while (held.length > 0 && this.state === OPEN) {
-      const wait = this.flood ? this.flood.take(this.host.clock.now()) : 0;
+      const wait = this.flood ? this.takeFloodToken(this.host.clock.now()) : 0;
       if (wait > 0) {
         this.floodTimer = this.host.clock.setTimeout(this.release, wait);
         return;
@@ -210,6 +213,21 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     if (this.inputEnded) this.close('closed-by-peer');
     else this.link.resume();
   };
+
+  /**
+   * A line needs a token from this connection's bucket and from its address's: 0 when both had
+   * one (taken), else the milliseconds until both will.
+   */
+  private takeFloodToken(now: number): number {
+    const own = this.flood!;
+    const shared = this.peer.flood;
+    const wait = Math.max(own.wait(now), shared ? shared.wait(now) : 0);
+    if (wait === 0) {
+      own.take(now);
+      shared?.take(now);
+    }
+    return wait;
+  }
 
   private process(item: HeldLine): void {
     if (typeof item !== 'string') {

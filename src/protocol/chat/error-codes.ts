@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   PING_TIMEOUT: { when: 'no line received in time, not even PONG', closes: true },
   SERVER_FULL: { when: 'the server is at its connection limit', closes: true },
   TOO_MANY_CONNECTIONS: { when: 'this address is at its per-address connection limit', closes: true },
+  CONNECTING_TOO_FAST: { when: 'this address opened new connections faster than the connect rate allows', closes: true },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

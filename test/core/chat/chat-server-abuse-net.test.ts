@@ -1,0 +1,91 @@
+// What one attacker can make the chat server do, on real sockets on 127.0.0.1. Rates are set so
+// low that nothing refills during a test: every outcome is decided by counts, never by timing.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startChatServer, type ChatServer } from '../../../src/core/chat/chat-server.ts';
+import type { ChatServerEvent } from '../../../src/core/chat/server-events.ts';
+import type { ChatLimits } from '../../../src/core/chat/chat-limits.ts';
+import { getRuntime } from '../../../src/runtime/index.ts';
+import { LineClient } from '../../helpers/line-client.ts';
+
+let server: ChatServer | undefined;
+const clients: LineClient[] = [];
+let events: ChatServerEvent[] = [];
+let eventWaiters: Array<() => void> = [];
+
+async function start(limits: Partial<ChatLimits>): Promise<number> {
+  events = [];
+  server = await startChatServer(getRuntime(), {
+    host: '127.0.0.1',
+    port: 0,
+    limits,
+    onEvent: (event) => {
+      events.push(event);
+      const waiters = eventWaiters;
+      eventWaiters = [];
+      for (const wake of waiters) wake();
+    },
+    closeGraceMs: 300,
+  });
+  return server.address.port;
+}
+
+/** Resolve once `condition` holds, re-checked on every server event. */
+function untilEvent(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`condition not met; events: ${JSON.stringify(events.slice(-5))}`)), timeoutMs);
+    const check = () => {
+      if (condition()) {
+        clearTimeout(timer);
+        resolve();
+      } else eventWaiters.push(check);
+    };
+    check();
+  });
+}
+
+async function connect(port: number): Promise<LineClient> {
+  const client = await LineClient.connect(port);
+  clients.push(client);
+  return client;
+}
+
+const disconnects = () => events.filter((e) => e.type === 'disconnect').length;
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  const s = server;
+  server = undefined;
+  await s?.close();
+});
+
+describe('reconnecting on real sockets', () => {
+  it('starts a new connection with its address’s drained flood bucket', async () => {
+    // One connection's worth for the address: three lines, never refilled during the test.
+    const port = await start({ floodBurst: 3, floodLinesPerSecond: 0.001, floodMaxDelayedLines: 1, maxConnectionsPerIp: 1, connectRatePerIp: 0 });
+    const first = await connect(port);
+    first.send('JOIN c1\nBROADCAST one\nQUIT\n');
+    await first.waitForLine('[Server] Goodbye, c1.');
+    await untilEvent(() => disconnects() === 1);
+    // The same three lines again: the address has no token left, so they are held, and more
+    // than one held line is a flood.
+    const second = await connect(port);
+    second.send('JOIN c2\nBROADCAST two\nQUIT\n');
+    await second.waitForLine(/^ERROR FLOOD /);
+    await second.waitForClose();
+    expect(second.lines).not.toContain('[Server] Goodbye, c2.');
+  });
+
+  it('refuses connections past the burst with CONNECTING_TOO_FAST', async () => {
+    const port = await start({ maxConnectionsPerIp: 2, connectRatePerIp: 0.001 });
+    for (let i = 1; i <= 2; i++) {
+      const client = await connect(port);
+      client.send(`JOIN c${i}\nQUIT\n`);
+      await client.waitForClose();
+      await untilEvent(() => disconnects() === i);
+    }
+    const third = await connect(port);
+    await third.waitForLine(/^ERROR CONNECTING_TOO_FAST /);
+    await third.waitForClose();
+    expect(events.filter((e) => e.type === 'refuse')).toEqual([expect.objectContaining({ code: 'CONNECTING_TOO_FAST' })]);
+  });
+});

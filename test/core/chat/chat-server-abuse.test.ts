@@ -1,0 +1,120 @@
+// What one attacker can make the chat server do to everyone else, on fake connections and a
+// fake clock so that every count is exact: reconnect loops, connection storms.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChatServer } from '../../../src/core/chat/chat-server.ts';
+import type { ChatServerEvent } from '../../../src/core/chat/server-events.ts';
+import type { ChatLimits } from '../../../src/core/chat/chat-limits.ts';
+import { microtasks, startFakeChat, type FakeConnection } from '../../helpers/chat-fakes.ts';
+
+let server: ChatServer | undefined;
+let events: ChatServerEvent[] = [];
+
+async function setup(limits: Partial<ChatLimits> = {}) {
+  const chat = await startFakeChat(limits);
+  ({ server, events } = chat);
+  return chat;
+}
+
+afterEach(async () => {
+  const s = server;
+  server = undefined;
+  await s?.close();
+});
+
+const broadcasts = (c: FakeConnection) => c.linesMatching(/^\[Broadcast\]/).length;
+const refusals = (code: string) => events.filter((e) => e.type === 'refuse' && e.code === code).length;
+
+describe('reconnecting', () => {
+  it('does not refill flood control: one address sends at most max-per-ip connections’ worth', async () => {
+    // The loop that delivered ~58,000 broadcasts/s: connect, JOIN, 8 × BROADCAST, QUIT.
+    const { network, clock, join } = await setup({ floodBurst: 10, floodLinesPerSecond: 5, maxConnectionsPerIp: 16, connectRatePerIp: 0 });
+    const watcher = join('watcher', '10.9.9.9');
+    const cycle = (i: number) =>
+      network.connect('10.0.0.1').send(`JOIN c${i}\n${'BROADCAST x\n'.repeat(8)}QUIT\n`);
+    for (let i = 0; i < 100; i++) {
+      cycle(i);
+      await microtasks();
+    }
+    // The address's shared bucket holds 16 × 10 lines: 16 cycles of 10 lines, 8 broadcasts each;
+    // the next 16 connections wait for tokens, and the rest are refused.
+    expect(broadcasts(watcher)).toBe(128);
+    expect(server!.connectionCount).toBe(1 + 16);
+    expect(refusals('TOO_MANY_CONNECTIONS')).toBe(100 - 32);
+    // Then 16 × 5 = 80 lines a second, however the lines are spread over connections.
+    clock.advance(1000);
+    expect(broadcasts(watcher)).toBeLessThanOrEqual(128 + 80);
+    expect(broadcasts(watcher)).toBeGreaterThanOrEqual(128 + 60);
+  });
+
+  it('keeps the address’s bucket after its last connection closed', async () => {
+    const { network, clock, join } = await setup({ floodBurst: 2, floodLinesPerSecond: 1, maxConnectionsPerIp: 2, connectRatePerIp: 0 });
+    const watcher = join('watcher', '10.9.9.9');
+    const a = network.connect('10.0.0.1');
+    a.send('JOIN a\nBROADCAST 1\n');
+    a.emitClose(false);
+    const b = network.connect('10.0.0.1');
+    b.send('JOIN b\nBROADCAST 2\n');
+    b.emitClose(false);
+    const c = network.connect('10.0.0.1');
+    c.send('JOIN c\nBROADCAST 3\n');
+    // 4 tokens for the address: a's two lines and b's two; c waits for the refill.
+    expect(broadcasts(watcher)).toBe(2);
+    expect(c.paused).toBe(true);
+    clock.advance(1000);
+    expect(broadcasts(watcher)).toBe(3);
+  });
+
+  it('starts each new connection with a full bucket of its own, so a client pacing itself is never held', async () => {
+    const { network, join } = await setup({ floodBurst: 5, floodLinesPerSecond: 1, maxConnectionsPerIp: 4, connectRatePerIp: 0 });
+    const watcher = join('watcher', '10.9.9.9');
+    for (let i = 0; i < 4; i++) {
+      const c = network.connect('10.0.0.1');
+      c.send(`JOIN p${i}\n${'BROADCAST x\n'.repeat(4)}`);
+      expect(c.paused).toBe(false);
+    }
+    expect(broadcasts(watcher)).toBe(16);
+  });
+
+  it('counts an IPv6 /64 as one address', async () => {
+    const { network } = await setup({ maxConnectionsPerIp: 2, connectRatePerIp: 0 });
+    network.connect('2001:db8:0:1::1');
+    network.connect('2001:db8:0:1::2');
+    expect(network.connect('2001:db8:0:1::3').errorCodes()).toEqual(['TOO_MANY_CONNECTIONS']);
+    expect(network.connect('2001:db8:0:2::1').errorCodes()).toEqual([]);
+  });
+});
+
+describe('connect rate', () => {
+  it('accepts max-per-ip new connections at once and refuses one more with CONNECTING_TOO_FAST', async () => {
+    const { network, clock } = await setup({ maxConnectionsPerIp: 3, connectRatePerIp: 2 });
+    for (let i = 0; i < 3; i++) {
+      const c = network.connect('10.0.0.1');
+      expect(c.errorCodes()).toEqual([]);
+      c.emitClose(false);
+    }
+    const refused = network.connect('10.0.0.1');
+    expect(refused.errorCodes()).toEqual(['CONNECTING_TOO_FAST']);
+    expect(refused.ended).toBe(true);
+    expect(network.connect('10.0.0.2').errorCodes()).toEqual([]);
+    clock.advance(499);
+    expect(network.connect('10.0.0.1').errorCodes()).toEqual(['CONNECTING_TOO_FAST']);
+    clock.advance(1);
+    expect(network.connect('10.0.0.1').errorCodes()).toEqual([]);
+  });
+
+  it('reports a reconnect loop once, not once per refused connection', async () => {
+    const { network } = await setup({ maxConnectionsPerIp: 2, connectRatePerIp: 1 });
+    for (let i = 0; i < 50; i++) network.connect('10.0.0.1').emitClose(false);
+    expect(refusals('CONNECTING_TOO_FAST')).toBe(1);
+    expect(events.filter((e) => e.type === 'connect')).toHaveLength(2);
+  });
+
+  it('is off with connect-rate 0', async () => {
+    const { network } = await setup({ maxConnectionsPerIp: 2, connectRatePerIp: 0 });
+    for (let i = 0; i < 50; i++) {
+      const c = network.connect('10.0.0.1');
+      expect(c.errorCodes()).toEqual([]);
+      c.emitClose(false);
+    }
+  });
+});
