@@ -32,7 +32,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/{protocol,core,runtime,ui}/**/*.test.ts'],
+          include: ['test/{protocol,core,runtime,ui,commands}/**/*.test.ts'],
         },
       },
       e2e('node'),

@@ -58,8 +58,7 @@ async function run(rawArgs: string[]): Promise<void> {
     const { runCommand } = await import('citty');
     await runCommand(main, { rawArgs });
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const isUsage = error instanceof UsageError || (error as Error).name === 'CLIError' || code === 'INVALID_LIMIT';
+    const isUsage = error instanceof UsageError || (error as Error).name === 'CLIError';
     if (!isUsage) throw error;
     await writeUsage(process.stderr, rawArgs, `\n\nerror: ${(error as Error).message}`);
     process.exitCode = EXIT.USAGE;

@@ -4,8 +4,8 @@
 // checked right after the event that caused it.
 import type { ChatServerEvent } from '../../src/core/chat/server-events.ts';
 import { startChatServer, type ChatServer } from '../../src/core/chat/chat-server.ts';
-import type { Clock } from '../../src/core/shared/clock.ts';
 import type { ChatLimits } from '../../src/core/chat/chat-limits.ts';
+import { FakeClock } from './fake-clock.ts';
 import type {
   Runtime,
   SocketAddress,
@@ -15,45 +15,7 @@ import type {
   TcpServer,
 } from '../../src/runtime/types.ts';
 
-export class FakeClock implements Clock {
-  /** Runs after every timer callback (the server tests flush the send queue here). */
-  afterTimer: (() => void) | undefined;
-  private current = 1_000_000;
-  private timers: Array<{ at: number; seq: number; callback: () => void }> = [];
-  private seq = 0;
-
-  now(): number {
-    return this.current;
-  }
-
-  setTimeout(callback: () => void, delayMs: number): unknown {
-    const timer = { at: this.current + Math.max(0, delayMs), seq: this.seq++, callback };
-    this.timers.push(timer);
-    return timer;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t !== handle);
-  }
-
-  get pendingTimers(): number {
-    return this.timers.length;
-  }
-
-  /** Move time forward, firing due timers in order (including ones they schedule). */
-  advance(ms: number): void {
-    const target = this.current + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.current = Math.max(this.current, due.at);
-      due.callback();
-      this.afterTimer?.();
-    }
-    this.current = target;
-  }
-}
+export { FakeClock };
 
 const decoder = new TextDecoder();
 

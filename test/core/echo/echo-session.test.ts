@@ -6,7 +6,7 @@ import { ReplyEncoder } from '../../../src/protocol/echo/echo-format.ts';
 import type { SocketAddress, TcpConnection, TcpConnectionEvents } from '../../../src/runtime/types.ts';
 
 const TS = '1700000000.123456';
-const clock = () => 1_700_000_000_123.456;
+const clock = { wallNow: () => 1_700_000_000_123.456 };
 const encoder = new TextEncoder();
 const latin1 = (bytes: Uint8Array) => String.fromCharCode(...bytes);
 
