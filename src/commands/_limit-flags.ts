@@ -72,6 +72,11 @@ export const LIMIT_FLAGS = {
       unit: 'count',
       description: 'Announce joins and leaves only up to this many users online; 0 = always',
     },
+    'announce-rate': {
+      limit: 'announceMaxPerSecond',
+      unit: 'count',
+      description: 'Join and leave notices per second for the whole server, the rest summed up; 0 = no limit',
+    },
   },
   echoServer: {
     'max-clients': { limit: 'maxClients', unit: 'count', description: 'Server: TCP clients at once' },

@@ -46,6 +46,12 @@ export interface ChatLimits {
    * large IRC channels do in auditorium mode.
    */
   announceMaxUsers: number;
+  /**
+   * Join and leave notices per second for the whole server; the rest are summed up in one line
+   * a second. A storm of connect-JOIN-QUIT cycles then costs each user a few lines a second, not
+   * a line per join and leave. 0 = no limit.
+   */
+  announceMaxPerSecond: number;
 }
 
 export const DEFAULT_CHAT_LIMITS: Readonly<ChatLimits> = Object.freeze({
@@ -63,6 +69,7 @@ export const DEFAULT_CHAT_LIMITS: Readonly<ChatLimits> = Object.freeze({
   connectRatePerIp: 2,
   maxNameLength: 32,
   announceMaxUsers: 1000,
+  announceMaxPerSecond: 10,
 });
 
 const MINIMUMS: Record<keyof ChatLimits, number> = {
@@ -80,6 +87,7 @@ const MINIMUMS: Record<keyof ChatLimits, number> = {
   connectRatePerIp: 0,
   maxNameLength: 1,
   announceMaxUsers: 0,
+  announceMaxPerSecond: 0,
 };
 
 /** The defaults with `overrides` spread over them, checked once. Throws LimitError naming the option. */

@@ -59,7 +59,7 @@ export class ChatServer implements SessionHost {
     private readonly sweepIntervalMs: number,
     private readonly closeGraceMs: number,
   ) {
-    this.registry = new UserRegistry(limits.maxNameLength, limits.announceMaxUsers);
+    this.registry = new UserRegistry(limits, clock);
     this.batcher = new OutputBatcher(limits.maxSendQueueBytes);
     this.addresses = new AddressThrottle(limits, Math.max(MIN_RESTING_ADDRESSES, RESTING_ADDRESSES_PER_CONNECTION * limits.maxConnections));
   }
@@ -168,6 +168,7 @@ export class ChatServer implements SessionHost {
     const now = this.clock.now();
     for (const session of this.sessions) session.checkTimeouts(now);
     this.addresses.sweep(now);
+    this.registry.sendNoticeSummary(now);
     for (const [link, deadline] of this.closing) {
       if (now >= deadline) {
         this.closing.delete(link);

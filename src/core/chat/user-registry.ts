@@ -11,6 +11,9 @@ import { serverLine, type GroupSummary } from '../../protocol/chat/chat-lines.ts
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
 import { checkGroupName, checkUserName, nameKey } from '../../protocol/shared/names.ts';
 import { encodeLine } from '../links/line-link.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { ChatLimits } from './chat-limits.ts';
+import { NoticeBudget } from './notice-budget.ts';
 
 export interface RegistryMember {
   /** Set once registered; the spelling the user chose. */
@@ -32,15 +35,21 @@ const byName = (a: string, b: string) => {
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
+export type RegistryLimits = Pick<ChatLimits, 'maxNameLength' | 'announceMaxUsers' | 'announceMaxPerSecond'>;
+
 export class UserRegistry {
   private readonly users = new Map<string, RegistryMember>();
   private readonly groups = new Map<string, ChatGroup>();
+  private readonly maxNameLength: number;
+  private readonly notices: NoticeBudget;
 
   constructor(
-    private readonly maxNameLength: number,
-    /** Announce joins and leaves only while at most this many users are online (0 = always). */
-    private readonly announceMaxUsers = 0,
-  ) {}
+    private readonly limits: RegistryLimits,
+    private readonly clock: Pick<Clock, 'now'>,
+  ) {
+    this.maxNameLength = limits.maxNameLength;
+    this.notices = new NoticeBudget(limits.announceMaxPerSecond);
+  }
 
   get userCount(): number {
     return this.users.size;
@@ -54,7 +63,7 @@ export class UserRegistry {
     if (this.users.has(key)) return 'NAME_TAKEN';
     member.name = name;
     this.users.set(key, member);
-    if (this.announcing()) this.toAllExcept(member, serverLine.userJoined(name));
+    if (this.announcing()) this.announce('join', member, serverLine.userJoined(name));
     return undefined;
   }
 
@@ -65,12 +74,30 @@ export class UserRegistry {
     this.users.delete(nameKey(member.name));
     for (const group of member.groups ?? []) this.dropMember(group, member);
     member.groups = undefined;
-    if (announce) this.toAllExcept(member, serverLine.userLeft(member.name, reason));
+    if (announce) this.announce('leave', member, serverLine.userLeft(member.name, reason));
   }
 
   /** Whether joins and leaves are announced with the current number of users (counting the subject). */
   private announcing(): boolean {
-    return this.announceMaxUsers === 0 || this.users.size <= this.announceMaxUsers;
+    return this.limits.announceMaxUsers === 0 || this.users.size <= this.limits.announceMaxUsers;
+  }
+
+  /** A join or leave notice to everyone but its subject, within the server's announce rate. */
+  private announce(kind: 'join' | 'leave', subject: RegistryMember, line: string): void {
+    // A joining subject is registered already, a leaving one is gone: is anyone else there?
+    if (this.users.size === (kind === 'join' ? 1 : 0)) return;
+    const now = this.clock.now();
+    this.sendNoticeSummary(now, subject);
+    if (this.notices.allow(kind, now)) this.toAllExcept(subject, line);
+  }
+
+  /**
+   * Tell everyone (but `except`) how many notices the announce rate held back in a second that
+   * is over. Runs before the next notice, and from the server's sweep when none comes.
+   */
+  sendNoticeSummary(now: number, except?: RegistryMember): void {
+    const held = this.notices.takeSummary(now);
+    if (held) this.toAllExcept(except, serverLine.notAnnounced(held.joins, held.leaves, this.notices.perSecond));
   }
 
   broadcast(from: RegistryMember & { name: string }, text: string): void {

@@ -108,6 +108,9 @@ export const serverLine = {
   leftGroup: (group: string) => `[Server] You left group ${group}.`,
   memberJoinedGroup: (group: string, name: string) => `[Server] ${name} joined group ${group}.`,
   memberLeftGroup: (group: string, name: string) => `[Server] ${name} left group ${group}.`,
+  /** Joins and leaves held back by the server's announce rate, summed up once their second is over. */
+  notAnnounced: (joins: number, leaves: number, perSecond: number) =>
+    `[Server] Not announced: ${count(joins, 'join')} and ${count(leaves, 'leave')} (more than ${perSecond} a second).`,
   users: (names: readonly string[]) => `[Users] ${names.join(', ')}`,
   groups: (groups: readonly GroupSummary[]) =>
     groups.length === 0 ? '[Groups] none' : `[Groups] ${groups.map((g) => `${g.name} (${g.members})`).join(', ')}`,
@@ -123,6 +126,10 @@ export const serverLine = {
   ping: (token: string) => `PING ${token}`,
   pong: (token: string) => (token ? `PONG ${sanitizeText(token)}` : 'PONG'),
 };
+
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
 
 export type ServerEvent =
   | { type: 'greeting'; text: string }

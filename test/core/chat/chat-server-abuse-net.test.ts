@@ -6,18 +6,20 @@ import type { ChatServerEvent } from '../../../src/core/chat/server-events.ts';
 import type { ChatLimits } from '../../../src/core/chat/chat-limits.ts';
 import { getRuntime } from '../../../src/runtime/index.ts';
 import { LineClient } from '../../helpers/line-client.ts';
+import { FakeClock } from '../../helpers/fake-clock.ts';
 
 let server: ChatServer | undefined;
 const clients: LineClient[] = [];
 let events: ChatServerEvent[] = [];
 let eventWaiters: Array<() => void> = [];
 
-async function start(limits: Partial<ChatLimits>): Promise<number> {
+async function start(limits: Partial<ChatLimits>, clock?: FakeClock): Promise<number> {
   events = [];
   server = await startChatServer(getRuntime(), {
     host: '127.0.0.1',
     port: 0,
     limits,
+    ...(clock && { clock, sweepIntervalMs: 100 }),
     onEvent: (event) => {
       events.push(event);
       const waiters = eventWaiters;
@@ -88,4 +90,33 @@ describe('reconnecting on real sockets', () => {
     await third.waitForClose();
     expect(events.filter((e) => e.type === 'refuse')).toEqual([expect.objectContaining({ code: 'CONNECTING_TOO_FAST' })]);
   });
+});
+
+describe('join and leave storms on real sockets', () => {
+  it('cost a watcher announce-rate notices and one summary, not a line per join and leave', async () => {
+    // Real sockets, but the server's clock stands still: the whole storm falls in one second.
+    const clock = new FakeClock();
+    const port = await start({ announceMaxPerSecond: 10, connectRatePerIp: 0, maxConnectionsPerIp: 1000, floodBurst: 0 }, clock);
+    const watcher = await connect(port);
+    watcher.sendLine('JOIN watcher');
+    await watcher.waitForLine(/^\[Server\] Welcome, watcher!/);
+    const before = watcher.lines.length;
+    const cycles = 600;
+    for (let start = 0; start < cycles; start += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, async (_, k) => {
+          const client = await connect(port);
+          client.send(`JOIN storm${start + k}\nQUIT\n`);
+          await client.waitForClose();
+        }),
+      );
+    }
+    await untilEvent(() => disconnects() === cycles);
+    clock.advance(1000);
+    const summary = await watcher.waitForLine(/^\[Server\] Not announced: /, { from: before });
+    expect(summary).toBe('[Server] Not announced: 595 joins and 595 leaves (more than 10 a second).');
+    const received = watcher.lines.slice(before);
+    expect(received).toHaveLength(11);
+    expect(new TextEncoder().encode(received.join('\n')).length).toBeLessThan(1024);
+  }, 30_000);
 });

@@ -84,6 +84,49 @@ describe('reconnecting', () => {
   });
 });
 
+describe('join and leave storms', () => {
+  it('cost each user at most announce-rate notices a second and one line summing up the rest', async () => {
+    const { network, clock, join } = await setup({ announceMaxPerSecond: 10, connectRatePerIp: 0, maxConnectionsPerIp: 1000 });
+    const watcher = join('watcher');
+    const before = watcher.lines().length;
+    for (let i = 0; i < 600; i++) {
+      network.connect(`10.0.${i >> 8}.${i & 255}`).send(`JOIN storm${i}\nQUIT\n`);
+      await microtasks();
+    }
+    const notices = watcher.lines().slice(before);
+    expect(notices).toHaveLength(10);
+    expect(notices.slice(0, 2)).toEqual(['[Server] storm0 has joined the chat.', '[Server] storm0 has left the chat (quit).']);
+    clock.advance(1000);
+    expect(watcher.lines().slice(before + 10)).toEqual(['[Server] Not announced: 595 joins and 595 leaves (more than 10 a second).']);
+    clock.advance(5000);
+    expect(watcher.lines()).toHaveLength(before + 11);
+  });
+
+  it('announces announce-rate notices a second and holds back the next', async () => {
+    const { network, clock, join } = await setup({ announceMaxPerSecond: 3, connectRatePerIp: 0 });
+    const watcher = join('watcher');
+    const before = watcher.lines().length;
+    for (const name of ['a', 'b', 'c', 'd']) network.connect().send(`JOIN ${name}\n`);
+    expect(watcher.lines().slice(before)).toEqual(['a', 'b', 'c'].map((n) => `[Server] ${n} has joined the chat.`));
+    // The summary comes before the first notice of the next second.
+    clock.advance(1000);
+    network.connect().send('JOIN e\n');
+    expect(watcher.lines().slice(before + 3)).toEqual([
+      '[Server] Not announced: 1 join and 0 leaves (more than 3 a second).',
+      '[Server] e has joined the chat.',
+    ]);
+  });
+
+  it('announces every join and leave with announce-rate 0', async () => {
+    const { network, join } = await setup({ announceMaxPerSecond: 0, connectRatePerIp: 0, maxConnectionsPerIp: 1000 });
+    const watcher = join('watcher');
+    const before = watcher.lines().length;
+    for (let i = 0; i < 100; i++) network.connect().send(`JOIN s${i}\nQUIT\n`);
+    await microtasks();
+    expect(watcher.lines().length - before).toBe(200);
+  });
+});
+
 describe('connect rate', () => {
   it('accepts max-per-ip new connections at once and refuses one more with CONNECTING_TOO_FAST', async () => {
     const { network, clock } = await setup({ maxConnectionsPerIp: 3, connectRatePerIp: 2 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { UserRegistry, type ChatGroup, type RegistryMember } from '../../../src/core/chat/user-registry.ts';
+import { DEFAULT_CHAT_LIMITS, type ChatLimits } from '../../../src/core/chat/chat-limits.ts';
+import { FakeClock } from '../../helpers/fake-clock.ts';
+
+const registryOf = (limits: Partial<ChatLimits> = {}) => new UserRegistry({ ...DEFAULT_CHAT_LIMITS, ...limits }, new FakeClock());
 
 const text = new TextDecoder();
 
@@ -19,7 +23,7 @@ function member(): RegistryMember & { received: Uint8Array[]; lines(): string[] 
 
 describe('UserRegistry', () => {
   it('adds, finds case-insensitively, refuses taken and invalid names, removes', () => {
-    const registry = new UserRegistry(8);
+    const registry = registryOf({ maxNameLength: 8 });
     const [a, b, c] = [member(), member(), member()];
     expect(registry.add(a, 'Ann')).toBeUndefined();
     expect(registry.add(b, 'ANN')).toBe('NAME_TAKEN');
@@ -35,7 +39,7 @@ describe('UserRegistry', () => {
   });
 
   it('delivers a private message to one user, found in any case', () => {
-    const registry = new UserRegistry(8);
+    const registry = registryOf({ maxNameLength: 8 });
     const [a, b, c] = [member(), member(), member()];
     registry.add(a, 'a');
     registry.add(b, 'Bob');
@@ -47,7 +51,7 @@ describe('UserRegistry', () => {
   });
 
   it('sends one line to many as the same bytes', () => {
-    const registry = new UserRegistry(8);
+    const registry = registryOf({ maxNameLength: 8 });
     const [a, b, c] = [member(), member(), member()];
     registry.add(a, 'a');
     registry.add(b, 'b');
@@ -59,7 +63,7 @@ describe('UserRegistry', () => {
   });
 
   it('drops a group when its last member leaves or departs', () => {
-    const registry = new UserRegistry(8);
+    const registry = registryOf({ maxNameLength: 8 });
     const [a, b] = [member(), member()];
     registry.add(a, 'a');
     registry.add(b, 'b');
