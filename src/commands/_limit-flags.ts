@@ -67,6 +67,13 @@ export const LIMIT_FLAGS = {
       description: 'New connections per second from one address after a burst of max-per-ip; 0 = no limit',
     },
     'max-name-length': { limit: 'maxNameLength', unit: 'count', description: 'Longest user or group name' },
+    'max-groups-per-user': { limit: 'maxGroupsPerUser', unit: 'count', description: 'Groups one user may be in at once' },
+    'max-groups': { limit: 'maxGroups', unit: 'count', description: 'Groups on the server at once' },
+    'group-announce-limit': {
+      limit: 'groupAnnounceMaxMembers',
+      unit: 'count',
+      description: 'Announce group joins and leaves only up to this many members; 0 = always',
+    },
     'announce-limit': {
       limit: 'announceMaxUsers',
       unit: 'count',

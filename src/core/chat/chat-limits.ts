@@ -40,6 +40,15 @@ export interface ChatLimits {
   connectRatePerIp: number;
   /** Longest user or group name. */
   maxNameLength: number;
+  /** Groups one user may be in at once (ERROR TOO_MANY_GROUPS). */
+  maxGroupsPerUser: number;
+  /** Groups on the server at once; joining an existing group still works (ERROR GROUPS_FULL). */
+  maxGroups: number;
+  /**
+   * Group joins and leaves are announced to the other members while the group has at most this
+   * many members, counting the one joining or leaving; 0 = always. As announceMaxUsers, for a group.
+   */
+  groupAnnounceMaxMembers: number;
   /**
    * Joins and leaves are announced while at most this many users are online; 0 = always.
    * Announcing to everyone makes N users joining cost N² lines, so busy servers stay quiet, as
@@ -68,6 +77,9 @@ export const DEFAULT_CHAT_LIMITS: Readonly<ChatLimits> = Object.freeze({
   maxConnectionsPerIp: 16,
   connectRatePerIp: 2,
   maxNameLength: 32,
+  maxGroupsPerUser: 20,
+  maxGroups: 10_000,
+  groupAnnounceMaxMembers: 100,
   announceMaxUsers: 1000,
   announceMaxPerSecond: 10,
 });
@@ -86,6 +98,9 @@ const MINIMUMS: Record<keyof ChatLimits, number> = {
   maxConnectionsPerIp: 1,
   connectRatePerIp: 0,
   maxNameLength: 1,
+  maxGroupsPerUser: 1,
+  maxGroups: 1,
+  groupAnnounceMaxMembers: 0,
   announceMaxUsers: 0,
   announceMaxPerSecond: 0,
 };

@@ -98,7 +98,7 @@ export const COMMANDS: Record<ClientVerb, CommandSpec> = {
     handler(session, [name]) {
       // JOIN_GROUP <group>
       const group = session.registry.joinGroup(session as Registered, name!.trimEnd());
-      if (typeof group === 'string') return session.replyError(group, groupProblem(group, name!));
+      if (typeof group === 'string') return session.replyError(group, groupProblem(group, name!, session.limits));
       session.reply(serverLine.joinedGroup(group.name, group.members.size));
     },
   },
@@ -111,7 +111,7 @@ export const COMMANDS: Record<ClientVerb, CommandSpec> = {
     handler(session, [name]) {
       // LEAVE_GROUP <group>
       const group = session.registry.leaveGroup(session as Registered, name!.trimEnd());
-      if (typeof group === 'string') return session.replyError(group, groupProblem(group, name!));
+      if (typeof group === 'string') return session.replyError(group, groupProblem(group, name!, session.limits));
       session.reply(serverLine.leftGroup(group.name));
     },
   },
@@ -124,7 +124,7 @@ export const COMMANDS: Record<ClientVerb, CommandSpec> = {
     handler(session, [name, text]) {
       // GROUP_MSG <group> <text>
       const refused = session.registry.groupMessage(session as Registered, name!, text!);
-      if (refused) session.replyError(refused, groupProblem(refused, name!));
+      if (refused) session.replyError(refused, groupProblem(refused, name!, session.limits));
     },
   },
   LIST_GROUPS: {
@@ -258,9 +258,11 @@ export function maxReplyBytes(limits: ChatLimits): number {
   return 3 * limits.maxLineBytes + 2 * limits.maxNameLength + 32;
 }
 
-function groupProblem(code: ErrorCode, name: string): string {
+function groupProblem(code: ErrorCode, name: string, limits: ChatLimits): string {
   if (code === 'GROUP_INVALID') return `invalid group name "${quote(name)}"`;
   if (code === 'ALREADY_IN_GROUP') return `you are already in group ${quote(name)}`;
+  if (code === 'TOO_MANY_GROUPS') return `you are in ${limits.maxGroupsPerUser} groups, the most one user may be in; leave one first`;
+  if (code === 'GROUPS_FULL') return `the server has ${limits.maxGroups} groups, the most it holds; join an existing one`;
   return `you are not in group ${quote(name)}`;
 }
 

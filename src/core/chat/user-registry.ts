@@ -35,7 +35,10 @@ const byName = (a: string, b: string) => {
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-export type RegistryLimits = Pick<ChatLimits, 'maxNameLength' | 'announceMaxUsers' | 'announceMaxPerSecond'>;
+export type RegistryLimits = Pick<
+  ChatLimits,
+  'maxNameLength' | 'announceMaxUsers' | 'announceMaxPerSecond' | 'maxGroups' | 'maxGroupsPerUser' | 'groupAnnounceMaxMembers'
+>;
 
 export class UserRegistry {
   private readonly users = new Map<string, RegistryMember>();
@@ -53,6 +56,10 @@ export class UserRegistry {
 
   get userCount(): number {
     return this.users.size;
+  }
+
+  get groupCount(): number {
+    return this.groups.size;
   }
 
   /** Register `member` as `name` and tell the others; an error code when the name is refused. */
@@ -119,11 +126,15 @@ export class UserRegistry {
     const key = nameKey(groupName);
     let group = this.groups.get(key);
     if (group?.members.has(member)) return 'ALREADY_IN_GROUP';
+    if ((member.groups?.size ?? 0) >= this.limits.maxGroupsPerUser) return 'TOO_MANY_GROUPS';
     if (!group) {
+      if (this.groups.size >= this.limits.maxGroups) return 'GROUPS_FULL';
       group = { name: groupName, members: new Set() };
       this.groups.set(key, group);
     }
-    this.toGroupExcept(group, member, serverLine.memberJoinedGroup(group.name, member.name));
+    if (this.groupAnnouncing(group.members.size + 1)) {
+      this.toGroupExcept(group, member, serverLine.memberJoinedGroup(group.name, member.name));
+    }
     group.members.add(member);
     (member.groups ??= new Set()).add(group);
     return group;
@@ -135,8 +146,15 @@ export class UserRegistry {
     if (typeof group === 'string') return group;
     this.dropMember(group, member);
     member.groups?.delete(group);
-    this.toGroupExcept(group, member, serverLine.memberLeftGroup(group.name, member.name));
+    if (this.groupAnnouncing(group.members.size + 1)) {
+      this.toGroupExcept(group, member, serverLine.memberLeftGroup(group.name, member.name));
+    }
     return group;
+  }
+
+  /** Whether a group of `members` (counting the one joining or leaving) has its joins and leaves announced. */
+  private groupAnnouncing(members: number): boolean {
+    return this.limits.groupAnnounceMaxMembers === 0 || members <= this.limits.groupAnnounceMaxMembers;
   }
 
   /** A message to the other members of a group the sender is in. */

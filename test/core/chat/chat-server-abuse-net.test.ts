@@ -120,3 +120,17 @@ describe('join and leave storms on real sockets', () => {
     expect(new TextEncoder().encode(received.join('\n')).length).toBeLessThan(1024);
   }, 30_000);
 });
+
+describe('groups on real sockets', () => {
+  it('stop one user at max-groups-per-user and the server at max-groups', async () => {
+    const port = await start({ maxGroupsPerUser: 5, maxGroups: 8, floodBurst: 0 });
+    const [a, b] = await Promise.all([connect(port), connect(port)]);
+    a.send(`JOIN a\n${Array.from({ length: 6 }, (_, i) => `JOIN_GROUP a${i}\n`).join('')}`);
+    await a.waitForLine(/^ERROR TOO_MANY_GROUPS /);
+    expect(a.lines.filter((l) => l.startsWith('[Server] You joined group'))).toHaveLength(5);
+    b.send(`JOIN b\n${Array.from({ length: 4 }, (_, i) => `JOIN_GROUP b${i}\n`).join('')}JOIN_GROUP a0\n`);
+    await b.waitForLine(/^ERROR GROUPS_FULL /);
+    await b.waitForLine('[Server] You joined group a0 (2 members).');
+    expect(server!.registry.groupCount).toBe(8);
+  });
+});

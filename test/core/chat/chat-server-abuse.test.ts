@@ -127,6 +127,58 @@ describe('join and leave storms', () => {
   });
 });
 
+describe('groups', () => {
+  it('lets a user be in max-groups-per-user groups and refuses one more with TOO_MANY_GROUPS', async () => {
+    const { join } = await setup({ maxGroupsPerUser: 3 });
+    const a = join('a');
+    a.send('JOIN_GROUP g1\nJOIN_GROUP g2\nJOIN_GROUP g3\nJOIN_GROUP g4\n');
+    expect(a.errorCodes()).toEqual(['TOO_MANY_GROUPS']);
+    a.send('LEAVE_GROUP g1\nJOIN_GROUP g4\n');
+    expect(a.lines().at(-1)).toBe('[Server] You joined group g4 (1 member).');
+    expect(a.errorCodes()).toEqual(['TOO_MANY_GROUPS']);
+  });
+
+  it('holds max-groups groups and refuses a new one with GROUPS_FULL, but not joining an existing one', async () => {
+    const { join } = await setup({ maxGroups: 3 });
+    const [a, b] = [join('a'), join('b')];
+    a.send('JOIN_GROUP g1\nJOIN_GROUP g2\n');
+    b.send('JOIN_GROUP g3\nJOIN_GROUP g4\nJOIN_GROUP g1\n');
+    expect(b.errorCodes()).toEqual(['GROUPS_FULL']);
+    expect(b.lines().at(-1)).toBe('[Server] You joined group g1 (2 members).');
+    b.send('LEAVE_GROUP g3\nJOIN_GROUP g4\n');
+    expect(b.lines().at(-1)).toBe('[Server] You joined group g4 (1 member).');
+  });
+
+  it('cannot be created forever by reconnecting: a user’s groups go when the user does', async () => {
+    const { network } = await setup({ maxGroups: 10, maxGroupsPerUser: 5, connectRatePerIp: 0 });
+    for (let i = 0; i < 10; i++) {
+      network.connect().send(`JOIN u${i}\n${Array.from({ length: 5 }, (_, k) => `JOIN_GROUP g${i}x${k}\n`).join('')}QUIT\n`);
+      await microtasks();
+    }
+    expect(server!.registry.groupCount).toBe(0);
+  });
+
+  it('announces group joins and leaves up to group-announce-limit members and not one more', async () => {
+    const { join } = await setup({ groupAnnounceMaxMembers: 3 });
+    const [a, b, c, d] = [join('a'), join('b'), join('c'), join('d')];
+    for (const member of [a, b, c, d]) member.send('JOIN_GROUP team\n');
+    expect(a.linesMatching(/joined group team\.$/)).toEqual(['[Server] b joined group team.', '[Server] c joined group team.']);
+    d.send('LEAVE_GROUP team\n');
+    expect(a.linesMatching(/left group team\.$/)).toEqual([]);
+    c.send('LEAVE_GROUP team\n');
+    expect(a.linesMatching(/left group team\.$/)).toEqual(['[Server] c left group team.']);
+  });
+
+  it('costs 300 members joining one group a bounded number of lines', async () => {
+    const { join } = await setup({ groupAnnounceMaxMembers: 100, maxConnectionsPerIp: 1000, connectRatePerIp: 0, announceMaxUsers: 1 });
+    const members = Array.from({ length: 300 }, (_, i) => join(`m${i}`));
+    for (const member of members) member.send('JOIN_GROUP big\n');
+    const notices = members.reduce((sum, m) => sum + m.linesMatching(/ joined group big\.$/).length, 0);
+    // 1 + 2 + … + 99: only while the group has at most 100 members (without the limit: 44,850).
+    expect(notices).toBe((99 * 100) / 2);
+  });
+});
+
 describe('connect rate', () => {
   it('accepts max-per-ip new connections at once and refuses one more with CONNECTING_TOO_FAST', async () => {
     const { network, clock } = await setup({ maxConnectionsPerIp: 3, connectRatePerIp: 2 });
