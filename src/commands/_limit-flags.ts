@@ -69,6 +69,7 @@ export const LIMIT_FLAGS = {
     'max-name-length': { limit: 'maxNameLength', unit: 'count', description: 'Longest user or group name' },
     'max-groups-per-user': { limit: 'maxGroupsPerUser', unit: 'count', description: 'Groups one user may be in at once' },
     'max-groups': { limit: 'maxGroups', unit: 'count', description: 'Groups on the server at once' },
+    'list-page': { limit: 'listPageEntries', unit: 'count', description: 'Names per LIST_USERS or LIST_GROUPS reply' },
     'group-announce-limit': {
       limit: 'groupAnnounceMaxMembers',
       unit: 'count',

@@ -61,6 +61,11 @@ export interface ChatLimits {
    * a line per join and leave. 0 = no limit.
    */
   announceMaxPerSecond: number;
+  /**
+   * Names per LIST_USERS or LIST_GROUPS reply; a longer listing ends with where to continue
+   * (`More: LIST_USERS AFTER <name>`), so no reply grows with the server.
+   */
+  listPageEntries: number;
 }
 
 export const DEFAULT_CHAT_LIMITS: Readonly<ChatLimits> = Object.freeze({
@@ -82,6 +87,7 @@ export const DEFAULT_CHAT_LIMITS: Readonly<ChatLimits> = Object.freeze({
   groupAnnounceMaxMembers: 100,
   announceMaxUsers: 1000,
   announceMaxPerSecond: 10,
+  listPageEntries: 500,
 });
 
 const MINIMUMS: Record<keyof ChatLimits, number> = {
@@ -103,6 +109,7 @@ const MINIMUMS: Record<keyof ChatLimits, number> = {
   groupAnnounceMaxMembers: 0,
   announceMaxUsers: 0,
   announceMaxPerSecond: 0,
+  listPageEntries: 1,
 };
 
 /** The defaults with `overrides` spread over them, checked once. Throws LimitError naming the option. */

@@ -69,6 +69,11 @@ export function connectionFloodBucket(limits: FloodLimits, now: number): TokenBu
   return new TokenBucket(limits.floodBurst, limits.floodLinesPerSecond, now);
 }
 
+/** The flood tokens a reply of `bytes` costs: one per max-line-bytes started, at least one (the line that asked). */
+export function replyTokens(bytes: number, maxLineBytes: number): number {
+  return Math.max(1, Math.ceil(bytes / maxLineBytes));
+}
+
 /** Whether the limits switch flood control on at all. */
 export function floodControlEnabled(limits: FloodLimits): boolean {
   return limits.floodBurst > 0;

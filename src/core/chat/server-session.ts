@@ -10,7 +10,7 @@ import { dispatchCommand, type CommandSession } from './command-table.ts';
 import { DISCONNECT_REASONS, type DisconnectReason } from './server-events.ts';
 import type { ChatGroup, UserRegistry } from './user-registry.ts';
 import type { Clock, TimerHandle } from '../shared/clock.ts';
-import { connectionFloodBucket, floodControlEnabled, type TokenBucket } from './flood-control.ts';
+import { connectionFloodBucket, floodControlEnabled, replyTokens, type TokenBucket } from './flood-control.ts';
 import type { PeerAddress } from './address-throttle.ts';
 import type { ChatLimits } from './chat-limits.ts';
 import type { BatchRecipient, OutputBatcher } from './output-batcher.ts';
@@ -53,6 +53,8 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   private floodTimer: TimerHandle | undefined = undefined;
   /** A command's promise has not settled yet. */
   private awaitingCommand = false;
+  /** Bytes replied to the line being processed: a reply costs flood tokens at its size. */
+  private repliedBytes = 0;
 
   constructor(
     readonly id: number,
@@ -86,7 +88,9 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   }
 
   reply(line: string): void {
-    this.host.batcher.write(this, encodeLine(line));
+    const bytes = encodeLine(line);
+    this.repliedBytes += bytes.length;
+    this.host.batcher.write(this, bytes);
   }
 
   replyError(code: ErrorCode, message: string): void {
@@ -196,6 +200,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
    */
   private readonly release = (): void => {
     this.floodTimer = undefined;
+    if (this.awaitingCommand) this.chargeReply();
     this.awaitingCommand = false;
     const held = this.held;
     if (!held) return;
@@ -234,8 +239,10 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
       const limit = this.host.limits.maxLineBytes;
       return this.replyError('LINE_TOO_LONG', `line of ${item} bytes dropped; the limit is ${limit} bytes`);
     }
+    this.repliedBytes = 0;
     const pending = dispatchCommand(this, item);
-    if (!pending || this.state !== OPEN) return;
+    if (!pending) return this.chargeReply();
+    if (this.state !== OPEN) return;
     // The lines after this one wait for it, in order; reading stops meanwhile.
     this.awaitingCommand = true;
     if (!this.held) {
@@ -244,6 +251,19 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     }
     // A failing handler is a bug: its rejection is reported as unhandled, as a throw would be.
     void pending.finally(this.release);
+  }
+
+  /**
+   * A reply longer than a line costs one more flood token per max-line-bytes it sent, as if the
+   * client had sent that much: looping a long listing is then as slow as sending it.
+   */
+  private chargeReply(): void {
+    if (!this.flood) return;
+    const extra = replyTokens(this.repliedBytes, this.host.limits.maxLineBytes) - 1;
+    if (extra <= 0) return;
+    const now = this.host.clock.now();
+    this.flood.charge(extra, now);
+    this.peer.flood?.charge(extra, now);
   }
 
   private dropHeld(): void {

@@ -14,6 +14,7 @@ import { encodeLine } from '../links/line-link.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { ChatLimits } from './chat-limits.ts';
 import { NoticeBudget } from './notice-budget.ts';
+import { SortedKeys } from './sorted-keys.ts';
 
 export interface RegistryMember {
   /** Set once registered; the spelling the user chose. */
@@ -29,11 +30,12 @@ export interface ChatGroup {
   readonly members: Set<RegistryMember>;
 }
 
-const byName = (a: string, b: string) => {
-  const x = nameKey(a);
-  const y = nameKey(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
+/** One page of a listing: the entries, how many there are in all, where to continue if more follow. */
+export interface ListingPage<T> {
+  entries: T[];
+  total: number;
+  continueAfter: string | undefined;
+}
 
 export type RegistryLimits = Pick<
   ChatLimits,
@@ -43,6 +45,9 @@ export type RegistryLimits = Pick<
 export class UserRegistry {
   private readonly users = new Map<string, RegistryMember>();
   private readonly groups = new Map<string, ChatGroup>();
+  /** The keys of `users` and `groups` in listing order. */
+  private readonly userKeys = new SortedKeys();
+  private readonly groupKeys = new SortedKeys();
   private readonly maxNameLength: number;
   private readonly notices: NoticeBudget;
 
@@ -70,6 +75,7 @@ export class UserRegistry {
     if (this.users.has(key)) return 'NAME_TAKEN';
     member.name = name;
     this.users.set(key, member);
+    this.userKeys.add(key);
     if (this.announcing()) this.announce('join', member, serverLine.userJoined(name));
     return undefined;
   }
@@ -79,6 +85,7 @@ export class UserRegistry {
     if (member.name === undefined || this.users.get(nameKey(member.name)) !== member) return;
     const announce = reason !== undefined && this.announcing();
     this.users.delete(nameKey(member.name));
+    this.userKeys.delete(nameKey(member.name));
     for (const group of member.groups ?? []) this.dropMember(group, member);
     member.groups = undefined;
     if (announce) this.announce('leave', member, serverLine.userLeft(member.name, reason));
@@ -131,6 +138,7 @@ export class UserRegistry {
       if (this.groups.size >= this.limits.maxGroups) return 'GROUPS_FULL';
       group = { name: groupName, members: new Set() };
       this.groups.set(key, group);
+      this.groupKeys.add(key);
     }
     if (this.groupAnnouncing(group.members.size + 1)) {
       this.toGroupExcept(group, member, serverLine.memberJoinedGroup(group.name, member.name));
@@ -165,20 +173,29 @@ export class UserRegistry {
     return undefined;
   }
 
-  userNames(): string[] {
-    return [...this.users.values()].map((user) => user.name!).sort(byName);
+  /** Up to `limit` user names, sorted case-insensitively, after `after` (in any case); the cost is the page's. */
+  userPage(after: string | undefined, limit: number): ListingPage<string> {
+    const page = this.userKeys.page(after === undefined ? undefined : nameKey(after), limit);
+    const entries = page.keys.map((key) => this.users.get(key)!.name!);
+    return { entries, total: this.users.size, continueAfter: page.more ? entries.at(-1) : undefined };
   }
 
-  groupSummaries(): GroupSummary[] {
-    return [...this.groups.values()]
-      .map((group) => ({ name: group.name, members: group.members.size }))
-      .sort((a, b) => byName(a.name, b.name));
+  /** Up to `limit` groups with their member counts, as userPage. */
+  groupPage(after: string | undefined, limit: number): ListingPage<GroupSummary> {
+    const page = this.groupKeys.page(after === undefined ? undefined : nameKey(after), limit);
+    const entries = page.keys.map((key) => {
+      const group = this.groups.get(key)!;
+      return { name: group.name, members: group.members.size };
+    });
+    return { entries, total: this.groups.size, continueAfter: page.more ? entries.at(-1)!.name : undefined };
   }
 
   /** Forget everyone without telling anyone (server shutdown). */
   clear(): void {
     this.users.clear();
     this.groups.clear();
+    this.userKeys.clear();
+    this.groupKeys.clear();
   }
 
   private memberGroup(member: RegistryMember, groupName: string): ChatGroup | ErrorCode {
@@ -191,7 +208,9 @@ export class UserRegistry {
 
   private dropMember(group: ChatGroup, member: RegistryMember): void {
     group.members.delete(member);
-    if (group.members.size === 0) this.groups.delete(nameKey(group.name));
+    if (group.members.size > 0) return;
+    this.groups.delete(nameKey(group.name));
+    this.groupKeys.delete(nameKey(group.name));
   }
 
   private toMember(member: RegistryMember, line: string): void {

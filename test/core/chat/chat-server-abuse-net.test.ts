@@ -134,3 +134,48 @@ describe('groups on real sockets', () => {
     expect(server!.registry.groupCount).toBe(8);
   });
 });
+
+describe('listings on real sockets', () => {
+  it('answer LIST_GROUPS a page at a time, and the pages hold every group once', async () => {
+    const port = await start({ maxGroupsPerUser: 2000, floodBurst: 0 });
+    const creator = await connect(port);
+    creator.send(`JOIN creator\n${Array.from({ length: 2000 }, (_, i) => `JOIN_GROUP g${String(i).padStart(4, '0')}\n`).join('')}`);
+    await creator.waitForLine('[Server] You joined group g1999 (1 member).');
+    const lister = await connect(port);
+    lister.sendLine('JOIN lister');
+    await lister.waitForLine(/^\[Server\] Welcome, lister!/);
+    const seen: string[] = [];
+    let command = 'LIST_GROUPS';
+    for (let pages = 1; pages <= 10; pages++) {
+      const from = lister.lines.length;
+      lister.sendLine(command);
+      const end = await lister.waitForLine(/^\[Groups\] \d+ groups?, /, { from });
+      const reply = lister.lines.slice(from, lister.lines.indexOf(end, from));
+      const names = reply.flatMap((line) => line.slice('[Groups] '.length).split(', ').map((entry) => entry.split(' ')[0]!));
+      expect(names.length).toBeLessThanOrEqual(500);
+      seen.push(...names);
+      const more = / More: LIST_GROUPS AFTER (\S+)$/.exec(end);
+      if (!more) {
+        expect(pages).toBe(4);
+        break;
+      }
+      expect(end).toBe(`[Groups] 500 groups, 2000 in total. More: LIST_GROUPS AFTER ${names.at(-1)}`);
+      command = `LIST_GROUPS AFTER ${more[1]}`;
+    }
+    expect(seen).toEqual(Array.from({ length: 2000 }, (_, i) => `g${String(i).padStart(4, '0')}`));
+  }, 30_000);
+
+  it('charge a looped listing at its size, so looping it ends in FLOOD', async () => {
+    // 10 tokens, never refilled during the test; a page of 300 groups is about six 512-byte lines.
+    const port = await start({ floodBurst: 10, floodLinesPerSecond: 0.001, floodMaxDelayedLines: 3, maxLineBytes: 512, maxGroupsPerUser: 300 });
+    const owner = { name: undefined as string | undefined, groups: undefined, sendBytes() {} };
+    server!.registry.add(owner, 'owner');
+    for (let i = 0; i < 300; i++) server!.registry.joinGroup(owner as typeof owner & { name: string }, `g${i}`);
+    const lister = await connect(port);
+    lister.send(`JOIN lister\n${'LIST_GROUPS\n'.repeat(20)}`);
+    await lister.waitForLine(/^ERROR FLOOD /);
+    // JOIN and one listing spend 7 tokens, the second listing the rest: the third waits, and
+    // so do the next three, one too many. Uncharged, 9 listings would have been answered.
+    expect(lister.lines.filter((line) => /^\[Groups\] \d+ groups?, /.test(line))).toHaveLength(2);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectionFloodBucket, floodControlEnabled, TokenBucket } from '../../../src/core/chat/flood-control.ts';
+import { connectionFloodBucket, floodControlEnabled, replyTokens, TokenBucket } from '../../../src/core/chat/flood-control.ts';
 
 describe('TokenBucket', () => {
   it('lets the burst through at once, then one line per 1/rate seconds', () => {
@@ -60,6 +60,14 @@ describe('TokenBucket', () => {
     expect(bucket.fullAt(600)).toBe(1000);
     bucket.charge(4, 1000); // 4 - 4 = 0 tokens
     expect(bucket.fullAt(1000)).toBe(3000);
+  });
+
+  it('charges a reply one token per max-line-bytes started', () => {
+    expect(replyTokens(0, 100)).toBe(1);
+    expect(replyTokens(100, 100)).toBe(1);
+    expect(replyTokens(101, 100)).toBe(2);
+    expect(replyTokens(200, 100)).toBe(2);
+    expect(replyTokens(1024 * 1024, 4096)).toBe(256);
   });
 
   it('is off with a burst of 0', () => {

@@ -35,7 +35,7 @@ describe('UserRegistry', () => {
     registry.remove(b, 'quit');
     expect(a.lines().at(-1)).toBe('[Server] bob has left the chat (quit).');
     expect(registry.unicast(a as RegistryMember & { name: string }, 'bob', 'hi')).toBe('NO_SUCH_USER');
-    expect(registry.userNames()).toEqual(['Ann', 'cy']);
+    expect(registry.userPage(undefined, 100).entries).toEqual(['Ann', 'cy']);
   });
 
   it('delivers a private message to one user, found in any case', () => {
@@ -70,10 +70,10 @@ describe('UserRegistry', () => {
     const named = (m: RegistryMember) => m as RegistryMember & { name: string };
     registry.joinGroup(named(a), 'g');
     registry.joinGroup(named(b), 'G');
-    expect(registry.groupSummaries()).toEqual([{ name: 'g', members: 2 }]);
+    expect(registry.groupPage(undefined, 100).entries).toEqual([{ name: 'g', members: 2 }]);
     registry.leaveGroup(named(a), 'g');
     registry.remove(b);
-    expect(registry.groupSummaries()).toEqual([]);
+    expect(registry.groupPage(undefined, 100).entries).toEqual([]);
     expect(a.lines().some((l) => l.includes('has left'))).toBe(false);
   });
 });
