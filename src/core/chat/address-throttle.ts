@@ -25,7 +25,7 @@ export interface PeerAddress {
   readonly flood: TokenBucket | undefined;
   /** Its new connections; undefined with no connect rate limit. */
   readonly connects: TokenBucket | undefined;
-  /** A CONNECTING_TOO_FAST refusal was reported since it last connected; later ones are not. */
+  /** A refusal was reported since it last got a connection through: the first of a spell always is. */
   refusalReported: boolean;
   /** Once closed: when its buckets are full again, and it can be forgotten. */
   forgetAt: number;
@@ -65,12 +65,8 @@ export class AddressThrottle {
     let peer = this.open.get(key) ?? this.resting.get(key);
     const throttled = peer?.connects !== undefined && peer.connects.take(now) > 0;
     // At its connection limit, that is the reason to give; reported as often as the rate allows.
-    if (peer && peer.connections >= this.limits.maxConnectionsPerIp) return { refused: 'TOO_MANY_CONNECTIONS', report: !throttled };
-    if (peer && throttled) {
-      const report = !peer.refusalReported;
-      peer.refusalReported = true;
-      return { refused: 'CONNECTING_TOO_FAST', report };
-    }
+    if (peer && peer.connections >= this.limits.maxConnectionsPerIp) return refusal(peer, 'TOO_MANY_CONNECTIONS', !throttled);
+    if (peer && throttled) return refusal(peer, 'CONNECTING_TOO_FAST', false);
     if (!peer) {
       peer = this.create(key, now);
       peer.connects?.take(now);
@@ -114,4 +110,11 @@ export class AddressThrottle {
       forgetAt: now,
     };
   }
+}
+
+/** A refusal, reported when within the connect rate or the first since the address last got in. */
+function refusal(peer: PeerAddress, refused: AddressRefusal, withinRate: boolean): Admission {
+  const report = withinRate || !peer.refusalReported;
+  peer.refusalReported = true;
+  return { refused, report };
 }

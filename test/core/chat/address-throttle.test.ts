@@ -47,6 +47,13 @@ describe('AddressThrottle', () => {
     expect(throttle.admit('10.0.0.1', 1000)).toEqual({ refused: 'TOO_MANY_CONNECTIONS', report: true });
   });
 
+  it('reports the first refusal for the connection count even with no connect token left', () => {
+    const throttle = new AddressThrottle({ ...limits, maxConnectionsPerIp: 1 }, 100);
+    peerOf(throttle.admit('10.0.0.1', 0));
+    expect(throttle.admit('10.0.0.1', 0)).toEqual({ refused: 'TOO_MANY_CONNECTIONS', report: true });
+    expect(throttle.admit('10.0.0.1', 0)).toEqual({ refused: 'TOO_MANY_CONNECTIONS', report: false });
+  });
+
   it('treats an IPv6 /64 as one address', () => {
     const throttle = new AddressThrottle({ ...limits, connectRatePerIp: 0, maxConnectionsPerIp: 2 }, 100);
     peerOf(throttle.admit('2001:db8:0:1::1', 0));
