@@ -6,8 +6,18 @@
 import type { ArgsDef } from 'citty';
 import type { ChatLimits } from '../core/chat/chat-limits.ts';
 import type { EchoClientLimits, EchoLimits } from '../core/echo/echo-limits.ts';
+import type { FilesLimits } from '../core/files/files-limits.ts';
+import type { UdpChatClientLimits, UdpChatLimits } from '../core/udp-chat/udp-chat-limits.ts';
 import { LimitError } from '../core/shared/limit-rules.ts';
 import { parseBytes, parseCount, parseDecimal, parseSeconds, UsageError } from './_shared.ts';
+
+/** A size the way it is typed: the largest of g, m, k that divides it. */
+function showBytes(bytes: number): string {
+  for (const [suffix, scale] of [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) {
+    if (bytes > 0 && bytes % scale === 0) return `${bytes / scale}${suffix}`;
+  }
+  return String(bytes);
+}
 
 /** How a value is typed on the command line, and how the core holds it. */
 const UNITS = {
@@ -18,7 +28,7 @@ const UNITS = {
   /** Typed in seconds (fractions allowed), held in milliseconds. */
   seconds: { parse: parseSeconds, show: (ms: number) => `${ms / 1000}`, valueHint: 'seconds' },
   /** Bytes, or with a k/m suffix. */
-  bytes: { parse: parseBytes, show: (bytes: number) => (bytes > 0 && bytes % 1024 === 0 ? `${bytes / 1024}k` : String(bytes)), valueHint: 'size' },
+  bytes: { parse: parseBytes, show: showBytes, valueHint: 'size' },
 } as const;
 
 export interface LimitFlag<Limits> {
@@ -69,7 +79,8 @@ export const LIMIT_FLAGS = {
     'max-name-length': { limit: 'maxNameLength', unit: 'count', description: 'Longest user or group name' },
     'max-groups-per-user': { limit: 'maxGroupsPerUser', unit: 'count', description: 'Groups one user may be in at once' },
     'max-groups': { limit: 'maxGroups', unit: 'count', description: 'Groups on the server at once' },
-    'list-page': { limit: 'listPageEntries', unit: 'count', description: 'Names per LIST_USERS or LIST_GROUPS reply' },
+    // One --list-page pages every listing: this row sets the chat's, the serveFiles row the files'.
+    'list-page': { limit: 'listPageEntries', unit: 'count', description: 'Entries per LIST_USERS, LIST_GROUPS or LIST_FILES reply' },
     'group-announce-limit': {
       limit: 'groupAnnounceMaxMembers',
       unit: 'count',
@@ -86,10 +97,36 @@ export const LIMIT_FLAGS = {
       description: 'Join and leave notices per second for the whole server, the rest summed up; 0 = no limit',
     },
   },
+  serveFiles: {
+    'max-upload-size': { limit: 'maxUploadBytes', unit: 'bytes', description: 'Largest upload, e.g. 512m, 10g' },
+    'min-free-disk': { limit: 'minFreeDiskBytes', unit: 'bytes', description: 'Free disk space an upload must leave' },
+    'max-transfers-per-user': {
+      limit: 'maxTransfersPerUser',
+      unit: 'count',
+      description: 'File transfers at once for one user (or one address without a name)',
+    },
+    'max-transfers': { limit: 'maxTransfers', unit: 'count', description: 'File transfers at once in total' },
+    'list-page': { limit: 'listPageEntries', unit: 'count', description: 'Entries per LIST_USERS, LIST_GROUPS or LIST_FILES reply' },
+    'transfer-idle-timeout': {
+      limit: 'transferIdleTimeoutMs',
+      unit: 'seconds',
+      description: 'Seconds a file transfer may stall before it is dropped',
+    },
+  },
   echoServer: {
     'max-clients': { limit: 'maxClients', unit: 'count', description: 'Server: TCP clients at once' },
     'max-line-bytes': { limit: 'maxLineBytes', unit: 'bytes', description: 'Server, --lines: longest line echoed' },
     'max-pending-replies': { limit: 'maxPendingReplies', unit: 'count', description: 'Server, --udp: replies waiting to be sent' },
+    'max-replies-per-address': {
+      limit: 'maxRepliesPerAddress',
+      unit: 'count',
+      description: 'Server, --udp: replies to one address per second; 0 = no cap',
+    },
+    'max-replies-per-second': {
+      limit: 'maxRepliesPerSecond',
+      unit: 'count',
+      description: 'Server, --udp: replies to everyone per second; 0 = no cap',
+    },
   },
   echoClient: {
     interval: { limit: 'intervalMs', unit: 'seconds', description: 'Client: seconds from one probe to the next' },
@@ -98,11 +135,32 @@ export const LIMIT_FLAGS = {
   join: {
     timeout: { limit: 'connectTimeoutMs', unit: 'seconds', description: 'Seconds to wait for the connection' },
   },
+  udpServe: {
+    'max-datagram-bytes': { limit: 'maxDatagramBytes', unit: 'count', description: 'Largest datagram accepted, at least 128' },
+    'flood-burst': { limit: 'floodBurst', unit: 'count', description: 'Datagrams from one address at once; 0 = no rate limit' },
+    'flood-rate': { limit: 'floodDatagramsPerSecond', unit: 'decimal', description: 'Datagrams per second from one address after the burst' },
+    'max-clients': { limit: 'maxClients', unit: 'count', description: 'Users in the chat' },
+    'max-send-rate': {
+      limit: 'maxSendBytesPerSecond',
+      unit: 'bytes',
+      description: 'Bytes sent per second to everyone together, e.g. 512k, 4m; 0 = no cap',
+    },
+    'idle-timeout': { limit: 'idleTimeoutMs', unit: 'seconds', description: 'Seconds of silence before a user leaves the chat; 0 = never' },
+    'registration-timeout': { limit: 'registrationTimeoutMs', unit: 'seconds', description: 'Seconds to send the join code back' },
+    'max-name-length': { limit: 'maxNameLength', unit: 'count', description: 'Longest user name' },
+  },
+  udpJoin: {
+    timeout: { limit: 'replyTimeoutMs', unit: 'seconds', description: 'Seconds to wait for the server to answer' },
+    'server-timeout': { limit: 'serverTimeoutMs', unit: 'seconds', description: 'Seconds of silence after which the server is taken for gone' },
+  },
 } as const satisfies {
   serve: LimitFlagTable<ChatLimits>;
+  serveFiles: LimitFlagTable<FilesLimits>;
   echoServer: LimitFlagTable<EchoLimits>;
   echoClient: LimitFlagTable<EchoClientLimits>;
   join: LimitFlagTable<{ connectTimeoutMs: number }>;
+  udpServe: LimitFlagTable<UdpChatLimits>;
+  udpJoin: LimitFlagTable<UdpChatClientLimits>;
 };
 
 type StringArgs<Table> = { [Flag in keyof Table]: { type: 'string'; description: string; valueHint: string } };

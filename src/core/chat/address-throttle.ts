@@ -80,9 +80,14 @@ export class AddressThrottle {
     return { peer };
   }
 
-  /** A connection admitted for `peer` has closed. */
-  release(peer: PeerAddress, now: number): void {
+  /**
+   * A connection admitted for `peer` has closed. One that completed a file transfer gives its
+   * connect token back: `send-file` opens a connection per file, and a folder of small files
+   * must not be throttled. (A transfer needs real bytes, and is limited by its own limits.)
+   */
+  release(peer: PeerAddress, now: number, transferred = false): void {
     if (peer.connections <= 0) return;
+    if (transferred) peer.connects?.give(1, now);
     peer.connections--;
     if (peer.connections > 0) return;
     this.open.delete(peer.key);

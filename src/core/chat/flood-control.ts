@@ -48,6 +48,12 @@ export class TokenBucket {
     this.tokens -= count;
   }
 
+  /** Give `count` tokens back, up to the capacity. */
+  give(count: number, now: number): void {
+    this.refill(now);
+    this.tokens = Math.min(this.capacity, this.tokens + count);
+  }
+
   /** When the bucket will be full again; `now` when it is. */
   fullAt(now: number): number {
     this.refill(now);
@@ -64,9 +70,11 @@ export class TokenBucket {
   }
 }
 
-/** One connection's flood bucket: `floodBurst` lines at once, then `floodLinesPerSecond`. */
-export function connectionFloodBucket(limits: FloodLimits, now: number): TokenBucket {
-  return new TokenBucket(limits.floodBurst, limits.floodLinesPerSecond, now);
+/** One connection's (or UDP peer's) flood bucket: `floodBurst` lines at once, then `floodLinesPerSecond`. */
+export class FloodBucket extends TokenBucket {
+  constructor(limits: FloodLimits, now: number) {
+    super(limits.floodBurst, limits.floodLinesPerSecond, now);
+  }
 }
 
 /** The flood tokens a reply of `bytes` costs: one per max-line-bytes started, at least one (the line that asked). */

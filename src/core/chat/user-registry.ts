@@ -76,7 +76,7 @@ export class UserRegistry {
     member.name = name;
     this.users.set(key, member);
     this.userKeys.add(key);
-    if (this.announcing()) this.announce('join', member, serverLine.userJoined(name));
+    if (this.announcing()) this.announcePresence('join', member, serverLine.userJoined(name));
     return undefined;
   }
 
@@ -88,7 +88,7 @@ export class UserRegistry {
     this.userKeys.delete(nameKey(member.name));
     for (const group of member.groups ?? []) this.dropMember(group, member);
     member.groups = undefined;
-    if (announce) this.announce('leave', member, serverLine.userLeft(member.name, reason));
+    if (announce) this.announcePresence('leave', member, serverLine.userLeft(member.name, reason));
   }
 
   /** Whether joins and leaves are announced with the current number of users (counting the subject). */
@@ -97,7 +97,7 @@ export class UserRegistry {
   }
 
   /** A join or leave notice to everyone but its subject, within the server's announce rate. */
-  private announce(kind: 'join' | 'leave', subject: RegistryMember, line: string): void {
+  private announcePresence(kind: 'join' | 'leave', subject: RegistryMember, line: string): void {
     // A joining subject is registered already, a leaving one is gone: is anyone else there?
     if (this.users.size === (kind === 'join' ? 1 : 0)) return;
     const now = this.clock.now();
@@ -112,6 +112,12 @@ export class UserRegistry {
   sendNoticeSummary(now: number, except?: RegistryMember): void {
     const held = this.notices.takeSummary(now);
     if (held) this.toAllExcept(except, serverLine.notAnnounced(held.joins, held.leaves, this.notices.perSecond));
+  }
+
+  /** A server notice to everyone but the user named `exceptName` (who shared a file), within the announce limit. */
+  announce(exceptName: string | undefined, line: string): void {
+    if (!this.announcing()) return;
+    this.toAllExcept(exceptName === undefined ? undefined : this.users.get(nameKey(exceptName)), line);
   }
 
   broadcast(from: RegistryMember & { name: string }, text: string): void {

@@ -7,12 +7,16 @@ import type { Runtime, SocketAddress, UdpRemote } from '../../runtime/types.ts';
 import { resolveEchoLimits, type EchoLimits } from './echo-limits.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { EchoSession, type EchoCloseReason, type EchoFraming } from './echo-session.ts';
+import { UdpReplyGuard, type GuardRefusal } from './udp-reply-guard.ts';
 
 export type { EchoFraming } from './echo-session.ts';
 export type EchoTransport = 'tcp' | 'udp';
 
-/** Why a datagram got no reply. */
-export type UnansweredReason = 'empty' | 'goodbye' | 'too-large' | 'queue-full' | 'send-failed';
+/** Why a datagram got no reply: its own kind, a reflection rule (udp-reply-guard.ts), or the server's state. */
+export type UnansweredReason = 'empty' | 'goodbye' | GuardRefusal | 'too-large' | 'queue-full' | 'send-failed';
+
+/** What the echo server needs of the runtime; `networkAddresses` tells a UDP server its own addresses. */
+export type EchoServerRuntime = Pick<Runtime, 'listenTcp' | 'bindUdp'> & Partial<Pick<Runtime, 'networkAddresses'>>;
 
 export type EchoServerEvent =
   | { type: 'connect'; peer: SocketAddress; clients: number }
@@ -53,7 +57,7 @@ const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(bytes: number): U
 const newReplyEncoder = () => new ReplyEncoder(NodeBuffer && ((bytes) => NodeBuffer.allocUnsafeSlow(bytes)));
 
 export async function startEchoServer(
-  runtime: Pick<Runtime, 'listenTcp' | 'bindUdp'>,
+  runtime: EchoServerRuntime,
   options: EchoServerOptions,
 ): Promise<EchoServer> {
   const limits = resolveEchoLimits(options.limits);
@@ -121,13 +125,15 @@ async function startTcp(
 }
 
 async function startUdp(
-  runtime: Pick<Runtime, 'bindUdp'>,
+  runtime: Pick<EchoServerRuntime, 'bindUdp' | 'networkAddresses'>,
   options: EchoServerOptions,
   limits: EchoLimits,
   clock: Clock,
   emit: (event: EchoServerEvent) => void,
 ): Promise<EchoServer> {
   const socket = await runtime.bindUdp({ host: options.host, port: options.port });
+  const ownAddresses = [socket.address.address, ...(runtime.networkAddresses?.() ?? []).map((entry) => entry.address)];
+  const guard = new UdpReplyGuard(limits, socket.address.port, ownAddresses, () => clock.now());
   const encoder = newReplyEncoder();
   let pending = 0;
   let pendingBytes = 0;
@@ -137,6 +143,8 @@ async function startUdp(
     // No connection to close: an empty datagram or a goodbye is simply not answered.
     if (data.length === 0) return unanswered(from, 0, 'empty');
     if (data[0] === GOODBYE_BYTE) return unanswered(from, data.length, 'goodbye');
+    const refused = guard.check(from, data);
+    if (refused) return unanswered(from, data.length, refused);
     if (pending >= limits.maxPendingReplies) return unanswered(from, data.length, 'queue-full');
     const reply = encoder.encode(clock.wallNow(), data);
     if (reply.length > MAX_UDP_PAYLOAD) return unanswered(from, data.length, 'too-large');

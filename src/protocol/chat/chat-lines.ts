@@ -1,6 +1,7 @@
 // The chat wire format, both directions, as pure string functions. docs/PROTOCOL.md is the
 // reference; a change here changes it too. User-supplied text is sanitized before it is put
 // into a line, and names cannot hold spaces, ':' or ']', so every line parses one way only.
+import { parseFileServerLine, type FileServerEvent } from '../files/file-lines.ts';
 import type { ErrorCode } from './error-codes.ts';
 import { sanitizeText } from '../shared/text-sanitize.ts';
 
@@ -149,7 +150,9 @@ function count(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** Every line the chat port sends, the shared-files lines included, as one event type. */
 export type ServerEvent =
+  | FileServerEvent
   | { type: 'greeting'; text: string }
   | { type: 'welcome'; name: string; online: number; text: string }
   | { type: 'broadcast'; from: string; text: string }
@@ -258,5 +261,7 @@ export function parseServerLine(line: string): ServerEvent {
     const match = pattern.exec(line);
     if (match) return build(match);
   }
+  const file = parseFileServerLine(line);
+  if (file) return file;
   return { type: 'notice', text: line.startsWith('[Server] ') ? line.slice('[Server] '.length) : line };
 }

@@ -54,6 +54,14 @@ describe('AddressThrottle', () => {
     expect(throttle.admit('10.0.0.1', 0)).toEqual({ refused: 'TOO_MANY_CONNECTIONS', report: false });
   });
 
+  it('takes the connect token back from a connection that completed a file transfer', () => {
+    const throttle = new AddressThrottle({ ...limits, maxConnectionsPerIp: 2 }, 100);
+    for (let i = 0; i < 10; i++) throttle.release(peerOf(throttle.admit('10.0.0.1', 0)), 0, true);
+    throttle.release(peerOf(throttle.admit('10.0.0.1', 0)), 0);
+    throttle.release(peerOf(throttle.admit('10.0.0.1', 0)), 0);
+    expect(throttle.admit('10.0.0.1', 0).refused).toBe('CONNECTING_TOO_FAST');
+  });
+
   it('treats an IPv6 /64 as one address', () => {
     const throttle = new AddressThrottle({ ...limits, connectRatePerIp: 0, maxConnectionsPerIp: 2 }, 100);
     peerOf(throttle.admit('2001:db8:0:1::1', 0));

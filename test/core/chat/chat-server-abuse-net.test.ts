@@ -1,25 +1,32 @@
 // What one attacker can make the chat server do, on real sockets on 127.0.0.1. Rates are set so
 // low that nothing refills during a test: every outcome is decided by counts, never by timing.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startChatServer, type ChatServer } from '../../../src/core/chat/chat-server.ts';
+import { openFileService, type FileService } from '../../../src/core/files/file-service.ts';
+import { systemClock } from '../../../src/core/shared/clock.ts';
 import type { ChatServerEvent } from '../../../src/core/chat/server-events.ts';
 import type { ChatLimits } from '../../../src/core/chat/chat-limits.ts';
 import { getRuntime } from '../../../src/runtime/index.ts';
 import { LineClient } from '../../helpers/line-client.ts';
 import { FakeClock } from '../../helpers/fake-clock.ts';
+import { BytePeer } from '../../helpers/byte-peer.ts';
 
 let server: ChatServer | undefined;
 const clients: LineClient[] = [];
 let events: ChatServerEvent[] = [];
 let eventWaiters: Array<() => void> = [];
 
-async function start(limits: Partial<ChatLimits>, clock?: FakeClock): Promise<number> {
+async function start(limits: Partial<ChatLimits>, clock?: FakeClock, files?: FileService): Promise<number> {
   events = [];
   server = await startChatServer(getRuntime(), {
     host: '127.0.0.1',
     port: 0,
     limits,
     ...(clock && { clock, sweepIntervalMs: 100 }),
+    ...(files && { files }),
     onEvent: (event) => {
       events.push(event);
       const waiters = eventWaiters;
@@ -177,5 +184,43 @@ describe('listings on real sockets', () => {
     // JOIN and one listing spend 7 tokens, the second listing the rest: the third waits, and
     // so do the next three, one too many. Uncharged, 9 listings would have been answered.
     expect(lister.lines.filter((line) => /^\[Groups\] \d+ groups?, /.test(line))).toHaveLength(2);
+  });
+});
+
+describe('file transfers on real sockets', () => {
+  it('give their connect token back when done: a folder sent file by file is not throttled', async () => {
+    const shared = await fs.mkdtemp(path.join(os.tmpdir(), 'netchat-abuse-files-'));
+    try {
+      const runtime = getRuntime();
+      const { service } = await openFileService({
+        store: runtime.files,
+        newHash: () => runtime.sha256(),
+        clock: systemClock,
+        directory: shared,
+        limits: { minFreeDiskBytes: 0 },
+        uploadsEnabled: true,
+        maxSendQueueBytes: 1024 * 1024,
+      });
+      // A burst of 4 connections, and no refill during the test.
+      const port = await start({ maxConnectionsPerIp: 4, connectRatePerIp: 0.001 }, undefined, service);
+      for (let i = 0; i < 12; i++) {
+        const upload = await BytePeer.connect(port);
+        upload.send(`UPLOAD_RAW file${i}.txt\n`);
+        upload.end(`content ${i}\n`);
+        expect(await upload.lineMatching(/^FILE_STORED |^ERROR /)).toMatch(new RegExp(`^FILE_STORED \\d+ [0-9a-f]{64} file${i}\\.txt$`));
+        await upload.waitForClose();
+        await untilEvent(() => disconnects() === i + 1);
+      }
+      // A connection that transfers nothing keeps its token spent.
+      for (let i = 0; i < 4; i++) {
+        const idle = await connect(port);
+        idle.send('QUIT\n');
+        await idle.waitForClose();
+      }
+      const refused = await connect(port);
+      await refused.waitForLine(/^ERROR CONNECTING_TOO_FAST /);
+    } finally {
+      await fs.rm(shared, { recursive: true, force: true });
+    }
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { connectionFloodBucket, floodControlEnabled, replyTokens, TokenBucket } from '../../../src/core/chat/flood-control.ts';
+import { FloodBucket, floodControlEnabled, replyTokens, TokenBucket } from '../../../src/core/chat/flood-control.ts';
 
 describe('TokenBucket', () => {
   it('lets the burst through at once, then one line per 1/rate seconds', () => {
-    const bucket = connectionFloodBucket({ floodBurst: 3, floodLinesPerSecond: 4 }, 0);
+    const bucket = new FloodBucket({ floodBurst: 3, floodLinesPerSecond: 4 }, 0);
     expect([bucket.take(0), bucket.take(0), bucket.take(0)]).toEqual([0, 0, 0]);
     expect(bucket.take(0)).toBe(250);
     expect(bucket.take(249)).toBe(1);

@@ -12,7 +12,9 @@ const latin1 = (bytes: Uint8Array) => String.fromCharCode(...bytes);
 
 class ScriptedConnection implements TcpConnection {
   readonly remote: SocketAddress = { address: '127.0.0.1', port: 5555, family: 'IPv4' };
-  readonly local: SocketAddress = { address: '127.0.0.1', port: 12345, family: 'IPv4' };
+  readonly encrypted = false;
+  readonly peerCertificateFingerprint256 = undefined;
+  readonly peerCertificateVerified = false;
   pendingWriteBytes = 0;
   closed = false;
   written: Uint8Array[] = [];
@@ -40,7 +42,6 @@ class ScriptedConnection implements TcpConnection {
   resume(): void {
     this.paused = false;
   }
-  setNoDelay(): void {}
   setKeepAlive(): void {}
   on<E extends keyof TcpConnectionEvents>(event: E, listener: TcpConnectionEvents[E]): this {
     (this.listeners[event] ??= [] as never).push(listener as never);
