@@ -2,6 +2,8 @@
 // connects them, loads the server for a warm-up and a measured window, checks that every
 // message reached every receiver, and returns the run's figures. The measured window is timed
 // here, so the server's and every load process's CPU are read over the same interval (/proc).
+// FANOUT_LOAD_NODE_ARGS (environment) adds Node flags to the load processes, e.g.
+// "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the generator spends its time.
 import path from 'node:path';
 import { cpuSeconds, jsonEvents, rssKiB, schedSeconds, spawnRaised, stopChild } from './processes.mjs';
 import { LatencyHistogram } from './stats.mjs';
