@@ -196,10 +196,17 @@ async function main() {
       pacer.stop();
       emit('stopped', { sent: pacer.sent });
     } else if (command.cmd === 'drain') {
-      // Everything sent must arrive at every receiver; wait (bounded) and report what is missing.
+      // Everything sent must arrive at every receiver. Wait while deliveries still arrive (a
+      // slow server can take many seconds to send what it has queued), at most a minute, and
+      // report what is missing after 5 s without progress.
       const expected = command.sent * receiverSockets.length;
-      const deadline = performance.now() + 10_000;
-      while (localDelivered < expected && performance.now() < deadline && counters.every((c) => !c.closed)) {
+      const deadline = performance.now() + 60_000;
+      let seen = localDelivered;
+      let progressAt = performance.now();
+      while (localDelivered < expected && counters.every((c) => !c.closed)) {
+        const now = performance.now();
+        if (localDelivered !== seen) [seen, progressAt] = [localDelivered, now];
+        if (now - progressAt > 5000 || now > deadline) break;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       emit('result', {
