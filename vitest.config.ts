@@ -1,4 +1,5 @@
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { detectRuntime } from './src/runtime/detect.ts';
 
 // The end-to-end suite runs once per way of running netchat. The project name is in every
 // line vitest prints about a test, so a failure names its runtime.
@@ -22,8 +23,15 @@ function e2e(runtime: 'node' | 'bun' | 'deno' | 'binary'): TestProjectInlineConf
   };
 }
 
-// CI asks for a machine-readable report too (.ci/run counts passed and failed tests from it).
-const jsonReport = process.env.NETCHAT_TEST_REPORT;
+// The runtime contract under Bun and Deno: vitest itself runs on them (`npm run test:contract:bun`,
+// `npm run test:contract:deno`), so this project exists only there; under Node the unit project
+// runs it.
+const RUNTIME_CONTRACT = 'test/runtime/runtime.contract.test.ts';
+const runtime = detectRuntime();
+
+// CI asks for a machine-readable report too (.ci/run counts passed and failed tests from it). A
+// run under Bun or Deno writes beside it (`report.bun.json`), and .ci/run adds them up.
+const jsonReport = process.env.NETCHAT_TEST_REPORT?.replace(/(\.json)?$/, runtime === 'node' ? '$1' : `.${runtime}$1`);
 
 export default defineConfig({
   test: {
@@ -32,13 +40,16 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/{protocol,core,runtime,ui}/**/*.test.ts'],
+          include: ['test/{protocol,core,runtime,ui,commands}/**/*.test.ts'],
         },
       },
       e2e('node'),
       e2e('bun'),
       e2e('deno'),
       e2e('binary'),
+      ...(runtime === 'node'
+        ? []
+        : [{ test: { name: `runtime:${runtime}`, include: [RUNTIME_CONTRACT], env: { NETCHAT_CONTRACT_RUNTIME: runtime } } }]),
     ],
   },
 });

@@ -9,6 +9,8 @@ const subCommands = {
   serve: () => import('./commands/serve.ts').then((m) => m.default),
   echo: () => import('./commands/echo.ts').then((m) => m.default),
   join: () => import('./commands/join.ts').then((m) => m.default),
+  'udp-serve': () => import('./commands/udp-serve.ts').then((m) => m.default),
+  'udp-join': () => import('./commands/udp-join.ts').then((m) => m.default),
 };
 
 // A plain object rather than citty's defineCommand (an identity function), so that citty itself
@@ -58,8 +60,7 @@ async function run(rawArgs: string[]): Promise<void> {
     const { runCommand } = await import('citty');
     await runCommand(main, { rawArgs });
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const isUsage = error instanceof UsageError || (error as Error).name === 'CLIError' || code === 'INVALID_LIMIT';
+    const isUsage = error instanceof UsageError || (error as Error).name === 'CLIError';
     if (!isUsage) throw error;
     await writeUsage(process.stderr, rawArgs, `\n\nerror: ${(error as Error).message}`);
     process.exitCode = EXIT.USAGE;

@@ -10,13 +10,14 @@ import {
   type ProbeSummary,
   type StreamSummary,
 } from '../core/echo/echo-client.ts';
+import { resolveEchoClientLimits } from '../core/echo/echo-limits.ts';
+import { formatHostPort } from '../core/shared/host-port.ts';
 import { getRuntime } from '../runtime/index.ts';
-import { EXIT, onShutdownSignal, parseCount, parsePort, parseSeconds, UsageError } from './_shared.ts';
+import { flagsOf, LIMIT_FLAGS, limitsFromFlags } from './_limit-flags.ts';
+import { EXIT, onShutdownSignal, parseCount, parsePort, UsageError } from './_shared.ts';
 import type { EchoArgs } from './echo.ts';
 
 export const DEFAULT_PORT = 12345;
-export const DEFAULT_INTERVAL_MS = 200;
-export const DEFAULT_TIMEOUT_MS = 5000;
 
 /** Refuse options that belong to the other mode. */
 export function only(options: EchoArgs, keys: Array<keyof EchoArgs>, mode: string): void {
@@ -25,7 +26,7 @@ export function only(options: EchoArgs, keys: Array<keyof EchoArgs>, mode: strin
 }
 
 export async function runClient(options: EchoArgs, host: string, logger: ConsolaInstance): Promise<void> {
-  only(options, ['max-clients', 'max-line-bytes', 'max-pending-replies'], 'server mode');
+  only(options, flagsOf(LIMIT_FLAGS.echoServer), 'server mode');
   if (options.server_port !== undefined && options.port !== undefined && options.server_port !== options.port) {
     throw new UsageError(`two different ports: ${options.server_port} and --port ${options.port}`);
   }
@@ -33,8 +34,7 @@ export async function runClient(options: EchoArgs, host: string, logger: Consola
   const port = portText === undefined ? DEFAULT_PORT : parsePort(portText, 'SERVER_PORT', false);
   const count = parseCount(options.count, '--count', 1);
   if (count === undefined && options.interval !== undefined) throw new UsageError('--interval needs --count');
-  const timeoutMs = parseSeconds(options.timeout, '--timeout') ?? DEFAULT_TIMEOUT_MS;
-  if (timeoutMs <= 0) throw new UsageError('--timeout must be more than 0 seconds');
+  const { timeoutMs, intervalMs } = limitsFromFlags(LIMIT_FLAGS.echoClient, options, resolveEchoClientLimits);
   const target = {
     host,
     port,
@@ -55,8 +55,7 @@ export async function runClient(options: EchoArgs, host: string, logger: Consola
       if (inputOpen) process.stdout.write('', () => process.exit());
       return;
     }
-    const intervalMs = parseSeconds(options.interval, '--interval') ?? DEFAULT_INTERVAL_MS;
-    const where = address(host, port);
+    const where = formatHostPort(host, port);
     const summary = await runProbes(getRuntime(), { ...target, count, intervalMs, signal: interrupt.signal }, (result) => {
       if (result.status === 'reply') {
         print(`reply from ${where} seq=${result.seq} ts=${result.timestamp} time=${result.rttMs.toFixed(3)} ms`);
@@ -116,10 +115,6 @@ function streamExitCode(summary: StreamSummary, transport: 'tcp' | 'udp', logger
       logger.warn(`${summary.messagesSent - summary.repliesReceived} of ${summary.messagesSent} datagrams got no reply`);
       return summary.repliesReceived === 0 ? EXIT.CONNECT : EXIT.FAILURE;
   }
-}
-
-export function address(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function print(line: string): void {

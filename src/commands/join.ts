@@ -1,16 +1,23 @@
 import * as clack from '@clack/prompts';
 import { defineCommand } from 'citty';
 import { connectChat, ConnectError, type ChatClient, type CloseInfo } from '../core/chat-client/chat-client.ts';
+import { formatHostPort } from '../core/shared/host-port.ts';
+import { mergeLimits } from '../core/shared/limit-rules.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { painter } from '../ui/chat-format.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
 import { askHost, askName, askPort } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
-import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, parseSeconds, UsageError } from './_shared.ts';
+import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
+import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 12000;
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** The client's own limits; the others it learns from the server's [Limits] reply. */
+const DEFAULT_JOIN_LIMITS: Readonly<{ connectTimeoutMs: number }> = Object.freeze({ connectTimeoutMs: 10_000 });
+// 0 leaves the wait to the system.
+const resolveJoinLimits = (overrides: { connectTimeoutMs?: number }) =>
+  mergeLimits(DEFAULT_JOIN_LIMITS, overrides, { connectTimeoutMs: 0 }, { wholeNumbers: false });
 
 /** Why the connection ended, in words, and the exit code that says it to scripts. */
 function describeClose(close: CloseInfo, registered: boolean): { message: string; exitCode: number } {
@@ -46,13 +53,13 @@ export default defineCommand({
       description: 'Without a terminal: stay joined after the end of input, printing messages until the server closes or a signal',
       default: false,
     },
-    timeout: { type: 'string', description: 'Seconds to wait for the connection (default 10)', valueHint: 'seconds' },
+    ...limitArgs(LIMIT_FLAGS.join, DEFAULT_JOIN_LIMITS),
     ...logArgs,
   },
   async run({ args }) {
     const logger = createLogger(args);
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
-    const connectTimeoutMs = parseSeconds(args.timeout, '--timeout') ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const { connectTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.join, args, resolveJoinLimits);
     let name = args.name?.trim() || undefined;
     let host = args.host?.trim() || undefined;
     let port = args.port === undefined ? undefined : parsePort(args.port, 'PORT', false);
@@ -81,7 +88,7 @@ export default defineCommand({
     try {
       let client: ChatClient;
       try {
-        logger.debug(`connecting to ${host}:${port}`);
+        logger.debug(`connecting to ${formatHostPort(host, port)}`);
         client = await connectChat(getRuntime(), { host, port, connectTimeoutMs });
       } catch (error) {
         if (!(error instanceof ConnectError)) throw error;
@@ -121,8 +128,8 @@ export default defineCommand({
         return;
       }
 
-      if (interactive) clack.log.success(`Joined ${host}:${port} as ${joined.name}. ${joined.online} online. /help lists the commands.`);
-      else logger.info(`joined ${host}:${port} as ${joined.name}`);
+      if (interactive) clack.log.success(`Joined ${formatHostPort(host, port)} as ${joined.name}. ${joined.online} online. /help lists the commands.`);
+      else logger.info(`joined ${formatHostPort(host, port)} as ${joined.name}`);
       const { close, interrupted } = interactive
         ? await runTerminalSession({ client, input: process.stdin, output: process.stdout, paint, signal: controller.signal })
         : await runPipeSession({

@@ -3,12 +3,13 @@ import type { ConsolaInstance } from 'consola';
 import type { ChatServerEvent } from '../core/chat/server-events.ts';
 import { DISCONNECT_REASONS } from '../core/chat/server-events.ts';
 import { startChatServer, type ChatServer } from '../core/chat/chat-server.ts';
-import { LimitError, type ChatLimits } from '../core/chat/chat-limits.ts';
+import { formatHostPort } from '../core/shared/host-port.ts';
+import { DEFAULT_CHAT_LIMITS, resolveChatLimits } from '../core/chat/chat-limits.ts';
 import { getRuntime, type SocketAddress } from '../runtime/index.ts';
-import { FLAG_OF, limitArgs, limitsFrom } from './_serve-limits.ts';
-import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
+import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
+import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, parsePort } from './_shared.ts';
 
-const endpoint = (a: { address: string; port: number }) => (a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
+const endpoint = (a: { address: string; port: number }) => formatHostPort(a.address, a.port);
 
 function logEvent(logger: ConsolaInstance, event: ChatServerEvent): void {
   switch (event.type) {
@@ -41,13 +42,13 @@ export default defineCommand({
   args: {
     port: { type: 'string', description: 'TCP port to listen on (0 = any free port)', default: '12000' },
     ...hostArg,
-    ...limitArgs,
+    ...limitArgs(LIMIT_FLAGS.serve, DEFAULT_CHAT_LIMITS),
     ...logArgs,
   },
   async run({ args }) {
     const logger = createLogger(args);
     const port = parsePort(args.port, '--port');
-    const limits = limitsFrom(args);
+    const limits = limitsFromFlags(LIMIT_FLAGS.serve, args, resolveChatLimits);
     let server: ChatServer;
     try {
       server = await startChatServer(getRuntime(), {
@@ -57,7 +58,6 @@ export default defineCommand({
         onEvent: (event) => logEvent(logger, event),
       });
     } catch (error) {
-      if (error instanceof LimitError) throw new UsageError(`--${FLAG_OF[error.option as keyof ChatLimits]}: ${error.message}`);
       const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
       const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code;
       logger.error(`cannot listen on ${endpoint({ address: args.host, port })}: ${why}`);

@@ -1,37 +1,34 @@
-import os from 'node:os';
 import { detectRuntime } from './detect.ts';
+import { networkAddresses } from './network-addresses.ts';
+import { createSha256 } from './node-hash.ts';
+import { nodeFileStore } from './node-files.ts';
 import { connectTcp, listenTcp } from './node-tcp.ts';
 import { bindUdp } from './node-udp.ts';
-import type { NetworkInterfaceAddress, Runtime } from './types.ts';
+import { certificateFingerprint256, createCertificate } from './self-signed-certificate.ts';
+import type { Runtime } from './types.ts';
 
 export type * from './types.ts';
+export type { RuntimeError, RuntimeErrorCode } from './runtime-errors.ts';
 export { detectRuntime } from './detect.ts';
-
-function networkAddresses(): NetworkInterfaceAddress[] {
-  const found: NetworkInterfaceAddress[] = [];
-  for (const [interfaceName, entries] of Object.entries(os.networkInterfaces())) {
-    for (const entry of entries ?? []) {
-      found.push({
-        interfaceName,
-        address: entry.address,
-        family: entry.family === 'IPv6' ? 'IPv6' : 'IPv4',
-        internal: entry.internal,
-      });
-    }
-  }
-  return found;
-}
 
 let current: Runtime | undefined;
 
 /**
- * The runtime we are executing on. `node:net`/`node:dgram` behave alike on Node, Bun and Deno
- * for everything netchat needs, so one implementation serves all three, tagged with the real
- * runtime's name; a native fast path for one runtime would be chosen here.
+ * The runtime we are executing on. The `node:` modules behave alike on Node, Bun and Deno for
+ * everything netchat needs (RUNTIME-NOTES), so one implementation serves all three, tagged with
+ * the real runtime's name; a native fast path for one runtime would be chosen here.
  */
 export function getRuntime(): Runtime {
-  if (current) return current;
-  const { name, version } = detectRuntime();
-  current = { name, version, listenTcp, connectTcp, bindUdp, networkAddresses };
+  current ??= {
+    name: detectRuntime(),
+    listenTcp,
+    connectTcp,
+    bindUdp,
+    networkAddresses: () => networkAddresses(),
+    files: nodeFileStore,
+    sha256: createSha256,
+    createCertificate,
+    certificateFingerprint256,
+  };
   return current;
 }

@@ -4,6 +4,10 @@ import type { SocketAddress, UdpBindOptions, UdpSocket, UdpSocketEvents } from '
 
 /** A `node:dgram` socket behind the runtime-neutral UdpSocket interface. */
 export class NodeUdpSocket implements UdpSocket {
+  /** `on('message')` registers a wrapper that translates the sender's address; `off` needs it back. */
+  private closing: Promise<void> | undefined;
+  private readonly messageWrappers = new Map<UdpSocketEvents['message'], Array<(msg: Buffer, rinfo: dgram.RemoteInfo) => void>>();
+
   constructor(
     private readonly socket: dgram.Socket,
     readonly address: SocketAddress,
@@ -27,20 +31,25 @@ export class NodeUdpSocket implements UdpSocket {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
+    // One promise for every call: Deno neither throws nor calls back on a second close.
+    this.closing ??= new Promise((resolve) => {
       try {
         this.socket.close(() => resolve());
       } catch {
         resolve(); // already closed
       }
     });
+    return this.closing;
   }
 
   on<E extends keyof UdpSocketEvents>(event: E, listener: UdpSocketEvents[E]): this {
     if (event === 'message') {
-      this.socket.on('message', (msg, rinfo) =>
-        (listener as UdpSocketEvents['message'])(msg, { address: rinfo.address, port: rinfo.port }),
-      );
+      const message = listener as UdpSocketEvents['message'];
+      const wrapper = (msg: Buffer, rinfo: dgram.RemoteInfo) => message(msg, { address: rinfo.address, port: rinfo.port });
+      const wrappers = this.messageWrappers.get(message);
+      if (wrappers) wrappers.push(wrapper);
+      else this.messageWrappers.set(message, [wrapper]);
+      this.socket.on('message', wrapper);
     } else {
       this.socket.on(event, listener as (...args: unknown[]) => void);
     }
@@ -48,14 +57,22 @@ export class NodeUdpSocket implements UdpSocket {
   }
 
   off<E extends keyof UdpSocketEvents>(event: E, listener: UdpSocketEvents[E]): this {
-    this.socket.off(event, listener as (...args: unknown[]) => void);
+    if (event === 'message') {
+      const message = listener as UdpSocketEvents['message'];
+      const wrappers = this.messageWrappers.get(message);
+      const wrapper = wrappers?.pop();
+      if (wrappers?.length === 0) this.messageWrappers.delete(message);
+      if (wrapper) this.socket.off('message', wrapper);
+    } else {
+      this.socket.off(event, listener as (...args: unknown[]) => void);
+    }
     return this;
   }
 }
 
 export function bindUdp(options: UdpBindOptions): Promise<UdpSocket> {
   const type = net.isIPv6(options.host) ? 'udp6' : 'udp4';
-  const socket = dgram.createSocket({ type, reuseAddr: options.reuseAddr ?? false });
+  const socket = dgram.createSocket({ type });
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     // Bind explicitly before any send: Bun needs it, and the port is then known up front.

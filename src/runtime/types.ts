@@ -1,6 +1,14 @@
-// The runtime-abstraction layer's one vocabulary. Everything above src/runtime/ reaches
-// sockets through these interfaces only, so a runtime-native fast path (Bun.listen,
-// Deno.listen) can be added later as another implementation without touching chat code.
+// The runtime layer's one vocabulary. Everything above src/runtime/ reaches sockets, files,
+// hashing and certificates through these interfaces only, so a runtime-native fast path
+// (Bun.listen, Deno.listen) can be added later as another implementation without touching core
+// code, and tests can hand core the fakes in test/helpers/.
+//
+// Errors keep a stable `code`: the operating system's errno name for system calls (ENOENT,
+// EEXIST, ENOSPC, ELOOP, EACCES, ECONNREFUSED …), or one of runtime-errors.ts's own codes.
+
+import type { FileStore } from './file-store-types.ts';
+
+export type * from './file-store-types.ts';
 
 export type RuntimeName = 'node' | 'bun' | 'deno';
 
@@ -22,12 +30,26 @@ export interface TcpConnectionEvents {
   error: (error: Error) => void;
 }
 
+/** One TCP connection, plain or inside TLS: the code above reads the same bytes either way. */
 export interface TcpConnection {
   readonly remote: SocketAddress;
-  readonly local: SocketAddress;
   /** Bytes accepted by `write` and not yet handed to the kernel. */
   readonly pendingWriteBytes: number;
   readonly closed: boolean;
+  /** Whether the bytes travel inside TLS. */
+  readonly encrypted: boolean;
+  /**
+   * Lowercase hex SHA-256 of the peer's DER certificate (64 characters, no colons), or undefined
+   * on plain TCP and when the peer sent no certificate. Compare this, never verification error
+   * codes: those differ between runtimes for the same certificate.
+   */
+  readonly peerCertificateFingerprint256: string | undefined;
+  /**
+   * The peer's certificate chains to a trusted authority (the system's or `tls.ca`) and names
+   * the host connected to. False on plain TCP, on the server side, and when a client connected
+   * with `rejectUnauthorized: false` to a certificate that does not verify (trust on first use).
+   */
+  readonly peerCertificateVerified: boolean;
   /** Queue bytes; never blocks. Returns false once the userspace buffer is over its mark. */
   write(data: Uint8Array | string): boolean;
   /** Hold writes until `uncork`, so many small writes leave in one system call. */
@@ -39,32 +61,71 @@ export interface TcpConnection {
   destroy(): void;
   pause(): void;
   resume(): void;
-  setNoDelay(noDelay: boolean): void;
   setKeepAlive(enable: boolean, initialDelayMs?: number): void;
   on<E extends keyof TcpConnectionEvents>(event: E, listener: TcpConnectionEvents[E]): this;
   off<E extends keyof TcpConnectionEvents>(event: E, listener: TcpConnectionEvents[E]): this;
 }
 
+/** A certificate and its private key, PEM text or PEM bytes. */
+export interface TlsCredentials {
+  cert: string | Uint8Array;
+  key: string | Uint8Array;
+}
+
+export interface TlsServerOptions extends TlsCredentials {
+  /**
+   * Drop a connection whose handshake has not finished after this long (default 10,000 ms),
+   * so a silent or slow peer cannot hold a connection slot open.
+   */
+  handshakeTimeoutMs?: number;
+}
+
+export interface TlsClientOptions {
+  /** Host name to ask for (SNI) and to verify; defaults to the host when it is not an IP address. */
+  servername?: string;
+  /** Authorities to trust instead of the system's (PEM); a self-signed certificate trusts itself. */
+  ca?: string | Uint8Array | Array<string | Uint8Array>;
+  /**
+   * Refuse a certificate that does not verify (default true). With false the connection opens
+   * anyway and `peerCertificateVerified` says whether it verified, for trust on first use.
+   */
+  rejectUnauthorized?: boolean;
+}
+
 export interface TcpListenOptions {
   host: string;
   port: number;
-  backlog?: number;
   /** Keep our side writable after the peer's FIN (needed to answer a request then close). */
   allowHalfOpen?: boolean;
+  /** Speak TLS: connections are handed over only once their handshake has finished. */
+  tls?: TlsServerOptions;
+  /**
+   * An accepted socket that never became a connection: its TLS handshake failed
+   * (`TLS_HANDSHAKE_FAILED`, the runtime's error as `cause`) or timed out (`TLS_HANDSHAKE_TIMEOUT`).
+   */
+  onConnectionFailed?: (remote: SocketAddress, error: Error & { code: string }) => void;
 }
 
 export interface TcpServer {
   readonly address: SocketAddress;
-  /** Stop accepting; resolves when the listening socket is closed (open connections are the caller's). */
+  readonly encrypted: boolean;
+  /**
+   * Stop accepting at once and abandon handshakes in progress. The promise resolves only when
+   * every connection already handed out has closed too: end them first, or alongside.
+   */
   close(): Promise<void>;
+  /** New certificate and key for connections accepted from now on (a reload); throws on a plain server. */
+  setTlsCredentials(credentials: TlsCredentials): void;
 }
 
 export interface TcpConnectOptions {
   host: string;
   port: number;
   allowHalfOpen?: boolean;
-  /** Give up connecting after this long (0 = the OS default). */
+  /** Give up connecting (TLS handshake included) after this long (0 = the OS default). */
   timeoutMs?: number;
+  /** Speak TLS: the promise resolves once the handshake has finished and the certificate is checked. */
+  tls?: TlsClientOptions;
 }
 
 export interface UdpRemote {
@@ -82,10 +143,12 @@ export interface UdpSocket {
   readonly address: SocketAddress;
   /** Resolves once the datagram is handed to the kernel; rejects with the send error. */
   send(data: Uint8Array | string, port: number, host: string): Promise<void>;
+  /** Ask the kernel for a larger queue (Node and Bun cap it at 2 × net.core.rmem_max). */
   setReceiveBufferSize(bytes: number): void;
   setSendBufferSize(bytes: number): void;
   close(): Promise<void>;
   on<E extends keyof UdpSocketEvents>(event: E, listener: UdpSocketEvents[E]): this;
+  /** Remove a listener given to `on`; the same function, not a copy. */
   off<E extends keyof UdpSocketEvents>(event: E, listener: UdpSocketEvents[E]): this;
 }
 
@@ -93,7 +156,6 @@ export interface UdpBindOptions {
   host: string;
   /** 0 picks an ephemeral port. */
   port: number;
-  reuseAddr?: boolean;
 }
 
 export interface NetworkInterfaceAddress {
@@ -103,12 +165,48 @@ export interface NetworkInterfaceAddress {
   internal: boolean;
 }
 
+/** Incremental SHA-256: feed it bytes in pieces, read the digest once. */
+export interface Sha256 {
+  update(data: Uint8Array | string): this;
+  /** Lowercase hex; the hash cannot be updated afterwards. */
+  digestHex(): string;
+}
+
+export interface CertificateOptions {
+  /** Subject common name (default "netchat"). */
+  commonName?: string;
+  /** Host names and IP addresses the certificate is for (default localhost, 127.0.0.1, ::1). */
+  altNames?: string[];
+  /** Default 365. */
+  validDays?: number;
+  /** A certificate authority (cA true, no server use), for signing others. */
+  isAuthority?: boolean;
+  /** Sign with this authority instead of the new key itself. */
+  issuer?: { commonName: string; privateKeyPem: string };
+  /** Validity starts an hour before this (default now). */
+  now?: Date;
+}
+
+export interface IssuedCertificate {
+  certificatePem: string;
+  /** PKCS #8 PEM: keep it private (mode 0600). */
+  privateKeyPem: string;
+  commonName: string;
+  /** Lowercase hex SHA-256 of the certificate's DER bytes, as connections report it. */
+  fingerprint256: string;
+}
+
 export interface Runtime {
   readonly name: RuntimeName;
-  readonly version: string;
   listenTcp(options: TcpListenOptions, onConnection: (connection: TcpConnection) => void): Promise<TcpServer>;
   connectTcp(options: TcpConnectOptions): Promise<TcpConnection>;
   bindUdp(options: UdpBindOptions): Promise<UdpSocket>;
   /** Addresses of this machine's interfaces, for telling users where a server can be reached. */
   networkAddresses(): NetworkInterfaceAddress[];
+  readonly files: FileStore;
+  sha256(): Sha256;
+  /** A new ECDSA P-256 key and a certificate for it (self-signed unless `issuer` is given). */
+  createCertificate(options?: CertificateOptions): IssuedCertificate;
+  /** The fingerprint connections report, for a PEM certificate (or its DER bytes). */
+  certificateFingerprint256(certificate: string | Uint8Array): string;
 }

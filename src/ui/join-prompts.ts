@@ -1,21 +1,23 @@
 // Questions `netchat join` asks in a terminal when a value is missing. Each returns undefined
 // when the user cancels (Ctrl+C, Esc).
 import { isCancel, text } from '@clack/prompts';
-import { checkUserName, DEFAULT_MAX_NAME_LENGTH } from '../protocol/shared/names.ts';
+import { hasNameCharacters } from '../protocol/shared/names.ts';
 
 async function ask(options: Parameters<typeof text>[0]): Promise<string | undefined> {
   const answer = await text(options);
   return isCancel(answer) ? undefined : answer.trim();
 }
 
+/**
+ * Only the characters are checked here: how long a name may be is the server's choice
+ * (`--max-name-length`), and a name it refuses is asked for again.
+ */
 export function askName(message = 'Your name'): Promise<string | undefined> {
   return ask({
     message,
     placeholder: 'letters, digits, _ . -',
     validate: (value) =>
-      checkUserName((value ?? '').trim())
-        ? `Use 1–${DEFAULT_MAX_NAME_LENGTH} of A–Z a–z 0–9 _ . - (not starting with . or -)`
-        : undefined,
+      hasNameCharacters((value ?? '').trim()) ? undefined : 'Use A–Z a–z 0–9 _ . - (not starting with . or -)',
   });
 }
 

@@ -198,4 +198,14 @@ describe(`netchat echo usage errors [${CLI_RUNTIME}]`, () => {
     expect(code).toBe(EXIT.USAGE);
     expect(stdout).toBe('');
   });
+
+  it.each([
+    [['--max-line-bytes', '0'], '--max-line-bytes must be at least 1, got 0'],
+    [['--max-clients', '0'], '--max-clients must be at least 1, got 0'],
+    [['127.0.0.1', '--timeout', '0'], '--timeout must be at least 0.001 seconds, got 0'],
+  ])('names the flag for echo %j', async (flags, message) => {
+    const { code, stderr } = await runCli(['echo', ...flags]);
+    expect(code).toBe(EXIT.USAGE);
+    expect(stderr).toContain(`error: ${message}\n`);
+  });
 });

@@ -182,6 +182,34 @@ describe.skipIf(!HAS_TMUX)(title, () => {
     await holder.waitForLine(/^\[Server\] dave2 has left the chat/);
   });
 
+  it('leaves the name length to the server: a 40-letter name joins one with --max-name-length 64', async () => {
+    const own = spawnCli(['serve', '--host', '127.0.0.1', '--port', '0', '--max-name-length', '64']);
+    try {
+      const [, ownPort] = await own.waitForStderr(/listening on 127\.0\.0\.1:(\d+)/);
+      const pane = openPane(['join'], dir);
+      await pane.waitFor((l) => l.some((line) => line.includes('Your name')), 'the name prompt');
+      // Characters are checked at once, before anything is sent.
+      pane.type('no spaces');
+      pane.key('Enter');
+      await pane.waitFor((l) => l.some((line) => line.includes('A–Z a–z 0–9 _ . -')), 'the character rule');
+      for (let i = 0; i < 'no spaces'.length; i++) pane.key('BSpace');
+      const long = 'n'.repeat(40);
+      pane.type(long);
+      pane.key('Enter');
+      await pane.waitFor((l) => l.some((line) => line.includes('Server address')), 'the address prompt');
+      pane.key('Enter');
+      await pane.waitFor((l) => l.some((line) => line.includes('Server port')), 'the port prompt');
+      pane.type(ownPort!);
+      pane.key('Enter');
+      await pane.waitFor((lines) => lastLine(lines) === `${long}>`, 'the prompt of the joined user');
+      pane.key('C-d');
+      expect(await pane.exitCode()).toBe(EXIT.OK);
+    } finally {
+      own.child.kill('SIGKILL');
+      await own.exited;
+    }
+  });
+
   it('says so and exits 5 when the server shuts down', async () => {
     const own = await startServer();
     try {

@@ -1,4 +1,4 @@
-// The chat client core: one TCP connection to a netchat server. It registers a name, emits
+// The chat client core: one line link to a netchat server. It registers a name, emits
 // every server line as a parsed event, paces what it sends to stay under the server's flood
 // control, answers PING by itself, and leaves with a guarantee that everything sent before was
 // processed. It prints nothing and never exits: commands decide what events and closes mean.
@@ -11,9 +11,12 @@
 //     connection: the server handles a client's lines in order, so all of them were processed.
 import { FATAL_ERROR_CODES, type ErrorCode } from '../../protocol/chat/error-codes.ts';
 import { clientLine, parseServerLine, type ServerEvent } from '../../protocol/chat/chat-lines.ts';
-import { LineDecoder } from '../../protocol/shared/line-decoder.ts';
+import { readLimitsReply } from '../../protocol/chat/limits-reply.ts';
+import type { LineDecoderLimits } from '../../protocol/shared/line-decoder.ts';
 import type { Runtime, TcpConnection } from '../../runtime/types.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
+import type { LineLink } from '../links/line-link.ts';
+import { TcpLineLink } from '../links/tcp-line-link.ts';
 import { ClientOutbox } from './client-outbox.ts';
 import { floodLimitsFrom, type PacerMargin } from './client-pacer.ts';
 import { DEFAULT_CHAT_LIMITS } from '../chat/chat-limits.ts';
@@ -87,6 +90,12 @@ export class ConnectError extends Error {
 /** Server lines are short; this bound (raised to the server's max-reply-bytes) only stops a broken peer eating memory. */
 const INCOMING_MAX_LINE_BYTES = 256 * 1024;
 
+/** What the client reads from a server until the server names its longest line. */
+export const INCOMING_LINE_LIMITS: Readonly<LineDecoderLimits> = Object.freeze({
+  maxLineBytes: INCOMING_MAX_LINE_BYTES,
+  maxUnterminatedBytes: INCOMING_MAX_LINE_BYTES,
+});
+
 const DEFAULTS = { replyTimeoutMs: 10_000, limitsTimeoutMs: 5_000 };
 
 export async function connectChat(runtime: Pick<Runtime, 'connectTcp'>, options: ChatClientOptions): Promise<ChatClient> {
@@ -98,7 +107,7 @@ export async function connectChat(runtime: Pick<Runtime, 'connectTcp'>, options:
     const target = `${options.host}:${options.port}`;
     throw new ConnectError(code, options.host, options.port, `cannot connect to ${target}: ${(error as Error).message}`);
   }
-  return new ChatClient(connection, options);
+  return new ChatClient(new TcpLineLink(connection, INCOMING_LINE_LIMITS), options);
 }
 
 export class ChatClient {
@@ -112,9 +121,7 @@ export class ChatClient {
   private readonly clock: Clock;
   private readonly options: Required<Pick<ChatClientOptions, 'replyTimeoutMs' | 'limitsTimeoutMs'>>;
   private readonly outbox: ClientOutbox;
-  // Mutable on purpose: the decoder reads it on every line, and LIMITS may raise it.
-  private readonly incoming = { maxLineBytes: INCOMING_MAX_LINE_BYTES, maxUnterminatedBytes: INCOMING_MAX_LINE_BYTES };
-  private readonly decoder = new LineDecoder(this.incoming);
+  private incomingMaxLineBytes = INCOMING_MAX_LINE_BYTES;
   private readonly encoder = new TextEncoder();
   private readonly listeners: { [E in keyof ChatClientEvents]: Set<ChatClientEvents[E]> } = {
     event: new Set(),
@@ -135,7 +142,7 @@ export class ChatClient {
   private resolveClosed!: (info: CloseInfo) => void;
 
   constructor(
-    private readonly connection: TcpConnection,
+    private readonly link: LineLink,
     options: ChatClientOptions,
   ) {
     this.clock = options.clock ?? systemClock;
@@ -145,18 +152,25 @@ export class ChatClient {
     };
     // Until the server says otherwise, assume its defaults: JOIN and LIMITS are charged too.
     this.outbox = new ClientOutbox(
-      connection,
+      link,
       this.clock,
       { burst: DEFAULT_CHAT_LIMITS.floodBurst, linesPerSecond: DEFAULT_CHAT_LIMITS.floodLinesPerSecond },
       options.pacerMargin,
       () => this.emit('drain'),
     );
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    connection.on('data', (chunk) => this.receive(chunk));
-    connection.on('error', (error) => {
-      this.failure ??= { reason: 'error', code: (error as { code?: string }).code ?? 'ESOCKET', message: error.message };
+    const ignore = () => {};
+    link.attach({
+      line: (line) => this.handleLine(line),
+      overlong: ignore,
+      inputOverflow: () => this.abort({ reason: 'error', code: 'INPUT_OVERFLOW', message: 'the server sent an endless line' }),
+      // The server's half-close is followed by its close, which decides.
+      peerEnded: ignore,
+      closed: () => this.finish(),
+      error: (error) => {
+        this.failure ??= { reason: 'error', code: (error as { code?: string }).code ?? 'ESOCKET', message: error.message };
+      },
     });
-    connection.on('close', () => this.finish());
   }
 
   get isClosed(): boolean {
@@ -220,7 +234,7 @@ export class ChatClient {
     this.outbox.push(clientLine.quit(options.reason), () => {
       this.quitSent = true;
       // Our half-close tells even a server that ignores QUIT that we are done.
-      this.connection.end();
+      this.link.end();
       this.cancelReplyTimer?.();
       this.cancelReplyTimer = this.after(
         () => this.abort({ reason: 'timeout', message: `server did not close within ${this.options.replyTimeoutMs} ms of QUIT` }),
@@ -238,7 +252,7 @@ export class ChatClient {
   private abort(info: CloseInfo): void {
     if (this.closeInfo) return;
     this.failure ??= info;
-    this.connection.destroy();
+    this.link.destroy();
     // Some runtimes report 'close' a tick later; the outcome is already decided.
     this.finish();
   }
@@ -251,13 +265,6 @@ export class ChatClient {
 
   private emit<E extends keyof ChatClientEvents>(event: E, ...args: Parameters<ChatClientEvents[E]>): void {
     for (const listener of [...this.listeners[event]]) (listener as (...a: typeof args) => void)(...args);
-  }
-
-  private receive(chunk: Uint8Array): void {
-    const result = this.decoder.push(chunk, { line: (line) => this.handleLine(line), overlong: () => {} });
-    if (result === 'unterminated-overflow') {
-      this.abort({ reason: 'error', code: 'INPUT_OVERFLOW', message: 'the server sent an endless line' });
-    }
   }
 
   private handleLine(line: string): void {
@@ -312,13 +319,14 @@ export class ChatClient {
     this.send(clientLine.limits());
   }
 
-  private applyLimits(limits: Record<string, number>): void {
-    this.limits = limits;
-    const maxLineBytes = limits['max-line-bytes'];
-    if (maxLineBytes !== undefined && Number.isFinite(maxLineBytes) && maxLineBytes > 0) this.maxLineBytes = maxLineBytes;
-    const maxReplyBytes = limits['max-reply-bytes'];
-    if (maxReplyBytes !== undefined && maxReplyBytes > this.incoming.maxLineBytes) {
-      this.incoming.maxLineBytes = this.incoming.maxUnterminatedBytes = maxReplyBytes;
+  /** Runs inside the link's line callback, so new input limits start at a line boundary. */
+  private applyLimits(pairs: Record<string, number>): void {
+    this.limits = pairs;
+    const limits = readLimitsReply(pairs);
+    if (limits.maxLineBytes !== undefined && limits.maxLineBytes > 0) this.maxLineBytes = limits.maxLineBytes;
+    if (limits.maxReplyBytes !== undefined && limits.maxReplyBytes > this.incomingMaxLineBytes) {
+      this.incomingMaxLineBytes = limits.maxReplyBytes;
+      this.link.setInputLimits({ maxLineBytes: limits.maxReplyBytes, maxUnterminatedBytes: limits.maxReplyBytes });
     }
     const flood = floodLimitsFrom(limits);
     if (flood) this.outbox.configure(flood);

@@ -1,13 +1,13 @@
 // The chat client's outgoing lines: a queue drained as fast as the pacer allows. Lines leave in
-// order, several at once in one corked write when the bucket has tokens; otherwise one timer
-// waits for the next token. Only replies that must not wait (PONG) go around the queue.
-import type { TcpConnection } from '../../runtime/types.ts';
+// order, several at once in one write when the bucket has tokens; otherwise one timer waits
+// for the next token. Only replies that must not wait (PONG) go around the queue.
+import { encodeLines, type LineLink } from '../links/line-link.ts';
 import { ClientPacer, type PacerMargin, type ServerFloodLimits } from './client-pacer.ts';
 import type { Clock } from '../shared/clock.ts';
 
 interface Outgoing {
   line: string;
-  /** Called right after the line is written. */
+  /** Called once the line is written (with any others that left in the same write). */
   onSent?: () => void;
 }
 
@@ -19,7 +19,7 @@ export class ClientOutbox {
   private stopped = false;
 
   constructor(
-    private readonly connection: TcpConnection,
+    private readonly link: LineLink,
     private readonly clock: Clock,
     /** The server's flood limits until it tells its own. */
     assumed: ServerFloodLimits,
@@ -54,7 +54,7 @@ export class ClientOutbox {
   urgent(line: string): void {
     if (this.stopped) return;
     this.pacer.charge();
-    this.connection.write(`${line}\n`);
+    this.link.writeLine(line);
   }
 
   /** Drop every line not yet written. */
@@ -71,7 +71,7 @@ export class ClientOutbox {
 
   private pump(): void {
     if (this.waiting || this.stopped) return;
-    let wrote = false;
+    const leaving: Outgoing[] = [];
     while (this.queue.length > 0) {
       if (!this.pacer.tryTake()) {
         this.waiting = true;
@@ -81,13 +81,11 @@ export class ClientOutbox {
         }, this.pacer.delay());
         break;
       }
-      const item = this.queue.shift()!;
-      if (!wrote) this.connection.cork();
-      wrote = true;
-      this.connection.write(`${item.line}\n`);
-      item.onSent?.();
+      leaving.push(this.queue.shift()!);
     }
-    if (wrote) this.connection.uncork();
-    if (wrote && this.queue.length === 0) this.onDrain();
+    if (leaving.length === 0) return;
+    this.link.write(encodeLines(leaving.map((item) => item.line)));
+    for (const item of leaving) item.onSent?.();
+    if (this.queue.length === 0) this.onDrain();
   }
 }

@@ -3,6 +3,7 @@
 // the connection opens and charges every line, JOIN and LIMITS included, so this bucket does
 // too: it counts what has been spent since connecting and only the capacity and refill rate
 // change once the server's real limits are known.
+import type { LimitsReplyValues } from '../../protocol/chat/limits-reply.ts';
 
 export interface ServerFloodLimits {
   /** Lines the server accepts at once; 0 means the server has no flood control. */
@@ -75,9 +76,7 @@ export class ClientPacer {
 }
 
 /** The flood settings in a server's `[Limits]` reply; undefined when it names none. */
-export function floodLimitsFrom(limits: Readonly<Record<string, number>>): ServerFloodLimits | undefined {
-  const burst = limits['flood-burst'];
-  if (burst === undefined || !Number.isFinite(burst)) return undefined;
-  const linesPerSecond = limits['flood-lines-per-second'] ?? 0;
-  return { burst, linesPerSecond: Number.isFinite(linesPerSecond) ? linesPerSecond : 0 };
+export function floodLimitsFrom(limits: Partial<LimitsReplyValues>): ServerFloodLimits | undefined {
+  if (limits.floodBurst === undefined) return undefined;
+  return { burst: limits.floodBurst, linesPerSecond: limits.floodLinesPerSecond ?? 0 };
 }

@@ -1,7 +1,7 @@
 // What one line typed by the user (or read from a pipe) means: a protocol line to send, or
 // something the client does itself. Slash commands are a table; one dispatcher checks the
 // argument count before any builder runs, so every builder can trust its arguments.
-import { clientLine, splitWord } from '../../protocol/chat/chat-lines.ts';
+import { clientLine, splitParams, splitWord } from '../../protocol/chat/chat-lines.ts';
 import type { SendResult } from './chat-client.ts';
 
 export type LocalAction = 'help' | 'quit';
@@ -139,26 +139,12 @@ export function parseInput(input: string): InputResult {
     const hint = guess ? `did you mean ${guess.syntax}?` : 'type /help for the list';
     return { kind: 'error', code: 'UNKNOWN_COMMAND', message: `unknown command /${word}: ${hint}` };
   }
-  const args = splitArgs(rest, command);
+  // A command without text gets one parameter more than it needs: extra words land there, ignored.
+  const args = splitParams(rest, command.takesText ? command.minArgs : command.minArgs + 1);
   if (args.length < command.minArgs) {
     return { kind: 'error', code: 'MISSING_ARGUMENT', message: `usage: ${command.syntax}` };
   }
   return command.run(args);
-}
-
-/** Words of `rest`; with `takesText`, the last required argument keeps everything after it. */
-function splitArgs(rest: string, command: SlashCommand): string[] {
-  const args: string[] = [];
-  let remaining = rest;
-  const words = command.takesText ? command.minArgs - 1 : Number.POSITIVE_INFINITY;
-  while (args.length < words) {
-    const [word, after] = splitWord(remaining);
-    if (word === '') break;
-    args.push(word);
-    remaining = after;
-  }
-  if (command.takesText && remaining.trim() !== '') args.push(remaining.replace(/^ +/, ''));
-  return args;
 }
 
 /** The command whose name is nearest to a mistyped one, if any is near enough to suggest. */

@@ -33,7 +33,7 @@ export interface ChatLimits {
   maxNameLength: number;
   /**
    * Joins and leaves are announced while at most this many users are online; 0 = always.
-   * Announcing to everyone makes N users joining cost N² lines, so big rooms stay quiet, as
+   * Announcing to everyone makes N users joining cost N² lines, so busy servers stay quiet, as
    * large IRC channels do in auditorium mode.
    */
   announceMaxUsers: number;

@@ -1,14 +1,16 @@
-// The TCP chat server: accepts connections through the injected runtime, enforces connection
-// limits, owns the room, runs the one sweep timer for every timeout, and shuts down cleanly.
-// It reports through `onEvent` and never prints.
+// The TCP chat server: accepts connections through the injected runtime, gives each a line
+// link, enforces connection limits, owns the user registry, runs the one sweep timer for every
+// timeout, and shuts down cleanly. It reports through `onEvent` and never prints.
 import { serverLine } from '../../protocol/chat/chat-lines.ts';
 import type { Runtime, SocketAddress, TcpConnection, TcpServer } from '../../runtime/types.ts';
+import type { LineLink, LineLinkHandler } from '../links/line-link.ts';
+import { TcpLineLink } from '../links/tcp-line-link.ts';
 import type { ChatServerEventListener } from './server-events.ts';
 import { UserRegistry } from './user-registry.ts';
 import { ServerSession, type SessionHost } from './server-session.ts';
 import { systemClock, type Clock, type TimerHandle } from '../shared/clock.ts';
 import { resolveChatLimits, type ChatLimits } from './chat-limits.ts';
-import { encodeLine, OutputBatcher } from './output-batcher.ts';
+import { OutputBatcher } from './output-batcher.ts';
 
 export interface ChatServerOptions {
   host: string;
@@ -32,13 +34,15 @@ export class ChatServer implements SessionHost {
   readonly batcher: OutputBatcher;
   private readonly sessions = new Set<ServerSession>();
   /** Connections refused for a limit, kept only until their ERROR line is out. */
-  private readonly refused = new Set<TcpConnection>();
+  private readonly refused = new Set<LineLink>();
   /** Connections we are closing, and when they will be destroyed if still open. */
-  private readonly closing = new Map<TcpConnection, number>();
+  private readonly closing = new Map<LineLink, number>();
   private readonly perAddress = new Map<string, number>();
   private listener: TcpServer | undefined;
   private sweepTimer: TimerHandle | undefined;
   private nextId = 1;
+  /** Set the moment shutdown starts, before any session closes. */
+  private stopping = false;
   private shuttingDown: Promise<void> | undefined;
   private whenEmpty: (() => void) | undefined;
 
@@ -68,68 +72,84 @@ export class ChatServer implements SessionHost {
   }
 
   async listen(runtime: Pick<Runtime, 'listenTcp'>, host: string, port: number): Promise<void> {
-    this.listener = await runtime.listenTcp({ host, port, allowHalfOpen: true }, (connection) => this.accept(connection));
+    this.listener = await runtime.listenTcp({ host, port, allowHalfOpen: true }, (connection) => this.acceptTcp(connection));
     this.scheduleSweep();
   }
 
+  /** A TCP connection becomes a line link; from here on nothing knows it is TCP. */
+  private acceptTcp(connection: TcpConnection): void {
+    if (this.stopping) return connection.destroy();
+    connection.setKeepAlive(true, KEEPALIVE_DELAY_MS);
+    this.accept(new TcpLineLink(connection, this.limits));
+  }
+
   /** Accept one connection or refuse it with an ERROR line when a limit is reached. */
-  accept(connection: TcpConnection): void {
-    const remote = connection.remote;
-    if (this.shuttingDown) return connection.destroy();
+  accept(link: LineLink): void {
+    const remote = link.remote;
+    if (this.stopping) return link.destroy();
     const fromAddress = this.perAddress.get(remote.address) ?? 0;
     if (this.sessions.size >= this.limits.maxConnections) {
-      return this.refuse(connection, 'SERVER_FULL', `the server is full (${this.limits.maxConnections} connections)`);
+      return this.refuse(link, 'SERVER_FULL', `the server is full (${this.limits.maxConnections} connections)`);
     }
     if (fromAddress >= this.limits.maxConnectionsPerIp) {
       return this.refuse(
-        connection,
+        link,
         'TOO_MANY_CONNECTIONS',
         `too many connections from ${remote.address} (limit ${this.limits.maxConnectionsPerIp})`,
       );
     }
     this.perAddress.set(remote.address, fromAddress + 1);
-    connection.setKeepAlive(true, KEEPALIVE_DELAY_MS);
-    const session = new ServerSession(this.nextId++, connection, this, this.clock.now());
+    const session = new ServerSession(this.nextId++, link, this, this.clock.now());
     this.sessions.add(session);
     this.onEvent({ type: 'connect', id: session.id, remote });
     session.reply(serverLine.greeting());
   }
 
-  private refuse(connection: TcpConnection, code: 'SERVER_FULL' | 'TOO_MANY_CONNECTIONS', message: string): void {
-    this.refused.add(connection);
-    this.closing.set(connection, this.clock.now() + this.closeGraceMs);
-    connection.on('close', () => {
-      this.refused.delete(connection);
-      this.closing.delete(connection);
-      this.checkEmpty();
-    });
-    // Anything the peer sends is ignored; reading it lets the close complete.
-    connection.on('data', () => {});
-    connection.end(encodeLine(serverLine.error(code, message)));
-    this.onEvent({ type: 'refuse', remote: connection.remote, code });
+  private refuse(link: LineLink, code: 'SERVER_FULL' | 'TOO_MANY_CONNECTIONS', message: string): void {
+    this.refused.add(link);
+    this.closing.set(link, this.clock.now() + this.closeGraceMs);
+    link.attach(this.refusedLinkHandler(link));
+    link.end(serverLine.error(code, message));
+    this.onEvent({ type: 'refuse', remote: link.remote, code });
+  }
+
+  /** Anything a refused peer sends is ignored (reading it lets the close complete). */
+  private refusedLinkHandler(link: LineLink): LineLinkHandler {
+    const ignore = () => {};
+    return {
+      line: ignore,
+      overlong: ignore,
+      inputOverflow: ignore,
+      peerEnded: ignore,
+      closed: () => {
+        this.refused.delete(link);
+        this.closing.delete(link);
+        this.checkEmpty();
+      },
+    };
   }
 
   sessionRegistered(session: ServerSession): void {
-    this.onEvent({ type: 'register', id: session.id, remote: session.connection.remote, name: session.name! });
+    this.onEvent({ type: 'register', id: session.id, remote: session.link.remote, name: session.name! });
   }
 
   sessionClosing(session: ServerSession): void {
     // During shutdown everyone leaves at once: no one is told about anyone else.
-    this.registry.remove(session, this.shuttingDown ? undefined : session.reasonText);
-    this.closing.set(session.connection, this.clock.now() + this.closeGraceMs);
+    this.registry.remove(session, this.stopping ? undefined : session.reasonText);
+    this.closing.set(session.link, this.clock.now() + this.closeGraceMs);
   }
 
   sessionClosed(session: ServerSession): void {
     if (!this.sessions.delete(session)) return;
-    this.closing.delete(session.connection);
-    const address = session.connection.remote.address;
+    this.closing.delete(session.link);
+    const address = session.link.remote.address;
     const count = (this.perAddress.get(address) ?? 1) - 1;
     if (count > 0) this.perAddress.set(address, count);
     else this.perAddress.delete(address);
     this.onEvent({
       type: 'disconnect',
       id: session.id,
-      remote: session.connection.remote,
+      remote: session.link.remote,
       ...(session.name !== undefined && { name: session.name }),
       reason: session.reason ?? 'closed-by-peer',
       ...(session.quitMessage !== undefined && { message: session.quitMessage }),
@@ -141,10 +161,10 @@ export class ChatServer implements SessionHost {
   sweep(): void {
     const now = this.clock.now();
     for (const session of this.sessions) session.checkTimeouts(now);
-    for (const [connection, deadline] of this.closing) {
+    for (const [link, deadline] of this.closing) {
       if (now >= deadline) {
-        this.closing.delete(connection);
-        connection.destroy();
+        this.closing.delete(link);
+        link.destroy();
       }
     }
   }
@@ -166,6 +186,9 @@ export class ChatServer implements SessionHost {
   }
 
   private async shutdown(): Promise<void> {
+    // Set before any session closes: a closing session must not announce itself to the others,
+    // or N users would get N² leave lines ahead of the shutdown notice.
+    this.stopping = true;
     const listenerClosed = this.listener?.close() ?? Promise.resolve();
     for (const session of [...this.sessions]) session.close('server-shutdown', serverLine.shutdown());
     this.registry.clear();
@@ -174,8 +197,8 @@ export class ChatServer implements SessionHost {
     });
     this.checkEmpty();
     const grace = this.clock.setTimeout(() => {
-      for (const session of this.sessions) session.connection.destroy();
-      for (const connection of this.refused) connection.destroy();
+      for (const session of this.sessions) session.link.destroy();
+      for (const link of this.refused) link.destroy();
     }, this.closeGraceMs);
     await empty;
     this.clock.clearTimeout(grace);

@@ -1,16 +1,22 @@
 // The chat commands as one table. A single dispatcher checks registration and argument counts
 // and answers with the ERROR line before any handler runs, so a handler only does its own work.
-// Handlers reply through the session (which queues, never blocks), never through the socket.
-import { splitCommand, splitWord, serverLine, type ClientVerb } from '../../protocol/chat/chat-lines.ts';
+// Handlers reply through the session (which queues, never blocks), never through the socket,
+// and reach other users only through the registry. A handler may return a promise (a name
+// claimed across a cluster is asynchronous): the session then holds the lines that follow,
+// in order, until it settles. After each await such a handler checks `session.writable`: the
+// connection may have closed meanwhile.
+import { splitCommand, splitParams, serverLine, type ClientVerb } from '../../protocol/chat/chat-lines.ts';
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
+import { limitsReplyPairs, type LimitsReplyValues } from '../../protocol/chat/limits-reply.ts';
 import type { UserRegistry, RegistryMember } from './user-registry.ts';
 import type { ChatLimits } from './chat-limits.ts';
-import { encodeLine } from './output-batcher.ts';
 
 /** What a command handler may use of the connection that sent the line. */
 export interface CommandSession extends RegistryMember {
   readonly registry: UserRegistry;
   readonly limits: ChatLimits;
+  /** False once the connection is closing: replies are dropped, and nothing should be registered for it. */
+  readonly writable: boolean;
   reply(line: string): void;
   replyError(code: ErrorCode, message: string): void;
   /** JOIN succeeded (for the server's log). */
@@ -30,7 +36,7 @@ interface CommandSpec {
   params: number;
   /** Parameters that must be present (non-blank). */
   minArgs: number;
-  handler(session: CommandSession, args: string[]): void;
+  handler(session: CommandSession, args: string[]): void | Promise<void>;
 }
 
 /** How many bytes of a client's own words are quoted back in an error message. */
@@ -79,9 +85,8 @@ export const COMMANDS: Record<ClientVerb, CommandSpec> = {
     minArgs: 2,
     handler(session, [to, text]) {
       // UNICAST <name> <text>
-      const target = session.registry.find(to!);
-      if (!target) return session.replyError('NO_SUCH_USER', `no user named ${quote(to!)}`);
-      target.sendBytes(encodeLine(serverLine.private(session.name!, text!)));
+      const refused = session.registry.unicast(session as Registered, to!, text!);
+      if (refused) session.replyError(refused, `no user named ${quote(to!)}`);
     },
   },
   JOIN_GROUP: {
@@ -190,7 +195,7 @@ export const COMMANDS: Record<ClientVerb, CommandSpec> = {
     minArgs: 0,
     handler(session) {
       // LIMITS
-      session.reply(serverLine.limits(limitsReply(session.limits)));
+      session.reply(serverLine.limits(limitsReplyPairs(limitsReply(session.limits))));
     },
   },
   HELP: {
@@ -206,51 +211,42 @@ export const COMMANDS: Record<ClientVerb, CommandSpec> = {
   },
 };
 
-/** Run one received line: checks, then the handler. Blank lines are ignored. */
-export function dispatchCommand(session: CommandSession, line: string): void {
-  if (line.trim() === '') return;
+/**
+ * Run one received line: checks, then the handler. Blank lines are ignored. Returns the
+ * handler's promise when it has one to wait for.
+ */
+export function dispatchCommand(session: CommandSession, line: string): Promise<void> | undefined {
+  if (line.trim() === '') return undefined;
   const { verb, rest } = splitCommand(line.trimStart());
   const spec = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb as ClientVerb] : undefined;
   if (session.name === undefined && !spec?.beforeRegistration) {
-    return session.replyError('NOT_REGISTERED', 'register first with: JOIN <name>');
+    session.replyError('NOT_REGISTERED', 'register first with: JOIN <name>');
+    return undefined;
   }
-  if (!spec) return session.replyError('UNKNOWN_COMMAND', `unknown command ${quote(verb)}; type HELP`);
+  if (!spec) {
+    session.replyError('UNKNOWN_COMMAND', `unknown command ${quote(verb)}; type HELP`);
+    return undefined;
+  }
   const args = splitParams(rest, spec.params);
-  if (args.length < spec.minArgs) return session.replyError('MISSING_ARGUMENT', `usage: ${spec.syntax}`);
-  spec.handler(session, args);
-}
-
-/**
- * Parameters are separated by one or more spaces; the last one is the rest of the line from
- * its first non-space character. A blank last parameter counts as absent.
- */
-export function splitParams(rest: string, params: number): string[] {
-  const args: string[] = [];
-  let remaining = rest;
-  for (let i = 0; i < params - 1; i++) {
-    const [word, after] = splitWord(remaining);
-    if (word === '') return args;
-    args.push(word);
-    remaining = after;
+  if (args.length < spec.minArgs) {
+    session.replyError('MISSING_ARGUMENT', `usage: ${spec.syntax}`);
+    return undefined;
   }
-  if (params > 0) {
-    const last = remaining.replace(/^ +/, '');
-    if (last.trim() !== '') args.push(last);
-  }
-  return args;
+  const result = spec.handler(session, args);
+  return result instanceof Promise ? result : undefined;
 }
 
 /** The `[Limits]` reply: what a client needs to pace itself and size its buffers. */
-export function limitsReply(limits: ChatLimits): Record<string, number> {
+export function limitsReply(limits: ChatLimits): LimitsReplyValues {
   return {
-    'max-line-bytes': limits.maxLineBytes,
-    'max-reply-bytes': maxReplyBytes(limits),
-    'flood-burst': limits.floodBurst,
-    'flood-lines-per-second': limits.floodLinesPerSecond,
-    'flood-max-delayed-lines': limits.floodMaxDelayedLines,
-    'max-name-length': limits.maxNameLength,
-    'ping-interval-ms': limits.pingIntervalMs,
-    'ping-timeout-ms': limits.pingTimeoutMs,
+    maxLineBytes: limits.maxLineBytes,
+    maxReplyBytes: maxReplyBytes(limits),
+    floodBurst: limits.floodBurst,
+    floodLinesPerSecond: limits.floodLinesPerSecond,
+    floodMaxDelayedLines: limits.floodMaxDelayedLines,
+    maxNameLength: limits.maxNameLength,
+    pingIntervalMs: limits.pingIntervalMs,
+    pingTimeoutMs: limits.pingTimeoutMs,
   };
 }
 

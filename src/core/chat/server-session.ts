@@ -1,18 +1,18 @@
-// One chat connection: bytes in through the line decoder and flood control, commands processed
-// strictly in order, replies out through the shared send queue. Kept lean on purpose — no
-// per-connection timers except while flood control is holding lines — because an idle
-// connection must cost the server only a few KiB.
+// One chat connection: lines in from its link through flood control, commands processed
+// strictly in order, replies out through the shared output batcher. It never knows what kind
+// of link it has. Kept lean on purpose — no per-connection timers except while flood control
+// is holding lines — because an idle connection must cost the server only a few KiB.
 import { serverLine } from '../../protocol/chat/chat-lines.ts';
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
-import { LineDecoder, type LineSink } from '../../protocol/shared/line-decoder.ts';
-import type { TcpConnection } from '../../runtime/types.ts';
+import type { LineLink, LineLinkHandler } from '../links/line-link.ts';
+import { encodeLine } from '../links/line-link.ts';
 import { dispatchCommand, type CommandSession } from './command-table.ts';
 import { DISCONNECT_REASONS, type DisconnectReason } from './server-events.ts';
 import type { ChatGroup, UserRegistry } from './user-registry.ts';
 import type { Clock, TimerHandle } from '../shared/clock.ts';
 import { FloodBucket, floodControlEnabled } from './flood-control.ts';
 import type { ChatLimits } from './chat-limits.ts';
-import { encodeLine, type QueuedWriter, type OutputBatcher } from './output-batcher.ts';
+import type { BatchRecipient, OutputBatcher } from './output-batcher.ts';
 
 /** What a session needs from the server that owns it. */
 export interface SessionHost {
@@ -32,37 +32,36 @@ const CLOSING = 1;
 const CLOSED = 2;
 const NO_PING = -1;
 
-/** A received line waiting for flood control: the text, or the length of an over-long line. */
+/** A received line waiting its turn: the text, or the length of an over-long line. */
 type HeldLine = string | number;
 
-export class ServerSession implements CommandSession, LineSink, QueuedWriter {
+export class ServerSession implements CommandSession, LineLinkHandler, BatchRecipient {
   name: string | undefined = undefined;
   groups: Set<ChatGroup> | undefined = undefined;
-  pending: Uint8Array[] | undefined = undefined;
+  batched: Uint8Array[] | undefined = undefined;
   /** Why it closed; set once, when closing starts. */
   reason: DisconnectReason | undefined = undefined;
   quitMessage: string | undefined = undefined;
   private state = OPEN;
   private lastActivity: number;
   private pingSentAt = NO_PING;
-  private peerEnded = false;
-  private readonly decoder: LineDecoder;
+  private inputEnded = false;
   private readonly flood: FloodBucket | undefined;
+  /** Lines received while earlier ones wait (for a flood token or an unfinished command), in order. */
   private held: HeldLine[] | undefined = undefined;
   private floodTimer: TimerHandle | undefined = undefined;
+  /** A command's promise has not settled yet. */
+  private awaitingCommand = false;
 
   constructor(
     readonly id: number,
-    readonly connection: TcpConnection,
+    readonly link: LineLink,
     private readonly host: SessionHost,
     readonly connectedAt: number,
   ) {
     this.lastActivity = connectedAt;
-    this.decoder = new LineDecoder(host.limits);
     if (floodControlEnabled(host.limits)) this.flood = new FloodBucket(host.limits, connectedAt);
-    connection.on('data', (chunk) => this.onData(chunk));
-    connection.on('end', () => this.onPeerEnd());
-    connection.on('close', (hadError) => this.onClose(hadError));
+    link.attach(this);
   }
 
   get registry(): UserRegistry {
@@ -115,9 +114,8 @@ export class ServerSession implements CommandSession, LineSink, QueuedWriter {
     this.reason = reason;
     this.dropHeld();
     this.host.sessionClosing(this);
-    this.host.batcher.flushWriter(this);
-    if (finalLine === undefined) this.connection.end();
-    else this.connection.end(encodeLine(finalLine));
+    this.host.batcher.flushRecipient(this);
+    this.link.end(finalLine);
   }
 
   /** The text other users see for the reason, with the QUIT message when there is one. */
@@ -149,17 +147,7 @@ export class ServerSession implements CommandSession, LineSink, QueuedWriter {
     }
   }
 
-  // ---- input --------------------------------------------------------------------------------
-
-  private onData(chunk: Uint8Array): void {
-    if (this.state !== OPEN) return;
-    if (this.decoder.push(chunk, this) === 'unterminated-overflow') {
-      this.close(
-        'input-overflow',
-        serverLine.error('INPUT_OVERFLOW', `more than ${this.host.limits.maxUnterminatedBytes} bytes without a newline`),
-      );
-    }
-  }
+  // ---- input (the link's handler) ------------------------------------------------------------
 
   line(text: string): void {
     this.received(text);
@@ -169,13 +157,21 @@ export class ServerSession implements CommandSession, LineSink, QueuedWriter {
     this.received(bytes);
   }
 
+  inputOverflow(): void {
+    if (this.state !== OPEN) return;
+    const limit = this.host.limits.maxUnterminatedBytes;
+    this.close('input-overflow', serverLine.error('INPUT_OVERFLOW', `more than ${limit} bytes without a newline`));
+  }
+
   private received(item: HeldLine): void {
     if (this.state !== OPEN) return;
     this.lastActivity = this.host.clock.now();
     this.pingSentAt = NO_PING;
     if (this.held) {
       this.held.push(item);
-      if (this.held.length > this.host.limits.floodMaxDelayedLines) {
+      // Past the limit the client is flooding, whether flood control or an unfinished command
+      // holds the lines. (Without flood control reading is paused, so one read's lines at most.)
+      if (this.flood && this.held.length > this.host.limits.floodMaxDelayedLines) {
         this.close('flood', serverLine.error('FLOOD', 'too many lines too fast'));
       }
       return;
@@ -184,40 +180,52 @@ export class ServerSession implements CommandSession, LineSink, QueuedWriter {
     if (wait > 0) {
       // Reading stops while lines are held: TCP then slows the sender down by itself.
       this.held = [item];
-      this.connection.pause();
+      this.link.pause();
       this.floodTimer = this.host.clock.setTimeout(this.release, wait);
       return;
     }
     this.process(item);
   }
 
-  /** Process held lines as tokens come back; resume reading once none are left. */
+  /**
+   * Process held lines as flood tokens come back and commands finish; resume reading once
+   * none are left. Runs from the flood timer and when a command's promise settles.
+   */
   private readonly release = (): void => {
     this.floodTimer = undefined;
+    this.awaitingCommand = false;
     const held = this.held;
-    if (!held || !this.flood) return;
+    if (!held) return;
     while (held.length > 0 && this.state === OPEN) {
-      const wait = this.flood.take(this.host.clock.now());
+      const wait = this.flood ? this.flood.take(this.host.clock.now()) : 0;
       if (wait > 0) {
         this.floodTimer = this.host.clock.setTimeout(this.release, wait);
         return;
       }
       this.process(held.shift()!);
+      if (this.awaitingCommand) return;
     }
     this.held = undefined;
     if (this.state !== OPEN) return;
-    if (this.peerEnded) this.close('closed-by-peer');
-    else this.connection.resume();
+    if (this.inputEnded) this.close('closed-by-peer');
+    else this.link.resume();
   };
 
   private process(item: HeldLine): void {
-    if (typeof item === 'string') dispatchCommand(this, item);
-    else {
-      this.replyError(
-        'LINE_TOO_LONG',
-        `line of ${item} bytes dropped; the limit is ${this.host.limits.maxLineBytes} bytes`,
-      );
+    if (typeof item !== 'string') {
+      const limit = this.host.limits.maxLineBytes;
+      return this.replyError('LINE_TOO_LONG', `line of ${item} bytes dropped; the limit is ${limit} bytes`);
     }
+    const pending = dispatchCommand(this, item);
+    if (!pending || this.state !== OPEN) return;
+    // The lines after this one wait for it, in order; reading stops meanwhile.
+    this.awaitingCommand = true;
+    if (!this.held) {
+      this.held = [];
+      this.link.pause();
+    }
+    // A failing handler is a bug: its rejection is reported as unhandled, as a throw would be.
+    void pending.finally(this.release);
   }
 
   private dropHeld(): void {
@@ -226,13 +234,13 @@ export class ServerSession implements CommandSession, LineSink, QueuedWriter {
     this.held = undefined;
   }
 
-  private onPeerEnd(): void {
-    this.peerEnded = true;
-    // Lines still held by flood control are processed first; then the session closes.
+  peerEnded(): void {
+    this.inputEnded = true;
+    // Lines still held are processed first; then the session closes.
     if (this.state === OPEN && !this.held) this.close('closed-by-peer');
   }
 
-  private onClose(hadError: boolean): void {
+  closed(hadError: boolean): void {
     if (this.state === CLOSED) return;
     if (this.state === OPEN) {
       this.state = CLOSING;

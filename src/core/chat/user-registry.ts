@@ -1,9 +1,16 @@
-// Who is online and in which groups, and fan-out to them. Every line for several recipients is
-// encoded once; each recipient gets the same bytes.
+// Who is online and in which groups, and the one place that delivers to them: joins and
+// leaves, broadcasts, private messages and group messages all leave through this class. Every
+// line for several recipients is encoded once; each recipient gets the same bytes.
+//
+// The cluster seam: a backplane plugs in here and nowhere else. The public delivery methods
+// (`add`/`remove` announcements, `broadcast`, `unicast`, the group methods) are where it would
+// publish what users on other servers must see, and what it receives from other servers would
+// be handed to the same local fan-out (`toAllExcept`, `toGroupExcept`, `toMember`), never
+// published again. Sessions and command handlers never write to another user themselves.
 import { serverLine, type GroupSummary } from '../../protocol/chat/chat-lines.ts';
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
 import { checkGroupName, checkUserName, nameKey } from '../../protocol/shared/names.ts';
-import { encodeLine } from './output-batcher.ts';
+import { encodeLine } from '../links/line-link.ts';
 
 export interface RegistryMember {
   /** Set once registered; the spelling the user chose. */
@@ -66,18 +73,16 @@ export class UserRegistry {
     return this.announceMaxUsers === 0 || this.users.size <= this.announceMaxUsers;
   }
 
-  find(name: string): RegistryMember | undefined {
-    return this.users.get(nameKey(name));
-  }
-
-  /** The same line to every registered user but `except`. */
-  toAllExcept(except: RegistryMember | undefined, line: string): void {
-    const bytes = encodeLine(line);
-    for (const user of this.users.values()) if (user !== except) user.sendBytes(bytes);
-  }
-
   broadcast(from: RegistryMember & { name: string }, text: string): void {
     this.toAllExcept(from, serverLine.broadcast(from.name, text));
+  }
+
+  /** A private message to the user named `to` (in any case); NO_SUCH_USER when nobody is. */
+  unicast(from: RegistryMember & { name: string }, to: string, text: string): ErrorCode | undefined {
+    const target = this.users.get(nameKey(to));
+    if (!target) return 'NO_SUCH_USER';
+    this.toMember(target, serverLine.private(from.name, text));
+    return undefined;
   }
 
   /** Join (creating it if new); returns the group or why not. The other members are told. */
@@ -142,6 +147,16 @@ export class UserRegistry {
   private dropMember(group: ChatGroup, member: RegistryMember): void {
     group.members.delete(member);
     if (group.members.size === 0) this.groups.delete(nameKey(group.name));
+  }
+
+  private toMember(member: RegistryMember, line: string): void {
+    member.sendBytes(encodeLine(line));
+  }
+
+  /** The same line to every registered user but `except`. */
+  private toAllExcept(except: RegistryMember | undefined, line: string): void {
+    const bytes = encodeLine(line);
+    for (const user of this.users.values()) if (user !== except) user.sendBytes(bytes);
   }
 
   private toGroupExcept(group: ChatGroup, except: RegistryMember, line: string): void {

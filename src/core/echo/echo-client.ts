@@ -2,15 +2,17 @@
 // round trip, like `ping`. Sending stdin instead lives in echo-stream-client.ts.
 import { parseReplyLine } from '../../protocol/echo/echo-format.ts';
 import { matchProbeReply, probeSeqOfReply, probeSeqOfText, probeText } from '../../protocol/echo/echo-probe.ts';
+import { concatBytes } from '../../protocol/shared/bytes.ts';
 import { LineDecoder } from '../../protocol/shared/line-decoder.ts';
 import type { Runtime } from '../../runtime/types.ts';
 import { openEchoLink, type EchoLink, type EchoTarget } from './echo-link.ts';
+import { systemClock } from '../shared/clock.ts';
 import { Wakeup } from '../shared/wakeup.ts';
 import type { EchoFraming } from './echo-server.ts';
 
-export { EchoClientError, type EchoTarget } from './echo-link.ts';
-export { runEchoStream, type StreamEnd, type StreamOptions, type StreamOutput, type StreamSummary } from './echo-stream-client.ts';
-export { lossPercent, rttStats, type RttStats } from './echo-stats.ts';
+export { EchoClientError } from './echo-link.ts';
+export { runEchoStream, type StreamOutput, type StreamSummary } from './echo-stream-client.ts';
+export { lossPercent, rttStats } from './echo-stats.ts';
 
 export interface ProbeOptions extends EchoTarget {
   /** Probes to send (≥ 1). */
@@ -19,8 +21,6 @@ export interface ProbeOptions extends EchoTarget {
   intervalMs: number;
   /** TCP only: probes end in LF, for a `--lines` server. Over UDP each probe is a datagram. */
   framing?: EchoFraming;
-  /** Monotonic milliseconds, for round-trip times. */
-  now?: () => number;
   signal?: AbortSignal;
 }
 
@@ -49,20 +49,20 @@ export async function runProbes(
   options: ProbeOptions,
   onResult: (result: ProbeResult) => void = () => {},
 ): Promise<ProbeSummary> {
-  const now = options.now ?? (() => performance.now());
+  const clock = options.clock ?? systemClock;
   const lines = options.framing === 'lines' && options.transport !== 'udp';
   const link = await openEchoLink(runtime, options);
   const summary: ProbeSummary = { sent: 0, received: 0, rttsMs: [], end: 'done' };
   let stopped: ProbeEnd | undefined;
   let current: number | undefined;
   // Woken by the awaited reply, or by a stop; undefined when the time is up.
-  const wakeup = new Wakeup<Outcome>();
+  const wakeup = new Wakeup<Outcome>(clock);
   const stop = (end: ProbeEnd) => {
     stopped ??= end;
     wakeup.wake({ kind: 'stop' });
   };
   const replied = (seq: number, timestamp: string) => {
-    if (seq === current) wakeup.wake({ kind: 'reply', at: now(), timestamp });
+    if (seq === current) wakeup.wake({ kind: 'reply', at: clock.now(), timestamp });
   };
   const replies = listenForReplies(link, lines, replied, () => stop('bad-reply'));
   link.onLoss(stop);
@@ -72,7 +72,7 @@ export async function runProbes(
 
   try {
     for (let seq = 1; seq <= options.count && !stopped; seq++) {
-      const sentAt = now();
+      const sentAt = clock.now();
       current = seq;
       const probe = ascii.encode(lines ? `${probeText(seq)}\n` : probeText(seq));
       replies.expect(seq, probe);
@@ -91,7 +91,7 @@ export async function runProbes(
       } else if (stopped !== 'interrupted') {
         summary.sent++; // lost to the server closing or a send failing
       }
-      const pause = sentAt + options.intervalMs - now();
+      const pause = sentAt + options.intervalMs - clock.now();
       if (seq < options.count && !stopped && pause > 0) await wakeup.wait(pause);
     }
   } finally {
@@ -152,7 +152,7 @@ function listenForStreamReplies(
   const awaited: Array<{ seq: number; probe: Uint8Array }> = [];
   let received: Uint8Array = new Uint8Array(0);
   link.onReceive((chunk) => {
-    received = concat(received, chunk);
+    received = received.length === 0 ? chunk : concatBytes([received, chunk]);
     while (awaited.length > 0) {
       const match = matchProbeReply(received, awaited[0]!.probe);
       if (match.status === 'incomplete') return;
@@ -163,12 +163,4 @@ function listenForStreamReplies(
     if (received.length > 0) badReply(); // bytes nobody asked for
   });
   return { expect: (seq, probe) => void awaited.push({ seq, probe }) };
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

@@ -1,4 +1,4 @@
-// Every limit of the echo server in one typed object, each with a `netchat echo` flag.
+// Every limit of the echo server and client in typed objects, each with a `netchat echo` flag.
 // Validated once at startup, then passed down. Memory per TCP client stays bounded without a
 // send-queue limit: a client that does not read is paused (see echo-session.ts).
 
@@ -28,4 +28,28 @@ const MINIMUMS: Record<keyof EchoLimits, number> = {
 /** The defaults with `overrides` spread over them, checked once. Throws LimitError naming the option. */
 export function resolveEchoLimits(overrides: Partial<EchoLimits> = {}): EchoLimits {
   return mergeLimits(DEFAULT_ECHO_LIMITS, overrides, MINIMUMS, { wholeNumbers: true });
+}
+
+/** How long the echo client waits (`netchat echo <server>`). */
+export interface EchoClientLimits {
+  /** Longest wait for the TCP connection, and for each reply (UDP: silence before a datagram counts as lost). */
+  timeoutMs: number;
+  /** --count: from one probe's send to the next. */
+  intervalMs: number;
+}
+
+export const DEFAULT_ECHO_CLIENT_LIMITS: Readonly<EchoClientLimits> = Object.freeze({
+  timeoutMs: 5000,
+  intervalMs: 200,
+});
+
+const CLIENT_MINIMUMS: Record<keyof EchoClientLimits, number> = {
+  // A wait of no time at all would count every reply lost.
+  timeoutMs: 1,
+  intervalMs: 0,
+};
+
+/** The defaults with `overrides` spread over them, checked once. Throws LimitError naming the option. */
+export function resolveEchoClientLimits(overrides: Partial<EchoClientLimits> = {}): EchoClientLimits {
+  return mergeLimits(DEFAULT_ECHO_CLIENT_LIMITS, overrides, CLIENT_MINIMUMS, { wholeNumbers: false });
 }

@@ -1,6 +1,8 @@
 // The client's way to one echo server: a TCP connection or a UDP socket aimed at it, behind one
 // small interface so probes and stdin streaming are written once for both transports.
 import type { Runtime, TcpConnection, UdpSocket } from '../../runtime/types.ts';
+import type { Clock } from '../shared/clock.ts';
+import { formatHostPort } from '../shared/host-port.ts';
 import type { EchoTransport } from './echo-server.ts';
 
 export interface EchoTarget {
@@ -9,6 +11,8 @@ export interface EchoTarget {
   transport?: EchoTransport;
   /** Longest wait for the TCP connection, and for each reply. */
   timeoutMs: number;
+  /** Times replies and waits; the system clock by default. */
+  clock?: Clock;
 }
 
 /** Errors of the echo client carry a stable code; the command maps them to exit codes. */
@@ -53,7 +57,7 @@ export async function openEchoLink(runtime: Pick<Runtime, 'connectTcp' | 'bindUd
     return tcpLink(connection);
   } catch (error) {
     const code = (error as { code?: string }).code ?? (error as Error).message;
-    throw new EchoClientError('CONNECT_FAILED', `cannot connect to ${target.host}:${target.port}: ${code}`, { cause: error });
+    throw new EchoClientError('CONNECT_FAILED', `cannot connect to ${formatHostPort(target.host, target.port)}: ${code}`, { cause: error });
   }
 }
 

@@ -1,13 +1,14 @@
 // The timestamped echo server, over TCP (many clients on one event loop, see echo-session.ts)
 // or UDP (one reply datagram per datagram). Sockets come from the injected runtime and time
 // from the injected clock; the caller learns what happens through `onEvent`.
-import { serverLine } from '../../protocol/chat/chat-lines.ts';
+import { echoErrorLine } from '../../protocol/echo/echo-errors.ts';
 import { GOODBYE_BYTE, MAX_UDP_PAYLOAD, ReplyEncoder } from '../../protocol/echo/echo-format.ts';
 import type { Runtime, SocketAddress, UdpRemote } from '../../runtime/types.ts';
 import { resolveEchoLimits, type EchoLimits } from './echo-limits.ts';
-import { EchoSession, type EchoClock, type EchoCloseReason, type EchoFraming } from './echo-session.ts';
+import { systemClock, type Clock } from '../shared/clock.ts';
+import { EchoSession, type EchoCloseReason, type EchoFraming } from './echo-session.ts';
 
-export type { EchoClock, EchoCloseReason, EchoFraming } from './echo-session.ts';
+export type { EchoFraming } from './echo-session.ts';
 export type EchoTransport = 'tcp' | 'udp';
 
 /** Why a datagram got no reply. */
@@ -29,7 +30,8 @@ export interface EchoServerOptions {
   /** TCP only: answer each read ('read', the default) or each line ('lines'). */
   framing?: EchoFraming;
   limits?: Partial<EchoLimits>;
-  clock?: EchoClock;
+  /** Replies carry its `wallNow()`. */
+  clock?: Clock;
   onEvent?: (event: EchoServerEvent) => void;
 }
 
@@ -50,9 +52,6 @@ export interface EchoServer {
 const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(bytes: number): Uint8Array } }).Buffer;
 const newReplyEncoder = () => new ReplyEncoder(NodeBuffer && ((bytes) => NodeBuffer.allocUnsafeSlow(bytes)));
 
-/** Wall-clock time at start-up plus monotonic time since, so replies never go back in time. */
-export const systemClock: EchoClock = () => performance.timeOrigin + performance.now();
-
 export async function startEchoServer(
   runtime: Pick<Runtime, 'listenTcp' | 'bindUdp'>,
   options: EchoServerOptions,
@@ -68,7 +67,7 @@ async function startTcp(
   runtime: Pick<Runtime, 'listenTcp'>,
   options: EchoServerOptions,
   limits: EchoLimits,
-  clock: EchoClock,
+  clock: Clock,
   emit: (event: EchoServerEvent) => void,
 ): Promise<EchoServer> {
   const framing = options.framing ?? 'read';
@@ -82,7 +81,7 @@ async function startTcp(
       if (sessions.size >= limits.maxClients) {
         emit({ type: 'reject', peer, reason: 'server-full' });
         if (framing === 'lines') {
-          connection.end(`${serverLine.error('SERVER_FULL', `the server is at its limit of ${limits.maxClients} clients`)}\n`);
+          connection.end(echoErrorLine('SERVER_FULL', `the server is at its limit of ${limits.maxClients} clients`));
         }
         // Destroyed at once so clients over the limit cost nothing; a line already handed to
         // the kernel is still delivered.
@@ -125,7 +124,7 @@ async function startUdp(
   runtime: Pick<Runtime, 'bindUdp'>,
   options: EchoServerOptions,
   limits: EchoLimits,
-  clock: EchoClock,
+  clock: Clock,
   emit: (event: EchoServerEvent) => void,
 ): Promise<EchoServer> {
   const socket = await runtime.bindUdp({ host: options.host, port: options.port });
@@ -139,7 +138,7 @@ async function startUdp(
     if (data.length === 0) return unanswered(from, 0, 'empty');
     if (data[0] === GOODBYE_BYTE) return unanswered(from, data.length, 'goodbye');
     if (pending >= limits.maxPendingReplies) return unanswered(from, data.length, 'queue-full');
-    const reply = encoder.encode(clock(), data);
+    const reply = encoder.encode(clock.wallNow(), data);
     if (reply.length > MAX_UDP_PAYLOAD) return unanswered(from, data.length, 'too-large');
     pending++;
     pendingBytes += reply.length;

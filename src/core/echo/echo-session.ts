@@ -11,14 +11,13 @@
 //    already queued are still sent, then our side closes. Anything after it is discarded.
 // 4. End of stream from the client ("empty read"): replies already queued are sent (with
 //    --lines, a last line without LF is answered too), then our side closes.
-import { serverLine } from '../../protocol/chat/chat-lines.ts';
+import { echoErrorLine } from '../../protocol/echo/echo-errors.ts';
 import { findGoodbyeLine, GOODBYE_BYTE, type ReplyEncoder } from '../../protocol/echo/echo-format.ts';
 import { LineDecoder, type LineSink } from '../../protocol/shared/line-decoder.ts';
 import type { TcpConnection } from '../../runtime/types.ts';
+import type { Clock } from '../shared/clock.ts';
 
 export type EchoFraming = 'read' | 'lines';
-/** Milliseconds since 1970, with a fraction. */
-export type EchoClock = () => number;
 /** Why a client's connection ended: its goodbye byte, its end of stream, an error, or our shutdown. */
 export type EchoCloseReason = 'goodbye' | 'eof' | 'reset' | 'shutdown';
 
@@ -51,7 +50,8 @@ export class EchoSession {
     readonly connection: TcpConnection,
     private readonly framing: EchoFraming,
     private readonly maxLineBytes: number,
-    private readonly clock: EchoClock,
+    /** Replies carry its wall time: Unix time, by protocol. */
+    private readonly clock: Pick<Clock, 'wallNow'>,
     /** Shared by all sessions of a server (one event loop: no two replies are built at once). */
     private readonly encoder: ReplyEncoder,
     /** Told when reading from this client stops (true) or starts again (false). */
@@ -63,13 +63,9 @@ export class EchoSession {
       this.decoder = new LineDecoder({ maxLineBytes, maxUnterminatedBytes: Number.MAX_SAFE_INTEGER });
     }
     this.sink = {
-      line: (text) => this.send(this.encoder.encode(this.clock(), utf8.encode(`${text}\n`))),
+      line: (text) => this.send(this.encoder.encode(this.clock.wallNow(), utf8.encode(`${text}\n`))),
       overlong: (bytes) =>
-        this.send(
-          utf8.encode(
-            `${serverLine.error('LINE_TOO_LONG', `line of ${bytes} bytes is over the limit of ${this.maxLineBytes}`)}\n`,
-          ),
-        ),
+        this.send(utf8.encode(echoErrorLine('LINE_TOO_LONG', `line of ${bytes} bytes is over the limit of ${this.maxLineBytes}`))),
     };
     connection.on('data', (chunk) => this.onData(chunk));
     connection.on('drain', () => this.onDrain());
@@ -88,7 +84,7 @@ export class EchoSession {
     if (this.done || this.goodbyePending) return;
     if (this.framing === 'read') {
       if (chunk[0] === GOODBYE_BYTE) this.finish('goodbye');
-      else this.send(this.encoder.encode(this.clock(), chunk));
+      else this.send(this.encoder.encode(this.clock.wallNow(), chunk));
       return;
     }
     const goodbye = findGoodbyeLine(chunk, this.atLineStart);

@@ -9,8 +9,10 @@
 // buffer is not overrun. A datagram still unanswered `timeoutMs` after the last sign of life
 // is counted lost.
 import type { Runtime } from '../../runtime/types.ts';
-import { openEchoLink, type EchoTarget, type LinkLoss } from './echo-link.ts';
+import { concatBytes } from '../../protocol/shared/bytes.ts';
+import { systemClock } from '../shared/clock.ts';
 import { Wakeup } from '../shared/wakeup.ts';
+import { openEchoLink, type EchoTarget, type LinkLoss } from './echo-link.ts';
 import type { EchoFraming } from './echo-server.ts';
 
 /** Fits one Ethernet frame with the reply's timestamp added (1500 − 28 header − 24 timestamp, rounded down). */
@@ -61,7 +63,7 @@ export async function runEchoStream(
   let onStop!: () => void;
   const stopping = new Promise<undefined>((resolve) => (onStop = () => resolve(undefined)));
   // Woken by each reply (and by a stop) while waiting for one.
-  const wakeup = new Wakeup<true>();
+  const wakeup = new Wakeup<true>(options.clock ?? systemClock);
   const stop = (end: StreamEnd) => {
     stopped ??= end;
     onStop();
@@ -179,12 +181,7 @@ class StreamFramer {
   }
 
   private takeCarry(): Uint8Array {
-    const out = new Uint8Array(this.carry.reduce((total, part) => total + part.length, 0));
-    let offset = 0;
-    for (const part of this.carry) {
-      out.set(part, offset);
-      offset += part.length;
-    }
+    const out = concatBytes(this.carry);
     this.carry = [];
     this.carryBytes = 0;
     return out;

@@ -1,12 +1,15 @@
-// Every limits object (chat, echo) has one shape: documented defaults, the caller's overrides
-// spread over them, and a minimum per key, checked once at startup. A failed check names the
-// option, so the command can name the flag the user typed.
+// Every limits object (chat, echo, echo client) has one shape: documented defaults, the caller's
+// overrides spread over them, and a minimum per key, checked once at startup. A failed check
+// names the option and, for a minimum, says which and what was given, so a command can say the
+// same in the words of the flag the user typed.
 
 export class LimitError<Option extends string = string> extends Error {
   readonly code = 'INVALID_LIMIT';
   constructor(
     readonly option: Option,
     message: string,
+    /** Set when the value broke the option's minimum (or is not a number of the right kind). */
+    readonly rule?: { minimum: number; value: number },
   ) {
     super(message);
   }
@@ -25,10 +28,11 @@ export function mergeLimits<T extends { [K in keyof T]: number }>(
   }
   for (const key of Object.keys(minimums) as Array<keyof T & string>) {
     const value = limits[key];
+    const minimum = minimums[key];
     const valid = wholeNumbers ? Number.isSafeInteger(value) : Number.isFinite(value);
-    if (!valid || value < minimums[key]) {
+    if (!valid || value < minimum) {
       const kind = wholeNumbers ? 'a whole number' : 'a number';
-      throw new LimitError(key, `${key} must be ${kind} ≥ ${minimums[key]}, got ${value}`);
+      throw new LimitError(key, `${key} must be ${kind} ≥ ${minimum}, got ${value}`, { minimum, value });
     }
   }
   return limits;

@@ -47,6 +47,28 @@ export function splitWord(text: string): [word: string, rest: string] {
   return [trimmed.slice(0, space), trimmed.slice(space + 1)];
 }
 
+/**
+ * Split a command's parameters, for the server's commands and the client's slash commands
+ * alike: words separated by one or more spaces, and the last of `params` is the rest of the
+ * line from its first non-space character (so message text keeps its spaces). A blank last
+ * parameter counts as absent.
+ */
+export function splitParams(text: string, params: number): string[] {
+  const args: string[] = [];
+  let remaining = text;
+  for (let i = 0; i < params - 1; i++) {
+    const [word, after] = splitWord(remaining);
+    if (word === '') return args;
+    args.push(word);
+    remaining = after;
+  }
+  if (params > 0) {
+    const last = remaining.replace(/^ +/, '');
+    if (last.trim() !== '') args.push(last);
+  }
+  return args;
+}
+
 /** Lines a client sends. */
 export const clientLine = {
   join: (name: string) => `JOIN ${name}`,
@@ -58,10 +80,8 @@ export const clientLine = {
   listGroups: () => 'LIST_GROUPS',
   listUsers: () => 'LIST_USERS',
   quit: (reason?: string) => (reason ? `QUIT ${reason}` : 'QUIT'),
-  ping: (token: string) => `PING ${token}`,
   pong: (token: string) => (token ? `PONG ${token}` : 'PONG'),
   limits: () => 'LIMITS',
-  help: () => 'HELP',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -98,6 +118,7 @@ export const serverLine = {
   help: (line: string) => `[Help] ${line}`,
   goodbye: (name: string) => `[Server] Goodbye, ${name}.`,
   shutdown: () => '[Server] Server is shutting down.',
+  /** The one builder of error lines; the text may quote the client's own words, so it is sanitized. */
   error: (code: ErrorCode, message: string) => `ERROR ${code} ${sanitizeText(message)}`,
   ping: (token: string) => `PING ${token}`,
   pong: (token: string) => (token ? `PONG ${sanitizeText(token)}` : 'PONG'),

@@ -14,9 +14,19 @@ export interface LineSink {
   line(text: string): void;
   /** A complete line over `maxLineBytes` was dropped; `bytes` is its length. */
   overlong(bytes: number): void;
+  /**
+   * Read after every line: once true, `push` stops right after that line and returns the rest
+   * of the chunk unread, so what follows a command line can go to a reader of raw bytes.
+   */
+  readonly framingStopped?: boolean;
 }
 
-export type PushResult = 'ok' | 'unterminated-overflow';
+/** Framing stopped after a line: `rest` is the part of the chunk after that line's LF. */
+export interface LinesStopped {
+  rest: Uint8Array;
+}
+
+export type PushResult = 'ok' | 'unterminated-overflow' | LinesStopped;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -26,15 +36,16 @@ const CR = 0x0d;
 const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 export class LineDecoder {
-  /** Bytes of the current line kept so far (never more than maxLineBytes). */
-  private held: Uint8Array[] = [];
+  /** Bytes of the current line kept so far (never more than maxLineBytes); none while idle. */
+  private held: Uint8Array[] | undefined = undefined;
   private heldBytes = 0;
   /** Length of the current line, including bytes already discarded as over-long. */
   private lineBytes = 0;
   /** Whether the last byte of the current line so far is CR (it may not be held). */
   private endsInCR = false;
 
-  constructor(private readonly limits: LineDecoderLimits) {}
+  /** May be replaced between lines (from inside `line`, say), never in the middle of one. */
+  constructor(public limits: LineDecoderLimits) {}
 
   /** Bytes received since the last LF. */
   get pendingBytes(): number {
@@ -45,21 +56,22 @@ export class LineDecoder {
     let start = 0;
     while (start < chunk.length) {
       const lf = chunk.indexOf(LF, start);
+      let more: boolean;
       if (lf !== -1 && this.lineBytes === 0) {
         // Fast path: a whole line inside this chunk is decoded straight from it.
-        this.emit(chunk.subarray(start, lf), lf - start, lf > start && chunk[lf - 1] === CR, sink);
-        start = lf + 1;
-        continue;
+        more = this.emit(chunk.subarray(start, lf), lf - start, lf > start && chunk[lf - 1] === CR, sink);
+      } else {
+        const end = lf === -1 ? chunk.length : lf;
+        // A fragment that outlives this chunk is copied, so it never pins the reader's buffer.
+        this.take(chunk, start, end, lf === -1);
+        if (lf === -1) {
+          if (this.lineBytes > this.limits.maxUnterminatedBytes) return 'unterminated-overflow';
+          return 'ok';
+        }
+        more = this.finishLine(sink);
       }
-      const end = lf === -1 ? chunk.length : lf;
-      // A fragment that outlives this chunk is copied, so it never pins the reader's buffer.
-      this.take(chunk, start, end, lf === -1);
-      if (lf === -1) {
-        if (this.lineBytes > this.limits.maxUnterminatedBytes) return 'unterminated-overflow';
-        return 'ok';
-      }
-      this.finishLine(sink);
       start = lf + 1;
+      if (!more) return { rest: chunk.subarray(start) };
     }
     return 'ok';
   }
@@ -68,34 +80,39 @@ export class LineDecoder {
     const length = end - start;
     if (length === 0) return;
     // Nothing past the limit is ever needed: a trailing CR is tracked by `endsInCR`.
-    const room = this.limits.maxLineBytes - this.heldBytes;
-    if (room > 0) {
-      const kept = Math.min(room, length);
-      this.held.push(copy ? chunk.slice(start, start + kept) : chunk.subarray(start, start + kept));
+    const space = this.limits.maxLineBytes - this.heldBytes;
+    if (space > 0) {
+      const kept = Math.min(space, length);
+      (this.held ??= []).push(copy ? chunk.slice(start, start + kept) : chunk.subarray(start, start + kept));
       this.heldBytes += kept;
     }
     this.lineBytes += length;
     this.endsInCR = chunk[end - 1] === CR;
   }
 
-  private finishLine(sink: LineSink): void {
-    const bytes = this.held.length === 1 ? this.held[0]! : concatBytes(this.held, this.heldBytes);
+  private finishLine(sink: LineSink): boolean {
+    const held = this.held ?? [];
+    const bytes = held.length === 1 ? held[0]! : concatBytes(held, this.heldBytes);
     const length = this.lineBytes;
     const endsInCR = this.endsInCR;
-    this.held.length = 0;
+    this.held = undefined;
     this.heldBytes = 0;
     this.lineBytes = 0;
     this.endsInCR = false;
-    this.emit(bytes, length, endsInCR, sink);
+    return this.emit(bytes, length, endsInCR, sink);
   }
 
-  /** `bytes` holds the start of a line of `length` bytes (all of it unless over the limit). */
-  private emit(bytes: Uint8Array, length: number, endsInCR: boolean, sink: LineSink): void {
+  /**
+   * `bytes` holds the start of a line of `length` bytes (all of it unless over the limit).
+   * Returns whether framing goes on.
+   */
+  private emit(bytes: Uint8Array, length: number, endsInCR: boolean, sink: LineSink): boolean {
     if (endsInCR) length -= 1;
     if (length > this.limits.maxLineBytes) {
       sink.overlong(length);
-      return;
+      return true;
     }
     sink.line(length === 0 ? '' : decoder.decode(bytes.subarray(0, length)));
+    return sink.framingStopped !== true;
   }
 }

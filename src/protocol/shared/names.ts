@@ -5,22 +5,28 @@ import type { ErrorCode } from '../chat/error-codes.ts';
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const RESERVED = new Set(['server', 'netchat', 'system']);
 
-export const DEFAULT_MAX_NAME_LENGTH = 32;
-
 /** The key under which a user or group name is unique. */
 export function nameKey(name: string): string {
   return name.toLowerCase();
 }
 
-/** Why `name` cannot be a user name, or undefined when it can. */
-export function checkUserName(name: string, maxLength = DEFAULT_MAX_NAME_LENGTH): ErrorCode | undefined {
-  if (name.length === 0 || name.length > maxLength || !NAME_PATTERN.test(name)) return 'NAME_INVALID';
+/**
+ * Whether `name` is made of the characters a name may have, in the places it may have them.
+ * All a client can check by itself: the longest name is the server's `max-name-length`.
+ */
+export function hasNameCharacters(name: string): boolean {
+  return NAME_PATTERN.test(name);
+}
+
+/** Why `name` cannot be a user name on a server whose longest name is `maxLength`, or undefined when it can. */
+export function checkUserName(name: string, maxLength: number): ErrorCode | undefined {
+  if (name.length > maxLength || !hasNameCharacters(name)) return 'NAME_INVALID';
   if (RESERVED.has(nameKey(name))) return 'NAME_INVALID';
   return undefined;
 }
 
-/** Why `name` cannot be a group name, or undefined when it can. */
-export function checkGroupName(name: string, maxLength = DEFAULT_MAX_NAME_LENGTH): ErrorCode | undefined {
-  if (name.length === 0 || name.length > maxLength || !NAME_PATTERN.test(name)) return 'GROUP_INVALID';
+/** Why `name` cannot be a group name on a server whose longest name is `maxLength`, or undefined when it can. */
+export function checkGroupName(name: string, maxLength: number): ErrorCode | undefined {
+  if (name.length > maxLength || !hasNameCharacters(name)) return 'GROUP_INVALID';
   return undefined;
 }

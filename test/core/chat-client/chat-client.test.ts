@@ -1,7 +1,8 @@
 // ChatClient against an in-memory connection and a hand-driven clock: every write is seen the
 // moment it happens, and time only moves when the test says so.
 import { describe, expect, it } from 'vitest';
-import { ChatClient, type CloseInfo } from '../../../src/core/chat-client/chat-client.ts';
+import { ChatClient, INCOMING_LINE_LIMITS, type CloseInfo } from '../../../src/core/chat-client/chat-client.ts';
+import { TcpLineLink } from '../../../src/core/links/tcp-line-link.ts';
 import type { ServerEvent } from '../../../src/protocol/chat/chat-lines.ts';
 import { FakeClock, FakeConnection } from '../../helpers/chat-fakes.ts';
 
@@ -12,7 +13,7 @@ function setup(options: { replyTimeoutMs?: number; limitsTimeoutMs?: number } = 
   const connection = new FakeConnection({ address: '127.0.0.1', port: 12000, family: 'IPv4' });
   // The server decides when to close, as a real one does after QUIT.
   connection.autoClose = false;
-  const client = new ChatClient(connection, { host: '127.0.0.1', port: 12000, clock, ...options });
+  const client = new ChatClient(new TcpLineLink(connection, INCOMING_LINE_LIMITS), { host: '127.0.0.1', port: 12000, clock, ...options });
   const events: ServerEvent[] = [];
   client.on('event', (event) => events.push(event));
   let closeInfo: CloseInfo | undefined;

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ClientOutbox } from '../../../src/core/chat-client/client-outbox.ts';
+import { TcpLineLink } from '../../../src/core/links/tcp-line-link.ts';
 import { FakeClock, FakeConnection } from '../../helpers/chat-fakes.ts';
 
 function setup(burst = 3, linesPerSecond = 10) {
   const clock = new FakeClock();
   const connection = new FakeConnection({ address: '127.0.0.1', port: 12000, family: 'IPv4' });
   let drains = 0;
-  const outbox = new ClientOutbox(connection, clock, { burst, linesPerSecond }, undefined, () => drains++);
+  const link = new TcpLineLink(connection, { maxLineBytes: 1024, maxUnterminatedBytes: 1024 });
+  const outbox = new ClientOutbox(link, clock, { burst, linesPerSecond }, undefined, () => drains++);
   return { clock, connection, outbox, drains: () => drains };
 }
 
@@ -43,14 +45,14 @@ describe('ClientOutbox', () => {
     expect(connection.lines()).toEqual(['A', 'PONG x']);
   });
 
-  it('sends at once, in one corked write, when reconfigured to more room', () => {
+  it('sends at once, in one write, when reconfigured to more tokens', () => {
     const { clock, connection, outbox } = setup(2, 1);
     for (let i = 0; i < 5; i++) outbox.push(`L${i}`);
     expect(connection.lines()).toHaveLength(1);
-    const corks = connection.corks;
+    const writes = connection.writes.length;
     outbox.configure({ burst: 0, linesPerSecond: 0 });
     expect(connection.lines()).toEqual(['L0', 'L1', 'L2', 'L3', 'L4']);
-    expect(connection.corks).toBe(corks + 1);
+    expect(connection.writes.length).toBe(writes + 1);
     expect(clock.pendingTimers).toBe(0);
   });
 

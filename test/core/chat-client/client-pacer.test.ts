@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClientPacer, floodLimitsFrom } from '../../../src/core/chat-client/client-pacer.ts';
+import { readLimitsReply } from '../../../src/protocol/chat/limits-reply.ts';
 
 function pacer(burst: number, linesPerSecond: number) {
   const clock = { time: 0 };
@@ -91,7 +92,7 @@ describe('floodLimitsFrom', () => {
     [{ 'flood-burst': 0 }, { burst: 0, linesPerSecond: 0 }],
     [{ 'max-line-bytes': 4096 }, undefined],
     [{ 'flood-burst': Number.NaN }, undefined],
-  ])('%j → %j', (limits, expected) => {
-    expect(floodLimitsFrom(limits)).toEqual(expected);
+  ])('%j → %j', (pairs, expected) => {
+    expect(floodLimitsFrom(readLimitsReply(pairs))).toEqual(expected);
   });
 });

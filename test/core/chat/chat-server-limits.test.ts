@@ -263,6 +263,20 @@ describe('connection limits', () => {
 });
 
 describe('shutdown', () => {
+  it('sends every client exactly one line, the shutdown notice, however many are connected', async () => {
+    const { network, join } = await setup({ maxConnectionsPerIp: 100 });
+    const clients = Array.from({ length: 8 }, (_, i) => join(`u${i}`));
+    clients.push(network.connect());
+    await microtasks();
+    const before = clients.map((c) => c.lines().length);
+    const s = server!;
+    server = undefined;
+    await s.close();
+    for (const [i, c] of clients.entries()) {
+      expect(c.lines().slice(before[i]), `client ${i}`).toEqual(['[Server] Server is shutting down.']);
+    }
+  });
+
   it('tells every client, ends every connection, destroys stragglers after the grace, stops listening', async () => {
     const { network, clock, join } = await setup();
     const [a, b] = [join('a'), join('b')];

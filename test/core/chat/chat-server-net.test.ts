@@ -109,7 +109,7 @@ describe('chat server on real sockets', () => {
     const payload = 'p'.repeat(900);
     let sent = 0;
     const stalledGone = () => events.some((e) => e.type === 'disconnect' && e.name === 'stalled');
-    // Keep the room busy until the stalled client is dropped; bounded at ~90 MB.
+    // Keep the chat busy until the stalled client is dropped; bounded at ~90 MB.
     for (let batch = 0; batch < 100 && !stalledGone(); batch++) {
       sender.send(Array.from({ length: 1000 }, () => `BROADCAST ${sent++} ${payload}\n`).join(''));
       await Promise.all(readers.map((r) => r.waitForLine(`[Broadcast] sender: ${sent - 1} ${payload}`, { timeoutMs: 10_000 })));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, limitsReply, maxReplyBytes, splitParams } from '../../../src/core/chat/command-table.ts';
+import { COMMANDS, limitsReply, maxReplyBytes } from '../../../src/core/chat/command-table.ts';
 import { DEFAULT_CHAT_LIMITS } from '../../../src/core/chat/chat-limits.ts';
 import { CLIENT_VERBS } from '../../../src/protocol/chat/chat-lines.ts';
+import { limitsReplyPairs } from '../../../src/protocol/chat/limits-reply.ts';
 
 describe('command table', () => {
   it('has one entry per client verb; only JOIN and QUIT work before registration', () => {
@@ -20,20 +21,9 @@ describe('command table', () => {
   });
 });
 
-describe('splitParams', () => {
-  it('splits words and leaves the rest of the line to the last parameter', () => {
-    expect(splitParams('bob  hello   you ', 2)).toEqual(['bob', 'hello   you ']);
-    expect(splitParams('   hello  ', 1)).toEqual(['hello  ']);
-    expect(splitParams('g', 2)).toEqual(['g']);
-    expect(splitParams('', 2)).toEqual([]);
-    expect(splitParams('   ', 1)).toEqual([]);
-    expect(splitParams('anything', 0)).toEqual([]);
-  });
-});
-
 describe('LIMITS reply', () => {
   it('carries the keys a client paces itself by', () => {
-    const reply = limitsReply(DEFAULT_CHAT_LIMITS);
+    const reply = limitsReplyPairs(limitsReply(DEFAULT_CHAT_LIMITS));
     expect(reply).toMatchObject({
       'max-line-bytes': DEFAULT_CHAT_LIMITS.maxLineBytes,
       'flood-burst': DEFAULT_CHAT_LIMITS.floodBurst,

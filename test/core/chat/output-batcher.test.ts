@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { encodeLine, OutputBatcher, type QueuedWriter } from '../../../src/core/chat/output-batcher.ts';
+import { OutputBatcher, type BatchRecipient } from '../../../src/core/chat/output-batcher.ts';
+import { encodeLine } from '../../../src/core/links/line-link.ts';
+import { TcpLineLink } from '../../../src/core/links/tcp-line-link.ts';
 import { FakeConnection } from '../../helpers/chat-fakes.ts';
 
-function writer(): QueuedWriter & { full: number; open: boolean; connection: FakeConnection } {
+function writer(): BatchRecipient & { full: number; open: boolean; connection: FakeConnection } {
+  const connection = new FakeConnection({ address: '127.0.0.1', port: 1, family: 'IPv4' as const });
   const w = {
-    connection: new FakeConnection({ address: '127.0.0.1', port: 1, family: 'IPv4' as const }),
-    pending: undefined as Uint8Array[] | undefined,
+    connection,
+    link: new TcpLineLink(connection, { maxLineBytes: 1024, maxUnterminatedBytes: 1024 }),
+    batched: undefined as Uint8Array[] | undefined,
     open: true,
     full: 0,
     get writable() {
@@ -40,7 +44,7 @@ describe('OutputBatcher', () => {
     flush();
     expect(a.connection.writes.map(text)).toEqual(['one\ntwo\n']);
     expect(b.connection.writes.map(text)).toEqual(['only\n']);
-    expect(a.pending).toBeUndefined();
+    expect(a.batched).toBeUndefined();
   });
 
   it('hands a single line to every recipient as the same bytes, never a copy', () => {
@@ -95,12 +99,12 @@ describe('OutputBatcher', () => {
     expect(w.connection.writes).toEqual([]);
   });
 
-  it('flushWriter writes out what is pending at once, and the flush does not repeat it', () => {
+  it('flushRecipient writes out what is batched at once, and the flush does not repeat it', () => {
     const { batcher, flush } = manualBatcher(1024);
     const w = writer();
     batcher.write(w, encodeLine('a'));
     batcher.write(w, encodeLine('b'));
-    batcher.flushWriter(w);
+    batcher.flushRecipient(w);
     expect(w.connection.writes.map(text)).toEqual(['a\nb\n']);
     flush();
     expect(w.connection.writes).toHaveLength(1);

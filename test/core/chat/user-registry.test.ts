@@ -26,13 +26,24 @@ describe('UserRegistry', () => {
     expect(b.name).toBeUndefined();
     expect(registry.add(b, 'toolongname')).toBe('NAME_INVALID');
     expect(registry.add(b, 'bob')).toBeUndefined();
-    expect(registry.find('ann')).toBe(a);
     expect(a.lines()).toEqual(['[Server] bob has joined the chat.']);
     registry.add(c, 'cy');
     registry.remove(b, 'quit');
-    expect(registry.find('bob')).toBeUndefined();
     expect(a.lines().at(-1)).toBe('[Server] bob has left the chat (quit).');
+    expect(registry.unicast(a as RegistryMember & { name: string }, 'bob', 'hi')).toBe('NO_SUCH_USER');
     expect(registry.userNames()).toEqual(['Ann', 'cy']);
+  });
+
+  it('delivers a private message to one user, found in any case', () => {
+    const registry = new UserRegistry(8);
+    const [a, b, c] = [member(), member(), member()];
+    registry.add(a, 'a');
+    registry.add(b, 'Bob');
+    registry.add(c, 'c');
+    const before = [a, c].map((m) => m.received.length);
+    expect(registry.unicast(a as RegistryMember & { name: string }, 'BOB', 'psst')).toBeUndefined();
+    expect(b.lines().at(-1)).toBe('[Private] a: psst');
+    expect([a, c].map((m) => m.received.length)).toEqual(before);
   });
 
   it('sends one line to many as the same bytes', () => {

@@ -3,12 +3,15 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runEchoStream, runProbes, type ProbeResult, type StreamOutput } from '../../../src/core/echo/echo-client.ts';
 import { startEchoServer, type EchoServerOptions } from '../../../src/core/echo/echo-server.ts';
+import { systemClock, type Clock } from '../../../src/core/shared/clock.ts';
 import { UDP_CHUNK_BYTES, UDP_WINDOW } from '../../../src/core/echo/echo-stream-client.ts';
 import { getRuntime } from '../../../src/runtime/index.ts';
 import { closedPort, scriptedUdpSocket } from '../../helpers/echo-test-peers.ts';
+import { FakeClock } from '../../helpers/fake-clock.ts';
 
 const TS = '1700000000.123456';
-const clock = () => 1_700_000_000_123.456;
+// Real timers, a wall time that stands still: every reply carries TS.
+const clock: Clock = { ...systemClock, wallNow: () => 1_700_000_000_123.456 };
 const runtime = getRuntime();
 const HEADER = /\d{10}\.\d{6}:/g;
 
@@ -43,6 +46,19 @@ async function customServer(onConnection: (socket: net.Socket) => void, allowHal
   return (server.address() as net.AddressInfo).port;
 }
 
+/** An echo server that notes the fake time each probe arrives and answers `replyMs` of fake time later. */
+async function timedServer(clock: FakeClock, replyMs: number): Promise<{ port: number; arrivals: number[] }> {
+  const arrivals: number[] = [];
+  const port = await customServer((socket) =>
+    socket.on('data', (chunk: Buffer) => {
+      arrivals.push(clock.now());
+      clock.advance(replyMs);
+      socket.write(`${TS}:${chunk.toString('latin1')}`);
+    }),
+  );
+  return { port, arrivals };
+}
+
 /** A UDP port with nothing behind it. */
 async function silentUdpPort(): Promise<number> {
   const socket = dgram.createSocket('udp4');
@@ -52,9 +68,12 @@ async function silentUdpPort(): Promise<number> {
   return port;
 }
 
-function probe(port: number, options: Partial<Parameters<typeof runProbes>[1]> = {}) {
+function probe(port: number, options: Partial<Parameters<typeof runProbes>[1]> = {}, onResult = () => {}) {
   const results: ProbeResult[] = [];
-  const run = runProbes(runtime, { host: '127.0.0.1', port, count: 3, intervalMs: 0, timeoutMs: 2000, ...options }, (r) => results.push(r));
+  const run = runProbes(runtime, { host: '127.0.0.1', port, count: 3, intervalMs: 0, timeoutMs: 2000, ...options }, (r) => {
+    results.push(r);
+    onResult();
+  });
   return { results, run };
 }
 
@@ -76,11 +95,23 @@ describe('runProbes', () => {
     }
   });
 
-  it('waits the interval from one probe to the next', async () => {
-    const port = await echoServer();
-    const started = performance.now();
-    await probe(port, { intervalMs: 60 }).run;
-    expect(performance.now() - started).toBeGreaterThanOrEqual(115);
+  it('waits the interval from one probe’s send to the next', async () => {
+    const fake = new FakeClock();
+    const { port, arrivals } = await timedServer(fake, 0);
+    const start = fake.now();
+    // The interval's wait is set up as soon as a result is reported: let it pass then.
+    const { run } = probe(port, { clock: fake, intervalMs: 60 }, () => queueMicrotask(() => fake.advance(60)));
+    expect(await run).toMatchObject({ sent: 3, received: 3, rttsMs: [0, 0, 0], end: 'done' });
+    expect(arrivals).toEqual([start, start + 60, start + 120]);
+  });
+
+  it('sends the next probe at once when a reply took longer than the interval', async () => {
+    const fake = new FakeClock();
+    const { port, arrivals } = await timedServer(fake, 100);
+    const start = fake.now();
+    const summary = await probe(port, { clock: fake, intervalMs: 60 }).run;
+    expect(summary).toMatchObject({ sent: 3, received: 3, rttsMs: [100, 100, 100], end: 'done' });
+    expect(arrivals).toEqual([start, start + 100, start + 200]);
   });
 
   it('puts together a reply the server sent in one-byte runs', async () => {
@@ -94,15 +125,17 @@ describe('runProbes', () => {
   });
 
   it('counts a probe with no reply in time as lost, and skips its late reply', async () => {
-    // Holds the first probe and answers it only together with the second.
+    const fake = new FakeClock();
+    // Holds the first probe past its timeout and answers it only together with the second.
     const port = await customServer((socket) => {
       const held: string[] = [];
       socket.on('data', (chunk: Buffer) => {
         held.push(chunk.toString('latin1'));
+        if (held.length === 1) fake.advance(100);
         if (held.length === 2) socket.write(held.map((p) => `${TS}:${p}`).join(''));
       });
     });
-    const { results, run } = probe(port, { count: 2, timeoutMs: 100 });
+    const { results, run } = probe(port, { clock: fake, count: 2, timeoutMs: 100 });
     const summary = await run;
     expect(results.map((r) => [r.seq, r.status])).toEqual([
       [1, 'timeout'],
@@ -116,7 +149,9 @@ describe('runProbes', () => {
   });
 
   it('gets no replies from a UDP port with nothing behind it', async () => {
-    const { results, run } = probe(await silentUdpPort(), { transport: 'udp', count: 2, timeoutMs: 50 });
+    const fake = new FakeClock();
+    const { results, run } = probe(await silentUdpPort(), { clock: fake, transport: 'udp', count: 2, timeoutMs: 5000 });
+    await fake.advanceWhileWaiting(run);
     expect(await run).toMatchObject({ sent: 2, received: 0, end: 'done' });
     expect(results.map((r) => r.status)).toEqual(['timeout', 'timeout']);
   });
@@ -228,7 +263,10 @@ describe('runEchoStream over TCP', () => {
 
   it('reports no-close when the server stays silent and open after the input', async () => {
     const port = await customServer((socket) => socket.resume(), true);
-    expect((await stream(port, chunksOf('x'), collector(), { timeoutMs: 100 })).end).toBe('no-close');
+    const fake = new FakeClock();
+    const run = stream(port, chunksOf('x'), collector(), { clock: fake, timeoutMs: 5000 });
+    await fake.advanceWhileWaiting(run);
+    expect((await run).end).toBe('no-close');
   });
 
   it('fails with CONNECT_FAILED when nothing listens', async () => {
@@ -279,7 +317,10 @@ describe('runEchoStream over UDP', () => {
     const count = UDP_WINDOW * 3;
     const lines = Array.from({ length: count }, (_, i) => `line ${i}\n`).join('');
     const input = chunksOf(lines);
-    const summary = await runEchoStream(fake, { host: '127.0.0.1', port: 9, timeoutMs: 100, transport: 'udp', framing: 'lines' }, input, collector());
+    const clock = new FakeClock();
+    const run = runEchoStream(fake, { host: '127.0.0.1', port: 9, timeoutMs: 5000, clock, transport: 'udp', framing: 'lines' }, input, collector());
+    await clock.advanceWhileWaiting(run);
+    const summary = await run;
     expect(maxInFlight).toBe(UDP_WINDOW);
     expect(summary).toMatchObject({ end: 'done', messagesSent: count });
     // The last window is never answered by this server: it is written off after the timeout.
@@ -295,7 +336,10 @@ describe('runEchoStream over UDP', () => {
 
   it('counts datagrams with no reply after the timeout', async () => {
     const port = await silentUdpPort();
-    const summary = await stream(port, chunksOf('a\nb\n'), collector(), { transport: 'udp', framing: 'lines', timeoutMs: 50 });
+    const fake = new FakeClock();
+    const run = stream(port, chunksOf('a\nb\n'), collector(), { clock: fake, transport: 'udp', framing: 'lines', timeoutMs: 5000 });
+    await fake.advanceWhileWaiting(run);
+    const summary = await run;
     expect(summary).toMatchObject({ end: 'done', messagesSent: 2, repliesReceived: 0 });
   });
 });

@@ -1,12 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEchoServer, type EchoServer, type EchoServerEvent, type EchoServerOptions } from '../../../src/core/echo/echo-server.ts';
+import { systemClock, type Clock } from '../../../src/core/shared/clock.ts';
 import { MAX_UDP_PAYLOAD } from '../../../src/protocol/echo/echo-format.ts';
 import { getRuntime } from '../../../src/runtime/index.ts';
 import type { Runtime } from '../../../src/runtime/types.ts';
 import { RawTcpClient, RawUdpPeer, scriptedUdpSocket } from '../../helpers/echo-test-peers.ts';
 
 const TS = '1700000000.123456';
-const clock = () => 1_700_000_000_123.456;
+// Real timers, a wall time that stands still: every reply carries TS.
+const clock: Clock = { ...systemClock, wallNow: () => 1_700_000_000_123.456 };
 const HEADER = /\d{10}\.\d{6}:/g;
 
 const cleanups: Array<() => unknown> = [];

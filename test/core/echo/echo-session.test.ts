@@ -6,13 +6,15 @@ import { ReplyEncoder } from '../../../src/protocol/echo/echo-format.ts';
 import type { SocketAddress, TcpConnection, TcpConnectionEvents } from '../../../src/runtime/types.ts';
 
 const TS = '1700000000.123456';
-const clock = () => 1_700_000_000_123.456;
+const clock = { wallNow: () => 1_700_000_000_123.456 };
 const encoder = new TextEncoder();
 const latin1 = (bytes: Uint8Array) => String.fromCharCode(...bytes);
 
 class ScriptedConnection implements TcpConnection {
   readonly remote: SocketAddress = { address: '127.0.0.1', port: 5555, family: 'IPv4' };
-  readonly local: SocketAddress = { address: '127.0.0.1', port: 12345, family: 'IPv4' };
+  readonly encrypted = false;
+  readonly peerCertificateFingerprint256 = undefined;
+  readonly peerCertificateVerified = false;
   pendingWriteBytes = 0;
   closed = false;
   written: Uint8Array[] = [];
@@ -40,7 +42,6 @@ class ScriptedConnection implements TcpConnection {
   resume(): void {
     this.paused = false;
   }
-  setNoDelay(): void {}
   setKeepAlive(): void {}
   on<E extends keyof TcpConnectionEvents>(event: E, listener: TcpConnectionEvents[E]): this {
     (this.listeners[event] ??= [] as never).push(listener as never);

@@ -96,3 +96,64 @@ describe('LineDecoder', () => {
     expect(whole('\uFEFFhi\n')).toEqual(['\uFEFFhi']);
   });
 });
+
+describe('LineDecoder stopping after a line', () => {
+  /** Feed chunks, stopping framing after the line `stopAfter`; returns the lines and the raw bytes after it. */
+  function decodeUntil(chunks: Uint8Array[], stopAfter: string) {
+    const decoder = new LineDecoder({ maxLineBytes: 64, maxUnterminatedBytes: 128 });
+    const lines: string[] = [];
+    const raw: number[] = [];
+    const sink = {
+      framingStopped: false,
+      line(text: string) {
+        lines.push(text);
+        if (text === stopAfter) this.framingStopped = true;
+      },
+      overlong: () => {},
+    };
+    for (const chunk of chunks) {
+      if (sink.framingStopped) {
+        raw.push(...chunk);
+        continue;
+      }
+      const result = decoder.push(chunk, sink);
+      if (typeof result === 'object') raw.push(...result.rest);
+    }
+    return { lines, raw: new Uint8Array(raw), pending: decoder.pendingBytes };
+  }
+
+  // Raw bytes after the command line: CR LF, invalid UTF-8 and a NUL must come back untouched.
+  const body = new Uint8Array([0x61, 0x0d, 0x0a, 0xff, 0xc3, 0x00, 0x0a, 0x62]);
+  const input = new Uint8Array([...bytes('before\r\nUPLOAD x\r\n'), ...body]);
+
+  it('hands back the rest of the chunk, unread, and frames nothing after the stop', () => {
+    const { lines, raw, pending } = decodeUntil([input], 'UPLOAD x');
+    expect(lines).toEqual(['before', 'UPLOAD x']);
+    expect(raw).toEqual(body);
+    expect(pending).toBe(0);
+  });
+
+  it('gives the same lines and raw bytes for the input split at every offset', () => {
+    for (let offset = 0; offset <= input.length; offset++) {
+      const got = decodeUntil([input.subarray(0, offset), input.subarray(offset)], 'UPLOAD x');
+      expect(got.lines, `offset ${offset}`).toEqual(['before', 'UPLOAD x']);
+      expect(got.raw, `offset ${offset}`).toEqual(body);
+    }
+  });
+
+  it('returns an empty rest when the line ends the chunk', () => {
+    const decoder = new LineDecoder({ maxLineBytes: 64, maxUnterminatedBytes: 128 });
+    const sink = { framingStopped: true, line: () => {}, overlong: () => {} };
+    const result = decoder.push(bytes('ONLY\n'), sink);
+    expect(result).toEqual({ rest: new Uint8Array(0) });
+  });
+
+  it('does not stop at an over-long line', () => {
+    const decoder = new LineDecoder({ maxLineBytes: 4, maxUnterminatedBytes: 128 });
+    const seen: Array<string | number> = [];
+    const sink = { framingStopped: true, line: (t: string) => seen.push(t), overlong: (n: number) => seen.push(n) };
+    const result = decoder.push(bytes('toolong\nok\nrest'), sink);
+    expect(seen).toEqual([7, 'ok']);
+    expect(result).toEqual({ rest: bytes('rest') });
+  });
+});

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkGroupName, checkUserName, nameKey } from '../../../src/protocol/shared/names.ts';
+import { checkGroupName, checkUserName, hasNameCharacters, nameKey } from '../../../src/protocol/shared/names.ts';
 import { REPLACEMENT, sanitizeText } from '../../../src/protocol/shared/text-sanitize.ts';
+
+const MAX = 32;
 
 describe('names', () => {
   it('accept up to the maximum length and refuse one more', () => {
-    expect(checkUserName('a'.repeat(32))).toBeUndefined();
-    expect(checkUserName('a'.repeat(33))).toBe('NAME_INVALID');
+    expect(checkUserName('a'.repeat(MAX), MAX)).toBeUndefined();
+    expect(checkUserName('a'.repeat(MAX + 1), MAX)).toBe('NAME_INVALID');
     expect(checkUserName('abc', 3)).toBeUndefined();
     expect(checkUserName('abcd', 3)).toBe('NAME_INVALID');
     expect(checkGroupName('g'.repeat(4), 4)).toBeUndefined();
@@ -13,17 +15,23 @@ describe('names', () => {
   });
 
   it.each(['', ' ', 'a b', 'a:b', 'a]b', '[a', '.dot', '-dash', 'é', 'a\tb', 'a\u0000'])('refuse %j', (name) => {
-    expect(checkUserName(name)).toBe('NAME_INVALID');
-    expect(checkGroupName(name)).toBe('GROUP_INVALID');
+    expect(checkUserName(name, MAX)).toBe('NAME_INVALID');
+    expect(checkGroupName(name, MAX)).toBe('GROUP_INVALID');
+    expect(hasNameCharacters(name)).toBe(false);
   });
 
   it.each(['ann', 'A_1', '_x', '9lives', 'a.b-c'])('accept %j', (name) => {
-    expect(checkUserName(name)).toBeUndefined();
+    expect(checkUserName(name, MAX)).toBeUndefined();
+    expect(hasNameCharacters(name)).toBe(true);
+  });
+
+  it('leave the length to the server when only the characters are checked', () => {
+    expect(hasNameCharacters('a'.repeat(200))).toBe(true);
   });
 
   it('reserve the server’s own names for users, in any case', () => {
-    for (const name of ['server', 'Server', 'NETCHAT', 'system']) expect(checkUserName(name)).toBe('NAME_INVALID');
-    expect(checkGroupName('server')).toBeUndefined();
+    for (const name of ['server', 'Server', 'NETCHAT', 'system']) expect(checkUserName(name, MAX)).toBe('NAME_INVALID');
+    expect(checkGroupName('server', MAX)).toBeUndefined();
   });
 
   it('compare case-insensitively', () => {

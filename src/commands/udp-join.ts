@@ -1,0 +1,134 @@
+import * as clack from '@clack/prompts';
+import { defineCommand } from 'citty';
+import { openUdpChat, type UdpChatClient, type UdpCloseInfo } from '../core/udp-chat/udp-chat-client.ts';
+import { UDP_CHAT_DEFAULT_PORT } from '../protocol/udp-chat/client-datagrams.ts';
+import { getRuntime } from '../runtime/index.ts';
+import { painter } from '../ui/chat-format.ts';
+import { askHost, askName, askPort } from '../ui/join-prompts.ts';
+import { attachUdpPipeOutput, runUdpPipeSession } from '../ui/udp-pipe-session.ts';
+import { runUdpTerminalSession } from '../ui/udp-terminal-session.ts';
+import { formatHostPort } from '../core/shared/host-port.ts';
+import { DEFAULT_UDP_CHAT_CLIENT_LIMITS, resolveUdpChatClientLimits } from '../core/udp-chat/udp-chat-limits.ts';
+import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
+import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
+
+const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_PORT = UDP_CHAT_DEFAULT_PORT;
+
+/** Why the chat ended, in words, and the exit code that says it to scripts (the same as `join`'s). */
+function describeClose(close: UdpCloseInfo, joined: boolean, where: string): { message: string; exitCode: number } {
+  const detail = [close.code, close.message].filter(Boolean).join(' ');
+  if (close.reason === 'quit') return { message: 'left the chat', exitCode: EXIT.OK };
+  if (!joined && (close.reason === 'timeout' || close.reason === 'error')) {
+    return { message: `cannot reach the UDP chat at ${where}: ${detail}`, exitCode: EXIT.CONNECT };
+  }
+  const messages: Record<UdpCloseInfo['reason'], string> = {
+    quit: 'left the chat',
+    shutdown: 'the server is shutting down',
+    kicked: `the server dropped us: ${detail}`,
+    timeout: `the server stopped answering: ${detail}`,
+    error: `sending failed: ${detail}`,
+    aborted: 'closed',
+  };
+  return { message: messages[close.reason], exitCode: EXIT.SERVER_CLOSED };
+}
+
+export default defineCommand({
+  meta: {
+    name: 'udp-join',
+    description: 'Join a UDP chat server; with stdin not a terminal, send each input line and exit at its end',
+  },
+  args: {
+    name: { type: 'positional', required: false, description: 'Your user name (asked for in a terminal)', valueHint: 'name' },
+    host: { type: 'positional', required: false, description: `Server address (default ${DEFAULT_HOST})` },
+    port: { type: 'positional', required: false, description: `Server port (default ${DEFAULT_PORT})` },
+    json: { type: 'boolean', description: 'Print one JSON object per event on stdout; never prompts', default: false },
+    stay: {
+      type: 'boolean',
+      description: 'Without a terminal: stay joined after the end of input, printing messages until the server goes or a signal',
+      default: false,
+    },
+    ...limitArgs(LIMIT_FLAGS.udpJoin, DEFAULT_UDP_CHAT_CLIENT_LIMITS),
+    ...logArgs,
+  },
+  async run({ args }) {
+    const logger = createLogger(args);
+    const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
+    const { replyTimeoutMs, serverTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.udpJoin, args, resolveUdpChatClientLimits);
+    let name = args.name?.trim() || undefined;
+    let host = args.host?.trim() || undefined;
+    let port = args.port === undefined ? undefined : parsePort(args.port, 'PORT', false);
+    if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
+
+    const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
+    const say = interactive
+      ? { info: clack.log.info, warn: clack.log.warn, error: clack.log.error }
+      : { info: logger.info, warn: logger.warn, error: logger.error };
+    if (interactive) {
+      clack.intro(paint('bold', 'netchat udp-join'));
+      name ??= await askName();
+      host ??= name && (await askHost(DEFAULT_HOST));
+      port ??= host ? await askPort(DEFAULT_PORT) : undefined;
+      if (!name || !host || !port) {
+        clack.cancel('Cancelled.');
+        process.exitCode = EXIT.INTERRUPTED;
+        return;
+      }
+    }
+    host ??= DEFAULT_HOST;
+    port ??= DEFAULT_PORT;
+    const where = formatHostPort(host, port);
+
+    const controller = new AbortController();
+    const stopSignals = onShutdownSignal(() => controller.abort());
+    try {
+      logger.debug(`joining the UDP chat at ${where}`);
+      const client: UdpChatClient = await openUdpChat(getRuntime(), { host, port, replyTimeoutMs, serverTimeoutMs });
+      // Interrupted before joining: nothing to leave.
+      controller.signal.addEventListener('abort', () => client.name === undefined && client.close(), { once: true });
+      const writeLine = (line: string) => process.stdout.write(`${line}\n`);
+      const output = interactive ? undefined : attachUdpPipeOutput({ client, json: args.json, logger, writeLine });
+
+      let joined = await client.join(name!);
+      while (interactive && !joined.ok && !('close' in joined)) {
+        clack.log.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
+        name = await askName('Another name');
+        if (!name) {
+          client.close();
+          process.exitCode = EXIT.INTERRUPTED;
+          return;
+        }
+        joined = await client.join(name);
+      }
+      if (!joined.ok) {
+        if (controller.signal.aborted) {
+          process.exitCode = EXIT.INTERRUPTED;
+        } else if ('close' in joined) {
+          const { message, exitCode } = describeClose(joined.close, false, where);
+          say.error(message);
+          process.exitCode = exitCode;
+        } else {
+          say.error(`the server refused the name "${name}": ${joined.code} ${joined.message}`);
+          process.exitCode = EXIT.NAME_REFUSED;
+          client.close();
+        }
+        output?.closed(await client.closed);
+        return;
+      }
+
+      if (interactive) clack.log.success(`Joined the UDP chat at ${where} as ${joined.name}. ${joined.online} online. /help lists the commands.`);
+      else logger.info(`joined the UDP chat at ${where} as ${joined.name}`);
+      const { close, interrupted } = interactive
+        ? await runUdpTerminalSession({ client, input: process.stdin, output: process.stdout, paint, signal: controller.signal })
+        : await runUdpPipeSession({ client, output: output!, input: process.stdin, logger, signal: controller.signal, stayAfterInput: args.stay });
+
+      const { message, exitCode } = describeClose(close, true, where);
+      process.exitCode = interrupted ? EXIT.INTERRUPTED : exitCode;
+      if (exitCode !== EXIT.OK && !interrupted) say.error(message);
+      if (interactive) clack.outro(exitCode === EXIT.OK || interrupted ? 'Left the chat.' : 'Disconnected.');
+      else logger.debug(message);
+    } finally {
+      stopSignals();
+    }
+  },
+});

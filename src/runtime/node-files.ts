@@ -1,0 +1,133 @@
+// The file store over node:fs/promises and node:path (alike on Node, Bun and Deno).
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { NodeFileReader, statOf } from './node-file-reader.ts';
+import { NodeFileWriter } from './node-file-writer.ts';
+import { systemError, withErrnoCode } from './runtime-errors.ts';
+import type { DirectoryEntry, FileStore, ReadRange } from './types.ts';
+
+/** Entries lstat-ed at once while listing: enough to keep the thread pool busy, little memory. */
+const LIST_BATCH = 64;
+
+const codeOf = (error: unknown) => (error as { code?: string } | null)?.code;
+
+/** link(2) failed for want of hard links here, not because of the paths. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+
+interface DenoGlobal {
+  readDir(path: string): AsyncIterable<{ name: string }>;
+}
+
+/**
+ * A directory's names as they are read. Deno's node:fs opendir reads the whole directory
+ * synchronously when opened (0.3–0.5 s of blocked event loop at 100,000 files), so on Deno
+ * Deno.readDir, which reads off the event loop, gives the names instead.
+ */
+async function* directoryNames(directory: string): AsyncGenerator<string> {
+  const deno = (globalThis as { Deno?: DenoGlobal }).Deno;
+  if (deno) {
+    try {
+      for await (const entry of deno.readDir(directory)) yield entry.name;
+    } catch (error) {
+      throw withErrnoCode(error);
+    }
+    return;
+  }
+  const dir = await fsp.opendir(directory, { bufferSize: LIST_BATCH });
+  try {
+    for (let entry = await dir.read(); entry; entry = await dir.read()) yield entry.name;
+  } finally {
+    await dir.close().catch(() => {});
+  }
+}
+
+async function* list(directory: string): AsyncGenerator<DirectoryEntry> {
+  const names: string[] = [];
+  const flush = async function* () {
+    const stats = await Promise.all(
+      names.map((name) =>
+        fsp.lstat(path.join(directory, name)).catch((error: unknown) => {
+          if (codeOf(error) === 'ENOENT') return undefined; // removed while we listed
+          throw error;
+        }),
+      ),
+    );
+    for (const [index, name] of names.entries()) {
+      const stat = stats[index];
+      if (stat) yield { name, ...statOf(stat) };
+    }
+    names.length = 0;
+  };
+  for await (const name of directoryNames(directory)) {
+    names.push(name);
+    if (names.length === LIST_BATCH) yield* flush();
+  }
+  yield* flush();
+}
+
+async function* read(file: string, range?: ReadRange): AsyncGenerator<Uint8Array> {
+  const reader = await NodeFileReader.open(file);
+  try {
+    yield* reader.chunks(range);
+  } finally {
+    await reader.close();
+  }
+}
+
+async function renameNoReplace(from: string, to: string): Promise<void> {
+  try {
+    // A hard link fails with EEXIST when `to` exists, atomically; then the old name goes.
+    await fsp.link(from, to);
+  } catch (error) {
+    if (!NO_HARD_LINKS.has(codeOf(error) ?? '')) throw error;
+    // A directory, or a file system without hard links: check, then rename (not atomic).
+    const existing = await fsp.lstat(to).catch(() => undefined);
+    if (existing) throw systemError('EEXIST', 'rename', to);
+    await fsp.rename(from, to);
+    return;
+  }
+  await fsp.unlink(from);
+}
+
+async function remove(target: string): Promise<void> {
+  try {
+    await fsp.unlink(target);
+  } catch (error) {
+    // unlink(2) refuses directories: EISDIR on Linux, EPERM on macOS.
+    if (codeOf(error) !== 'EISDIR' && codeOf(error) !== 'EPERM') throw error;
+    await fsp.rmdir(target);
+  }
+}
+
+export const nodeFileStore: FileStore = {
+  list,
+  lstat: async (target) => statOf(await fsp.lstat(target)),
+  stat: async (target) => statOf(await fsp.stat(target)),
+  realpath: (target) => fsp.realpath(target),
+  openRead: (file) => NodeFileReader.open(file),
+  read,
+  async sha256(file, range) {
+    const reader = await NodeFileReader.open(file);
+    try {
+      return { sha256: await reader.sha256(range), stat: reader.stat };
+    } finally {
+      await reader.close();
+    }
+  },
+  openWrite: (file, options) => NodeFileWriter.open(file, options),
+  renameNoReplace,
+  remove,
+  async makeDirectory(directory, options = {}) {
+    await fsp.mkdir(directory, { recursive: options.recursive ?? false });
+  },
+  async freeBytes(target) {
+    const stats = await fsp.statfs(target);
+    return Number(stats.bavail) * Number(stats.bsize);
+  },
+  join: (...parts) => path.join(...parts),
+  resolve: (...parts) => path.resolve(...parts),
+  relative: (from, to) => path.relative(from, to),
+  dirname: (target) => path.dirname(target),
+  basename: (target) => path.basename(target),
+  isAbsolute: (target) => path.isAbsolute(target),
+};

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import type net from 'node:net';
+import type tls from 'node:tls';
+import type { SocketAddress, TcpConnection, TcpConnectionEvents } from './types.ts';
+
+export function familyOf(family: string | number | undefined): 'IPv4' | 'IPv6' {
+  return family === 'IPv6' || family === 6 ? 'IPv6' : 'IPv4';
+}
+
+export function remoteOf(socket: net.Socket): SocketAddress {
+  return { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, family: familyOf(socket.remoteFamily) };
+}
+
+/** Hex SHA-256 of the peer's DER certificate; `raw` is there on Node, Bun and Deno alike. */
+function peerFingerprint(socket: tls.TLSSocket): string | undefined {
+  const raw = (socket.getPeerCertificate() as { raw?: Uint8Array } | null)?.raw;
+  return raw && raw.length > 0 ? createHash('sha256').update(raw).digest('hex') : undefined;
+}
+
+/**
+ * A `node:net` socket, or a `node:tls` socket whose handshake has finished, behind the
+ * runtime-neutral TcpConnection interface. Under TLS, `transport` is the TCP socket beneath
+ * (when there is a separate one): socket options go to it.
+ */
+export class NodeTcpConnection implements TcpConnection {
+  readonly remote: SocketAddress;
+  readonly encrypted: boolean;
+  readonly peerCertificateFingerprint256: string | undefined;
+  readonly peerCertificateVerified: boolean;
+  private readonly transport: net.Socket;
+
+  constructor(
+    private readonly socket: net.Socket,
+    secure?: { transport?: net.Socket },
+  ) {
+    this.transport = secure?.transport ?? socket;
+    this.remote = remoteOf(this.transport);
+    this.encrypted = secure !== undefined;
+    this.peerCertificateFingerprint256 = secure ? peerFingerprint(socket as tls.TLSSocket) : undefined;
+    this.peerCertificateVerified = secure ? (socket as tls.TLSSocket).authorized === true : false;
+    // Errors surface through 'error'/'close'; an unhandled 'error' must never crash a server.
+    socket.on('error', () => {});
+  }
+
+  get pendingWriteBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  get closed(): boolean {
+    return this.socket.destroyed;
+  }
+
+  write(data: Uint8Array | string): boolean {
+    if (this.socket.destroyed || this.socket.writableEnded) return false;
+    return this.socket.write(data);
+  }
+
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
+  end(data?: Uint8Array | string): void {
+    if (this.socket.destroyed || this.socket.writableEnded) return;
+    if (data === undefined) this.socket.end();
+    else this.socket.end(data);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+    // Under TLS the wrapper may outlive a destroyed transport for a tick; close both at once.
+    if (this.transport !== this.socket) this.transport.destroy();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  setKeepAlive(enable: boolean, initialDelayMs?: number): void {
+    this.transport.setKeepAlive(enable, initialDelayMs);
+  }
+
+  on<E extends keyof TcpConnectionEvents>(event: E, listener: TcpConnectionEvents[E]): this {
+    this.socket.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  off<E extends keyof TcpConnectionEvents>(event: E, listener: TcpConnectionEvents[E]): this {
+    this.socket.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+}

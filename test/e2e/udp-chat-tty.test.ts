@@ -1,0 +1,142 @@
+// `netchat udp-join` in a real terminal: tmux runs it in a pane, types into it and reads the
+// screen. It looks and behaves like `netchat join`: a message arriving while the user types
+// appears above the prompt, and the partly typed input stays intact.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/commands/_shared.ts';
+import { CLI_RUNTIME, cliCommand, spawnCli, type CliProcess } from '../helpers/cli.ts';
+import { RawUdpPeer } from '../helpers/echo-test-peers.ts';
+
+function tmuxAvailable(): boolean {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const HAS_TMUX = tmuxAvailable();
+const SOCKET = `netchat-udp-test-${process.pid}-${CLI_RUNTIME}`;
+const tmux = (...args: string[]) =>
+  execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+const lastLine = (lines: string[]) => lines.filter((l) => l !== '').at(-1) ?? '';
+let paneCount = 0;
+
+/** `netchat <args>` in a fresh 120×30 tmux pane; its exit code is written to a file when it ends. */
+function openPane(args: string[], dir: string) {
+  const name = `udp${++paneCount}`;
+  const exitFile = path.join(dir, `${name}.exit`);
+  const [command, prefix] = cliCommand();
+  const line = [command, ...prefix, ...args].map(quote).join(' ');
+  tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '30', `${line}; echo $? > ${quote(exitFile)}; sleep 60`);
+  const screen = () => tmux('capture-pane', '-p', '-J', '-t', name).split('\n').map((l) => l.trimEnd());
+  const poll = async <T,>(ready: () => T | undefined, what: string): Promise<T> => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const value = ready();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`[${CLI_RUNTIME}] the screen never showed ${what}:\n${screen().join('\n')}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  return {
+    screen,
+    type: (text: string) => tmux('send-keys', '-t', name, '-l', text),
+    key: (key: string) => tmux('send-keys', '-t', name, key),
+    waitFor: (test: (lines: string[]) => boolean, what: string) => poll(() => (test(screen()) ? screen() : undefined), what),
+    exitCode: () =>
+      poll(() => {
+        const text = existsSync(exitFile) ? readFileSync(exitFile, 'utf8').trim() : '';
+        return text === '' ? undefined : Number(text);
+      }, 'an exit'),
+  };
+}
+
+/** The original client: the name (4 characters or more: its code then comes at once), then the code. */
+async function originalClient(port: number, name: string): Promise<RawUdpPeer> {
+  const peer = await RawUdpPeer.bind();
+  await peer.send(`${name}\n`, port);
+  await peer.waitForDatagrams(1);
+  const code = /(\w{6})/.exec(String(peer.datagrams[0]).slice('[SERVER] '.length))![1]!;
+  await peer.send(`${code}\n`, port);
+  await peer.waitForDatagrams(3);
+  return peer;
+}
+
+async function startServer(): Promise<{ server: CliProcess; port: number }> {
+  const server = spawnCli(['udp-serve', '--host', '127.0.0.1', '--port', '0']);
+  const [, port] = await server.waitForStderr(/listening on 127\.0\.0\.1:(\d+)/);
+  return { server, port: Number(port) };
+}
+
+const title = HAS_TMUX ? `netchat udp-join in a terminal [${CLI_RUNTIME}]` : 'netchat udp-join in a terminal (skipped: tmux is not installed)';
+
+describe.skipIf(!HAS_TMUX)(title, () => {
+  let dir: string;
+  let server: CliProcess;
+  let port: number;
+  const peers: RawUdpPeer[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'netchat-udp-tty-'));
+    ({ server, port } = await startServer());
+  });
+  afterAll(async () => {
+    for (const peer of peers) peer.close();
+    try {
+      tmux('kill-server');
+    } catch {
+      // No session left.
+    }
+    server?.child.kill('SIGKILL');
+    await server?.exited;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows a message above the prompt, keeps the typed line intact, sends it on Enter, /quit exits 0', async () => {
+    const pane = openPane(['udp-join', 'alice', '127.0.0.1', String(port)], dir);
+    await pane.waitFor((lines) => lastLine(lines) === 'alice>', 'the prompt');
+    const bob = await originalClient(port, 'bobby');
+    peers.push(bob);
+    pane.type('hello wor');
+    await pane.waitFor((lines) => lastLine(lines) === 'alice> hello wor', 'the typed text');
+    await bob.send('message from bob\n', port);
+    const lines = await pane.waitFor(
+      (l) => l.includes('bobby: message from bob') && lastLine(l) === 'alice> hello wor',
+      'the message above the intact input',
+    );
+    expect(lines.filter((l) => l.includes('hello wor'))).toEqual(['alice> hello wor']);
+    pane.type('ld');
+    pane.key('Enter');
+    await pane.waitFor((l) => l.includes('alice: hello world'), 'our own message back from the server');
+    while (!bob.datagrams.map(String).includes('alice ~ hello world')) await bob.waitForDatagrams(bob.datagrams.length + 1);
+    pane.type('/quit');
+    pane.key('Enter');
+    expect(await pane.exitCode()).toBe(EXIT.OK);
+  });
+
+  it('asks for another name when the server refuses one, and says so and exits 5 at shutdown', async () => {
+    const own = await startServer();
+    try {
+      peers.push(await originalClient(own.port, 'dave'));
+      const pane = openPane(['udp-join', 'dave', '127.0.0.1', String(own.port)], dir);
+      await pane.waitFor((l) => l.some((line) => line.includes('Another name')), 'the second name prompt');
+      expect(pane.screen().join('\n')).toContain('NAME_TAKEN');
+      pane.type('dave2');
+      pane.key('Enter');
+      await pane.waitFor((lines) => lastLine(lines) === 'dave2>', 'the prompt');
+      pane.type('half typed');
+      own.server.child.kill('SIGTERM');
+      expect(await pane.exitCode()).toBe(EXIT.SERVER_CLOSED);
+      expect(pane.screen().join('\n')).toMatch(/shutting down/);
+    } finally {
+      own.server.child.kill('SIGKILL');
+      await own.server.exited;
+    }
+  });
+});

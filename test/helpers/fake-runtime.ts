@@ -1,0 +1,36 @@
+// A whole Runtime without sockets or disk: TCP and UDP in memory, files in memory, and the real
+// hashing and certificate functions (they touch nothing outside the process).
+import { createSha256 } from '../../src/runtime/node-hash.ts';
+import { certificateFingerprint256, createCertificate } from '../../src/runtime/self-signed-certificate.ts';
+import type { Runtime } from '../../src/runtime/types.ts';
+import { FakeNetwork } from './fake-network.ts';
+import { FakeUdpNetwork } from './fake-udp-network.ts';
+import { MemoryFileStore } from './memory-file-store.ts';
+
+export interface FakeRuntime {
+  runtime: Runtime;
+  network: FakeNetwork;
+  udp: FakeUdpNetwork;
+  files: MemoryFileStore;
+}
+
+export function createFakeRuntime(): FakeRuntime {
+  const network = new FakeNetwork();
+  const udp = new FakeUdpNetwork();
+  const files = new MemoryFileStore();
+  const runtime: Runtime = {
+    name: 'node',
+    listenTcp: (options, onConnection) => network.listenTcp(options, onConnection),
+    connectTcp: (options) => network.connectTcp(options),
+    bindUdp: udp.bindUdp,
+    networkAddresses: () => [
+      { interfaceName: 'lo', address: '127.0.0.1', family: 'IPv4', internal: true },
+      { interfaceName: 'eth0', address: '192.0.2.10', family: 'IPv4', internal: false },
+    ],
+    files,
+    sha256: createSha256,
+    createCertificate,
+    certificateFingerprint256,
+  };
+  return { runtime, network, udp, files };
+}

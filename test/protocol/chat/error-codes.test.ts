@@ -1,0 +1,57 @@
+// The chat error-code table is the one list of codes: docs/PROTOCOL.md documents exactly these,
+// with the same "kept"/"closed" outcome, and every ERROR line is built by the one builder.
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseServerLine, serverLine } from '../../../src/protocol/chat/chat-lines.ts';
+import { ERROR_CODES, FATAL_ERROR_CODES, type ErrorCode } from '../../../src/protocol/chat/error-codes.ts';
+
+const root = new URL('../../../', import.meta.url);
+const protocolDoc = readFileSync(new URL('docs/PROTOCOL.md', root), 'utf8');
+
+/** The rows of the chat `### Errors` table: code → "kept" or "closed". */
+function documentedChatErrors(): Map<string, string> {
+  const chat = protocolDoc.slice(protocolDoc.indexOf('## Chat'), protocolDoc.indexOf('\n## ', protocolDoc.indexOf('## Chat') + 1));
+  const errors = chat.slice(chat.indexOf('### Errors'), chat.indexOf('\n### ', chat.indexOf('### Errors') + 1));
+  const rows = new Map<string, string>();
+  for (const match of errors.matchAll(/^\| `([A-Z_]+)` \|.*\| (kept|closed) \|$/gm)) rows.set(match[1]!, match[2]!);
+  return rows;
+}
+
+describe('chat error codes', () => {
+  it('are all documented in docs/PROTOCOL.md, and nothing else is', () => {
+    const documented = documentedChatErrors();
+    expect([...documented.keys()].sort()).toEqual(Object.keys(ERROR_CODES).sort());
+  });
+
+  it('say in the docs whether the connection is closed, as the table does', () => {
+    const documented = documentedChatErrors();
+    for (const [code, spec] of Object.entries(ERROR_CODES)) {
+      expect(documented.get(code), code).toBe(spec.closes ? 'closed' : 'kept');
+    }
+    expect([...FATAL_ERROR_CODES].sort()).toEqual(
+      (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => ERROR_CODES[code].closes).sort(),
+    );
+  });
+
+  it('build one line each that parses back to its code, whatever the text holds', () => {
+    for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
+      const line = serverLine.error(code, 'quoted "x"\nERROR FAKE injected');
+      expect(line).not.toMatch(/\n/);
+      expect(parseServerLine(line)).toMatchObject({ type: 'error', code });
+    }
+  });
+
+  it('reach the wire only through serverLine.error: no other chat source spells an ERROR line', () => {
+    const spelled: string[] = [];
+    for (const dir of ['src/protocol/chat/', 'src/core/chat/', 'src/core/links/']) {
+      for (const file of readdirSync(new URL(dir, root))) {
+        const source = readFileSync(new URL(dir + file, root), 'utf8');
+        for (const line of source.split('\n')) {
+          const code = line.trim();
+          if (!code.startsWith('//') && !code.startsWith('*') && /['"`]ERROR /.test(code)) spelled.push(`${dir}${file}: ${code}`);
+        }
+      }
+    }
+    expect(spelled).toEqual([expect.stringMatching(/^src\/protocol\/chat\/chat-lines\.ts: error: \(code: ErrorCode/)]);
+  });
+});

@@ -1,0 +1,87 @@
+// UDP behaviour every Runtime keeps: datagrams both ways with the sender's address, `off`
+// removing the very listener given to `on`, and close.
+import { describe, expect, it, onTestFinished } from 'vitest';
+import type { Runtime, UdpRemote, UdpSocket } from '../../../src/runtime/types.ts';
+import { Waiters, pattern, rejectionOf, sameBytes } from './contract-peers.ts';
+
+interface Inbox {
+  datagrams: Array<{ data: Uint8Array; from: UdpRemote }>;
+  listener: (data: Uint8Array, from: UdpRemote) => void;
+  until: (count: number) => Promise<void>;
+}
+
+function inbox(): Inbox {
+  const waiters = new Waiters();
+  const datagrams: Inbox['datagrams'] = [];
+  return {
+    datagrams,
+    listener: (data, from) => {
+      datagrams.push({ data, from });
+      waiters.poke();
+    },
+    until: (count) => waiters.until(() => datagrams.length >= count, () => `${count} datagrams, got ${datagrams.length}`),
+  };
+}
+
+async function bound(runtime: Runtime): Promise<UdpSocket> {
+  const socket = await runtime.bindUdp({ host: '127.0.0.1', port: 0 });
+  onTestFinished(() => socket.close());
+  return socket;
+}
+
+export function describeUdpContract(makeRuntime: () => Runtime): void {
+  describe('UDP', () => {
+    it('sends datagrams both ways, whole, with the sender’s address', async () => {
+      const runtime = makeRuntime();
+      const [a, b] = [await bound(runtime), await bound(runtime)];
+      expect(a.address).toMatchObject({ address: '127.0.0.1', family: 'IPv4' });
+      expect(a.address.port).toBeGreaterThan(0);
+      expect(a.address.port).not.toBe(b.address.port);
+      const [atA, atB] = [inbox(), inbox()];
+      a.on('message', atA.listener);
+      b.on('message', atB.listener);
+      const payload = pattern(1400);
+      await a.send(payload, b.address.port, '127.0.0.1');
+      await b.send('pong', a.address.port, '127.0.0.1');
+      await Promise.all([atA.until(1), atB.until(1)]);
+      expect(sameBytes(atB.datagrams[0]!.data, payload)).toBe(true);
+      expect(atB.datagrams[0]!.from).toEqual({ address: '127.0.0.1', port: a.address.port });
+      expect(new TextDecoder().decode(atA.datagrams[0]!.data)).toBe('pong');
+      a.setReceiveBufferSize(256 * 1024);
+      a.setSendBufferSize(256 * 1024);
+    });
+
+    it('off removes the listener given to on, and only that one', async () => {
+      const runtime = makeRuntime();
+      const [sender, receiver] = [await bound(runtime), await bound(runtime)];
+      const [removed, kept, later] = [inbox(), inbox(), inbox()];
+      receiver.on('message', removed.listener);
+      receiver.on('message', kept.listener);
+      receiver.off('message', removed.listener);
+      receiver.off('message', () => {}); // never added: a no-op
+      await sender.send('one', receiver.address.port, '127.0.0.1');
+      await kept.until(1);
+      receiver.off('message', kept.listener);
+      receiver.on('message', later.listener);
+      await sender.send('two', receiver.address.port, '127.0.0.1');
+      await later.until(1);
+      expect([removed.datagrams.length, kept.datagrams.length, later.datagrams.length]).toEqual([0, 1, 1]);
+    });
+
+    it('closes once: close resolves, the close event fires, a later send is refused', async () => {
+      const runtime = makeRuntime();
+      const socket = await runtime.bindUdp({ host: '127.0.0.1', port: 0 });
+      let closes = 0;
+      const waiters = new Waiters();
+      socket.on('close', () => {
+        closes++;
+        waiters.poke();
+      });
+      await socket.close();
+      await socket.close();
+      await waiters.until(() => closes > 0, () => 'the close event');
+      await rejectionOf(socket.send('x', 9, '127.0.0.1'));
+      expect(closes).toBe(1);
+    });
+  });
+}
