@@ -93,7 +93,7 @@ function describe(run) {
     .join(', ');
   return (
     `${run.target.padEnd(8)} R=${run.receivers} ${run.mode.padEnd(10)} ` +
-    `${fmt(run.deliveriesPerSec)} deliveries/s, ${fmt(run.messagesPerSec)} msgs/s, ` +
+    `${fmt(run.deliveriesPerSec)} deliveries/s (${fmt(run.deliveriesPerCpuSecond)} per CPU-s), ${fmt(run.messagesPerSec)} msgs/s, ` +
     `p50 ${fmt(run.p50Ms)} ms, p99 ${fmt(run.p99Ms)} ms, ` +
     `server cpu ${percent(run.serverCpu)} (waited ${percent(run.serverCpuWait)}), ` +
     `load cpu ${run.loadCpus.map(percent).join(' + ')} (waited ${run.loadWaits.map(percent).join(' + ')}), ` +
