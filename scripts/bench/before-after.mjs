@@ -36,7 +36,10 @@ if (!existsSync(path.join(DEFAULT_DIST, 'cli.mjs'))) {
 const parent = mkdtempSync(path.join(os.tmpdir(), 'netchat-before-'));
 const checkout = path.join(parent, 'checkout');
 let worktreeAdded = false;
-function removeWorktree() {
+let running;
+function cleanUp() {
+  // A benchmark still running stops its own servers and load processes on SIGTERM.
+  if (running && running.exitCode === null && running.signalCode === null) running.kill('SIGTERM');
   if (worktreeAdded) {
     try {
       execFileSync('git', ['-C', ROOT, 'worktree', 'remove', '--force', checkout], { stdio: 'ignore' });
@@ -45,12 +48,13 @@ function removeWorktree() {
   }
   rmSync(parent, { recursive: true, force: true });
 }
-process.on('exit', removeWorktree);
+process.on('exit', cleanUp);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => process.exit(130));
 
 function run(command, args, cwd = ROOT) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: 'inherit' });
+    running = child;
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
   });
 }
