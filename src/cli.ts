@@ -9,6 +9,7 @@ const subCommands = {
   serve: () => import('./commands/serve.ts').then((m) => m.default),
   echo: () => import('./commands/echo.ts').then((m) => m.default),
   join: () => import('./commands/join.ts').then((m) => m.default),
+  'send-file': () => import('./commands/send-file.ts').then((m) => m.default),
   'udp-serve': () => import('./commands/udp-serve.ts').then((m) => m.default),
   'udp-join': () => import('./commands/udp-join.ts').then((m) => m.default),
 };

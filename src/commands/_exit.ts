@@ -14,8 +14,12 @@ export const EXIT = {
   NAME_REFUSED: 4,
   /** The server closed the connection (shutdown, kicked, or gone). */
   SERVER_CLOSED: 5,
+  /** A file transfer failed: refused by the server, corrupted, or cut off (send-file, join's /download and /upload). */
+  TRANSFER_FAILED: 6,
   /** Interrupted by SIGINT (128 + 2, as shells report it). */
   INTERRUPTED: 130,
+  /** The reader of stdout went away (128 + SIGPIPE, as `… | head -1` reports a writer it cut off). */
+  OUTPUT_CLOSED: 141,
 } as const;
 
 /** A mistake in how the command was called: reported with usage, exit code 2. */

@@ -6,9 +6,18 @@
 import type { ArgsDef } from 'citty';
 import type { ChatLimits } from '../core/chat/chat-limits.ts';
 import type { EchoClientLimits, EchoLimits } from '../core/echo/echo-limits.ts';
+import type { FilesLimits } from '../core/files/files-limits.ts';
 import type { UdpChatClientLimits, UdpChatLimits } from '../core/udp-chat/udp-chat-limits.ts';
 import { LimitError } from '../core/shared/limit-rules.ts';
 import { parseBytes, parseCount, parseDecimal, parseSeconds, UsageError } from './_shared.ts';
+
+/** A size the way it is typed: the largest of g, m, k that divides it. */
+function showBytes(bytes: number): string {
+  for (const [suffix, scale] of [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) {
+    if (bytes > 0 && bytes % scale === 0) return `${bytes / scale}${suffix}`;
+  }
+  return String(bytes);
+}
 
 /** How a value is typed on the command line, and how the core holds it. */
 const UNITS = {
@@ -19,7 +28,7 @@ const UNITS = {
   /** Typed in seconds (fractions allowed), held in milliseconds. */
   seconds: { parse: parseSeconds, show: (ms: number) => `${ms / 1000}`, valueHint: 'seconds' },
   /** Bytes, or with a k/m suffix. */
-  bytes: { parse: parseBytes, show: (bytes: number) => (bytes > 0 && bytes % 1024 === 0 ? `${bytes / 1024}k` : String(bytes)), valueHint: 'size' },
+  bytes: { parse: parseBytes, show: showBytes, valueHint: 'size' },
 } as const;
 
 export interface LimitFlag<Limits> {
@@ -69,10 +78,36 @@ export const LIMIT_FLAGS = {
       description: 'Announce joins and leaves only up to this many users online; 0 = always',
     },
   },
+  serveFiles: {
+    'max-upload-size': { limit: 'maxUploadBytes', unit: 'bytes', description: 'Largest upload, e.g. 512m, 10g' },
+    'min-free-disk': { limit: 'minFreeDiskBytes', unit: 'bytes', description: 'Free disk space an upload must leave' },
+    'max-transfers-per-user': {
+      limit: 'maxTransfersPerUser',
+      unit: 'count',
+      description: 'File transfers at once for one user (or one address without a name)',
+    },
+    'max-transfers': { limit: 'maxTransfers', unit: 'count', description: 'File transfers at once in total' },
+    'list-page': { limit: 'listPageEntries', unit: 'count', description: 'Files listed per LIST_FILES reply' },
+    'transfer-idle-timeout': {
+      limit: 'transferIdleTimeoutMs',
+      unit: 'seconds',
+      description: 'Seconds a file transfer may stall before it is dropped',
+    },
+  },
   echoServer: {
     'max-clients': { limit: 'maxClients', unit: 'count', description: 'Server: TCP clients at once' },
     'max-line-bytes': { limit: 'maxLineBytes', unit: 'bytes', description: 'Server, --lines: longest line echoed' },
     'max-pending-replies': { limit: 'maxPendingReplies', unit: 'count', description: 'Server, --udp: replies waiting to be sent' },
+    'max-replies-per-address': {
+      limit: 'maxRepliesPerAddress',
+      unit: 'count',
+      description: 'Server, --udp: replies to one address per second; 0 = no cap',
+    },
+    'max-replies-per-second': {
+      limit: 'maxRepliesPerSecond',
+      unit: 'count',
+      description: 'Server, --udp: replies to everyone per second; 0 = no cap',
+    },
   },
   echoClient: {
     interval: { limit: 'intervalMs', unit: 'seconds', description: 'Client: seconds from one probe to the next' },
@@ -101,6 +136,7 @@ export const LIMIT_FLAGS = {
   },
 } as const satisfies {
   serve: LimitFlagTable<ChatLimits>;
+  serveFiles: LimitFlagTable<FilesLimits>;
   echoServer: LimitFlagTable<EchoLimits>;
   echoClient: LimitFlagTable<EchoClientLimits>;
   join: LimitFlagTable<{ connectTimeoutMs: number }>;

@@ -59,10 +59,13 @@ export function parseDecimal(value: unknown, option: string): number | undefined
 export function parseBytes(value: unknown, option: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const text = String(value).trim();
-  const match = /^(\d+)([kKmM]i?[bB]?)?$/.exec(text);
-  if (!match) throw new UsageError(`${option} must be a size in bytes (e.g. 4096, 64k, 1m), got "${text}"`);
+  const match = /^(\d+)([kKmMgG]i?[bB]?)?$/.exec(text);
+  if (!match) throw new UsageError(`${option} must be a size in bytes (e.g. 4096, 64k, 1m, 2g), got "${text}"`);
   const unit = (match[2] ?? '').toLowerCase()[0];
-  return Number(match[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1);
+  const scale = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  const bytes = Number(match[1]) * scale;
+  if (!Number.isSafeInteger(bytes)) throw new UsageError(`${option} is too large, got "${text}"`);
+  return bytes;
 }
 
 /** Logs go to stderr, always: stdout carries only data. */

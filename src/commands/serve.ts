@@ -3,6 +3,10 @@ import type { ConsolaInstance } from 'consola';
 import type { ChatServerEvent } from '../core/chat/server-events.ts';
 import { DISCONNECT_REASONS } from '../core/chat/server-events.ts';
 import { startChatServer, type ChatServer } from '../core/chat/chat-server.ts';
+import { openFileService, type FileEvent, type FileService } from '../core/files/file-service.ts';
+import { DEFAULT_FILES_LIMITS, resolveFilesLimits } from '../core/files/files-limits.ts';
+import { formatSize } from '../protocol/files/file-sizes.ts';
+import { systemClock } from '../core/shared/clock.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { DEFAULT_CHAT_LIMITS, resolveChatLimits } from '../core/chat/chat-limits.ts';
 import { getRuntime, type SocketAddress } from '../runtime/index.ts';
@@ -27,6 +31,24 @@ function logEvent(logger: ConsolaInstance, event: ChatServerEvent): void {
   }
 }
 
+function logFileEvent(logger: ConsolaInstance, event: FileEvent): void {
+  const who = `${event.by ?? 'a guest'} (${event.address})`;
+  switch (event.type) {
+    case 'download':
+      if (event.outcome === 'sent') return logger.info(`${who} downloaded ${event.name}${event.offset > 0 ? ` from byte ${event.offset}` : ''}`);
+      return logger.warn(`download of ${event.name} by ${who} ended: ${event.outcome}`);
+    case 'upload':
+      return logger.info(`${who} uploaded ${event.name} (${formatSize(event.size)}, sha256 ${event.sha256})`);
+    case 'upload-refused':
+      return logger.info(`upload of ${JSON.stringify(event.name)} by ${who} refused: ${event.code}`);
+  }
+}
+
+/** The folder to share: the flag, else SERVER_SHARED_FILES (as the original server read it), else ./SharedFiles. */
+function sharedDirectory(flag: string | undefined): string {
+  return flag?.trim() || process.env.SERVER_SHARED_FILES?.trim() || 'SharedFiles';
+}
+
 /** Where the server can be reached: for a wildcard host, this machine's non-loopback addresses. */
 function reachableAt(address: SocketAddress): string[] {
   if (address.address !== '0.0.0.0' && address.address !== '::') return [];
@@ -43,18 +65,49 @@ export default defineCommand({
     port: { type: 'string', description: 'TCP port to listen on (0 = any free port)', default: '12000' },
     ...hostArg,
     ...limitArgs(LIMIT_FLAGS.serve, DEFAULT_CHAT_LIMITS),
+    'shared-dir': {
+      type: 'string',
+      description: 'Folder to share (default $SERVER_SHARED_FILES, else ./SharedFiles; created if missing)',
+      valueHint: 'path',
+    },
+    uploads: { type: 'boolean', description: 'Accept uploads into the shared folder (--no-uploads refuses them)', default: true },
+    ...limitArgs(LIMIT_FLAGS.serveFiles, DEFAULT_FILES_LIMITS),
     ...logArgs,
   },
   async run({ args }) {
     const logger = createLogger(args);
     const port = parsePort(args.port, '--port');
     const limits = limitsFromFlags(LIMIT_FLAGS.serve, args, resolveChatLimits);
+    const filesLimits = limitsFromFlags(LIMIT_FLAGS.serveFiles, args, resolveFilesLimits);
+    const runtime = getRuntime();
+    const directory = runtime.files.resolve(sharedDirectory(args['shared-dir']));
+    let files: FileService;
+    try {
+      const opened = await openFileService({
+        store: runtime.files,
+        newHash: () => runtime.sha256(),
+        clock: systemClock,
+        directory,
+        limits: filesLimits,
+        uploadsEnabled: args.uploads,
+        maxSendQueueBytes: limits.maxSendQueueBytes,
+        onEvent: (event) => logFileEvent(logger, event),
+      });
+      files = opened.service;
+      const uploads = args.uploads ? '' : '; uploads are off';
+      logger.info(`sharing ${directory} (${opened.files} ${opened.files === 1 ? 'file' : 'files'}${uploads})`);
+    } catch (error) {
+      logger.error(`cannot share ${directory}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      process.exitCode = EXIT.FAILURE;
+      return;
+    }
     let server: ChatServer;
     try {
-      server = await startChatServer(getRuntime(), {
+      server = await startChatServer(runtime, {
         host: args.host,
         port,
         limits,
+        files,
         onEvent: (event) => logEvent(logger, event),
       });
     } catch (error) {

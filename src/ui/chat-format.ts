@@ -1,6 +1,7 @@
 // How chat events look to a person (plain text, colour only when asked) and to a program
 // (one JSON object per event). Pure functions: the caller decides where the text goes.
 import type { ServerEvent } from '../protocol/chat/chat-lines.ts';
+import { formatSize } from '../protocol/files/file-sizes.ts';
 
 const SGR = {
   bold: [1, 22],
@@ -74,6 +75,22 @@ export function formatEvent(event: ServerEvent, paint: Paint): string | undefine
       return paint('yellow', event.text);
     case 'error':
       return paint('red', `error ${event.code}: ${event.message}`);
+    case 'file':
+      return `  ${event.name}  ${paint('dim', `${formatSize(event.size)}  ${event.mtime.replace('T', ' ').replace('Z', ' UTC')}`)}`;
+    case 'files-end':
+      return paint(
+        'dim',
+        event.total === 0
+          ? 'No shared files yet: /upload <path> shares one'
+          : `${event.shown} of ${event.total} shared files${event.continueAfter === undefined ? '' : `; more: /files ${event.continueAfter}`}`,
+      );
+    case 'file-shared':
+      return aside(`${event.by ?? 'a guest'} shared ${event.name} (${event.sizeText}): /download ${event.name}`);
+    // Lines of a transfer connection: the transfer itself reports on them.
+    case 'file-start':
+    case 'ticket':
+    case 'upload-ready':
+    case 'file-stored':
     case 'ping':
     case 'pong':
       return undefined;

@@ -3,10 +3,12 @@
 // of input the client leaves with the flush guarantee. No prompt, no colour, no spinner.
 import readline from 'node:readline';
 import type { ChatClient, CloseInfo } from '../core/chat-client/chat-client.ts';
+import type { FileTransfers } from '../core/chat-client/file-transfers.ts';
 import { helpLines, submitInput } from '../core/chat-client/slash-commands.ts';
 import { FATAL_ERROR_CODES, type ErrorCode } from '../protocol/chat/error-codes.ts';
 import type { ServerEvent } from '../protocol/chat/chat-lines.ts';
 import { eventJson, type LocalEvent } from './chat-format.ts';
+import { displayLogger, jsonLine, onServerEvent } from './display-safe.ts';
 
 export interface SessionLogger {
   debug(message: string): void;
@@ -20,6 +22,8 @@ export interface PipeOutputOptions {
   /** Writes one line of data (stdout). */
   writeLine: (line: string) => void;
   json: boolean;
+  /** Plain output only: print the server's lines as received, control characters and all. */
+  raw?: boolean;
   logger: SessionLogger;
   now?: () => Date;
 }
@@ -39,6 +43,8 @@ export interface PipeSessionOptions {
   signal: AbortSignal;
   /** At the end of input stay joined, printing messages, until the server closes or a signal. */
   stayAfterInput?: boolean;
+  /** Runs /download and /upload; at the end of input the client leaves once they are done. */
+  transfers: Pick<FileTransfers, 'download' | 'upload' | 'idle'>;
 }
 
 export interface SessionEnd {
@@ -53,14 +59,17 @@ const HIGH_WATER_LINES = 256;
 const LIFECYCLE: ReadonlySet<ServerEvent['type']> = new Set(['greeting', 'welcome', 'goodbye', 'shutdown']);
 
 /**
- * Print what the server sends, from the moment of connecting: the server's own line, as-is and
- * greppable, or one JSON object per event. Server errors go to stderr unless in JSON.
+ * Print what the server sends, from the moment of connecting: the server's own line, greppable,
+ * with what could drive a terminal shown as U+FFFD (as received with `raw`), or one JSON object
+ * per event. Server errors go to stderr unless in JSON; stderr is never raw.
  */
 export function attachPipeOutput(options: PipeOutputOptions): PipeOutput {
-  const { client, json, logger, writeLine } = options;
+  const { client, json, writeLine } = options;
+  const logger = displayLogger(options.logger);
   const now = options.now ?? (() => new Date());
-  const writeJson = (event: ServerEvent | LocalEvent) => writeLine(JSON.stringify(eventJson(event, now())));
-  client.on('event', (event, line) => {
+  const writeJson = (event: ServerEvent | LocalEvent) => writeLine(jsonLine(eventJson(event, now())));
+  // JSON escapes what it prints, so it gets the values exact.
+  onServerEvent(client, (event, line) => {
     if (json) return writeJson(event);
     if (event.type === 'error') {
       // A fatal error is the reason for the close that follows, and a refused JOIN is the
@@ -72,7 +81,7 @@ export function attachPipeOutput(options: PipeOutputOptions): PipeOutput {
     } else {
       writeLine(line);
     }
-  });
+  }, { raw: json || options.raw === true });
   return {
     localError: (code, message) => {
       if (json) writeJson({ type: 'error', code, message, local: true });
@@ -108,8 +117,9 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
     } else if (result.kind === 'local' && result.action === 'quit') {
       quitRequested = true;
       stopReading();
-      void client.leave();
-    }
+      void options.transfers.idle().then(() => client.leave());
+    } else if (result.kind === 'local' && result.action === 'download') options.transfers.download(result.name);
+    else if (result.kind === 'local' && result.action === 'upload') options.transfers.upload(result.path);
     if (client.queuedLines >= HIGH_WATER_LINES) rl.pause();
   });
   // End of input (or /quit): everything read is queued; leave() sends QUIT after it. A watcher
@@ -120,7 +130,8 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
       logger.debug('end of input: staying joined (--stay)');
       return;
     }
-    void client.leave();
+    // Transfers started from the input finish first: a script's /download is not cut short.
+    void options.transfers.idle().then(() => client.leave());
   });
   const onAbort = () => {
     interrupted = true;

@@ -1,7 +1,9 @@
 // `netchat join` in a terminal: a prompt to type at, messages shown above it as they arrive.
 import type { ChatClient } from '../core/chat-client/chat-client.ts';
+import type { FileTransfers } from '../core/chat-client/file-transfers.ts';
 import { helpLines, submitInput } from '../core/chat-client/slash-commands.ts';
 import { formatEvent, type Paint } from './chat-format.ts';
+import { onServerEvent } from './display-safe.ts';
 import { LineEditor } from './line-editor.ts';
 import type { SessionEnd } from './pipe-session.ts';
 
@@ -12,22 +14,34 @@ export interface TerminalSessionOptions {
   paint: Paint;
   /** Aborting (a signal from outside) leaves at once. */
   signal: AbortSignal;
+  /** Runs /download and /upload; its events are shown with `showTransfer`. */
+  transfers: Pick<FileTransfers, 'download' | 'upload'>;
 }
 
-export async function runTerminalSession(options: TerminalSessionOptions): Promise<SessionEnd> {
+/** The line editor, for showing transfer lines above the prompt. */
+export interface TerminalPrinter {
+  print(text: string): void;
+}
+
+export async function runTerminalSession(
+  options: TerminalSessionOptions,
+  onPrinter: (printer: TerminalPrinter) => void = () => {},
+): Promise<SessionEnd> {
   const { client, paint } = options;
   const editor = new LineEditor({
     input: options.input,
     output: options.output,
     prompt: `${paint('bold', client.name ?? '')}${paint('dim', '>')} `,
   });
+  onPrinter(editor);
   let interrupted = false;
   const leaveNow = () => {
     interrupted = true;
     void client.leave({ discardQueued: true });
   };
 
-  client.on('event', (event) => {
+  // Made safe before it is painted: the colours are ours, nothing in the text is the server's.
+  onServerEvent(client, (event) => {
     // The command greets the user and says goodbye in its own words.
     if (event.type === 'greeting' || event.type === 'welcome' || event.type === 'goodbye') return;
     const text = formatEvent(event, paint);
@@ -39,6 +53,8 @@ export async function runTerminalSession(options: TerminalSessionOptions): Promi
     else if (result.kind === 'local' && result.action === 'help') {
       editor.print(helpLines().map((line) => paint('dim', line)).join('\n'));
     } else if (result.kind === 'local' && result.action === 'quit') void client.leave();
+    else if (result.kind === 'local' && result.action === 'download') options.transfers.download(result.name);
+    else if (result.kind === 'local' && result.action === 'upload') options.transfers.upload(result.path);
   });
   editor.on('interrupt', leaveNow);
   editor.on('end', () => void client.leave());

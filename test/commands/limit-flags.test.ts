@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { limitArgs, LIMIT_FLAGS, limitsFromFlags, type LimitFlagTable } from '../../src/commands/_limit-flags.ts';
 import { DEFAULT_CHAT_LIMITS, resolveChatLimits } from '../../src/core/chat/chat-limits.ts';
+import { DEFAULT_FILES_LIMITS } from '../../src/core/files/files-limits.ts';
 import {
   DEFAULT_ECHO_CLIENT_LIMITS,
   DEFAULT_ECHO_LIMITS,
@@ -63,7 +64,8 @@ describe('limit flags', () => {
   it('show each default in --help in the flag’s own unit', () => {
     const serve = limitArgs(LIMIT_FLAGS.serve, DEFAULT_CHAT_LIMITS);
     expect(serve['max-line-bytes'].description).toMatch(/\(default 4096\)$/);
-    expect(serve['max-send-queue'].description).toMatch(/\(default 1024k\)$/);
+    expect(serve['max-send-queue'].description).toMatch(/\(default 1m\)$/);
+    expect(limitArgs(LIMIT_FLAGS.serveFiles, DEFAULT_FILES_LIMITS)['max-upload-size'].description).toMatch(/\(default 4g\)$/);
     expect(serve['ping-interval'].description).toMatch(/\(default 120\)$/);
     expect(serve['flood-rate'].description).toMatch(/\(default 5\)$/);
     expect(limitArgs(LIMIT_FLAGS.echoServer, DEFAULT_ECHO_LIMITS)['max-line-bytes'].description).toMatch(/\(default 16k\)$/);

@@ -1,6 +1,8 @@
 // Spawns the real CLI the way the current test project says: Node from dist/, Bun or Deno from
 // source, or the compiled binary. NETCHAT_CLI picks it; every failure message names it.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,10 +40,18 @@ export interface CliProcess {
   exited: Promise<number>;
 }
 
+/**
+ * Where the CLI runs unless a test says otherwise: a scratch folder of this test process, so
+ * that what netchat creates in its working directory (the shared folder `./SharedFiles`,
+ * downloads in `./<name>`) never lands in the checkout.
+ */
+export const SCRATCH = mkdtempSync(path.join(os.tmpdir(), 'netchat-cli-'));
+process.on('exit', () => rmSync(SCRATCH, { recursive: true, force: true }));
+
 export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliProcess {
   const [command, prefix] = cliCommand();
   const child = spawn(command, [...prefix, ...args], {
-    cwd: options.cwd ?? ROOT,
+    cwd: options.cwd ?? SCRATCH,
     // Deno would otherwise look for a newer release over the network and may say so on stderr.
     env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...options.env },
     stdio: 'pipe',

@@ -12,13 +12,15 @@
 import { FATAL_ERROR_CODES, type ErrorCode } from '../../protocol/chat/error-codes.ts';
 import { clientLine, parseServerLine, type ServerEvent } from '../../protocol/chat/chat-lines.ts';
 import { readLimitsReply } from '../../protocol/chat/limits-reply.ts';
+import { fileClientLine } from '../../protocol/files/file-lines.ts';
 import type { LineDecoderLimits } from '../../protocol/shared/line-decoder.ts';
 import type { Runtime, TcpConnection } from '../../runtime/types.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import type { LineLink } from '../links/line-link.ts';
 import { TcpLineLink } from '../links/tcp-line-link.ts';
 import { ClientOutbox } from './client-outbox.ts';
-import { floodLimitsFrom, type PacerMargin } from './client-pacer.ts';
+import type { PacerMargin } from './client-pacer.ts';
+import { clientBoundsFrom, SERVER_LIMIT_RANGES } from './server-limit-ranges.ts';
 import { DEFAULT_CHAT_LIMITS } from '../chat/chat-limits.ts';
 
 export type CloseReason =
@@ -87,8 +89,11 @@ export class ConnectError extends Error {
   }
 }
 
-/** Server lines are short; this bound (raised to the server's max-reply-bytes) only stops a broken peer eating memory. */
-const INCOMING_MAX_LINE_BYTES = 256 * 1024;
+/**
+ * Server lines are short; this bound (raised to the server's max-reply-bytes, within the
+ * client's own ceiling) only stops a broken or hostile peer eating memory.
+ */
+const INCOMING_MAX_LINE_BYTES = SERVER_LIMIT_RANGES.maxReplyBytes.min;
 
 /** What the client reads from a server until the server names its longest line. */
 export const INCOMING_LINE_LIMITS: Readonly<LineDecoderLimits> = Object.freeze({
@@ -128,6 +133,8 @@ export class ChatClient {
     drain: new Set(),
     close: new Set(),
   };
+  /** TICKET requests in flight, answered in order. */
+  private readonly ticketWaiters: Array<(answer: { token: string } | { code: string; message: string }) => void> = [];
   private cancelReplyTimer: (() => void) | undefined;
   private pendingJoin: ((result: JoinResult) => void) | undefined;
   private pendingLimits: (() => void) | undefined;
@@ -244,6 +251,39 @@ export class ChatClient {
     return this.closed;
   }
 
+  /**
+   * A one-time ticket for a file transfer on a second connection (TICKET). Throws with the
+   * server's code when it refuses (a server that shares no files), or when no answer comes.
+   */
+  requestTicket(): Promise<string> {
+    const sent = this.send(fileClientLine.ticket());
+    if (!sent.ok) return Promise.reject(Object.assign(new Error(sent.message), { code: sent.code }));
+    return new Promise((resolve, reject) => {
+      const cancel = this.after(() => waiter({ code: 'TIMEOUT', message: 'no answer to TICKET' }), this.options.replyTimeoutMs);
+      const waiter = (answer: { token: string } | { code: string; message: string }) => {
+        cancel();
+        const at = this.ticketWaiters.indexOf(waiter);
+        if (at !== -1) this.ticketWaiters.splice(at, 1);
+        if ('token' in answer) resolve(answer.token);
+        else reject(Object.assign(new Error(answer.message), { code: answer.code }));
+      };
+      this.ticketWaiters.push(waiter);
+    });
+  }
+
+  /**
+   * Stop reading from the server, for a caller whose output backs up: the server's slow-reader
+   * limit then applies instead of this process's memory. Lines already received are still
+   * emitted; PING is not seen (nor answered) until reading resumes.
+   */
+  pauseReading(): void {
+    this.link.pause();
+  }
+
+  resumeReading(): void {
+    this.link.resume();
+  }
+
   /** Close now, without QUIT. */
   close(): void {
     this.abort({ reason: 'aborted' });
@@ -277,6 +317,9 @@ export class ChatClient {
         return;
       case 'pong':
         return;
+      case 'ticket':
+        // A ticket is for the transfer that asked for it, not for the user to see.
+        return this.ticketWaiters[0]?.({ token: event.token });
       case 'limits':
         this.applyLimits(event.limits);
         if (this.pendingLimits) return this.pendingLimits();
@@ -290,6 +333,9 @@ export class ChatClient {
         } else if (this.pendingLimits && event.code === 'UNKNOWN_COMMAND') {
           // A server without LIMITS: keep the assumed defaults.
           return this.pendingLimits();
+        } else if (this.ticketWaiters.length > 0 && event.code === 'UNKNOWN_COMMAND') {
+          // A server that shares no files (or knows no TICKET) refuses the transfer.
+          return this.ticketWaiters[0]!({ code: event.code, message: event.message });
         } else if (this.pendingJoin && this.name === undefined) {
           this.emit('event', event, line);
           return this.pendingJoin({ ok: false, code: event.code, message: event.message });
@@ -319,17 +365,19 @@ export class ChatClient {
     this.send(clientLine.limits());
   }
 
-  /** Runs inside the link's line callback, so new input limits start at a line boundary. */
+  /**
+   * Runs inside the link's line callback, so new input limits start at a line boundary. A
+   * server may send `[Limits]` at any time; every value is clamped into the client's own range.
+   */
   private applyLimits(pairs: Record<string, number>): void {
     this.limits = pairs;
-    const limits = readLimitsReply(pairs);
-    if (limits.maxLineBytes !== undefined && limits.maxLineBytes > 0) this.maxLineBytes = limits.maxLineBytes;
-    if (limits.maxReplyBytes !== undefined && limits.maxReplyBytes > this.incomingMaxLineBytes) {
-      this.incomingMaxLineBytes = limits.maxReplyBytes;
-      this.link.setInputLimits({ maxLineBytes: limits.maxReplyBytes, maxUnterminatedBytes: limits.maxReplyBytes });
+    const bounds = clientBoundsFrom(readLimitsReply(pairs));
+    if (bounds.maxLineBytes !== undefined) this.maxLineBytes = bounds.maxLineBytes;
+    if (bounds.maxReplyBytes !== undefined && bounds.maxReplyBytes !== this.incomingMaxLineBytes) {
+      this.incomingMaxLineBytes = bounds.maxReplyBytes;
+      this.link.setInputLimits({ maxLineBytes: bounds.maxReplyBytes, maxUnterminatedBytes: bounds.maxReplyBytes });
     }
-    const flood = floodLimitsFrom(limits);
-    if (flood) this.outbox.configure(flood);
+    if (bounds.flood) this.outbox.configure(bounds.flood);
   }
 
   /** How the connection ended, judged at close. */
@@ -349,6 +397,7 @@ export class ChatClient {
     this.cancelReplyTimer?.();
     this.cancelLimitsTimer?.();
     this.pendingLimits = undefined;
+    for (const waiter of [...this.ticketWaiters]) waiter({ code: 'CLOSED', message: 'the connection is closed' });
     this.pendingJoin?.(closedResult(info));
     this.resolveClosed(info);
     this.emit('close', info);

@@ -2,15 +2,21 @@
 // something the client does itself. Slash commands are a table; one dispatcher checks the
 // argument count before any builder runs, so every builder can trust its arguments.
 import { clientLine, splitParams, splitWord } from '../../protocol/chat/chat-lines.ts';
+import { fileClientLine } from '../../protocol/files/file-lines.ts';
 import type { SendResult } from './chat-client.ts';
 
-export type LocalAction = 'help' | 'quit';
+/** What the client does itself rather than send. */
+export type LocalAction =
+  | { action: 'help' }
+  | { action: 'quit' }
+  | { action: 'download'; name: string }
+  | { action: 'upload'; path: string };
 
 export type InputErrorCode = 'UNKNOWN_COMMAND' | 'MISSING_ARGUMENT';
 
 export type InputResult =
   | { kind: 'send'; line: string }
-  | { kind: 'local'; action: LocalAction }
+  | ({ kind: 'local' } & LocalAction)
   | { kind: 'error'; code: InputErrorCode; message: string }
   | { kind: 'empty' };
 
@@ -100,6 +106,36 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     takesText: false,
     run: () => send(clientLine.listUsers()),
   },
+  // /files [after]
+  {
+    name: 'files',
+    aliases: ['file', 'ls'],
+    syntax: '/files [after]',
+    summary: 'list the shared files (a page at a time: /files <last name shown> for more)',
+    minArgs: 0,
+    takesText: true,
+    run: ([after]) => send(fileClientLine.listFiles(after?.trim() || undefined)),
+  },
+  // /download <file>
+  {
+    name: 'download',
+    aliases: ['get'],
+    syntax: '/download <file>',
+    summary: 'download a shared file into your download folder, beside the chat',
+    minArgs: 1,
+    takesText: true,
+    run: ([name]) => ({ kind: 'local', action: 'download', name: name!.trim() }),
+  },
+  // /upload <path>
+  {
+    name: 'upload',
+    aliases: ['share'],
+    syntax: '/upload <path>',
+    summary: 'share one of your files with everyone on the server',
+    minArgs: 1,
+    takesText: true,
+    run: ([path]) => ({ kind: 'local', action: 'upload', path: path!.trim() }),
+  },
   // /help
   {
     name: 'help',
@@ -140,7 +176,8 @@ export function parseInput(input: string): InputResult {
     return { kind: 'error', code: 'UNKNOWN_COMMAND', message: `unknown command /${word}: ${hint}` };
   }
   // A command without text gets one parameter more than it needs: extra words land there, ignored.
-  const args = splitParams(rest, command.takesText ? command.minArgs : command.minArgs + 1);
+  // A command whose text is optional (/files [after]) still takes it as its one parameter.
+  const args = splitParams(rest, command.takesText ? Math.max(1, command.minArgs) : command.minArgs + 1);
   if (args.length < command.minArgs) {
     return { kind: 'error', code: 'MISSING_ARGUMENT', message: `usage: ${command.syntax}` };
   }
@@ -177,7 +214,7 @@ function editDistance(a: string, b: string): number {
 
 export type SubmitResult =
   | { kind: 'sent' }
-  | { kind: 'local'; action: LocalAction }
+  | ({ kind: 'local' } & LocalAction)
   | { kind: 'error'; code: string; message: string }
   | { kind: 'empty' };
 

@@ -3,6 +3,7 @@
 // timeout, and shuts down cleanly. It reports through `onEvent` and never prints.
 import { serverLine } from '../../protocol/chat/chat-lines.ts';
 import type { Runtime, SocketAddress, TcpConnection, TcpServer } from '../../runtime/types.ts';
+import type { FileService } from '../files/file-service.ts';
 import type { LineLink, LineLinkHandler } from '../links/line-link.ts';
 import { TcpLineLink } from '../links/tcp-line-link.ts';
 import type { ChatServerEventListener } from './server-events.ts';
@@ -23,6 +24,8 @@ export interface ChatServerOptions {
   sweepIntervalMs?: number;
   /** How long a closing connection may take to flush before it is destroyed. */
   closeGraceMs?: number;
+  /** The shared folder's service (LIST_FILES, DOWNLOAD_TCP, uploads); without it those commands are refused. */
+  files?: FileService;
 }
 
 /** TCP keepalive on accepted sockets finds peers that vanished without a FIN. */
@@ -52,6 +55,7 @@ export class ChatServer implements SessionHost {
     private readonly onEvent: ChatServerEventListener,
     private readonly sweepIntervalMs: number,
     private readonly closeGraceMs: number,
+    readonly files: FileService | undefined = undefined,
   ) {
     this.registry = new UserRegistry(limits.maxNameLength, limits.announceMaxUsers);
     this.batcher = new OutputBatcher(limits.maxSendQueueBytes);
@@ -136,6 +140,8 @@ export class ChatServer implements SessionHost {
   sessionClosing(session: ServerSession): void {
     // During shutdown everyone leaves at once: no one is told about anyone else.
     this.registry.remove(session, this.stopping ? undefined : session.reasonText);
+    // A user who left has no use for tickets still unused (another may take the name).
+    if (session.name !== undefined) this.files?.tickets.revoke(session.name);
     this.closing.set(session.link, this.clock.now() + this.closeGraceMs);
   }
 
@@ -228,6 +234,7 @@ export async function startChatServer(
     options.onEvent ?? (() => {}),
     options.sweepIntervalMs ?? defaultSweepInterval(limits),
     options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
+    options.files,
   );
   await server.listen(runtime, options.host, options.port);
   return server;

@@ -8,11 +8,12 @@
 import { splitCommand, splitParams, serverLine, type ClientVerb } from '../../protocol/chat/chat-lines.ts';
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
 import { limitsReplyPairs, type LimitsReplyValues } from '../../protocol/chat/limits-reply.ts';
+import { FILE_COMMANDS, type FileCommandSession, type FileVerb } from '../files/file-commands.ts';
 import type { UserRegistry, RegistryMember } from './user-registry.ts';
 import type { ChatLimits } from './chat-limits.ts';
 
 /** What a command handler may use of the connection that sent the line. */
-export interface CommandSession extends RegistryMember {
+export interface CommandSession extends RegistryMember, FileCommandSession {
   readonly registry: UserRegistry;
   readonly limits: ChatLimits;
   /** False once the connection is closing: replies are dropped, and nothing should be registered for it. */
@@ -27,23 +28,26 @@ export interface CommandSession extends RegistryMember {
 
 type Registered = CommandSession & { name: string };
 
-interface CommandSpec {
+export interface CommandSpec {
   syntax: string;
   summary: string;
   /** Allowed before a successful JOIN. */
   beforeRegistration: boolean;
+  /** Allowed on a connection that TRANSFER turned into a file transfer (nothing else is). */
+  onTransferConnection?: boolean;
   /** How many parameters the line is split into; the last takes the rest of the line. */
   params: number;
   /** Parameters that must be present (non-blank). */
   minArgs: number;
-  handler(session: CommandSession, args: string[]): void | Promise<void>;
+  // Parameters are bivariant here so that a feature's table may ask for its own session type.
+  handler(this: void, session: CommandSession, args: string[]): void | Promise<void>;
 }
 
 /** How many bytes of a client's own words are quoted back in an error message. */
 const QUOTE_LIMIT = 40;
 const quote = (text: string) => (text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT)}…` : text);
 
-export const COMMANDS: Record<ClientVerb, CommandSpec> = {
+const CHAT_COMMANDS: Record<ClientVerb, CommandSpec> = {
   JOIN: {
     syntax: 'JOIN <name>',
     summary: 'register under a name (letters, digits, _ . -)',
@@ -211,6 +215,9 @@ export const COMMANDS: Record<ClientVerb, CommandSpec> = {
   },
 };
 
+/** Every command of the chat port: chat, then shared files. */
+export const COMMANDS: Record<ClientVerb | FileVerb, CommandSpec> = { ...CHAT_COMMANDS, ...FILE_COMMANDS };
+
 /**
  * Run one received line: checks, then the handler. Blank lines are ignored. Returns the
  * handler's promise when it has one to wait for.
@@ -218,8 +225,12 @@ export const COMMANDS: Record<ClientVerb, CommandSpec> = {
 export function dispatchCommand(session: CommandSession, line: string): Promise<void> | undefined {
   if (line.trim() === '') return undefined;
   const { verb, rest } = splitCommand(line.trimStart());
-  const spec = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb as ClientVerb] : undefined;
-  if (session.name === undefined && !spec?.beforeRegistration) {
+  const spec = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb as ClientVerb | FileVerb] : undefined;
+  if (session.transfer && !spec?.onTransferConnection && verb !== 'QUIT') {
+    session.replyError('NOT_REGISTERED', 'this connection carries one file transfer: DOWNLOAD_TCP, UPLOAD or UPLOAD_RAW');
+    return undefined;
+  }
+  if (session.name === undefined && !spec?.beforeRegistration && !(spec?.onTransferConnection && session.transfer)) {
     session.replyError('NOT_REGISTERED', 'register first with: JOIN <name>');
     return undefined;
   }

@@ -13,6 +13,9 @@ export const DISCONNECT_REASONS = {
   'registration-timeout': 'registration timeout',
   'ping-timeout': 'ping timeout',
   'server-shutdown': 'server shutdown',
+  'transfer-done': 'file transfer done',
+  'transfer-idle': 'file transfer stalled',
+  'transfer-broken': 'file transfer broken',
 } as const;
 
 export type DisconnectReason = keyof typeof DISCONNECT_REASONS;

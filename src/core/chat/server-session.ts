@@ -4,7 +4,12 @@
 // is holding lines — because an idle connection must cost the server only a few KiB.
 import { serverLine } from '../../protocol/chat/chat-lines.ts';
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
-import type { LineLink, LineLinkHandler } from '../links/line-link.ts';
+import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
+import { startsUpload } from '../files/file-commands.ts';
+import type { FileService } from '../files/file-service.ts';
+import type { TicketOwner } from '../files/transfer-tickets.ts';
+import type { UploadIntake } from '../files/upload-intake.ts';
+import type { LineLink, LineLinkHandler, RawOutput } from '../links/line-link.ts';
 import { encodeLine } from '../links/line-link.ts';
 import { dispatchCommand, type CommandSession } from './command-table.ts';
 import { DISCONNECT_REASONS, type DisconnectReason } from './server-events.ts';
@@ -20,6 +25,8 @@ export interface SessionHost {
   readonly clock: Clock;
   readonly registry: UserRegistry;
   readonly batcher: OutputBatcher;
+  /** The shared folder's service; undefined when the server shares no files. */
+  readonly files: FileService | undefined;
   sessionRegistered(session: ServerSession): void;
   /** The session stopped being usable: forget it in the registry, destroy it if it lingers. */
   sessionClosing(session: ServerSession): void;
@@ -52,6 +59,14 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   private floodTimer: TimerHandle | undefined = undefined;
   /** A command's promise has not settled yet. */
   private awaitingCommand = false;
+  linesReceived = 0;
+  transfer: TicketOwner | undefined = undefined;
+  transferStarted = false;
+  /** A file moves on this connection: its idle time counts, not registration or pings. */
+  private transferring = false;
+  private lastTransferActivity = 0;
+  /** Set once the connection's input is an upload's bytes. */
+  private rawIntake: UploadIntake | undefined = undefined;
 
   constructor(
     readonly id: number,
@@ -76,6 +91,18 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     return this.state === OPEN;
   }
 
+  get files(): FileService | undefined {
+    return this.host.files;
+  }
+
+  get remoteAddress(): string {
+    return this.link.remote.address;
+  }
+
+  get transferOwner(): string | undefined {
+    return this.name ?? this.transfer?.name;
+  }
+
   // ---- output -------------------------------------------------------------------------------
 
   sendBytes(bytes: Uint8Array): void {
@@ -88,6 +115,64 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
 
   replyError(code: ErrorCode, message: string): void {
     this.reply(serverLine.error(code, message));
+  }
+
+  replyProblem(problem: FileProblem): void {
+    this.replyError(problem.code, problem.message);
+  }
+
+  // ---- file transfers (see core/files/file-service.ts) --------------------------------------
+
+  startRawOutput(header: string, onDrain: () => void): RawOutput {
+    // The header must follow every line already batched for this connection, and come first.
+    this.host.batcher.flushRecipient(this);
+    this.link.writeLine(header);
+    this.beginTransfer();
+    const raw = this.link.startRawOutput(onDrain);
+    return {
+      write: (bytes) => raw.write(bytes),
+      end: () => {
+        raw.end();
+        this.transferring = false;
+      },
+    };
+  }
+
+  startRawInput(sink: UploadIntake): void {
+    this.rawIntake = sink;
+    this.beginTransfer();
+    this.link.startRawInput(sink);
+  }
+
+  pauseInput(): void {
+    this.link.pause();
+  }
+
+  resumeInput(): void {
+    if (this.state === OPEN) this.link.resume();
+  }
+
+  transferActivity(): void {
+    this.lastTransferActivity = this.host.clock.now();
+  }
+
+  /** The transfer is over: close after what is queued. */
+  finish(finalLine?: string): void {
+    this.close('transfer-done', finalLine);
+  }
+
+  abort(): void {
+    this.close('transfer-broken');
+    this.link.destroy();
+  }
+
+  announce(line: string): void {
+    this.host.registry.announce(this.transferOwner, line);
+  }
+
+  private beginTransfer(): void {
+    this.transferring = true;
+    this.lastTransferActivity = this.host.clock.now();
   }
 
   sendQueueFull(): void {
@@ -130,6 +215,11 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   checkTimeouts(now: number): void {
     if (this.state !== OPEN) return;
     const limits = this.host.limits;
+    if (this.transferring) {
+      const idleMs = this.host.files?.limits.transferIdleTimeoutMs ?? Number.POSITIVE_INFINITY;
+      if (now - this.lastTransferActivity >= idleMs) this.abort();
+      return;
+    }
     if (this.name === undefined) {
       if (limits.registrationTimeoutMs > 0 && now - this.connectedAt >= limits.registrationTimeoutMs) {
         this.close('registration-timeout', serverLine.error('REGISTRATION_TIMEOUT', 'no JOIN in time'));
@@ -167,6 +257,10 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     if (this.state !== OPEN) return;
     this.lastActivity = this.host.clock.now();
     this.pingSentAt = NO_PING;
+    this.linesReceived++;
+    // An upload's bytes follow its line in the same stream: it must be handled now, not held
+    // by flood control, or the bytes after it would be read as lines.
+    if (!this.held && typeof item === 'string' && startsUpload(item, this)) return this.process(item);
     if (this.held) {
       this.held.push(item);
       // Past the limit the client is flooding, whether flood control or an unfinished command
@@ -222,7 +316,8 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     this.awaitingCommand = true;
     if (!this.held) {
       this.held = [];
-      this.link.pause();
+      // An upload reads its own bytes meanwhile: its intake pauses and resumes reading.
+      if (!this.rawIntake) this.link.pause();
     }
     // A failing handler is a bug: its rejection is reported as unhandled, as a throw would be.
     void pending.finally(this.release);
@@ -242,6 +337,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
 
   closed(hadError: boolean): void {
     if (this.state === CLOSED) return;
+    this.rawIntake?.connectionLost();
     if (this.state === OPEN) {
       this.state = CLOSING;
       this.reason = hadError ? 'reset' : 'closed-by-peer';

@@ -73,6 +73,12 @@ export class UserRegistry {
     return this.announceMaxUsers === 0 || this.users.size <= this.announceMaxUsers;
   }
 
+  /** A server notice to everyone but the user named `exceptName` (who shared a file), within the announce limit. */
+  announce(exceptName: string | undefined, line: string): void {
+    if (!this.announcing()) return;
+    this.toAllExcept(exceptName === undefined ? undefined : this.users.get(nameKey(exceptName)), line);
+  }
+
   broadcast(from: RegistryMember & { name: string }, text: string): void {
     this.toAllExcept(from, serverLine.broadcast(from.name, text));
   }

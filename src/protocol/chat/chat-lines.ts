@@ -1,6 +1,7 @@
 // The chat wire format, both directions, as pure string functions. docs/PROTOCOL.md is the
 // reference; a change here changes it too. User-supplied text is sanitized before it is put
 // into a line, and names cannot hold spaces, ':' or ']', so every line parses one way only.
+import { parseFileServerLine, type FileServerEvent } from '../files/file-lines.ts';
 import type { ErrorCode } from './error-codes.ts';
 import { sanitizeText } from '../shared/text-sanitize.ts';
 
@@ -124,7 +125,9 @@ export const serverLine = {
   pong: (token: string) => (token ? `PONG ${sanitizeText(token)}` : 'PONG'),
 };
 
+/** Every line the chat port sends, the shared-files lines included, as one event type. */
 export type ServerEvent =
+  | FileServerEvent
   | { type: 'greeting'; text: string }
   | { type: 'welcome'; name: string; online: number; text: string }
   | { type: 'broadcast'; from: string; text: string }
@@ -219,5 +222,7 @@ export function parseServerLine(line: string): ServerEvent {
     const match = pattern.exec(line);
     if (match) return build(match);
   }
+  const file = parseFileServerLine(line);
+  if (file) return file;
   return { type: 'notice', text: line.startsWith('[Server] ') ? line.slice('[Server] '.length) : line };
 }

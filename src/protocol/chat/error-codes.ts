@@ -10,6 +10,8 @@ interface ErrorCodeSpec {
   closes: boolean;
 }
 
+import { FILE_ERROR_CODES } from '../files/file-error-codes.ts';
+
 export const ERROR_CODES = {
   NOT_REGISTERED: { when: 'command other than JOIN or QUIT before JOIN', closes: false },
   ALREADY_REGISTERED: { when: 'JOIN after a successful JOIN', closes: false },
@@ -29,6 +31,8 @@ export const ERROR_CODES = {
   PING_TIMEOUT: { when: 'no line received in time, not even PONG', closes: true },
   SERVER_FULL: { when: 'the server is at its connection limit', closes: true },
   TOO_MANY_CONNECTIONS: { when: 'this address is at its per-address connection limit', closes: true },
+  // The shared-files section (file transfers travel on the chat port).
+  ...FILE_ERROR_CODES,
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,23 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, limitsReply, maxReplyBytes } from '../../../src/core/chat/command-table.ts';
 import { DEFAULT_CHAT_LIMITS } from '../../../src/core/chat/chat-limits.ts';
+import { FILE_VERBS } from '../../../src/core/files/file-commands.ts';
 import { CLIENT_VERBS } from '../../../src/protocol/chat/chat-lines.ts';
 import { limitsReplyPairs } from '../../../src/protocol/chat/limits-reply.ts';
 
 describe('command table', () => {
-  it('has one entry per client verb; only JOIN and QUIT work before registration', () => {
-    expect(Object.keys(COMMANDS).sort()).toEqual([...CLIENT_VERBS].sort());
+  it('has one entry per client verb; before registration only JOIN, QUIT and what opens a transfer connection', () => {
+    expect(Object.keys(COMMANDS).sort()).toEqual([...CLIENT_VERBS, ...FILE_VERBS].sort());
     const early = Object.entries(COMMANDS).filter(([, spec]) => spec.beforeRegistration).map(([verb]) => verb);
-    expect(early.sort()).toEqual(['JOIN', 'QUIT']);
+    expect(early.sort()).toEqual(['JOIN', 'QUIT', 'TRANSFER', 'UPLOAD', 'UPLOAD_RAW']);
   });
 
   it('states each syntax starting with its verb, with as many parameters as it parses', () => {
     for (const [verb, spec] of Object.entries(COMMANDS)) {
       expect(spec.syntax.split(' ')[0]).toBe(verb);
-      expect(spec.syntax.split(' ').length - 1).toBe(spec.params);
       expect(spec.minArgs).toBeLessThanOrEqual(spec.params);
       expect(spec.handler.toString(), verb).toContain(`// ${spec.syntax.split(' ')[0]}`);
     }
+    // The file commands take the rest of the line and parse it themselves (names hold spaces).
+    for (const verb of CLIENT_VERBS) expect(COMMANDS[verb].syntax.split(' ').length - 1, verb).toBe(COMMANDS[verb].params);
   });
 });
 

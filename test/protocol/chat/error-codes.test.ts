@@ -8,13 +8,19 @@ import { ERROR_CODES, FATAL_ERROR_CODES, type ErrorCode } from '../../../src/pro
 const root = new URL('../../../', import.meta.url);
 const protocolDoc = readFileSync(new URL('docs/PROTOCOL.md', root), 'utf8');
 
-/** The rows of the chat `### Errors` table: code → "kept" or "closed". */
-function documentedChatErrors(): Map<string, string> {
-  const chat = protocolDoc.slice(protocolDoc.indexOf('## Chat'), protocolDoc.indexOf('\n## ', protocolDoc.indexOf('## Chat') + 1));
-  const errors = chat.slice(chat.indexOf('### Errors'), chat.indexOf('\n### ', chat.indexOf('### Errors') + 1));
+/** The rows of one error table, found by its section and heading: code → "kept" or "closed". */
+function documentedTable(section: string, heading: string): Map<string, string> {
+  const start = protocolDoc.indexOf(section);
+  const part = protocolDoc.slice(start, protocolDoc.indexOf('\n## ', start + 1));
+  const table = part.slice(part.indexOf(heading), part.indexOf('\n### ', part.indexOf(heading) + 1));
   const rows = new Map<string, string>();
-  for (const match of errors.matchAll(/^\| `([A-Z_]+)` \|.*\| (kept|closed) \|$/gm)) rows.set(match[1]!, match[2]!);
+  for (const match of table.matchAll(/^\| `([A-Z_]+)` \|.*\| (kept|closed) \|$/gm)) rows.set(match[1]!, match[2]!);
   return rows;
+}
+
+/** The chat `### Errors` table and its shared-files section, `### File errors`. */
+function documentedChatErrors(): Map<string, string> {
+  return new Map([...documentedTable('## Chat', '### Errors'), ...documentedTable('## Shared files', '### File errors')]);
 }
 
 describe('chat error codes', () => {

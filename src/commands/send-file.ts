@@ -1,0 +1,120 @@
+// `netchat send-file <path>... <host> [port]`: upload files, a folder's files, or stdin (`-`,
+// with --name) to a server's shared folder, each on its own connection, and print the server's
+// verdict per file. Exit 0 when every file was stored, 6 when any was not, 3 when the server
+// cannot be reached.
+import { defineCommand } from 'citty';
+import { planUploads, sendAll, type UploadOutcome } from '../core/files-client/send-files.ts';
+import { systemClock } from '../core/shared/clock.ts';
+import { formatHostPort, parseHostPort } from '../core/shared/host-port.ts';
+import { checkFileName } from '../protocol/files/file-names.ts';
+import { formatSize } from '../protocol/files/file-sizes.ts';
+import { getRuntime } from '../runtime/index.ts';
+import { progressStyle, startProgress, type TransferProgress } from '../ui/transfer-progress.ts';
+import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, parseSeconds, UsageError } from './_shared.ts';
+
+const DEFAULT_PORT = 12000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const IDLE_TIMEOUT_MS = 60_000;
+
+/** The paths, then the host, then maybe a port: `a.csv b.csv host 12000`, `dir host:12000`. */
+function splitTarget(positionals: readonly string[]): { paths: string[]; host: string; port: number } {
+  if (positionals.length < 2) throw new UsageError('send-file needs at least one PATH and a HOST: netchat send-file <path>... <host> [port]');
+  const last = positionals[positionals.length - 1]!;
+  const withPort = positionals.length >= 3 && /^\d+$/.test(last);
+  const host = positionals[positionals.length - (withPort ? 2 : 1)]!;
+  const paths = positionals.slice(0, positionals.length - (withPort ? 2 : 1));
+  const parsed = parseHostPort(host);
+  if (withPort && parsed.port !== undefined) throw new UsageError(`two ports: ${host} and ${last}`);
+  const port = withPort ? parsePort(last, 'PORT', false) : (parsed.port ?? DEFAULT_PORT);
+  return { paths, host: parsed.host, port };
+}
+
+export default defineCommand({
+  meta: { name: 'send-file', description: "Upload files (or a folder's files, or stdin as -) to a server's shared folder" },
+  args: {
+    name: { type: 'string', description: 'Name to store stdin (-) under on the server', valueHint: 'name' },
+    json: { type: 'boolean', description: 'Print one JSON object per file (and progress events) on stdout', default: false },
+    timeout: { type: 'string', description: `Seconds to wait for each connection (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})`, valueHint: 'seconds' },
+    ...logArgs,
+  },
+  async run({ args }) {
+    const logger = createLogger(args);
+    const { paths, host, port } = splitTarget(args._ as string[]);
+    if (paths.filter((path) => path === '-').length > 1) throw new UsageError('stdin (-) can be sent once');
+    if (paths.includes('-') && !args.name) throw new UsageError('--name is required to send stdin (-)');
+    if (args.name !== undefined && checkFileName(args.name)) throw new UsageError(`--name "${args.name}" is not a valid shared file name`);
+    const connectTimeoutMs = parseSeconds(args.timeout, '--timeout') ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const runtime = getRuntime();
+    const writeJson = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...event, time: new Date().toISOString() })}\n`);
+
+    const stdin = { chunks: process.stdin as AsyncIterable<Uint8Array>, name: args.name };
+    const plan = await planUploads(runtime.files, paths, stdin);
+    for (const problem of plan.problems) {
+      if (args.json) writeJson({ type: 'error', path: problem.label, code: problem.code, message: problem.message });
+      else logger.error(problem.message);
+    }
+
+    const style = progressStyle({ json: args.json, quiet: args.quiet }, { stderr: process.stderr, stdin: process.stdin });
+    let progress: TransferProgress | undefined;
+    let interrupted = false;
+    // clack's bar exits the process itself on Ctrl-C: the code must still say "interrupted".
+    const onExit = () => {
+      if (progress && interrupted === false) process.exitCode = EXIT.INTERRUPTED;
+    };
+    process.on('exit', onExit);
+    const release = onShutdownSignal(() => {
+      interrupted = true;
+      progress?.stop();
+      process.exit(EXIT.INTERRUPTED);
+    });
+    let outcomes: UploadOutcome[];
+    try {
+      outcomes = await sendAll(
+        { runtime, store: runtime.files, clock: systemClock },
+        { host, port, connectTimeoutMs, idleTimeoutMs: IDLE_TIMEOUT_MS },
+        plan.uploads,
+        {
+          onStart: (upload) => {
+            progress = startProgress(style, upload.name, { stderr: process.stderr, stdin: process.stdin, writeJson });
+          },
+          onProgress: (_upload, done, total) => progress?.update(done, total),
+          onOutcome: (outcome) => {
+            progress?.stop();
+            progress = undefined;
+            report(outcome);
+          },
+        },
+      );
+    } finally {
+      release();
+      process.off('exit', onExit);
+    }
+
+    function report(outcome: UploadOutcome): void {
+      const { upload } = outcome;
+      if ('result' in outcome) {
+        const { result } = outcome;
+        if (args.json) writeJson({ type: 'stored', path: upload.label, name: result.storedAs, size: result.size, sha256: result.sha256 });
+        // The verdict is the data: one line per stored file on stdout, for scripts to read.
+        else process.stdout.write(`${upload.label}\t${result.storedAs}\t${result.size}\t${result.sha256}\n`);
+        if (!args.json && result.storedAs !== upload.name) logger.info(`${upload.name} was stored as ${result.storedAs}: the server already had a ${upload.name}`);
+        else logger.debug(`${upload.label}: stored (${formatSize(result.size)})`);
+      } else {
+        const { error } = outcome;
+        if (args.json) writeJson({ type: 'error', path: upload.label, code: error.code, message: error.message });
+        else logger.error(`${upload.label}: ${error.code} ${error.message}`);
+      }
+    }
+
+    const failed = outcomes.filter((outcome) => 'error' in outcome);
+    const unreachable = failed.some((outcome) => 'error' in outcome && outcome.error.code === 'CONNECT_FAILED');
+    if (unreachable) logger.error(`cannot reach ${formatHostPort(host, port)}`);
+    process.exitCode = unreachable
+      ? EXIT.CONNECT
+      : failed.length > 0 || plan.problems.length > 0 || plan.uploads.length === 0
+        ? EXIT.TRANSFER_FAILED
+        : EXIT.OK;
+    // stdin may still be open (a terminal) when it was not sent; it must not keep us alive.
+    if (!paths.includes('-')) process.stdin.destroy();
+  },
+});

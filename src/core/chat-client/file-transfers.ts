@@ -1,0 +1,92 @@
+// Downloads and uploads started from inside the chat (/download, /upload). Each runs on its own
+// connection with a one-time ticket from the chat connection, so the chat never waits for a
+// file; several may run at once. It reports through one listener and never prints.
+import type { FileStore, Runtime } from '../../runtime/types.ts';
+import { downloadFile, type DownloadResult } from '../files-client/download-job.ts';
+import { TransferError } from '../files-client/transfer-connection.ts';
+import { uploadFile, type UploadResult } from '../files-client/upload-job.ts';
+import type { Clock } from '../shared/clock.ts';
+
+export type TransferKind = 'download' | 'upload';
+
+export type TransferEvent =
+  | { type: 'transfer-start'; kind: TransferKind; name: string }
+  | { type: 'transfer-progress'; kind: TransferKind; name: string; bytes: number; total: number | undefined }
+  | { type: 'download-done'; name: string; result: DownloadResult }
+  | { type: 'upload-done'; name: string; result: UploadResult }
+  | { type: 'transfer-failed'; kind: TransferKind; name: string; code: string; message: string };
+
+export interface FileTransfersOptions {
+  runtime: Pick<Runtime, 'connectTcp' | 'sha256'>;
+  store: FileStore;
+  clock: Clock;
+  host: string;
+  port: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Where downloads are saved (created when the first one starts). */
+  downloadDir: string;
+  /** A fresh ticket from the chat connection. */
+  ticket: () => Promise<string>;
+  onEvent: (event: TransferEvent) => void;
+}
+
+export class FileTransfers {
+  private readonly running = new Set<Promise<void>>();
+  private failures = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: FileTransfersOptions) {}
+
+  get active(): number {
+    return this.running.size;
+  }
+
+  /** Transfers that failed so far. */
+  get failed(): number {
+    return this.failures;
+  }
+
+  download(name: string): void {
+    this.run('download', name, async (onProgress) => {
+      const result = await downloadFile(this.options, this.target(), { name, directory: this.options.downloadDir, onProgress });
+      this.options.onEvent({ type: 'download-done', name, result });
+    });
+  }
+
+  upload(path: string): void {
+    const name = this.options.store.basename(path);
+    this.run('upload', name, async (onProgress) => {
+      const result = await uploadFile(this.options, this.target(), { source: { kind: 'file', path }, name, onProgress });
+      this.options.onEvent({ type: 'upload-done', name, result });
+    });
+  }
+
+  /** Resolves once no transfer runs (at once when none does). */
+  idle(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private target() {
+    const { host, port, connectTimeoutMs, idleTimeoutMs, ticket } = this.options;
+    return { host, port, connectTimeoutMs, idleTimeoutMs, ticket };
+  }
+
+  private run(kind: TransferKind, name: string, work: (onProgress: (bytes: number, total: number | undefined) => void) => Promise<void>): void {
+    const { onEvent } = this.options;
+    onEvent({ type: 'transfer-start', kind, name });
+    const onProgress = (bytes: number, total: number | undefined) => onEvent({ type: 'transfer-progress', kind, name, bytes, total });
+    const task = work(onProgress)
+      .catch((error: unknown) => {
+        this.failures++;
+        const code = error instanceof TransferError ? error.code : ((error as { code?: string }).code ?? 'TRANSFER_FAILED');
+        onEvent({ type: 'transfer-failed', kind, name, code, message: (error as Error).message });
+      })
+      .finally(() => {
+        this.running.delete(task);
+        if (this.running.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      });
+    this.running.add(task);
+  }
+}

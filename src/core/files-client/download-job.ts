@@ -1,0 +1,172 @@
+// A download from a netchat server into a local folder, on its own connection beside the chat.
+// Bytes go to a hidden partial file named after the file and the server's hash of it, so an
+// interrupted download resumes where it stopped — and only against the same version of the file.
+// The SHA-256 is checked before the file gets its real name, and an existing different file is
+// never replaced: the download is then saved as `name (1).ext`, and the result says so.
+import { fileClientLine, type FileHeader } from '../../protocol/files/file-lines.ts';
+import { numberedName } from '../../protocol/files/file-names.ts';
+import type { FileStore, FileWriter, Runtime, Sha256 } from '../../runtime/types.ts';
+import type { Clock } from '../shared/clock.ts';
+import { TransferConnection, TransferError } from './transfer-connection.ts';
+import { expectGreeting, nextReply } from './transfer-replies.ts';
+
+export interface TransferTarget {
+  host: string;
+  port: number;
+  connectTimeoutMs: number;
+  /** A transfer that moves nothing for this long fails with TIMEOUT. */
+  idleTimeoutMs: number;
+  /** A fresh one-time ticket from the chat connection (TICKET). */
+  ticket: () => Promise<string>;
+}
+
+export interface DownloadDeps {
+  runtime: Pick<Runtime, 'connectTcp' | 'sha256'>;
+  store: FileStore;
+  clock: Clock;
+}
+
+export interface DownloadRequest {
+  /** The file's name on the server. */
+  name: string;
+  /** The local folder to save into (created if missing). */
+  directory: string;
+  /** Told the bytes done so far (resumed bytes included) and the file's size, as they arrive. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export type DownloadResult =
+  | {
+      status: 'saved';
+      path: string;
+      /** The local name; differs from the server's when a different file had that name. */
+      savedAs: string;
+      size: number;
+      sha256: string;
+      /** Bytes that were already there from an interrupted download. */
+      resumedFrom: number;
+    }
+  /** A file with the same content was already there under that name: nothing was written. */
+  | { status: 'identical'; path: string; savedAs: string; size: number; sha256: string };
+
+const MAX_NUMBERED_NAMES = 999;
+
+export async function downloadFile(deps: DownloadDeps, target: TransferTarget, request: DownloadRequest): Promise<DownloadResult> {
+  const { store } = deps;
+  await store.makeDirectory(request.directory, { recursive: true });
+  const nameTag = hashHex(deps.runtime.sha256(), request.name).slice(0, 16);
+  const partial = await findPartial(store, request.directory, nameTag);
+  let attempt = await fetchInto(deps, target, request, nameTag, partial);
+  // The partial file was of another version of the file: start over once, from zero.
+  if (attempt === 'restart') attempt = await fetchInto(deps, target, request, nameTag, undefined);
+  if (attempt === 'restart') throw new TransferError('BAD_REPLY', 'the server changed the file twice during the download');
+  return place(store, request, attempt);
+}
+
+interface Fetched {
+  partialPath: string;
+  header: FileHeader;
+  resumedFrom: number;
+}
+
+async function fetchInto(
+  deps: DownloadDeps,
+  target: TransferTarget,
+  request: DownloadRequest,
+  nameTag: string,
+  partial: { path: string; size: number; shaTag: string } | undefined,
+): Promise<Fetched | 'restart'> {
+  const { store } = deps;
+  const offset = partial?.size ?? 0;
+  const ticket = await target.ticket();
+  const connection = await TransferConnection.open(deps.runtime, target, deps.clock);
+  try {
+    await expectGreeting(connection);
+    connection.writeLine(fileClientLine.transfer(ticket));
+    connection.writeLine(fileClientLine.downloadTcp(request.name, offset));
+    const header = await nextReply(connection, 'file-start');
+    if (header.offset !== offset) throw new TransferError('BAD_REPLY', `asked for offset ${offset}, the server sent ${header.offset}`);
+    if (partial && header.sha256.slice(0, 16) !== partial.shaTag) {
+      await store.remove(partial.path).catch(() => {});
+      return 'restart';
+    }
+    const partialPath = partial?.path ?? store.join(request.directory, `.netchat-download-${nameTag}-${header.sha256.slice(0, 16)}.part`);
+    const hash = deps.runtime.sha256();
+    // A resumed download's hash covers the bytes already on disk too.
+    if (partial) for await (const chunk of store.read(partial.path, { start: 0, end: partial.size })) hash.update(chunk);
+    const writer: FileWriter = await store.openWrite(partialPath, { mode: partial ? 'append' : 'create' });
+    let done = offset;
+    request.onProgress?.(done, header.size);
+    try {
+      await connection.readBytes(header.size - offset, (chunk) => {
+        hash.update(chunk);
+        done += chunk.length;
+        request.onProgress?.(done, header.size);
+        // Waiting for the disk pauses the connection: a slow disk slows the sender, not our memory.
+        return writer.write(chunk) ? undefined : writer.drained();
+      });
+      await writer.close();
+    } catch (error) {
+      // Keep what arrived: the next download of this file resumes from it.
+      await writer.close().catch(() => {});
+      throw error;
+    }
+    const sha256 = hash.digestHex();
+    if (sha256 !== header.sha256) {
+      await store.remove(partialPath).catch(() => {});
+      const after = await connection.readLine().catch(() => undefined);
+      const changed = after !== undefined && /^ERROR FILE_CHANGED/.test(after);
+      throw new TransferError(
+        'HASH_MISMATCH',
+        changed
+          ? `${request.name} changed on the server while it was sent; download it again`
+          : `the SHA-256 of ${request.name} is ${sha256}, not ${header.sha256} as the server said; nothing was kept`,
+      );
+    }
+    return { partialPath, header, resumedFrom: offset };
+  } finally {
+    connection.destroy();
+  }
+}
+
+/** Give the checked partial file its name, never replacing a different file. */
+async function place(store: FileStore, request: DownloadRequest, fetched: Fetched): Promise<DownloadResult> {
+  const { header } = fetched;
+  for (let n = 0; n <= MAX_NUMBERED_NAMES; n++) {
+    const savedAs = n === 0 ? request.name : numberedName(request.name, n);
+    const path = store.join(request.directory, savedAs);
+    const existing = await store.lstat(path).catch(() => undefined);
+    if (existing) {
+      if (existing.kind === 'file' && existing.size === header.size && (await store.sha256(path)).sha256 === header.sha256) {
+        await store.remove(fetched.partialPath).catch(() => {});
+        return { status: 'identical', path, savedAs, size: header.size, sha256: header.sha256 };
+      }
+      continue;
+    }
+    try {
+      await store.renameNoReplace(fetched.partialPath, path);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'EEXIST') continue;
+      throw error;
+    }
+    return { status: 'saved', path, savedAs, size: header.size, sha256: header.sha256, resumedFrom: fetched.resumedFrom };
+  }
+  throw new TransferError('NO_FREE_NAME', `no free name for ${request.name} in ${request.directory}`);
+}
+
+async function findPartial(
+  store: FileStore,
+  directory: string,
+  nameTag: string,
+): Promise<{ path: string; size: number; shaTag: string } | undefined> {
+  const prefix = `.netchat-download-${nameTag}-`;
+  for await (const entry of store.list(directory)) {
+    const match = entry.kind === 'file' && entry.name.startsWith(prefix) ? /^([0-9a-f]{16})\.part$/.exec(entry.name.slice(prefix.length)) : null;
+    if (match) return { path: store.join(directory, entry.name), size: entry.size, shaTag: match[1]! };
+  }
+  return undefined;
+}
+
+function hashHex(hash: Sha256, text: string): string {
+  return hash.update(text).digestHex();
+}

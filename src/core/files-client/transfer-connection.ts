@@ -1,0 +1,219 @@
+// The client end of one file transfer over TCP: a few protocol lines, then raw bytes one way or
+// the other. Lines and bytes share one stream, so the reader hands over exactly the bytes after
+// a line's LF to whoever reads raw next — nothing is decoded that is not a line.
+import { concatBytes } from '../../protocol/shared/bytes.ts';
+import type { Runtime, TcpConnection } from '../../runtime/types.ts';
+import type { Clock } from '../shared/clock.ts';
+
+/** Why a transfer connection failed; `code` is stable (the client maps it to messages and exits). */
+export class TransferError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The longest line a transfer connection reads (a header with a 255-byte name fits easily). */
+const MAX_LINE_BYTES = 4096;
+const LF = 0x0a;
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+export class TransferConnection {
+  private buffered: Uint8Array[] = [];
+  private bufferedBytes = 0;
+  private rawSink: ((chunk: Uint8Array) => void) | undefined;
+  private wake: (() => void) | undefined;
+  private ended = false;
+  private closedFlag = false;
+  private failure: Error | undefined;
+
+  private constructor(
+    private readonly connection: TcpConnection,
+    private readonly clock: Clock,
+    private readonly idleTimeoutMs: number,
+  ) {
+    connection.on('data', (chunk) => this.onData(chunk));
+    connection.on('end', () => {
+      this.ended = true;
+      this.wake?.();
+    });
+    connection.on('error', (error) => {
+      this.failure ??= error;
+    });
+    connection.on('close', () => {
+      this.closedFlag = true;
+      this.wake?.();
+    });
+  }
+
+  static async open(
+    runtime: Pick<Runtime, 'connectTcp'>,
+    target: { host: string; port: number; connectTimeoutMs: number; idleTimeoutMs: number },
+    clock: Clock,
+  ): Promise<TransferConnection> {
+    try {
+      const connection = await runtime.connectTcp({
+        host: target.host,
+        port: target.port,
+        timeoutMs: target.connectTimeoutMs,
+        allowHalfOpen: true,
+      });
+      return new TransferConnection(connection, clock, target.idleTimeoutMs);
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? 'ECONNECT';
+      throw new TransferError('CONNECT_FAILED', `cannot connect to ${target.host}:${target.port}: ${code}`);
+    }
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** Whether the server has said something (or closed) that nobody has read yet. */
+  get hasInput(): boolean {
+    return this.bufferedBytes > 0 || this.ended || this.closedFlag;
+  }
+
+  get pendingWriteBytes(): number {
+    return this.connection.pendingWriteBytes;
+  }
+
+  writeLine(line: string): void {
+    this.connection.write(encoder.encode(`${line}\n`));
+  }
+
+  /** Queue raw bytes; false when the send buffer is past its mark (await `drained`). */
+  write(bytes: Uint8Array): boolean {
+    return this.connection.write(bytes);
+  }
+
+  /** Resolves true once the send buffer drained, false if the connection closed first. */
+  drained(): Promise<boolean> {
+    if (this.closedFlag) return Promise.resolve(false);
+    if (this.connection.pendingWriteBytes === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        this.connection.off('drain', onDrain);
+        this.connection.off('close', onClose);
+        resolve(ok);
+      };
+      const onDrain = () => done(true);
+      const onClose = () => done(false);
+      this.connection.on('drain', onDrain);
+      this.connection.on('close', onClose);
+    });
+  }
+
+  /** Half-close: the server sees the end of what we send (a raw upload's end). */
+  end(): void {
+    this.connection.end();
+  }
+
+  destroy(): void {
+    this.connection.destroy();
+  }
+
+  /** The next line from the server; throws TransferError when none comes in time or the connection ends. */
+  async readLine(): Promise<string> {
+    for (;;) {
+      const line = this.takeLine();
+      if (line !== undefined) return line;
+      if (this.ended || this.closedFlag) {
+        throw new TransferError('SERVER_CLOSED', this.failure ? `connection lost: ${this.failure.message}` : 'the server closed the connection');
+      }
+      if (this.bufferedBytes > MAX_LINE_BYTES) throw new TransferError('BAD_REPLY', 'the server sent an over-long line');
+      if (!(await this.waitForInput())) throw new TransferError('TIMEOUT', `the server sent nothing for ${this.idleTimeoutMs / 1000} s`);
+    }
+  }
+
+  /**
+   * Read exactly `count` raw bytes, handing each chunk to `onChunk` (which may return a promise:
+   * reading pauses until it settles, so a slow disk slows the sender down, not our memory).
+   */
+  async readBytes(count: number, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
+    let left = count;
+    const pending: Uint8Array[] = [];
+    this.rawSink = (chunk) => pending.push(chunk);
+    // Bytes that came in with the header line go first.
+    for (const chunk of this.buffered.splice(0)) pending.push(chunk);
+    this.bufferedBytes = 0;
+    try {
+      while (left > 0) {
+        const chunk = pending.shift();
+        if (!chunk) {
+          if (this.ended || this.closedFlag) {
+            throw new TransferError('SERVER_CLOSED', `the connection ended ${left} bytes before the end of the file`);
+          }
+          if (!(await this.waitForInput())) throw new TransferError('TIMEOUT', `no data for ${this.idleTimeoutMs / 1000} s`);
+          continue;
+        }
+        const take = chunk.length <= left ? chunk : chunk.subarray(0, left);
+        if (take.length < chunk.length) pending.unshift(chunk.subarray(take.length));
+        left -= take.length;
+        const settled = onChunk(take);
+        if (settled) {
+          this.connection.pause();
+          try {
+            await settled;
+          } finally {
+            this.connection.resume();
+          }
+        }
+      }
+    } finally {
+      this.rawSink = undefined;
+      // Whatever follows the bytes (a line after them) is read as lines again.
+      for (const chunk of pending) this.keep(chunk);
+    }
+  }
+
+  private onData(chunk: Uint8Array): void {
+    if (this.rawSink) this.rawSink(chunk);
+    else this.keep(chunk);
+    this.wake?.();
+  }
+
+  private keep(chunk: Uint8Array): void {
+    this.buffered.push(chunk);
+    this.bufferedBytes += chunk.length;
+  }
+
+  private takeLine(): string | undefined {
+    let seen = 0;
+    for (let i = 0; i < this.buffered.length; i++) {
+      const chunk = this.buffered[i]!;
+      const lf = chunk.indexOf(LF);
+      if (lf === -1) {
+        seen += chunk.length;
+        continue;
+      }
+      const parts = this.buffered.slice(0, i);
+      parts.push(chunk.subarray(0, lf));
+      const rest = chunk.subarray(lf + 1);
+      this.buffered = rest.length > 0 ? [rest, ...this.buffered.slice(i + 1)] : this.buffered.slice(i + 1);
+      this.bufferedBytes -= seen + lf + 1;
+      const bytes = parts.length === 1 ? parts[0]! : concatBytes(parts);
+      const text = decoder.decode(bytes);
+      return text.endsWith('\r') ? text.slice(0, -1) : text;
+    }
+    return undefined;
+  }
+
+  /** Wait for data, the end, or the idle timeout; false on timeout. */
+  private waitForInput(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = this.clock.setTimeout(() => {
+        this.wake = undefined;
+        resolve(false);
+      }, this.idleTimeoutMs);
+      this.wake = () => {
+        this.wake = undefined;
+        this.clock.clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  }
+}

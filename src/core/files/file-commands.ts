@@ -1,0 +1,155 @@
+// The shared-files commands, as rows of the chat command table: the one dispatcher checks
+// registration and arguments before any of these runs. An upload takes the rest of its
+// connection, so it is accepted only as the first line of a connection or right after TRANSFER;
+// the session lets such a line skip flood control (see ServerSession.received).
+import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
+import { fileServerLine, parseListFilesArgs, parseUploadArgs } from '../../protocol/files/file-lines.ts';
+import type { CommandSession, CommandSpec } from '../chat/command-table.ts';
+import type { FileService, TransferSession } from './file-service.ts';
+import type { TicketOwner } from './transfer-tickets.ts';
+
+/** What the file commands need of a chat connection, beyond any command's needs. */
+export interface FileCommandSession extends TransferSession {
+  /** Absent on a server that shares no folder. */
+  readonly files: FileService | undefined;
+  /** How many lines this connection has sent, the current one included. */
+  readonly linesReceived: number;
+  /** Set by TRANSFER: whose ticket this connection carries. Nothing but its one transfer is allowed then. */
+  transfer: TicketOwner | undefined;
+  /** The one transfer of a TRANSFER connection has started. */
+  transferStarted: boolean;
+}
+
+type Session = CommandSession & FileCommandSession;
+
+export const FILE_VERBS = ['LIST_FILES', 'DOWNLOAD_TCP', 'TICKET', 'TRANSFER', 'UPLOAD', 'UPLOAD_RAW'] as const;
+export type FileVerb = (typeof FILE_VERBS)[number];
+
+/** Whether `line` starts an upload at a place where one is allowed (it then skips flood control). */
+export function startsUpload(line: string, session: Pick<FileCommandSession, 'linesReceived' | 'transfer' | 'transferStarted'>): boolean {
+  if (session.linesReceived !== 1 && !(session.transfer && !session.transferStarted)) return false;
+  return /^\s*UPLOAD(_RAW)?(\s|$)/i.test(line);
+}
+
+function problem(session: Session, code: FileProblem['code'], message: string): void {
+  session.replyProblem({ code, message });
+}
+
+/** The file service, or an ERROR saying this server shares nothing. */
+function service(session: Session): FileService | undefined {
+  if (!session.files) session.replyError('UNKNOWN_COMMAND', 'this server shares no files');
+  return session.files;
+}
+
+export const FILE_COMMANDS: Record<FileVerb, CommandSpec> = {
+  LIST_FILES: {
+    syntax: 'LIST_FILES [AFTER <name>]',
+    summary: 'list the shared files, a page at a time',
+    beforeRegistration: false,
+    params: 1,
+    minArgs: 0,
+    handler(session: Session, [rest]) {
+      // LIST_FILES [AFTER <name>]
+      const files = service(session);
+      if (!files) return;
+      const args = parseListFilesArgs(rest ?? '');
+      if (!args) return session.replyError('MISSING_ARGUMENT', 'usage: LIST_FILES [AFTER <name>]');
+      for (const line of files.listing(args.after)) session.reply(line);
+    },
+  },
+  DOWNLOAD_TCP: {
+    syntax: 'DOWNLOAD_TCP <file> [offset]',
+    summary: 'download a shared file on this connection: a FILE_START_TCP header, then its bytes',
+    beforeRegistration: false,
+    onTransferConnection: true,
+    params: 1,
+    minArgs: 1,
+    async handler(session: Session, [rest]) {
+      // DOWNLOAD_TCP <file> [offset]
+      const files = service(session);
+      if (!files) return;
+      const carried = session.transfer !== undefined;
+      session.transferStarted = carried;
+      await files.download(session, rest!);
+      // A transfer connection carries one transfer.
+      if (carried && session.writable) session.finish();
+    },
+  },
+  TICKET: {
+    syntax: 'TICKET',
+    summary: 'a one-time ticket to move a file on a second connection (TRANSFER)',
+    beforeRegistration: false,
+    params: 0,
+    minArgs: 0,
+    handler(session: Session) {
+      // TICKET
+      const files = service(session);
+      if (!files) return;
+      const token = files.tickets.issue({ name: session.name!, address: session.remoteAddress });
+      session.reply(fileServerLine.ticket(token, Math.round(files.tickets.ttlMs / 1000)));
+    },
+  },
+  TRANSFER: {
+    syntax: 'TRANSFER <ticket>',
+    summary: 'first line of a second connection: carry one transfer for the ticket owner',
+    beforeRegistration: true,
+    params: 1,
+    minArgs: 1,
+    handler(session: Session, [token]) {
+      // TRANSFER <ticket>
+      const files = service(session);
+      if (!files) return;
+      const owner = session.linesReceived === 1 ? files.tickets.redeem(token!.trim(), session.remoteAddress) : undefined;
+      if (!owner) {
+        problem(session, 'TICKET_INVALID', 'unknown, used or expired ticket (or TRANSFER not as the first line)');
+        return session.finish();
+      }
+      session.transfer = owner;
+    },
+  },
+  UPLOAD: {
+    syntax: 'UPLOAD <size> <sha256> <name>',
+    summary: 'first line of a connection: upload a file of that size and hash (UPLOAD_READY, then the bytes)',
+    beforeRegistration: true,
+    onTransferConnection: true,
+    params: 1,
+    minArgs: 1,
+    async handler(session: Session, [rest]) {
+      // UPLOAD <size> <sha256> <name>
+      const files = service(session);
+      if (!files || !placed(session)) return;
+      const declared = parseUploadArgs(rest!);
+      const by = session.transfer?.name;
+      session.transferStarted = true;
+      if (!declared) {
+        // The connection is already the upload's: refuse and close, as any refused upload.
+        session.replyError('MISSING_ARGUMENT', 'usage: UPLOAD <size> <sha256> <name>');
+        return session.finish();
+      }
+      await files.upload(session, { name: declared.name, declared: { size: declared.size, sha256: declared.sha256 } }, by);
+    },
+  },
+  UPLOAD_RAW: {
+    syntax: 'UPLOAD_RAW <name>',
+    summary: 'first line of a connection: every byte after it until you half-close (nc -N) is the file',
+    beforeRegistration: true,
+    onTransferConnection: true,
+    params: 1,
+    minArgs: 1,
+    async handler(session: Session, [name]) {
+      // UPLOAD_RAW <name>
+      const files = service(session);
+      if (!files || !placed(session)) return;
+      const by = session.transfer?.name;
+      session.transferStarted = true;
+      await files.upload(session, { name: name!.replace(/\s+$/, '') }, by);
+    },
+  },
+};
+
+/** An upload line must open its connection (or follow TRANSFER); elsewhere it is refused. */
+function placed(session: Session): boolean {
+  if (session.linesReceived === 1 || (session.transfer && !session.transferStarted)) return true;
+  problem(session, 'UPLOAD_MISPLACED', 'an upload must be the first line of a connection (or follow TRANSFER)');
+  return false;
+}

@@ -1,0 +1,200 @@
+// File sharing as the chat server offers it: the shared folder, the transfer limits, the
+// tickets for transfers beside the chat, and what a connection does while it moves a file.
+// The command handlers (file-commands.ts) call this; it knows a connection only as a
+// `TransferSession`, never its transport.
+import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
+import { fileServerLine } from '../../protocol/files/file-lines.ts';
+import { formatSize } from '../../protocol/files/file-sizes.ts';
+import type { FileStore, Sha256 } from '../../runtime/types.ts';
+import type { RawOutput } from '../links/line-link.ts';
+import type { Clock } from '../shared/clock.ts';
+import { randomHex as secureRandomHex } from '../shared/random-hex.ts';
+import { resolveFilesLimits, type FilesLimits } from './files-limits.ts';
+import { IncomingUpload, type UploadRequest } from './incoming-upload.ts';
+import { prepareDownload, streamDownload, type ByteSink, type DownloadOutcome } from './outgoing-download.ts';
+import { SharedFolder } from './shared-folder.ts';
+import { TransferSlots } from './transfer-slots.ts';
+import { TransferTickets } from './transfer-tickets.ts';
+import { UploadIntake, type IntakeConnection } from './upload-intake.ts';
+
+/** What a file transfer needs of the connection it runs on. */
+export interface TransferSession extends IntakeConnection {
+  /** Who the transfer counts against: a user's name, or for a guest undefined (the address counts). */
+  readonly transferOwner: string | undefined;
+  readonly remoteAddress: string;
+  readonly writable: boolean;
+  reply(line: string): void;
+  /** Write `header` after everything queued, then hand out raw output until its `end()`. */
+  startRawOutput(header: string, onDrain: () => void): RawOutput;
+  /** Every byte after the current line goes to `sink` (see LineLink.startRawInput). */
+  startRawInput(sink: UploadIntake): void;
+  /** The connection's byte count could not be kept: close at once. */
+  abort(): void;
+  /** Tell the other users a file was shared (within the announce limit). */
+  announce(line: string): void;
+}
+
+/** What the file service reports to whoever runs the server (`serve` logs it). */
+export type FileEvent =
+  | { type: 'download'; by: string | undefined; address: string; name: string; offset: number; outcome: DownloadOutcome }
+  | { type: 'upload'; by: string | undefined; address: string; name: string; size: number; sha256: string }
+  | { type: 'upload-refused'; by: string | undefined; address: string; name: string; code: FileProblem['code'] };
+
+export interface FileServiceOptions {
+  limits: FilesLimits;
+  uploadsEnabled: boolean;
+  /** Raw download chunks stay this small, so one in flight never counts as a slow reader. */
+  maxChunkBytes: number;
+  clock: Clock;
+  randomHex: (bytes: number) => string;
+  onEvent?: (event: FileEvent) => void;
+}
+
+export interface OpenFileServiceOptions {
+  store: FileStore;
+  newHash: () => Sha256;
+  clock: Clock;
+  /** The folder to share; created if missing. */
+  directory: string;
+  limits?: Partial<FilesLimits>;
+  uploadsEnabled?: boolean;
+  /** The chat server's send-queue limit: a download chunk stays well under it. */
+  maxSendQueueBytes: number;
+  randomHex?: (bytes: number) => string;
+  onEvent?: (event: FileEvent) => void;
+}
+
+/** Check the limits, open and index the folder, and return the service with its file count. */
+export async function openFileService(options: OpenFileServiceOptions): Promise<{ service: FileService; files: number }> {
+  const limits = resolveFilesLimits(options.limits);
+  const randomHex = options.randomHex ?? secureRandomHex;
+  const folder = new SharedFolder(options.store, options.directory, options.clock, randomHex, options.newHash);
+  const files = await folder.open();
+  const service = new FileService(folder, {
+    limits,
+    uploadsEnabled: options.uploadsEnabled ?? true,
+    maxChunkBytes: Math.max(1024, Math.min(256 * 1024, Math.floor(options.maxSendQueueBytes / 4))),
+    clock: options.clock,
+    randomHex,
+    ...(options.onEvent && { onEvent: options.onEvent }),
+  });
+  return { service, files };
+}
+
+export class FileService {
+  readonly tickets: TransferTickets;
+  readonly limits: FilesLimits;
+  private readonly slots: TransferSlots;
+
+  constructor(
+    readonly folder: SharedFolder,
+    private readonly options: FileServiceOptions,
+  ) {
+    this.limits = options.limits;
+    this.tickets = new TransferTickets(options.clock, options.limits.ticketTtlMs, options.randomHex);
+    this.slots = new TransferSlots(options.limits.maxTransfersPerUser, options.limits.maxTransfers);
+  }
+
+  get activeTransfers(): number {
+    return this.slots.active;
+  }
+
+  /** One LIST_FILES page; the index refreshes itself in the background. */
+  listing(after: string | undefined): string[] {
+    this.folder.refreshSoon();
+    const page = this.folder.page(after, this.options.limits.listPageEntries);
+    const lines = page.entries.map((entry) => fileServerLine.file(entry));
+    lines.push(fileServerLine.filesEnd(page.entries.length, page.total, page.continueAfter));
+    return lines;
+  }
+
+  /**
+   * DOWNLOAD_TCP: resolve the file, send the header and the bytes. Resolves when the download is
+   * over, so the connection's later lines wait for it.
+   */
+  async download(session: TransferSession, rest: string): Promise<DownloadOutcome | 'refused'> {
+    const release = this.slots.acquire(this.slotOwner(session));
+    if (!release) {
+      session.replyProblem(tooManyTransfers());
+      return 'refused';
+    }
+    try {
+      const prepared = await prepareDownload(this.folder, rest);
+      if (!session.writable) return 'closed';
+      if ('code' in prepared) {
+        session.replyProblem(prepared);
+        return 'refused';
+      }
+      let wake: ((open: boolean) => void) | undefined;
+      const raw = session.startRawOutput(fileServerLine.fileStart(prepared.header), () => wake?.(true));
+      const sink: ByteSink = {
+        write: (bytes) => raw.write(bytes),
+        drained: () => (session.writable ? new Promise<boolean>((resolve) => (wake = resolve)) : Promise.resolve(false)),
+        get closed() {
+          return !session.writable;
+        },
+      };
+      const outcome = await streamDownload(this.folder, prepared, sink, {
+        chunkBytes: this.options.maxChunkBytes,
+        onProgress: () => session.transferActivity(),
+      });
+      raw.end();
+      this.report({ type: 'download', by: session.transferOwner, address: session.remoteAddress, name: prepared.header.name, offset: prepared.offset, outcome });
+      if (outcome === 'changed') {
+        session.replyProblem({ code: 'FILE_CHANGED', message: `${prepared.header.name} changed while it was sent; its SHA-256 will not match` });
+      } else if (outcome === 'short' || outcome === 'failed') {
+        session.abort();
+      }
+      return outcome;
+    } finally {
+      release();
+    }
+  }
+
+  /** UPLOAD / UPLOAD_RAW: the rest of the connection is the file. Resolves when it is over. */
+  async upload(session: TransferSession, request: UploadRequest, by: string | undefined): Promise<void> {
+    // Raw bytes may follow the command line at once: switch the connection to raw input before
+    // anything is awaited; the intake keeps early bytes until the upload is ready for them.
+    const intake = new UploadIntake(session);
+    session.startRawInput(intake);
+    const refuse = (problem: FileProblem) => {
+      this.report({ type: 'upload-refused', by, address: session.remoteAddress, name: request.name, code: problem.code });
+      intake.refuse(problem);
+    };
+    if (!this.options.uploadsEnabled) return refuse({ code: 'UPLOADS_DISABLED', message: 'this server does not accept uploads' });
+    const release = this.slots.acquire(this.slotOwner(session));
+    if (!release) return refuse(tooManyTransfers());
+    try {
+      const upload = await IncomingUpload.begin(this.folder, this.options.limits, request);
+      if (!(upload instanceof IncomingUpload)) return refuse(upload);
+      if (!session.writable) return void (await upload.abort());
+      if (request.declared) session.reply(fileServerLine.uploadReady());
+      const result = await intake.run(upload);
+      if (!result) return; // the connection went away; the upload removed its partial file
+      if ('code' in result) {
+        this.report({ type: 'upload-refused', by, address: session.remoteAddress, name: request.name, code: result.code });
+        session.replyProblem(result);
+        return session.finish();
+      }
+      const { stored } = result;
+      this.report({ type: 'upload', by, address: session.remoteAddress, name: stored.name, size: stored.size, sha256: stored.sha256 });
+      session.reply(fileServerLine.stored(stored));
+      session.finish();
+      session.announce(fileServerLine.shared(by, stored.name, formatSize(stored.size)));
+    } finally {
+      release();
+    }
+  }
+
+  private report(event: FileEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private slotOwner(session: TransferSession): string {
+    return session.transferOwner !== undefined ? `user:${session.transferOwner.toLowerCase()}` : `address:${session.remoteAddress}`;
+  }
+}
+
+function tooManyTransfers(): FileProblem {
+  return { code: 'TOO_MANY_TRANSFERS', message: 'too many transfers at once; wait for one to finish' };
+}

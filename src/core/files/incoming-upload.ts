@@ -1,0 +1,146 @@
+// One upload on its way into the shared folder. Bytes go to a hidden partial file while their
+// SHA-256 is computed; only `finish` — after the size and hash checks — renames the file into
+// place, under a name that does not replace anything. Every failure removes the partial file, so
+// a broken, short, oversized or corrupted upload leaves nothing visible.
+import type { DeclaredUpload } from '../../protocol/files/file-lines.ts';
+import { checkFileName } from '../../protocol/files/file-names.ts';
+import { formatSize } from '../../protocol/files/file-sizes.ts';
+import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
+import type { FileWriter, Sha256 } from '../../runtime/types.ts';
+import { errorCode } from './file-errors.ts';
+import type { FilesLimits } from './files-limits.ts';
+import type { SharedFolder } from './shared-folder.ts';
+
+export interface UploadRequest {
+  name: string;
+  /** Size and hash the sender declared (UPLOAD); absent for a raw upload (UPLOAD_RAW). */
+  declared?: { size: number; sha256: string };
+}
+
+/** How often a raw upload, whose size nobody knows in advance, re-checks the free disk space. */
+const DISK_CHECK_BYTES = 64 * 1024 * 1024;
+
+export class IncomingUpload {
+  private received = 0;
+  private sinceDiskCheck = 0;
+  private problem: FileProblem | undefined;
+  private settled = false;
+
+  private constructor(
+    private readonly folder: SharedFolder,
+    private readonly limits: FilesLimits,
+    readonly request: UploadRequest,
+    private readonly partial: string,
+    private readonly writer: FileWriter,
+    private readonly hash: Sha256,
+  ) {}
+
+  /** Check the request and open the partial file, or say why the upload is refused. */
+  static async begin(
+    folder: SharedFolder,
+    limits: FilesLimits,
+    request: UploadRequest,
+  ): Promise<IncomingUpload | FileProblem> {
+    if (checkFileName(request.name)) return { code: 'FILE_NAME_INVALID', message: `invalid file name "${quote(request.name)}"` };
+    const size = request.declared?.size ?? 0;
+    if (size > limits.maxUploadBytes) return tooLarge(limits);
+    const free = await folder.freeBytes().catch(() => Number.POSITIVE_INFINITY);
+    if (free - size < limits.minFreeDiskBytes) return diskFull(limits);
+    const partial = folder.partialPath();
+    try {
+      const writer = await folder.store.openWrite(partial, { mode: 'create' });
+      return new IncomingUpload(folder, limits, request, partial, writer, folder.newHash());
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
+  get bytesReceived(): number {
+    return this.received;
+  }
+
+  /** Whether the upload has already failed (further bytes are ignored). */
+  get failed(): FileProblem | undefined {
+    return this.problem;
+  }
+
+  /** Take the next bytes; resolves when they are written (the caller's backpressure). Never rejects. */
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.problem || this.settled || chunk.length === 0) return;
+    this.received += chunk.length;
+    if (this.received > this.limits.maxUploadBytes) {
+      this.problem = tooLarge(this.limits);
+      return;
+    }
+    this.hash.update(chunk);
+    try {
+      if (!this.writer.write(chunk)) await this.writer.drained();
+    } catch (error) {
+      this.problem = failure(error, this.limits);
+      return;
+    }
+    this.sinceDiskCheck += chunk.length;
+    if (!this.request.declared && this.sinceDiskCheck >= DISK_CHECK_BYTES) {
+      this.sinceDiskCheck = 0;
+      const free = await this.folder.freeBytes().catch(() => Number.POSITIVE_INFINITY);
+      if (free < this.limits.minFreeDiskBytes) this.problem = diskFull(this.limits);
+    }
+  }
+
+  /**
+   * All bytes are in (the declared size arrived, or the raw sender half-closed): check them and
+   * make the file visible. Returns what was stored, or why nothing was.
+   */
+  async finish(): Promise<{ stored: DeclaredUpload } | FileProblem> {
+    if (this.settled) throw new Error('upload already finished or aborted');
+    const declared = this.request.declared;
+    let problem = this.problem;
+    if (!problem && declared && this.received < declared.size) {
+      problem = { code: 'UPLOAD_INCOMPLETE', message: `${this.received} of ${declared.size} bytes arrived` };
+    }
+    const sha256 = this.hash.digestHex();
+    if (!problem && declared && sha256 !== declared.sha256) {
+      problem = { code: 'UPLOAD_CORRUPT', message: `the SHA-256 of what arrived is ${sha256}, not ${declared.sha256}` };
+    }
+    if (problem) {
+      await this.abort();
+      return problem;
+    }
+    this.settled = true;
+    try {
+      await this.writer.close();
+      const name = await this.folder.publish(this.partial, this.request.name, sha256);
+      return { stored: { size: this.received, sha256, name } };
+    } catch (error) {
+      await this.folder.store.remove(this.partial).catch(() => {});
+      return failure(error, this.limits);
+    }
+  }
+
+  /** Give up: remove the partial file. Safe to call more than once. */
+  async abort(): Promise<void> {
+    if (this.settled) return;
+    this.settled = true;
+    await this.writer.abort().catch(() => this.folder.store.remove(this.partial).catch(() => {}));
+  }
+}
+
+function quote(text: string): string {
+  const shown = [...text].slice(0, 40).join('');
+  return shown.length < text.length ? `${shown}…` : shown;
+}
+
+function tooLarge(limits: FilesLimits): FileProblem {
+  return { code: 'FILE_TOO_LARGE', message: `uploads are limited to ${formatSize(limits.maxUploadBytes)}` };
+}
+
+function diskFull(limits: FilesLimits): FileProblem {
+  return { code: 'DISK_FULL', message: `not enough free disk space (the server keeps ${formatSize(limits.minFreeDiskBytes)} free)` };
+}
+
+function failure(error: unknown, limits?: FilesLimits): FileProblem {
+  const code = errorCode(error);
+  if ((code === 'ENOSPC' || code === 'EDQUOT') && limits) return diskFull(limits);
+  if (code === 'ENOSPC' || code === 'EDQUOT') return { code: 'DISK_FULL', message: 'the disk is full' };
+  return { code: 'TRANSFER_FAILED', message: `the server could not write the file (${code ?? 'I/O error'})` };
+}

@@ -1,0 +1,126 @@
+// The raw bytes of one upload, from the connection to the upload. Bytes can arrive before the
+// upload is ready for them (an `nc` sender does not wait for anything), so the first ones are
+// kept — up to a bound, past which reading pauses — and then fed in order. Feeding follows the
+// disk: while writes are outstanding past a bound, reading pauses, so a fast sender and a slow
+// disk cost constant memory.
+import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
+import type { DeclaredUpload } from '../../protocol/files/file-lines.ts';
+import type { RawInputSink } from '../links/line-link.ts';
+import type { IncomingUpload } from './incoming-upload.ts';
+
+/** What the intake needs of its connection. */
+export interface IntakeConnection {
+  pauseInput(): void;
+  resumeInput(): void;
+  transferActivity(): void;
+  /** Close after what is queued, with this final line. */
+  finish(finalLine?: string): void;
+  replyProblem(problem: FileProblem): void;
+}
+
+/** Bytes accepted but not yet written before reading pauses. */
+const MAX_QUEUED_BYTES = 1024 * 1024;
+
+export type IntakeResult = { stored: DeclaredUpload } | FileProblem | undefined;
+
+export class UploadIntake implements RawInputSink {
+  private early: Uint8Array[] | undefined = [];
+  private earlyBytes = 0;
+  private upload: IncomingUpload | undefined;
+  private queuedBytes = 0;
+  /** Bytes handed to the upload so far (written or being written). */
+  private fedBytes = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private paused = false;
+  private ended = false;
+  private settled = false;
+  private resolveResult: ((result: IntakeResult) => void) | undefined;
+
+  constructor(private readonly connection: IntakeConnection) {}
+
+  /** Refuse before any byte is used: the reply is the last line, then the connection closes. */
+  refuse(problem: FileProblem): void {
+    this.settled = true;
+    this.early = undefined;
+    this.connection.replyProblem(problem);
+    this.connection.finish();
+  }
+
+  /** Feed the upload until it is complete; resolves with its verdict, or undefined if the connection went away. */
+  run(upload: IncomingUpload): Promise<IntakeResult> {
+    this.upload = upload;
+    const result = new Promise<IntakeResult>((resolve) => (this.resolveResult = resolve));
+    const early = this.early ?? [];
+    this.early = undefined;
+    for (const chunk of early) this.feed(chunk);
+    if (this.paused && this.queuedBytes < MAX_QUEUED_BYTES) this.setPaused(false);
+    this.checkComplete();
+    return result;
+  }
+
+  data(bytes: Uint8Array): void {
+    if (this.settled) return;
+    if (this.early) {
+      this.early.push(bytes);
+      this.earlyBytes += bytes.length;
+      if (this.earlyBytes > MAX_QUEUED_BYTES) this.setPaused(true);
+      return;
+    }
+    this.feed(bytes);
+    this.checkComplete();
+  }
+
+  end(): void {
+    this.ended = true;
+    if (!this.early) this.checkComplete();
+  }
+
+  /** The connection closed before the upload finished: nothing is kept. */
+  connectionLost(): void {
+    if (this.settled) return;
+    this.settled = true;
+    void this.writing.then(() => this.upload?.abort());
+    this.resolveResult?.(undefined);
+  }
+
+  /** Bytes the upload still takes: the rest of a declared size, or no end for a raw upload. */
+  private get wanted(): number {
+    const size = this.upload?.request.declared?.size;
+    return size === undefined ? Number.POSITIVE_INFINITY : size - this.fedBytes;
+  }
+
+  private feed(bytes: Uint8Array): void {
+    const upload = this.upload!;
+    // A declared upload takes exactly its size; anything after it is not part of the file.
+    const take = bytes.length <= this.wanted ? bytes : bytes.subarray(0, Math.max(0, this.wanted));
+    if (take.length === 0) return;
+    this.fedBytes += take.length;
+    this.queuedBytes += take.length;
+    this.connection.transferActivity();
+    this.writing = this.writing.then(async () => {
+      await upload.write(take);
+      this.queuedBytes -= take.length;
+      if (this.paused && this.queuedBytes < MAX_QUEUED_BYTES / 2 && !this.settled) this.setPaused(false);
+      // A write can fail (disk full, over the size limit): that ends the upload now.
+      if (upload.failed) this.checkComplete();
+    });
+    if (this.queuedBytes >= MAX_QUEUED_BYTES) this.setPaused(true);
+  }
+
+  /** Done when the declared size is in, the upload failed, or the sender half-closed. */
+  private checkComplete(): void {
+    const upload = this.upload;
+    if (!upload || this.settled) return;
+    const complete = this.wanted <= 0 || upload.failed !== undefined || this.ended;
+    if (!complete) return;
+    this.settled = true;
+    void this.writing.then(async () => this.resolveResult?.(await upload.finish()));
+  }
+
+  private setPaused(paused: boolean): void {
+    if (this.paused === paused) return;
+    this.paused = paused;
+    if (paused) this.connection.pauseInput();
+    else this.connection.resumeInput();
+  }
+}

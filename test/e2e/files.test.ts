@@ -1,0 +1,124 @@
+// Shared files as users reach them, under every runtime: `serve` sharing a folder, `send-file`
+// uploading files, a folder and stdin, and `join` listing and downloading in a pipe.
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/commands/_exit.ts';
+import { CLI_RUNTIME, runCli, spawnCli, type CliProcess } from '../helpers/cli.ts';
+import { LineClient } from '../helpers/line-client.ts';
+
+const sha = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+const running: CliProcess[] = [];
+let dir: string;
+let shared: string;
+
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'netchat-e2e-files-'));
+  shared = path.join(dir, 'shared');
+});
+
+afterEach(async () => {
+  for (const proc of running.splice(0)) {
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+  }
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function serve(...flags: string[]): Promise<{ proc: CliProcess; port: number }> {
+  const proc = spawnCli(['serve', '--host', '127.0.0.1', '--port', '0', '--shared-dir', shared, ...flags]);
+  running.push(proc);
+  const [, port] = await proc.waitForStderr(/listening on (?:\S+):(\d+)\n/);
+  return { proc, port: Number(port) };
+}
+
+describe(`shared files [${CLI_RUNTIME}]`, () => {
+  it('serve creates and shares the folder, and says how many files it holds', async () => {
+    const { proc } = await serve();
+    expect(proc.stderr()).toContain(`sharing ${shared} (0 files)`);
+    expect((await fs.stat(shared)).isDirectory()).toBe(true);
+  });
+
+  it('send-file uploads files, a folder and stdin, printing the verdict per file; join lists and downloads them', async () => {
+    const { port } = await serve();
+    const big = randomBytes(2 * 1024 * 1024 + 3);
+    await fs.writeFile(path.join(dir, 'big.bin'), big);
+    await fs.mkdir(path.join(dir, 'folder'));
+    await fs.writeFile(path.join(dir, 'folder', 'a.txt'), 'alpha');
+    await fs.writeFile(path.join(dir, 'folder', '.hidden'), 'not sent');
+    const sent = await runCli(['send-file', path.join(dir, 'big.bin'), path.join(dir, 'folder'), '-', '127.0.0.1', String(port), '--name', 'notes from stdin.txt'], {
+      input: 'piped text\n',
+    });
+    expect(sent.code, sent.stderr).toBe(EXIT.OK);
+    expect(sent.stdout.trim().split('\n')).toEqual([
+      `${path.join(dir, 'big.bin')}\tbig.bin\t${big.length}\t${sha(big)}`,
+      `${path.join(dir, 'folder', 'a.txt')}\ta.txt\t5\t${sha('alpha')}`,
+      `-\tnotes from stdin.txt\t11\t${sha('piped text\n')}`,
+    ]);
+    expect((await fs.readdir(shared)).sort()).toEqual(['a.txt', 'big.bin', 'notes from stdin.txt']);
+
+    const downloads = path.join(dir, 'downloads');
+    const joined = await runCli(['join', 'bob', '127.0.0.1', String(port), '--download-dir', downloads], {
+      input: '/files\n/download big.bin\n/download notes from stdin.txt\n',
+    });
+    expect(joined.code, joined.stderr).toBe(EXIT.OK);
+    expect(joined.stdout).toMatch(/^\[File\] 5 \S+ a\.txt$/m);
+    expect(joined.stdout).toMatch(new RegExp(`^\\[File\\] ${big.length} \\S+ big\\.bin$`, 'm'));
+    expect(joined.stdout).toContain('[Files] 3 files, 3 in total.');
+    expect(joined.stderr).toContain(`saved big.bin to ${path.join(downloads, 'big.bin')}`);
+    expect(sha(await fs.readFile(path.join(downloads, 'big.bin')))).toBe(sha(big));
+    expect(await fs.readFile(path.join(downloads, 'notes from stdin.txt'), 'utf8')).toBe('piped text\n');
+  });
+
+  it('tells the other users about a shared file, and send-file says when the name was taken', async () => {
+    const { port } = await serve();
+    const watcher = await LineClient.connect(port);
+    try {
+      watcher.sendLine('JOIN watcher');
+      await watcher.waitForLine(/^\[Server\] Welcome, watcher/);
+      await fs.writeFile(path.join(dir, 'report.csv'), 'x,y\n');
+      const first = await runCli(['send-file', path.join(dir, 'report.csv'), `127.0.0.1:${port}`]);
+      expect(first.code, first.stderr).toBe(EXIT.OK);
+      expect(await watcher.waitForLine(/shared report\.csv/)).toBe('[Server] A guest shared report.csv (4 B).');
+      const second = await runCli(['send-file', path.join(dir, 'report.csv'), `127.0.0.1:${port}`, '--json']);
+      expect(second.code, second.stderr).toBe(EXIT.OK);
+      const verdict = second.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).find((e) => e.type === 'stored');
+      expect(verdict).toMatchObject({ name: 'report (1).csv', size: 4, sha256: sha('x,y\n') });
+    } finally {
+      watcher.close();
+    }
+  });
+
+  it('exits 6 when the server refuses an upload, 3 when it cannot be reached, 2 for stdin without a name', async () => {
+    const { port } = await serve('--no-uploads');
+    await fs.writeFile(path.join(dir, 'x.txt'), 'x');
+    const refused = await runCli(['send-file', path.join(dir, 'x.txt'), '127.0.0.1', String(port)]);
+    expect(refused.code).toBe(EXIT.TRANSFER_FAILED);
+    expect(refused.stderr).toContain('UPLOADS_DISABLED');
+    expect(refused.stdout).toBe('');
+    const missing = await runCli(['send-file', path.join(dir, 'none.txt'), '127.0.0.1', String(port)]);
+    expect(missing.code).toBe(EXIT.TRANSFER_FAILED);
+    expect(missing.stderr).toContain('no such file');
+    const closed = await LineClient.connect(port).then((client) => {
+      const free = client.socket.localPort!;
+      client.close();
+      return free;
+    });
+    const unreachable = await runCli(['send-file', path.join(dir, 'x.txt'), '127.0.0.1', String(closed)]);
+    expect(unreachable.code).toBe(EXIT.CONNECT);
+    const nameless = await runCli(['send-file', '-', '127.0.0.1', String(port)], { input: 'x' });
+    expect(nameless.code).toBe(EXIT.USAGE);
+    expect(await fs.readdir(shared)).toEqual([]);
+  });
+
+  it('join exits 6 when a /download fails, after leaving cleanly', async () => {
+    const { port } = await serve();
+    const result = await runCli(['join', 'carol', '127.0.0.1', String(port), '--download-dir', path.join(dir, 'd')], {
+      input: '/download ../../etc/passwd\n',
+    });
+    expect(result.code).toBe(EXIT.TRANSFER_FAILED);
+    expect(result.stderr).toContain('FILE_NAME_INVALID');
+  });
+});
