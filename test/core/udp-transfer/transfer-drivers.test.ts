@@ -3,14 +3,18 @@
 // sender's socket (the kernel-loss test is transfer-netns.test.ts); failures are in
 // transfer-driver-failures.test.ts.
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeDatagram } from '../../../src/protocol/udp-transfer/transfer-datagram.ts';
 import { resolveUdpTransferLimits } from '../../../src/core/udp-transfer/transfer-limits.ts';
+import { memoryControlPair } from '../../helpers/udp-control-channels.ts';
 import { seededRandom, testSeed } from '../../helpers/udp-seeded-random.ts';
 import { partialPathOf } from '../../helpers/udp-transfer-files.ts';
 import { cleanUp, onCleanUp, receiverSocket, runtime, transfer } from '../../helpers/udp-transfer-fixtures.ts';
 
 afterEach(cleanUp);
+
+const hasIpv6Loopback = Object.values(os.networkInterfaces()).some((addresses) => addresses?.some((entry) => entry.address === '::1'));
 
 function expectDelivered(result: Awaited<ReturnType<typeof transfer>>): void {
   const where = `seed ${result.seed} (replay with NETCHAT_TEST_SEED=${result.seed})`;
@@ -47,6 +51,17 @@ describe('UDP transfer drivers on 127.0.0.1', () => {
 
   it.each([0, 1, 65_471, 65_472])('deliver a file of %d bytes', async (size) => {
     expectDelivered(await transfer({ size, tcp: true }));
+  });
+
+  // Containers often run without IPv6: then there is no ::1 to test on.
+  it.skipIf(!hasIpv6Loopback)('deliver a file over IPv6 loopback, in 64 KiB datagrams toward ::1', async () => {
+    const limits = resolveUdpTransferLimits();
+    const result = await transfer({
+      size: 1024 * 1024,
+      setup: { receiverSocket: await receiverSocket(limits, '::1'), control: memoryControlPair('::1', '::1') },
+    });
+    expectDelivered(result);
+    if (result.send.status === 'fulfilled') expect(result.send.value.chunkBytes).toBe(65_507 - 36);
   });
 
   it('resume a partial file from where it ends, hashing it from the first byte', async () => {
