@@ -53,7 +53,8 @@ export function describeNetchatBuild() {
   return `netchat ${commit}, dist/ built ${built}`;
 }
 
-function netchatCommand(runtime) {
+/** How to run the netchat CLI under `runtime`: [command, leading arguments]. */
+export function netchatCommand(runtime) {
   switch (runtime) {
     case 'node':
       return [process.execPath, [path.join(netchatDist(), 'cli.mjs')]];
