@@ -9,7 +9,7 @@
 //   --rounds 3            rounds; each runs every transfer once, the order reversed every other round
 //   --chat-clients 5      chat clients broadcasting timestamped messages throughout
 //   --chat-rate 100       their messages per second, all together
-//   --idle 3              seconds of chat with no transfer, per round (the idle latency)
+//   --idle 2              seconds of chat with no transfer before each transfer (the idle latency)
 //   --list-files 100000   files in the listing folder; 0 skips the listing part
 //   --list-rounds 3
 //   --runtime node        netchat (server and clients) under node, bun or deno
@@ -48,7 +48,7 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'chat-clients': { type: 'string', default: '5' },
     'chat-rate': { type: 'string', default: '100' },
-    idle: { type: 'string', default: '3' },
+    idle: { type: 'string', default: '2' },
     'list-files': { type: 'string', default: '100000' },
     'list-rounds': { type: 'string', default: '3' },
     runtime: { type: 'string', default: 'node' },
@@ -150,12 +150,13 @@ const runs = [];
 let chatResult;
 try {
   for (let round = 1; round <= rounds; round++) {
-    chat.phase('idle');
-    await sleep(idleSeconds * 1000);
     for (const transfer of round % 2 === 1 ? TRANSFERS : [...TRANSFERS].reverse()) {
+      // Idle chat right before each transfer: the machine's other load falls on both alike.
+      chat.phase(`idle#${round}`);
+      await sleep(idleSeconds * 1000);
       const rss = transfer.netchat ? watchRss(server.pid) : undefined;
       const cpuBefore = cpuSeconds(server.pid);
-      chat.phase(transfer.key);
+      chat.phase(`${transfer.key}#${round}`);
       const outcome = await runTransfer(transfer, server.port);
       chat.phase('between');
       const memory = rss?.stop();

@@ -7,13 +7,13 @@
 //
 // Control lines on stdin, one JSON object each: {"phase":"<name>"} — messages sent from now on
 // belong to that phase; {"report":true} — print the result and exit. Output on stdout, JSON
-// lines: {"event":"ready"}, then {"event":"result","phases":{name:{samples,p50Ms,p99Ms,maxMs,
-// sent,missing}}}. A message belongs to the phase in which it was sent, so a delivery delayed
-// past the end of a transfer still counts against the transfer.
+// lines: {"event":"ready"}, then {"event":"result","phases":{name:{sent,missing,latenciesMs}}}
+// with every delivery's latency, so that phases can be pooled afterwards. A message belongs to
+// the phase in which it was sent, so a delivery delayed past the end of a transfer still counts
+// against the transfer.
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { connectMany, countDeliveries } from './load-clients.mjs';
-import { percentile } from './stats.mjs';
 import { netchatAdapter } from './wire-adapters.mjs';
 
 const config = { port: 0, clients: 5, rate: 100, ...JSON.parse(process.argv[2] ?? '{}') };
@@ -79,12 +79,9 @@ async function main() {
   const result = {};
   for (const phase of phases) {
     result[phase.name] = {
-      samples: phase.latenciesMs.length,
       sent: phase.sent,
       missing: phase.sent * (config.clients - 1) - phase.latenciesMs.length,
-      p50Ms: percentile(phase.latenciesMs, 50),
-      p99Ms: percentile(phase.latenciesMs, 99),
-      maxMs: percentile(phase.latenciesMs, 100),
+      latenciesMs: phase.latenciesMs.map((ms) => Math.round(ms * 1000) / 1000),
     };
   }
   emit('result', { phases: result, disconnected: counters.filter((c) => c.closed).length });

@@ -1,8 +1,10 @@
 // The benchmark's side of chat-latency-load.mjs: start it against a server, name the phase the
-// next messages belong to, and collect p50/p99 per phase at the end.
+// next messages belong to, collect every latency at the end, and summarize phases. A phase named
+// `idle#2` is round 2 of `idle`: summaries pool the rounds of a name, or compare them round by round.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onJsonLines, spawnRaised, stopChild } from './processes.mjs';
+import { median, percentile } from './stats.mjs';
 
 const LOAD_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'chat-latency-load.mjs');
 
@@ -43,7 +45,7 @@ export async function startChatLatency(port, { clients, rate }) {
     phase(name) {
       child.stdin.write(`${JSON.stringify({ phase: name })}\n`);
     },
-    /** Stop sending; resolves with { phases: { name: { samples, p50Ms, p99Ms, maxMs, missing } }, disconnected }. */
+    /** Stop sending; resolves with { phases: { name: { sent, missing, latenciesMs } }, disconnected }. */
     async report() {
       child.stdin.write(`${JSON.stringify({ report: true })}\n`);
       const result = await next('result', 30_000);
@@ -52,4 +54,29 @@ export async function startChatLatency(port, { clients, rate }) {
     },
     stop: () => stopChild(child),
   };
+}
+
+const roundsOf = (result, name) => Object.entries(result?.phases ?? {}).filter(([phase]) => phase.split('#')[0] === name);
+
+/** Every round of phase `name` pooled: { samples, p50Ms, p99Ms, maxMs, missing }, or undefined when there is none. */
+export function pooledLatency(result, name) {
+  const rounds = roundsOf(result, name);
+  if (rounds.length === 0) return undefined;
+  const latencies = rounds.flatMap(([, phase]) => phase.latenciesMs);
+  return {
+    samples: latencies.length,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: percentile(latencies, 100),
+    missing: rounds.reduce((sum, [, phase]) => sum + phase.missing, 0),
+  };
+}
+
+/** p99 of `name` over p99 of `reference`, round by round: { min, median, max }. */
+export function p99RatioByRound(result, name, reference = 'idle') {
+  const p99 = (phase) => percentile(result.phases[phase]?.latenciesMs ?? [], 99);
+  const ratios = roundsOf(result, name)
+    .map(([phase]) => p99(phase) / p99(`${reference}#${phase.split('#')[1]}`))
+    .filter(Number.isFinite);
+  return ratios.length ? { min: Math.min(...ratios), median: median(ratios), max: Math.max(...ratios) } : undefined;
 }

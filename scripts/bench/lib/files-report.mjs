@@ -1,5 +1,6 @@
 // The files benchmark's report: tables of the medians, then every target with its figure and
 // whether it was met. Pure formatting of what files.mjs measured.
+import { p99RatioByRound, pooledLatency } from './chat-latency.mjs';
 import { fmt, median, table } from './stats.mjs';
 
 const MiB = (kib) => fmt(kib / 1024, 1);
@@ -60,19 +61,30 @@ export function formatFilesReport(result, transfers) {
   const peakOfRounds = Math.max(...runs.filter((run) => run.peakKiB !== undefined).map((run) => run.peakKiB));
   out.push(`\nThe server of the rounds: ${MiB(result.baselineKiB)} MiB before its first transfer, ${MiB(peakOfRounds)} MiB at its highest (+${MiB(peakOfRounds - result.baselineKiB)})\n`);
 
-  const latencyHeader = ['phase', 'deliveries', 'p50 ms', 'p99 ms', 'max ms', 'p99 / idle p99', 'missing'];
+  const latencyHeader = ['phase', 'deliveries', 'p50 ms', 'p99 ms', 'max ms', 'p99 / idle p99', 'per round', 'missing'];
   const latencyRows = (latency, phases) =>
     phases
-      .filter((phase) => latency?.phases[phase])
-      .map((phase) => {
-        const p = latency.phases[phase];
-        const ratio = phase === 'idle' ? '1.00' : fmt(p.p99Ms / latency.phases.idle.p99Ms);
-        return [phase, fmt(p.samples, 0), fmt(p.p50Ms), fmt(p.p99Ms), fmt(p.maxMs), ratio, fmt(p.missing, 0)];
+      .map((phase) => [phase, pooledLatency(latency, phase)])
+      .filter(([, pooled]) => pooled)
+      .map(([phase, p]) => {
+        const idle = phase === 'idle';
+        const byRound = idle ? undefined : p99RatioByRound(latency, phase);
+        return [
+          phase,
+          fmt(p.samples, 0),
+          fmt(p.p50Ms),
+          fmt(p.p99Ms),
+          fmt(p.maxMs),
+          idle ? '1.00' : fmt(p.p99Ms / pooledLatency(latency, 'idle').p99Ms),
+          byRound ? `${fmt(byRound.min)}–${fmt(byRound.max)}` : '',
+          fmt(p.missing, 0),
+        ];
       });
   const { clients, rate: chatRate } = result.chatOptions;
   out.push(
     `Chat latency: ${clients} clients sending ${chatRate} BROADCASTs/s in all, each delivered to the ${clients - 1} others and timed there; ` +
-      `a message counts in the phase it was sent in; idle = ${result.idleSeconds} s per round with no transfer\n`,
+      `a message counts in the phase it was sent in; idle = the ${result.idleSeconds} s before each transfer, all rounds pooled; ` +
+      `per round = p99 of the phase over p99 of the idle windows of its round\n`,
   );
   out.push(table(latencyHeader, latencyRows(chat, ['idle', ...transfers.map((t) => t.key)])));
 
@@ -91,8 +103,11 @@ export function formatFilesReport(result, transfers) {
         ],
       ),
     );
-    out.push('\nChat latency while listing: from the first LIST_FILES (which starts the rescan) to the end of the listing after it\n');
-    out.push(table(latencyHeader, latencyRows(listing.chat, ['idle', 'listing'])));
+    out.push(
+      '\nChat latency: rescan = from the first LIST_FILES (which starts the rescan) through a full listing until the rescan is seen done; ' +
+        'listing = a full listing from the fresh index, no rescan; idle = the 5.5 s before each round\n',
+    );
+    out.push(table(latencyHeader, latencyRows(listing.chat, ['idle', 'rescan', 'listing'])));
   }
   out.push(`\nTargets\n${targetLines(result, rate, peakOfRounds).map((line) => `- ${line}`).join('\n')}\n`);
   return out.join('\n');
@@ -104,7 +119,8 @@ function targetLines(result, rate, peakOfRounds) {
   const upload = rate('netchat upload') / rate('socat upload');
   const growths = [...cold, ...result.runs.filter((run) => run.peakKiB !== undefined)].map((run) => run.peakKiB - run.beforeKiB);
   const growthMiB = Math.max(...growths, peakOfRounds - result.baselineKiB) / 1024;
-  const p99Ratio = (latency, phase) => latency?.phases[phase] && latency.phases[phase].p99Ms / latency.phases.idle.p99Ms;
+  const p99 = (latency, phase) => pooledLatency(latency, phase)?.p99Ms;
+  const p99Ratio = (latency, phase) => p99(latency, phase) / p99(latency, 'idle');
   const lines = [
     `download ≥ 0.9× socat: netchat join + /download ${fmt(download)}× — ${verdict(download >= 0.9)} ` +
       `(the raw DOWNLOAD_TCP client, the server's part alone: ${fmt(rate('raw download') / rate('socat download'))}×)`,
@@ -112,15 +128,15 @@ function targetLines(result, rate, peakOfRounds) {
     `server RSS growth ≤ 16 MiB during a transfer: up to ${fmt(growthMiB, 1)} MiB — ${verdict(growthMiB <= 16)}`,
     ...['netchat download', 'raw download', 'netchat upload'].map((phase) => {
       const ratio = p99Ratio(chat, phase);
-      return `chat p99 during a transfer ≤ 2× idle, ${phase}: ${fmt(chat?.phases[phase]?.p99Ms)} ms against ${fmt(chat?.phases.idle?.p99Ms)} ms idle, ${fmt(ratio)}× — ${verdict(ratio <= 2)}`;
+      return `chat p99 during a transfer ≤ 2× idle, ${phase}: ${fmt(p99(chat, phase))} ms against ${fmt(p99(chat, 'idle'))} ms idle, ${fmt(ratio)}× — ${verdict(ratio <= 2)}`;
     }),
     `(for comparison, chat p99 while socat moved the file, netchat's server not involved: download ${fmt(p99Ratio(chat, 'socat download'))}×, upload ${fmt(p99Ratio(chat, 'socat upload'))}× idle)`,
   ];
   if (listing) {
-    const ratio = p99Ratio(listing.chat, 'listing');
     lines.push(
-      `listing ${fmt(result.listFiles)} files must not stall other users (no figure set): chat p99 ${fmt(listing.chat?.phases.listing?.p99Ms)} ms ` +
-        `while listing and rescanning, ${fmt(ratio)}× idle`,
+      `listing ${fmt(result.listFiles)} files must not stall other users (no figure set): chat p99 ${fmt(p99(listing.chat, 'rescan'))} ms ` +
+        `while listing and rescanning (${fmt(p99Ratio(listing.chat, 'rescan'))}× idle), ${fmt(p99(listing.chat, 'listing'))} ms ` +
+        `while listing from the index (${fmt(p99Ratio(listing.chat, 'listing'))}× idle)`,
     );
   }
   return lines;

@@ -1,8 +1,9 @@
 // Listing a large shared folder while chat flows, for the files benchmark. A server is started on
 // a folder of N empty files (how long it takes to start is its first scan); then, each round,
 // after the index has aged past the rescan interval, a client lists every page — which starts a
-// background rescan — waits until a file created just before the listing shows up (the rescan is
-// done), and lists every page again. Chat latency is measured idle and over that whole stretch.
+// background rescan — and waits until a file created just before the listing shows up (the
+// rescan is done): chat phase `rescan`. Then it lists every page again from the fresh index:
+// phase `listing`. Chat latency is measured in both and idle before them.
 import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -45,9 +46,9 @@ export async function measureFolderListing({ runtime, work, files, rounds, idleS
     rssStartKiB = rssKiB(server.pid);
     for (let round = 1; round <= rounds; round++) {
       // Idle long enough that the next listing finds the index old and rescans the folder.
-      chat.phase('idle');
+      chat.phase(`idle#${round}`);
       await sleep(Math.max(idleSeconds, RESCAN_AFTER_S + 0.5) * 1000);
-      chat.phase('listing');
+      chat.phase(`rescan#${round}`);
       // A file the index cannot know yet: once a listing shows it, the rescan is done.
       const marker = `zzzz-marker-${round}.txt`;
       closeSync(openSync(path.join(dir, marker), 'w'));
@@ -59,6 +60,7 @@ export async function measureFolderListing({ runtime, work, files, rounds, idleS
         else if (performance.now() - t0 > RESCAN_TIMEOUT_MS) throw new Error(`the rescan took more than ${RESCAN_TIMEOUT_MS} ms`);
         else await sleep(50);
       }
+      chat.phase(`listing#${round}`);
       const after = await listEverything(lister, files);
       chat.phase('between');
       results.push({ round, before, rescanMs, after });
