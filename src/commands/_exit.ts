@@ -18,6 +18,8 @@ export const EXIT = {
   TRANSFER_FAILED: 6,
   /** Interrupted by SIGINT (128 + 2, as shells report it). */
   INTERRUPTED: 130,
+  /** The reader of stdout went away (128 + SIGPIPE, as `… | head -1` reports a writer it cut off). */
+  OUTPUT_CLOSED: 141,
 } as const;
 
 /** A mistake in how the command was called: reported with usage, exit code 2. */

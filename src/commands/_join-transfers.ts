@@ -1,7 +1,6 @@
 // `join`'s /download and /upload: the transfers runner, wired to the runtime, and its reports
 // sent where the mode wants them — above the prompt in a terminal, as log lines on stderr in a
 // pipe, as JSON events on stdout with --json.
-import type { ConsolaInstance } from 'consola';
 import type { ChatClient } from '../core/chat-client/chat-client.ts';
 import { FileTransfers, type TransferEvent } from '../core/chat-client/file-transfers.ts';
 import { systemClock } from '../core/shared/clock.ts';
@@ -23,7 +22,8 @@ export interface JoinTransfersOptions {
   downloadDir: string;
   mode: 'terminal' | 'plain' | 'json';
   paint: Paint;
-  logger: ConsolaInstance;
+  /** Log lines on stderr (made safe for a terminal by the caller). */
+  logger: { info(message: string): void; error(message: string): void };
   /** One line of data on stdout (JSON events). */
   writeLine: (line: string) => void;
 }

@@ -71,11 +71,30 @@ export const LIMIT_FLAGS = {
     'ping-timeout': { limit: 'pingTimeoutMs', unit: 'seconds', description: 'Seconds to answer PING; 0 = never disconnect' },
     'max-connections': { limit: 'maxConnections', unit: 'count', description: 'Connections in total' },
     'max-per-ip': { limit: 'maxConnectionsPerIp', unit: 'count', description: 'Connections from one address' },
+    'connect-rate': {
+      limit: 'connectRatePerIp',
+      unit: 'decimal',
+      description: 'New connections per second from one address after a burst of max-per-ip; 0 = no limit',
+    },
     'max-name-length': { limit: 'maxNameLength', unit: 'count', description: 'Longest user or group name' },
+    'max-groups-per-user': { limit: 'maxGroupsPerUser', unit: 'count', description: 'Groups one user may be in at once' },
+    'max-groups': { limit: 'maxGroups', unit: 'count', description: 'Groups on the server at once' },
+    // One --list-page pages every listing: this row sets the chat's, the serveFiles row the files'.
+    'list-page': { limit: 'listPageEntries', unit: 'count', description: 'Entries per LIST_USERS, LIST_GROUPS or LIST_FILES reply' },
+    'group-announce-limit': {
+      limit: 'groupAnnounceMaxMembers',
+      unit: 'count',
+      description: 'Announce group joins and leaves only up to this many members; 0 = always',
+    },
     'announce-limit': {
       limit: 'announceMaxUsers',
       unit: 'count',
       description: 'Announce joins and leaves only up to this many users online; 0 = always',
+    },
+    'announce-rate': {
+      limit: 'announceMaxPerSecond',
+      unit: 'count',
+      description: 'Join and leave notices per second for the whole server, the rest summed up; 0 = no limit',
     },
   },
   serveFiles: {
@@ -87,7 +106,7 @@ export const LIMIT_FLAGS = {
       description: 'File transfers at once for one user (or one address without a name)',
     },
     'max-transfers': { limit: 'maxTransfers', unit: 'count', description: 'File transfers at once in total' },
-    'list-page': { limit: 'listPageEntries', unit: 'count', description: 'Files listed per LIST_FILES reply' },
+    'list-page': { limit: 'listPageEntries', unit: 'count', description: 'Entries per LIST_USERS, LIST_GROUPS or LIST_FILES reply' },
     'transfer-idle-timeout': {
       limit: 'transferIdleTimeoutMs',
       unit: 'seconds',
@@ -98,6 +117,16 @@ export const LIMIT_FLAGS = {
     'max-clients': { limit: 'maxClients', unit: 'count', description: 'Server: TCP clients at once' },
     'max-line-bytes': { limit: 'maxLineBytes', unit: 'bytes', description: 'Server, --lines: longest line echoed' },
     'max-pending-replies': { limit: 'maxPendingReplies', unit: 'count', description: 'Server, --udp: replies waiting to be sent' },
+    'max-replies-per-address': {
+      limit: 'maxRepliesPerAddress',
+      unit: 'count',
+      description: 'Server, --udp: replies to one address per second; 0 = no cap',
+    },
+    'max-replies-per-second': {
+      limit: 'maxRepliesPerSecond',
+      unit: 'count',
+      description: 'Server, --udp: replies to everyone per second; 0 = no cap',
+    },
   },
   echoClient: {
     interval: { limit: 'intervalMs', unit: 'seconds', description: 'Client: seconds from one probe to the next' },

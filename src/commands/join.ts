@@ -1,10 +1,13 @@
 import * as clack from '@clack/prompts';
 import { defineCommand } from 'citty';
+import { createConsola } from 'consola';
 import { connectChat, ConnectError, type ChatClient, type CloseInfo } from '../core/chat-client/chat-client.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { mergeLimits } from '../core/shared/limit-rules.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { painter } from '../ui/chat-format.ts';
+import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
+import { OutputFlow } from '../ui/output-flow.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
 import { askHost, askName, askPort } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
@@ -39,6 +42,22 @@ function describeClose(close: CloseInfo, registered: boolean): { message: string
   return { message: messages[close.reason], exitCode: EXIT.SERVER_CLOSED };
 }
 
+/**
+ * stdout and stderr under flow control: reading from the server pauses while either is backed
+ * up, and a stdout whose reader went away (EPIPE) calls `onStdoutClosed` instead of crashing.
+ * Log messages go through the same flow, made safe for the terminal.
+ */
+function openOutputs(args: { verbose?: boolean; quiet?: boolean }, onStdoutClosed: () => void) {
+  const flow = new OutputFlow((stream) => stream === process.stdout && onStdoutClosed());
+  const writeOut = flow.writer(process.stdout);
+  const writeErr = flow.writer(process.stderr);
+  const stderr = { write: (text: string) => (writeErr(text), true), columns: process.stderr.columns };
+  const consola = createLogger(args);
+  const streams = { stdout: stderr, stderr } as unknown as { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
+  const logger: DisplayLogger = displayLogger(createConsola({ ...consola.options, ...streams }));
+  return { flow, logger, writeLine: (line: string) => writeOut(`${line}\n`) };
+}
+
 export default defineCommand({
   meta: {
     name: 'join',
@@ -59,22 +78,34 @@ export default defineCommand({
       description: 'Where /download saves files (default ./<your name>)',
       valueHint: 'path',
     },
+    raw: {
+      type: 'boolean',
+      description: 'Without a terminal: print server lines exactly as received, control characters included (stderr stays safe)',
+      default: false,
+    },
     ...limitArgs(LIMIT_FLAGS.join, DEFAULT_JOIN_LIMITS),
     ...logArgs,
   },
   async run({ args }) {
-    const logger = createLogger(args);
+    const controller = new AbortController();
+    // `… | head -1`: the reader of our output is gone; leave as if interrupted, then say so by exit code.
+    let stdoutClosed = false;
+    const { flow, logger, writeLine } = openOutputs(args, () => {
+      stdoutClosed = true;
+      controller.abort();
+    });
+    const interruptedCode = () => (stdoutClosed ? EXIT.OUTPUT_CLOSED : EXIT.INTERRUPTED);
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
     const { connectTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.join, args, resolveJoinLimits);
     let name = args.name?.trim() || undefined;
     let host = args.host?.trim() || undefined;
     let port = args.port === undefined ? undefined : parsePort(args.port, 'PORT', false);
     if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
+    if (args.raw && args.json) throw new UsageError('--raw is for plain output: --json prints exact values, escaped');
+    if (args.raw && interactive) throw new UsageError('--raw is for pipes: in a terminal, server text is always made safe');
 
     const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
-    const say = interactive
-      ? { info: clack.log.info, warn: clack.log.warn, error: clack.log.error }
-      : { info: logger.info, warn: logger.warn, error: logger.error };
+    const say = interactive ? displayLogger({ debug: () => {}, info: clack.log.info, warn: clack.log.warn, error: clack.log.error }) : logger;
     if (interactive) {
       clack.intro(paint('bold', 'netchat join'));
       name ??= await askName();
@@ -89,7 +120,6 @@ export default defineCommand({
     host ??= DEFAULT_HOST;
     port ??= DEFAULT_PORT;
 
-    const controller = new AbortController();
     const stopSignals = onShutdownSignal(() => controller.abort());
     try {
       let client: ChatClient;
@@ -99,17 +129,17 @@ export default defineCommand({
       } catch (error) {
         if (!(error instanceof ConnectError)) throw error;
         say.error(error.message);
-        process.exitCode = controller.signal.aborted ? EXIT.INTERRUPTED : EXIT.CONNECT;
+        process.exitCode = controller.signal.aborted ? interruptedCode() : EXIT.CONNECT;
         return;
       }
+      flow.control(client);
       // Interrupted before registering: nothing to leave cleanly from.
       controller.signal.addEventListener('abort', () => client.name === undefined && client.close(), { once: true });
-      const writeLine = (line: string) => process.stdout.write(`${line}\n`);
-      const output = interactive ? undefined : attachPipeOutput({ client, json: args.json, logger, writeLine });
+      const output = interactive ? undefined : attachPipeOutput({ client, json: args.json, raw: args.raw, logger, writeLine });
 
       let joined = await client.join(name!);
       while (interactive && !joined.ok && !('close' in joined)) {
-        clack.log.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
+        say.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
         name = await askName('Another name');
         if (!name) {
           client.close();
@@ -120,7 +150,7 @@ export default defineCommand({
       }
       if (!joined.ok) {
         if (controller.signal.aborted) {
-          process.exitCode = EXIT.INTERRUPTED;
+          process.exitCode = interruptedCode();
         } else if ('close' in joined) {
           const { message, exitCode } = describeClose(joined.close, false);
           say.error(message);
@@ -165,7 +195,7 @@ export default defineCommand({
       const { message, exitCode } = describeClose(close, true);
       // Leaving cleanly does not hide a /download or /upload that failed.
       const transferFailed = exitCode === EXIT.OK && transfers.failed > 0;
-      process.exitCode = interrupted ? EXIT.INTERRUPTED : transferFailed ? EXIT.TRANSFER_FAILED : exitCode;
+      process.exitCode = interrupted ? interruptedCode() : transferFailed ? EXIT.TRANSFER_FAILED : exitCode;
       if (exitCode !== EXIT.OK && !interrupted) say.error(message);
       if (interactive) clack.outro(exitCode === EXIT.OK || interrupted ? 'Left the chat.' : 'Disconnected.');
       else logger.debug(message);

@@ -8,6 +8,7 @@ import { helpLines, submitInput } from '../core/chat-client/slash-commands.ts';
 import { FATAL_ERROR_CODES, type ErrorCode } from '../protocol/chat/error-codes.ts';
 import type { ServerEvent } from '../protocol/chat/chat-lines.ts';
 import { eventJson, type LocalEvent } from './chat-format.ts';
+import { displayLogger, jsonLine, onServerEvent } from './display-safe.ts';
 
 export interface SessionLogger {
   debug(message: string): void;
@@ -21,6 +22,8 @@ export interface PipeOutputOptions {
   /** Writes one line of data (stdout). */
   writeLine: (line: string) => void;
   json: boolean;
+  /** Plain output only: print the server's lines as received, control characters and all. */
+  raw?: boolean;
   logger: SessionLogger;
   now?: () => Date;
 }
@@ -56,14 +59,17 @@ const HIGH_WATER_LINES = 256;
 const LIFECYCLE: ReadonlySet<ServerEvent['type']> = new Set(['greeting', 'welcome', 'goodbye', 'shutdown']);
 
 /**
- * Print what the server sends, from the moment of connecting: the server's own line, as-is and
- * greppable, or one JSON object per event. Server errors go to stderr unless in JSON.
+ * Print what the server sends, from the moment of connecting: the server's own line, greppable,
+ * with what could drive a terminal shown as U+FFFD (as received with `raw`), or one JSON object
+ * per event. Server errors go to stderr unless in JSON; stderr is never raw.
  */
 export function attachPipeOutput(options: PipeOutputOptions): PipeOutput {
-  const { client, json, logger, writeLine } = options;
+  const { client, json, writeLine } = options;
+  const logger = displayLogger(options.logger);
   const now = options.now ?? (() => new Date());
-  const writeJson = (event: ServerEvent | LocalEvent) => writeLine(JSON.stringify(eventJson(event, now())));
-  client.on('event', (event, line) => {
+  const writeJson = (event: ServerEvent | LocalEvent) => writeLine(jsonLine(eventJson(event, now())));
+  // JSON escapes what it prints, so it gets the values exact.
+  onServerEvent(client, (event, line) => {
     if (json) return writeJson(event);
     if (event.type === 'error') {
       // A fatal error is the reason for the close that follows, and a refused JOIN is the
@@ -75,7 +81,7 @@ export function attachPipeOutput(options: PipeOutputOptions): PipeOutput {
     } else {
       writeLine(line);
     }
-  });
+  }, { raw: json || options.raw === true });
   return {
     localError: (code, message) => {
       if (json) writeJson({ type: 'error', code, message, local: true });

@@ -90,6 +90,25 @@ describe(`netchat echo server [${CLI_RUNTIME}]`, () => {
     socket.close();
   });
 
+  it('with --udp caps replies per address and leaves an echo reply unanswered, saying why with --verbose', async () => {
+    const { proc, port } = await echoServer('--udp', '--verbose', '--max-replies-per-address', '2', '--max-replies-per-second', '100');
+    const socket = dgram.createSocket('udp4');
+    const replies: string[] = [];
+    socket.on('message', (message) => replies.push(message.toString()));
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    const send = (text: string) => new Promise<void>((resolve) => socket.send(text, Number(port), '127.0.0.1', () => resolve()));
+    try {
+      await send('1700000000.123456:an echo reply');
+      await proc.waitForStderr(/not answered: looks-like-reply/);
+      // Fifty back to back: however slow the machine, more than two fall into one second.
+      for (let i = 0; i < 50; i++) await send(`probe ${i}`);
+      await proc.waitForStderr(/not answered: address-rate/);
+      expect(replies.every((reply) => /^\d+\.\d{6}:probe \d+$/.test(reply))).toBe(true);
+    } finally {
+      socket.close();
+    }
+  });
+
   it.each(['SIGINT', 'SIGTERM'] as const)('closes its clients and exits 0 on %s', async (signal) => {
     const { proc, port } = await echoServer();
     const { socket } = await sendAndReadOnce(port, 'x');
@@ -193,6 +212,8 @@ describe(`netchat echo usage errors [${CLI_RUNTIME}]`, () => {
     [['127.0.0.1', 'not-a-port']],
     [['127.0.0.1', '--interval', '1']],
     [['--max-line-bytes', '0']],
+    [['--udp', '--max-replies-per-address', 'many']],
+    [['127.0.0.1', '--max-replies-per-second', '5']],
   ])('exits 2 for echo %j', async (flags) => {
     const { code, stdout } = await runCli(['echo', ...flags]);
     expect(code).toBe(EXIT.USAGE);

@@ -19,7 +19,8 @@ import { systemClock, type Clock } from '../shared/clock.ts';
 import type { LineLink } from '../links/line-link.ts';
 import { TcpLineLink } from '../links/tcp-line-link.ts';
 import { ClientOutbox } from './client-outbox.ts';
-import { floodLimitsFrom, type PacerMargin } from './client-pacer.ts';
+import type { PacerMargin } from './client-pacer.ts';
+import { clientBoundsFrom, SERVER_LIMIT_RANGES } from './server-limit-ranges.ts';
 import { DEFAULT_CHAT_LIMITS } from '../chat/chat-limits.ts';
 
 export type CloseReason =
@@ -88,8 +89,11 @@ export class ConnectError extends Error {
   }
 }
 
-/** Server lines are short; this bound (raised to the server's max-reply-bytes) only stops a broken peer eating memory. */
-const INCOMING_MAX_LINE_BYTES = 256 * 1024;
+/**
+ * Server lines are short; this bound (raised to the server's max-reply-bytes, within the
+ * client's own ceiling) only stops a broken or hostile peer eating memory.
+ */
+const INCOMING_MAX_LINE_BYTES = SERVER_LIMIT_RANGES.maxReplyBytes.min;
 
 /** What the client reads from a server until the server names its longest line. */
 export const INCOMING_LINE_LIMITS: Readonly<LineDecoderLimits> = Object.freeze({
@@ -267,6 +271,19 @@ export class ChatClient {
     });
   }
 
+  /**
+   * Stop reading from the server, for a caller whose output backs up: the server's slow-reader
+   * limit then applies instead of this process's memory. Lines already received are still
+   * emitted; PING is not seen (nor answered) until reading resumes.
+   */
+  pauseReading(): void {
+    this.link.pause();
+  }
+
+  resumeReading(): void {
+    this.link.resume();
+  }
+
   /** Close now, without QUIT. */
   close(): void {
     this.abort({ reason: 'aborted' });
@@ -348,17 +365,19 @@ export class ChatClient {
     this.send(clientLine.limits());
   }
 
-  /** Runs inside the link's line callback, so new input limits start at a line boundary. */
+  /**
+   * Runs inside the link's line callback, so new input limits start at a line boundary. A
+   * server may send `[Limits]` at any time; every value is clamped into the client's own range.
+   */
   private applyLimits(pairs: Record<string, number>): void {
     this.limits = pairs;
-    const limits = readLimitsReply(pairs);
-    if (limits.maxLineBytes !== undefined && limits.maxLineBytes > 0) this.maxLineBytes = limits.maxLineBytes;
-    if (limits.maxReplyBytes !== undefined && limits.maxReplyBytes > this.incomingMaxLineBytes) {
-      this.incomingMaxLineBytes = limits.maxReplyBytes;
-      this.link.setInputLimits({ maxLineBytes: limits.maxReplyBytes, maxUnterminatedBytes: limits.maxReplyBytes });
+    const bounds = clientBoundsFrom(readLimitsReply(pairs));
+    if (bounds.maxLineBytes !== undefined) this.maxLineBytes = bounds.maxLineBytes;
+    if (bounds.maxReplyBytes !== undefined && bounds.maxReplyBytes !== this.incomingMaxLineBytes) {
+      this.incomingMaxLineBytes = bounds.maxReplyBytes;
+      this.link.setInputLimits({ maxLineBytes: bounds.maxReplyBytes, maxUnterminatedBytes: bounds.maxReplyBytes });
     }
-    const flood = floodLimitsFrom(limits);
-    if (flood) this.outbox.configure(flood);
+    if (bounds.flood) this.outbox.configure(bounds.flood);
   }
 
   /** How the connection ended, judged at close. */

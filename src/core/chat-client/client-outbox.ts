@@ -5,6 +5,12 @@ import { encodeLines, type LineLink } from '../links/line-link.ts';
 import { ClientPacer, type PacerMargin, type ServerFloodLimits } from './client-pacer.ts';
 import type { Clock } from '../shared/clock.ts';
 
+/**
+ * Longer delays overflow the timers of Node, Bun and Deno, which then fire at once; the pacer
+ * never asks for one (the server's rate is clamped), and a capped wait only re-checks early.
+ */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 interface Outgoing {
   line: string;
   /** Called once the line is written (with any others that left in the same write). */
@@ -78,7 +84,7 @@ export class ClientOutbox {
         this.timer = this.clock.setTimeout(() => {
           this.waiting = false;
           this.pump();
-        }, this.pacer.delay());
+        }, Math.min(this.pacer.delay(), MAX_TIMER_DELAY_MS));
         break;
       }
       leaving.push(this.queue.shift()!);

@@ -3,8 +3,6 @@
 // the connection opens and charges every line, JOIN and LIMITS included, so this bucket does
 // too: it counts what has been spent since connecting and only the capacity and refill rate
 // change once the server's real limits are known.
-import type { LimitsReplyValues } from '../../protocol/chat/limits-reply.ts';
-
 export interface ServerFloodLimits {
   /** Lines the server accepts at once; 0 means the server has no flood control. */
   burst: number;
@@ -73,10 +71,4 @@ export class ClientPacer {
     this.updatedAt = now;
     this.spent = Math.max(0, this.spent - elapsed * this.perMs);
   }
-}
-
-/** The flood settings in a server's `[Limits]` reply; undefined when it names none. */
-export function floodLimitsFrom(limits: Partial<LimitsReplyValues>): ServerFloodLimits | undefined {
-  if (limits.floodBurst === undefined) return undefined;
-  return { burst: limits.floodBurst, linesPerSecond: limits.floodLinesPerSecond ?? 0 };
 }

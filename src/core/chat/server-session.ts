@@ -15,7 +15,8 @@ import { dispatchCommand, type CommandSession } from './command-table.ts';
 import { DISCONNECT_REASONS, type DisconnectReason } from './server-events.ts';
 import type { ChatGroup, UserRegistry } from './user-registry.ts';
 import type { Clock, TimerHandle } from '../shared/clock.ts';
-import { FloodBucket, floodControlEnabled } from './flood-control.ts';
+import { FloodBucket, floodControlEnabled, replyTokens } from './flood-control.ts';
+import type { PeerAddress } from './address-throttle.ts';
 import type { ChatLimits } from './chat-limits.ts';
 import type { BatchRecipient, OutputBatcher } from './output-batcher.ts';
 
@@ -59,6 +60,8 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   private floodTimer: TimerHandle | undefined = undefined;
   /** A command's promise has not settled yet. */
   private awaitingCommand = false;
+  /** Bytes replied to the line being processed: a reply costs flood tokens at its size. */
+  private repliedBytes = 0;
   linesReceived = 0;
   transfer: TicketOwner | undefined = undefined;
   transferStarted = false;
@@ -73,6 +76,8 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     readonly link: LineLink,
     private readonly host: SessionHost,
     readonly connectedAt: number,
+    /** Its address's state, shared with the address's other connections and kept after they close. */
+    readonly peer: PeerAddress,
   ) {
     this.lastActivity = connectedAt;
     if (floodControlEnabled(host.limits)) this.flood = new FloodBucket(host.limits, connectedAt);
@@ -110,7 +115,9 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   }
 
   reply(line: string): void {
-    this.host.batcher.write(this, encodeLine(line));
+    const bytes = encodeLine(line);
+    this.repliedBytes += bytes.length;
+    this.host.batcher.write(this, bytes);
   }
 
   replyError(code: ErrorCode, message: string): void {
@@ -270,7 +277,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
       }
       return;
     }
-    const wait = this.flood ? this.flood.take(this.lastActivity) : 0;
+    const wait = this.flood ? this.takeFloodToken(this.lastActivity) : 0;
     if (wait > 0) {
       // Reading stops while lines are held: TCP then slows the sender down by itself.
       this.held = [item];
@@ -287,11 +294,12 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
    */
   private readonly release = (): void => {
     this.floodTimer = undefined;
+    if (this.awaitingCommand) this.chargeReply();
     this.awaitingCommand = false;
     const held = this.held;
     if (!held) return;
     while (held.length > 0 && this.state === OPEN) {
-      const wait = this.flood ? this.flood.take(this.host.clock.now()) : 0;
+      const wait = this.flood ? this.takeFloodToken(this.host.clock.now()) : 0;
       if (wait > 0) {
         this.floodTimer = this.host.clock.setTimeout(this.release, wait);
         return;
@@ -305,13 +313,30 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     else this.link.resume();
   };
 
+  /**
+   * A line needs a token from this connection's bucket and from its address's: 0 when both had
+   * one (taken), else the milliseconds until both will.
+   */
+  private takeFloodToken(now: number): number {
+    const own = this.flood!;
+    const shared = this.peer.flood;
+    const wait = Math.max(own.wait(now), shared ? shared.wait(now) : 0);
+    if (wait === 0) {
+      own.take(now);
+      shared?.take(now);
+    }
+    return wait;
+  }
+
   private process(item: HeldLine): void {
     if (typeof item !== 'string') {
       const limit = this.host.limits.maxLineBytes;
       return this.replyError('LINE_TOO_LONG', `line of ${item} bytes dropped; the limit is ${limit} bytes`);
     }
+    this.repliedBytes = 0;
     const pending = dispatchCommand(this, item);
-    if (!pending || this.state !== OPEN) return;
+    if (!pending) return this.chargeReply();
+    if (this.state !== OPEN) return;
     // The lines after this one wait for it, in order; reading stops meanwhile.
     this.awaitingCommand = true;
     if (!this.held) {
@@ -321,6 +346,19 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     }
     // A failing handler is a bug: its rejection is reported as unhandled, as a throw would be.
     void pending.finally(this.release);
+  }
+
+  /**
+   * A reply longer than a line costs one more flood token per max-line-bytes it sent, as if the
+   * client had sent that much: looping a long listing is then as slow as sending it.
+   */
+  private chargeReply(): void {
+    if (!this.flood) return;
+    const extra = replyTokens(this.repliedBytes, this.host.limits.maxLineBytes) - 1;
+    if (extra <= 0) return;
+    const now = this.host.clock.now();
+    this.flood.charge(extra, now);
+    this.peer.flood?.charge(extra, now);
   }
 
   private dropHeld(): void {

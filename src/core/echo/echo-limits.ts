@@ -11,18 +11,27 @@ export interface EchoLimits {
   maxLineBytes: number;
   /** --udp: replies handed to the socket and not yet sent; past this, datagrams go unanswered. */
   maxPendingReplies: number;
+  /** --udp: replies to one address (any port) per second; 0 = no cap. Bounds what a forged source can aim at a victim. */
+  maxRepliesPerAddress: number;
+  /** --udp: replies to everyone together per second; 0 = no cap. Bounds what the server sends in all. */
+  maxRepliesPerSecond: number;
 }
 
 export const DEFAULT_ECHO_LIMITS: Readonly<EchoLimits> = Object.freeze({
   maxClients: 10_000,
   maxLineBytes: 16 * 1024,
   maxPendingReplies: 1024,
+  // A probe client sends 5 a second and a piped stream keeps 64 in flight: far below these.
+  maxRepliesPerAddress: 1000,
+  maxRepliesPerSecond: 10_000,
 });
 
 const MINIMUMS: Record<keyof EchoLimits, number> = {
   maxClients: 1,
   maxLineBytes: 1,
   maxPendingReplies: 1,
+  maxRepliesPerAddress: 0,
+  maxRepliesPerSecond: 0,
 };
 
 /** The defaults with `overrides` spread over them, checked once. Throws LimitError naming the option. */

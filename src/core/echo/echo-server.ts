@@ -7,12 +7,16 @@ import type { Runtime, SocketAddress, UdpRemote } from '../../runtime/types.ts';
 import { resolveEchoLimits, type EchoLimits } from './echo-limits.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { EchoSession, type EchoCloseReason, type EchoFraming } from './echo-session.ts';
+import { UdpReplyGuard, type GuardRefusal } from './udp-reply-guard.ts';
 
 export type { EchoFraming } from './echo-session.ts';
 export type EchoTransport = 'tcp' | 'udp';
 
-/** Why a datagram got no reply. */
-export type UnansweredReason = 'empty' | 'goodbye' | 'too-large' | 'queue-full' | 'send-failed';
+/** Why a datagram got no reply: its own kind, a reflection rule (udp-reply-guard.ts), or the server's state. */
+export type UnansweredReason = 'empty' | 'goodbye' | GuardRefusal | 'too-large' | 'queue-full' | 'send-failed';
+
+/** What the echo server needs of the runtime; `networkAddresses` tells a UDP server its own addresses. */
+export type EchoServerRuntime = Pick<Runtime, 'listenTcp' | 'bindUdp'> & Partial<Pick<Runtime, 'networkAddresses' | 'allocateWriteBuffer'>>;
 
 export type EchoServerEvent =
   | { type: 'connect'; peer: SocketAddress; clients: number }
@@ -46,14 +50,13 @@ export interface EchoServer {
   close(): Promise<void>;
 }
 
-// node:net wraps each written Uint8Array that is not a Buffer in a new Buffer; replies cut from
-// a Buffer slab spare that (about 5 % of the server's CPU per round trip). Buffer is a global
-// on Node, Bun and Deno; without it, plain bytes do.
-const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(bytes: number): Uint8Array } }).Buffer;
-const newReplyEncoder = () => new ReplyEncoder(NodeBuffer && ((bytes) => NodeBuffer.allocUnsafeSlow(bytes)));
+// Replies are cut from slabs of the runtime's write memory: node:net would otherwise copy each
+// reply into a new Buffer (about 5 % of the server's CPU per round trip). Without it, plain bytes do.
+const newReplyEncoder = (runtime: Pick<EchoServerRuntime, 'allocateWriteBuffer'>) =>
+  new ReplyEncoder(runtime.allocateWriteBuffer && ((bytes) => runtime.allocateWriteBuffer!(bytes)));
 
 export async function startEchoServer(
-  runtime: Pick<Runtime, 'listenTcp' | 'bindUdp'>,
+  runtime: EchoServerRuntime,
   options: EchoServerOptions,
 ): Promise<EchoServer> {
   const limits = resolveEchoLimits(options.limits);
@@ -64,7 +67,7 @@ export async function startEchoServer(
 }
 
 async function startTcp(
-  runtime: Pick<Runtime, 'listenTcp'>,
+  runtime: Pick<EchoServerRuntime, 'listenTcp' | 'allocateWriteBuffer'>,
   options: EchoServerOptions,
   limits: EchoLimits,
   clock: Clock,
@@ -72,7 +75,7 @@ async function startTcp(
 ): Promise<EchoServer> {
   const framing = options.framing ?? 'read';
   const sessions = new Set<EchoSession>();
-  const encoder = newReplyEncoder();
+  const encoder = newReplyEncoder(runtime);
   const server = await runtime.listenTcp(
     // Half-open: a client that sends, then shuts its write side still gets its replies.
     { host: options.host, port: options.port, allowHalfOpen: true },
@@ -121,14 +124,16 @@ async function startTcp(
 }
 
 async function startUdp(
-  runtime: Pick<Runtime, 'bindUdp'>,
+  runtime: Pick<EchoServerRuntime, 'bindUdp' | 'networkAddresses' | 'allocateWriteBuffer'>,
   options: EchoServerOptions,
   limits: EchoLimits,
   clock: Clock,
   emit: (event: EchoServerEvent) => void,
 ): Promise<EchoServer> {
   const socket = await runtime.bindUdp({ host: options.host, port: options.port });
-  const encoder = newReplyEncoder();
+  const ownAddresses = [socket.address.address, ...(runtime.networkAddresses?.() ?? []).map((entry) => entry.address)];
+  const guard = new UdpReplyGuard(limits, socket.address.port, ownAddresses, () => clock.now());
+  const encoder = newReplyEncoder(runtime);
   let pending = 0;
   let pendingBytes = 0;
   const unanswered = (peer: UdpRemote, bytes: number, reason: UnansweredReason) =>
@@ -137,6 +142,8 @@ async function startUdp(
     // No connection to close: an empty datagram or a goodbye is simply not answered.
     if (data.length === 0) return unanswered(from, 0, 'empty');
     if (data[0] === GOODBYE_BYTE) return unanswered(from, data.length, 'goodbye');
+    const refused = guard.check(from, data);
+    if (refused) return unanswered(from, data.length, refused);
     if (pending >= limits.maxPendingReplies) return unanswered(from, data.length, 'queue-full');
     const reply = encoder.encode(clock.wallNow(), data);
     if (reply.length > MAX_UDP_PAYLOAD) return unanswered(from, data.length, 'too-large');

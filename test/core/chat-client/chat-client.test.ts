@@ -2,6 +2,7 @@
 // moment it happens, and time only moves when the test says so.
 import { describe, expect, it } from 'vitest';
 import { ChatClient, INCOMING_LINE_LIMITS, type CloseInfo } from '../../../src/core/chat-client/chat-client.ts';
+import { SERVER_LIMIT_RANGES } from '../../../src/core/chat-client/server-limit-ranges.ts';
 import { TcpLineLink } from '../../../src/core/links/tcp-line-link.ts';
 import type { ServerEvent } from '../../../src/protocol/chat/chat-lines.ts';
 import { FakeClock, FakeConnection } from '../../helpers/chat-fakes.ts';
@@ -127,6 +128,14 @@ describe('ChatClient receiving', () => {
     }
   });
 
+  it('stops and restarts reading from the server when asked (its output backed up)', async () => {
+    const s = await joined();
+    s.client.pauseReading();
+    expect(s.connection.paused).toBe(true);
+    s.client.resumeReading();
+    expect(s.connection.paused).toBe(false);
+  });
+
   it('closes with INPUT_OVERFLOW when the server sends an endless line', async () => {
     const s = await joined();
     s.connection.send('x'.repeat(300 * 1024));
@@ -249,5 +258,58 @@ describe('ChatClient leave and close reasons', () => {
     const s = await joined();
     s.client.close();
     expect(await s.client.closed).toEqual({ reason: 'aborted' });
+  });
+});
+
+describe('ChatClient and the values a server names in [Limits]', () => {
+  const MiB = 1024 * 1024;
+  const { maxReplyBytes, maxLineBytes, floodLinesPerSecond } = SERVER_LIMIT_RANGES;
+
+  it('reads lines up to its own ceiling however large a max-reply-bytes the server names', async () => {
+    const s = await joined(`${LIMITS} max-reply-bytes=1000000000000`);
+    expect(maxReplyBytes.max).toBe(4 * MiB);
+    s.connection.send(`[Broadcast] bob: ${'a'.repeat(maxReplyBytes.max - '[Broadcast] bob: '.length)}\n`);
+    s.connection.send(`[Broadcast] bob: ${'b'.repeat(maxReplyBytes.max + 1 - '[Broadcast] bob: '.length)}\n`);
+    s.connection.send('[Broadcast] bob: after\n');
+    const texts = s.events.filter((e) => e.type === 'broadcast').map((e) => (e as { text: string }).text);
+    expect(texts.map((t) => t.length)).toEqual([maxReplyBytes.max - '[Broadcast] bob: '.length, 'after'.length]);
+  });
+
+  it('closes with INPUT_OVERFLOW one byte past its ceiling without a line end', async () => {
+    const s = await joined(`${LIMITS} max-reply-bytes=1000000000000`);
+    s.connection.send('x'.repeat(maxReplyBytes.max));
+    expect(s.closed()).toBeUndefined();
+    s.connection.send('x');
+    expect(s.closed()).toMatchObject({ reason: 'error', code: 'INPUT_OVERFLOW' });
+  });
+
+  it('applies a [Limits] line the server sends unasked, clamped as well', async () => {
+    const s = await joined();
+    s.connection.send('[Limits] max-line-bytes=1000000000000 max-reply-bytes=1000000000000\n');
+    expect(s.client.maxLineBytes).toBe(maxLineBytes.max);
+    s.connection.send('[Limits] max-line-bytes=1\n');
+    expect(s.client.maxLineBytes).toBe(maxLineBytes.min);
+    s.connection.send('y'.repeat(maxReplyBytes.max + 1));
+    expect(s.closed()).toMatchObject({ reason: 'error', code: 'INPUT_OVERFLOW' });
+  });
+
+  // JOIN and LIMITS spent two tokens of a bucket that now holds one: QUIT waits for two refills.
+  const quitDelay = (rate: number) => Math.ceil(2 / ((rate * 0.9) / 1000));
+
+  it.each([
+    ['at the lowest rate it accepts', floodLinesPerSecond.min, quitDelay(floodLinesPerSecond.min)],
+    ['below it (raised to it)', 0.000000001, quitDelay(floodLinesPerSecond.min)],
+    ['at zero (raised to it)', 0, quitDelay(floodLinesPerSecond.min)],
+    ['just above it', floodLinesPerSecond.min * 2, quitDelay(floodLinesPerSecond.min * 2)],
+  ])('paces with a timer it can keep when the server names a rate %s', async (_, rate, expectedDelay) => {
+    const s = await joined(`[Limits] max-line-bytes=4096 flood-burst=2 flood-lines-per-second=${rate}`);
+    void s.client.leave();
+    expect(s.connection.lines()).not.toContain('QUIT');
+    expect(s.clock.nextTimerIn).toBe(expectedDelay);
+    expect(expectedDelay).toBeLessThan(2 ** 31 - 1);
+    s.clock.advance(expectedDelay - 1);
+    expect(s.connection.lines()).not.toContain('QUIT');
+    s.clock.advance(1);
+    expect(s.connection.lines().at(-1)).toBe('QUIT');
   });
 });

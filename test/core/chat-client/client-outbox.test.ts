@@ -73,4 +73,16 @@ describe('ClientOutbox', () => {
     clock.advance(1000);
     expect(connection.lines()).toEqual(['A', 'C', 'D']);
   });
+
+  it('never asks for a timer longer than the runtimes keep, whatever rate it is given', () => {
+    const { clock, connection, outbox } = setup(2, 1e-12); // the clamp is the client's; this is the last guard
+    outbox.push('A');
+    outbox.push('B');
+    expect(connection.lines()).toEqual(['A']);
+    expect(clock.nextTimerIn).toBe(2 ** 31 - 1);
+    clock.advance(2 ** 31 - 1);
+    // Woken early, it waits again rather than sending: the bucket is still empty.
+    expect(connection.lines()).toEqual(['A']);
+    expect(clock.nextTimerIn).toBe(2 ** 31 - 1);
+  });
 });

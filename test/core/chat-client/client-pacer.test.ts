@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClientPacer, floodLimitsFrom } from '../../../src/core/chat-client/client-pacer.ts';
-import { readLimitsReply } from '../../../src/protocol/chat/limits-reply.ts';
+import { ClientPacer } from '../../../src/core/chat-client/client-pacer.ts';
 
 function pacer(burst: number, linesPerSecond: number) {
   const clock = { time: 0 };
@@ -83,16 +82,5 @@ describe('ClientPacer', () => {
     expect(takeAll(p, 100)).toBe(100);
     p.configure({ burst: 2, linesPerSecond: 1 });
     expect(p.tryTake()).toBe(false);
-  });
-});
-
-describe('floodLimitsFrom', () => {
-  it.each([
-    [{ 'flood-burst': 10, 'flood-lines-per-second': 5 }, { burst: 10, linesPerSecond: 5 }],
-    [{ 'flood-burst': 0 }, { burst: 0, linesPerSecond: 0 }],
-    [{ 'max-line-bytes': 4096 }, undefined],
-    [{ 'flood-burst': Number.NaN }, undefined],
-  ])('%j → %j', (pairs, expected) => {
-    expect(floodLimitsFrom(readLimitsReply(pairs))).toEqual(expected);
   });
 });

@@ -1,10 +1,12 @@
+import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEchoServer, type EchoServer, type EchoServerEvent, type EchoServerOptions } from '../../../src/core/echo/echo-server.ts';
 import { systemClock, type Clock } from '../../../src/core/shared/clock.ts';
 import { MAX_UDP_PAYLOAD } from '../../../src/protocol/echo/echo-format.ts';
 import { getRuntime } from '../../../src/runtime/index.ts';
-import type { Runtime } from '../../../src/runtime/types.ts';
+import type { Runtime, UdpSocket } from '../../../src/runtime/types.ts';
 import { RawTcpClient, RawUdpPeer, scriptedUdpSocket } from '../../helpers/echo-test-peers.ts';
+import { FakeClock } from '../../helpers/fake-clock.ts';
 
 const TS = '1700000000.123456';
 // Real timers, a wall time that stands still: every reply carries TS.
@@ -16,7 +18,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function start(options: Partial<EchoServerOptions> = {}, runtime: Pick<Runtime, 'listenTcp' | 'bindUdp'> = getRuntime()) {
+type EchoRuntime = Pick<Runtime, 'listenTcp' | 'bindUdp'> & Partial<Pick<Runtime, 'networkAddresses'>>;
+
+async function start(options: Partial<EchoServerOptions> = {}, runtime: EchoRuntime = getRuntime()) {
   const events: EchoServerEvent[] = [];
   const waiting = new Set<() => void>();
   const server = await startEchoServer(runtime, {
@@ -318,5 +322,118 @@ describe('echo server over UDP', () => {
     for (let i = 0; i < 4; i++) deliver(Uint8Array.of(0x61 + i), { address: '127.0.0.1', port: 5000 });
     expect(sent).toHaveLength(3);
     expect(events.filter(unanswered).map((e) => e.reason)).toEqual(['queue-full']);
+  });
+});
+
+describe('echo server over UDP, against reflection and amplification', () => {
+  const unanswered = (e: EchoServerEvent): e is Extract<EchoServerEvent, { type: 'unanswered' }> => e.type === 'unanswered';
+
+  /** A UDP echo server whose own socket the test can send from, as a forged source would. */
+  async function udpWithSocket(options: Partial<EchoServerOptions> = {}) {
+    let socket: UdpSocket | undefined;
+    const runtime: EchoRuntime = {
+      ...getRuntime(),
+      bindUdp: async (bind) => (socket = await getRuntime().bindUdp(bind)),
+    };
+    const started = await start({ transport: 'udp', ...options }, runtime);
+    return { ...started, socket: socket! };
+  }
+
+  /** A UDP peer on a loopback address of its own: another client, as far as the per-address cap can tell. */
+  async function peerAt(address: string) {
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, address, () => resolve()));
+    cleanups.push(() => socket.close());
+    const datagrams: Buffer[] = [];
+    const waiting = new Set<() => void>();
+    socket.on('message', (message) => {
+      datagrams.push(message);
+      for (const waiter of [...waiting]) waiter();
+    });
+    return {
+      datagrams,
+      send: (data: string, port: number) =>
+        new Promise<void>((resolve, reject) => socket.send(data, port, '127.0.0.1', (error) => (error ? reject(error) : resolve()))),
+      waitForDatagrams: (count: number) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`${count} datagrams at ${address}, got ${datagrams.length}`)), 5000);
+          const check = () => {
+            if (datagrams.length < count) return;
+            clearTimeout(timer);
+            waiting.delete(check);
+            resolve();
+          };
+          waiting.add(check);
+          check();
+        }),
+    };
+  }
+
+  it('does not answer a datagram from its own socket (a forged source would loop it for ever)', async () => {
+    const { server, socket, events, waitForEvent } = await udpWithSocket();
+    await socket.send('x', server.address.port, '127.0.0.1');
+    expect((await waitForEvent(unanswered)).reason).toBe('own-address');
+    // Still serving everyone else.
+    const peer = await peerAt('127.0.0.1');
+    await peer.send('after', server.address.port);
+    await peer.waitForDatagrams(1);
+    expect(events.filter(unanswered).map((e) => e.reason)).toEqual(['own-address']);
+  });
+
+  it('does not bounce a forged datagram between two echo servers: an echo reply is not answered', async () => {
+    const a = await udpWithSocket();
+    const b = await udpWithSocket();
+    // What a datagram to A with B's address forged as its source looks like: A answers B once,
+    // and B must not answer A's reply.
+    await b.socket.send('x', a.server.address.port, '127.0.0.1');
+    expect((await b.waitForEvent(unanswered)).reason).toBe('looks-like-reply');
+    expect(a.events.filter(unanswered)).toEqual([]);
+  });
+
+  it('answers one address up to --max-replies-per-address in a second, not once more', async () => {
+    const fake = new FakeClock();
+    const { server, events, waitForEvent } = await start({ transport: 'udp', clock: fake, limits: { maxRepliesPerAddress: 2, maxRepliesPerSecond: 0 } });
+    const peer = await peerAt('127.0.0.1');
+    await peer.send('a', server.address.port);
+    await peer.send('b', server.address.port);
+    await peer.waitForDatagrams(2);
+    await peer.send('c', server.address.port);
+    expect((await waitForEvent(unanswered)).reason).toBe('address-rate');
+    // Another address is counted on its own.
+    const other = await peerAt('127.0.0.2');
+    await other.send('d', server.address.port);
+    await other.waitForDatagrams(1);
+    // The next second, the first address is answered again.
+    fake.advance(1000);
+    await peer.send('e', server.address.port);
+    await peer.waitForDatagrams(3);
+    expect(peer.datagrams.map((d) => d.toString('latin1').split(':')[1])).toEqual(['a', 'b', 'e']);
+    expect(events.filter(unanswered).map((e) => e.reason)).toEqual(['address-rate']);
+  });
+
+  it('answers everyone together up to --max-replies-per-second, not once more', async () => {
+    const fake = new FakeClock();
+    const { server, waitForEvent } = await start({ transport: 'udp', clock: fake, limits: { maxRepliesPerAddress: 0, maxRepliesPerSecond: 2 } });
+    const one = await peerAt('127.0.0.1');
+    const two = await peerAt('127.0.0.2');
+    await one.send('a', server.address.port);
+    await one.waitForDatagrams(1);
+    await two.send('b', server.address.port);
+    await two.waitForDatagrams(1);
+    await one.send('c', server.address.port);
+    expect((await waitForEvent(unanswered)).reason).toBe('total-rate');
+  });
+
+  it('does not answer a source port below 1024 (the well-known services), and answers 1024', async () => {
+    const sent: number[] = [];
+    const { socket, deliver } = scriptedUdpSocket(async (_data, port) => void sent.push(port));
+    const runtime = { listenTcp: getRuntime().listenTcp, bindUdp: async () => socket };
+    const { events } = await start({ transport: 'udp' }, runtime);
+    for (const port of [7, 19, 53, 123, 1023, 1024]) deliver(Uint8Array.of(0x61), { address: '198.51.100.1', port });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual([1024]);
+    expect(events.filter(unanswered).map((e) => [e.peer.port, e.reason])).toEqual(
+      [7, 19, 53, 123, 1023].map((port) => [port, 'reserved-port']),
+    );
   });
 });
