@@ -29,8 +29,9 @@ const sockets = [];
 
 function keepReading(socket) {
   sockets.push(socket);
-  socket.on('data', (chunk) => {
-    bytesReceived += chunk.length;
+  socket.setReader((buf, length) => {
+    const chunk = buf.subarray(0, length);
+    bytesReceived += length;
     lastReceived = performance.now();
     // A server PING to an idle client must be answered or the client is dropped.
     if (chunk.includes('PING')) {

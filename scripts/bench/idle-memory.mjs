@@ -1,5 +1,6 @@
 // Idle-connection memory: how much resident memory each connected, registered, idle client
-// costs the server. netchat and the bare Node broadcast loop, measured the same way in one run:
+// costs the server. netchat, the batched reference (netchat's output batching without its
+// checks) and the bare Node broadcast loop, measured the same way in one run:
 //   1. start the server; connect a few warm clients; wait until the server's CPU is idle;
 //      read its RSS (VmRSS)                                                     → before
 //   2. connect and register N idle clients from a separate load process; wait until every
@@ -8,19 +9,21 @@
 // The server is not asked to collect garbage (it has no such switch): RSS includes whatever
 // garbage V8 has not collected yet, so the figure is an upper bound of the live cost.
 //
-//   npx unbuild && node scripts/bench/idle-memory.mjs [--clients 10000] [--targets netchat,bare]
-//                                                    [--warm 10] [--repeat 1] [--runtime node]
+//   npm run build && node scripts/bench/idle-memory.mjs [--clients 10000] [--repeat 1]
+//       [--targets netchat,batched,bare] [--dist DIR] [--warm 10] [--runtime node]
+// --dist measures netchat from another built dist/; given twice, both builds run side by side.
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, onJsonLines, rssKiB, spawnRaised, stopChild } from './lib/processes.mjs';
+import { cpuSeconds, jsonEvents, rssKiB, spawnRaised, stopChild } from './lib/processes.mjs';
 import { fmt, median, table } from './lib/stats.mjs';
-import { describeNetchatBuild, ROOT, startTarget } from './lib/targets.mjs';
+import { DEFAULT_DIST, describeNetchatBuild, expandTargets, ROOT, startTarget } from './lib/targets.mjs';
 
 const { values: opts } = parseArgs({
   options: {
     clients: { type: 'string', default: '10000' },
-    targets: { type: 'string', default: 'netchat,bare' },
+    targets: { type: 'string', default: 'netchat,batched,bare' },
+    dist: { type: 'string', multiple: true, default: [DEFAULT_DIST] },
     warm: { type: 'string', default: '10' },
     repeat: { type: 'string', default: '1' },
     concurrency: { type: 'string', default: '200' },
@@ -28,7 +31,10 @@ const { values: opts } = parseArgs({
   },
 });
 const clients = Number(opts.clients);
-const targets = opts.targets.split(',').map((s) => s.trim()).filter(Boolean);
+const targets = expandTargets(
+  opts.targets.split(',').map((s) => s.trim()).filter(Boolean),
+  opts.dist,
+);
 const TARGET_KIB_PER_CLIENT = 16;
 const PHASE_TIMEOUT_MS = 240_000;
 
@@ -45,39 +51,8 @@ async function cpuIdle(pid, timeoutMs = 30_000) {
   }
 }
 
-/** Waits for the load process's reports one by one: `await next('warm')`. */
-function eventReader(load) {
-  const received = [];
-  let check;
-  onJsonLines(load, (message) => {
-    received.push(message);
-    check?.();
-  });
-  load.on('exit', () => check?.());
-  return (wanted) =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => settle(reject, new Error(`no '${wanted}' after ${PHASE_TIMEOUT_MS} ms`)), PHASE_TIMEOUT_MS);
-      function settle(how, value) {
-        clearTimeout(timer);
-        check = undefined;
-        how(value);
-      }
-      check = () => {
-        const index = received.findIndex((m) => m.event === wanted || m.event === 'error');
-        if (index !== -1) {
-          const [message] = received.splice(index, 1);
-          if (message.event === 'error') settle(reject, new Error(message.message));
-          else settle(resolve, message);
-        } else if (load.exitCode !== null || load.signalCode !== null) {
-          settle(reject, new Error(`load process exited (${load.exitCode ?? load.signalCode}):\n${load.recentStderr()}`));
-        }
-      };
-      check();
-    });
-}
-
-async function measure(targetName) {
-  const server = await startTarget(targetName, { runtime: opts.runtime });
+async function measure(target) {
+  const server = await startTarget(target.name, { runtime: opts.runtime, dist: target.dist });
   const config = {
     port: server.port,
     protocol: server.protocol,
@@ -88,7 +63,7 @@ async function measure(targetName) {
   const load = spawnRaised(process.execPath, [path.join(ROOT, 'scripts/bench/idle-memory-load.mjs'), JSON.stringify(config)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const next = eventReader(load);
+  const next = jsonEvents(load, PHASE_TIMEOUT_MS);
   try {
     await next('warm');
     await cpuIdle(server.pid);
@@ -98,7 +73,7 @@ async function measure(targetName) {
     await cpuIdle(server.pid);
     const after = rssKiB(server.pid);
     return {
-      target: targetName,
+      target: target.label,
       clients,
       beforeKiB: before,
       afterKiB: after,
@@ -113,26 +88,30 @@ async function measure(targetName) {
   }
 }
 
-const machine = `${describeNetchatBuild()}; Node ${process.version}, ${os.cpus().length} CPUs, load average at start ${os.loadavg()[0].toFixed(1)}`;
-process.stderr.write(`${machine}\n`);
+const builds = [...new Set(targets.filter((t) => t.name === 'netchat').map((t) => t.dist))];
+const machine = () =>
+  `${builds.map((dist) => `${describeNetchatBuild(dist)}; `).join('')}Node ${process.version}, ${os.cpus().length} CPUs, ` +
+  `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+process.stderr.write(`${machine()}\n`);
 const results = [];
 for (let round = 1; round <= Number(opts.repeat); round++) {
   for (const target of targets) {
     const result = await measure(target);
     results.push(result);
     process.stderr.write(
-      `[${round}/${opts.repeat}] ${target.padEnd(8)} ${clients} clients: RSS ${fmt(result.beforeKiB / 1024, 1)} → ` +
+      `[${round}/${opts.repeat}] ${target.label.padEnd(8)} ${clients} clients: RSS ${fmt(result.beforeKiB / 1024, 1)} → ` +
         `${fmt(result.afterKiB / 1024, 1)} MiB, ${fmt(result.perClientKiB)} KiB per client ` +
         `(registered in ${fmt(result.registeredMs / 1000, 1)} s, all sent after ${fmt(result.settledMs / 1000, 1)} s, ${fmt(result.bytesToClients / 1048576, 1)} MiB to clients)\n`,
     );
   }
 }
 
-const rows = targets.map((target) => {
-  const mine = results.filter((r) => r.target === target);
+const perClient = (label) => median(results.filter((r) => r.target === label).map((r) => r.perClientKiB));
+const rows = targets.map(({ label }) => {
+  const mine = results.filter((r) => r.target === label);
   const m = (key) => median(mine.map((r) => r[key]));
   return [
-    target,
+    label,
     clients,
     fmt(m('beforeKiB') / 1024, 1),
     fmt(m('afterKiB') / 1024, 1),
@@ -140,16 +119,23 @@ const rows = targets.map((target) => {
     fmt(m('registeredMs') / 1000, 1),
   ];
 });
-process.stdout.write(`\n${machine}\nIdle connections, median of ${opts.repeat} run(s), server RSS (VmRSS)\n\n`);
+process.stdout.write(`\n${machine()}\nIdle connections, median of ${opts.repeat} run(s), server RSS (VmRSS)\n\n`);
 process.stdout.write(
   `${table(['target', 'clients', 'RSS before MiB', 'RSS after MiB', 'KiB per client', 'register s'], rows)}\n\n`,
 );
-const netchat = median(results.filter((r) => r.target === 'netchat').map((r) => r.perClientKiB));
-const bare = median(results.filter((r) => r.target === 'bare').map((r) => r.perClientKiB));
-if (Number.isFinite(netchat)) {
+// Each netchat build against the limit and every reference; later builds also against the first.
+const netchatBuilds = targets.filter((t) => t.name === 'netchat');
+for (const netchat of netchatBuilds) {
+  const mine = perClient(netchat.label);
+  if (!Number.isFinite(mine)) continue;
+  const references = targets.filter((t) => t.name !== 'netchat');
+  if (netchat !== netchatBuilds[0]) references.push(netchatBuilds[0]);
+  const ratios = references
+    .filter((reference) => Number.isFinite(perClient(reference.label)))
+    .map((reference) => `${(mine / perClient(reference.label)).toFixed(2)}× ${reference.label}'s ${fmt(perClient(reference.label))} KiB`);
   process.stdout.write(
-    `netchat: ${fmt(netchat)} KiB per idle client (target ≤ ${TARGET_KIB_PER_CLIENT} KiB at 10,000 clients: ` +
-      `${clients !== 10_000 ? 'not this size' : netchat <= TARGET_KIB_PER_CLIENT ? 'met' : 'MISSED'})` +
-      (Number.isFinite(bare) ? `; ${(netchat / bare).toFixed(2)}× the bare loop's ${fmt(bare)} KiB\n` : '\n'),
+    `${netchat.label}: ${fmt(mine)} KiB per idle client (target ≤ ${TARGET_KIB_PER_CLIENT} KiB at 10,000 clients: ` +
+      `${clients !== 10_000 ? 'not this size' : mine <= TARGET_KIB_PER_CLIENT ? 'met' : 'MISSED'})` +
+      `${ratios.length ? `; ${ratios.join(', ')}` : ''}\n`,
   );
 }

@@ -7,6 +7,7 @@ import type { ArgsDef } from 'citty';
 import type { ChatLimits } from '../core/chat/chat-limits.ts';
 import type { EchoClientLimits, EchoLimits } from '../core/echo/echo-limits.ts';
 import type { FilesLimits } from '../core/files/files-limits.ts';
+import type { UdpTransferLimits } from '../core/udp-transfer/transfer-limits.ts';
 import type { UdpChatClientLimits, UdpChatLimits } from '../core/udp-chat/udp-chat-limits.ts';
 import { LimitError } from '../core/shared/limit-rules.ts';
 import { parseBytes, parseCount, parseDecimal, parseSeconds, UsageError } from './_shared.ts';
@@ -71,11 +72,30 @@ export const LIMIT_FLAGS = {
     'ping-timeout': { limit: 'pingTimeoutMs', unit: 'seconds', description: 'Seconds to answer PING; 0 = never disconnect' },
     'max-connections': { limit: 'maxConnections', unit: 'count', description: 'Connections in total' },
     'max-per-ip': { limit: 'maxConnectionsPerIp', unit: 'count', description: 'Connections from one address' },
+    'connect-rate': {
+      limit: 'connectRatePerIp',
+      unit: 'decimal',
+      description: 'New connections per second from one address after a burst of max-per-ip; 0 = no limit',
+    },
     'max-name-length': { limit: 'maxNameLength', unit: 'count', description: 'Longest user or group name' },
+    'max-groups-per-user': { limit: 'maxGroupsPerUser', unit: 'count', description: 'Groups one user may be in at once' },
+    'max-groups': { limit: 'maxGroups', unit: 'count', description: 'Groups on the server at once' },
+    // One --list-page pages every listing: this row sets the chat's, the serveFiles row the files'.
+    'list-page': { limit: 'listPageEntries', unit: 'count', description: 'Entries per LIST_USERS, LIST_GROUPS or LIST_FILES reply' },
+    'group-announce-limit': {
+      limit: 'groupAnnounceMaxMembers',
+      unit: 'count',
+      description: 'Announce group joins and leaves only up to this many members; 0 = always',
+    },
     'announce-limit': {
       limit: 'announceMaxUsers',
       unit: 'count',
       description: 'Announce joins and leaves only up to this many users online; 0 = always',
+    },
+    'announce-rate': {
+      limit: 'announceMaxPerSecond',
+      unit: 'count',
+      description: 'Join and leave notices per second for the whole server, the rest summed up; 0 = no limit',
     },
   },
   serveFiles: {
@@ -87,11 +107,19 @@ export const LIMIT_FLAGS = {
       description: 'File transfers at once for one user (or one address without a name)',
     },
     'max-transfers': { limit: 'maxTransfers', unit: 'count', description: 'File transfers at once in total' },
-    'list-page': { limit: 'listPageEntries', unit: 'count', description: 'Files listed per LIST_FILES reply' },
+    'list-page': { limit: 'listPageEntries', unit: 'count', description: 'Entries per LIST_USERS, LIST_GROUPS or LIST_FILES reply' },
     'transfer-idle-timeout': {
       limit: 'transferIdleTimeoutMs',
       unit: 'seconds',
       description: 'Seconds a file transfer may stall before it is dropped',
+    },
+  },
+  serveUdp: {
+    'max-udp-transfers': { limit: 'maxConcurrentTransfers', unit: 'count', description: 'DOWNLOAD_UDP transfers at once' },
+    'udp-datagram': {
+      limit: 'maxDatagramBytesRemote',
+      unit: 'count',
+      description: 'Largest UDP transfer datagram toward a non-loopback peer (no IP fragmentation)',
     },
   },
   echoServer: {
@@ -137,6 +165,7 @@ export const LIMIT_FLAGS = {
 } as const satisfies {
   serve: LimitFlagTable<ChatLimits>;
   serveFiles: LimitFlagTable<FilesLimits>;
+  serveUdp: LimitFlagTable<UdpTransferLimits>;
   echoServer: LimitFlagTable<EchoLimits>;
   echoClient: LimitFlagTable<EchoClientLimits>;
   join: LimitFlagTable<{ connectTimeoutMs: number }>;

@@ -5,6 +5,7 @@ import { DISCONNECT_REASONS } from '../core/chat/server-events.ts';
 import { startChatServer, type ChatServer } from '../core/chat/chat-server.ts';
 import { openFileService, type FileEvent, type FileService } from '../core/files/file-service.ts';
 import { DEFAULT_FILES_LIMITS, resolveFilesLimits } from '../core/files/files-limits.ts';
+import { DEFAULT_UDP_TRANSFER_LIMITS, resolveUdpTransferLimits } from '../core/udp-transfer/transfer-limits.ts';
 import { formatSize } from '../protocol/files/file-sizes.ts';
 import { systemClock } from '../core/shared/clock.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
@@ -39,6 +40,9 @@ function logFileEvent(logger: ConsolaInstance, event: FileEvent): void {
       return logger.warn(`download of ${event.name} by ${who} ended: ${event.outcome}`);
     case 'upload':
       return logger.info(`${who} uploaded ${event.name} (${formatSize(event.size)}, sha256 ${event.sha256})`);
+    case 'download-udp':
+      if (event.outcome === 'sent') return logger.info(`${who} downloaded ${event.name} over UDP${event.offset > 0 ? ` from byte ${event.offset}` : ''}`);
+      return logger.warn(`UDP download of ${event.name} by ${who} ended: ${event.outcome}`);
     case 'upload-refused':
       return logger.info(`upload of ${JSON.stringify(event.name)} by ${who} refused: ${event.code}`);
   }
@@ -72,6 +76,7 @@ export default defineCommand({
     },
     uploads: { type: 'boolean', description: 'Accept uploads into the shared folder (--no-uploads refuses them)', default: true },
     ...limitArgs(LIMIT_FLAGS.serveFiles, DEFAULT_FILES_LIMITS),
+    ...limitArgs(LIMIT_FLAGS.serveUdp, DEFAULT_UDP_TRANSFER_LIMITS),
     ...logArgs,
   },
   async run({ args }) {
@@ -79,6 +84,7 @@ export default defineCommand({
     const port = parsePort(args.port, '--port');
     const limits = limitsFromFlags(LIMIT_FLAGS.serve, args, resolveChatLimits);
     const filesLimits = limitsFromFlags(LIMIT_FLAGS.serveFiles, args, resolveFilesLimits);
+    const udpLimits = limitsFromFlags(LIMIT_FLAGS.serveUdp, args, resolveUdpTransferLimits);
     const runtime = getRuntime();
     const directory = runtime.files.resolve(sharedDirectory(args['shared-dir']));
     let files: FileService;
@@ -92,6 +98,7 @@ export default defineCommand({
         uploadsEnabled: args.uploads,
         maxSendQueueBytes: limits.maxSendQueueBytes,
         onEvent: (event) => logFileEvent(logger, event),
+        udp: { bindUdp: runtime.bindUdp, limits: udpLimits },
       });
       files = opened.service;
       const uploads = args.uploads ? '' : '; uploads are off';
@@ -120,6 +127,7 @@ export default defineCommand({
     const stopped = new Promise<void>((resolve) => {
       onShutdownSignal((signal) => {
         logger.info(`${signal}: shutting down (${server.connectionCount} connected)`);
+        files.stopUdp();
         server.close().then(resolve);
       });
     });

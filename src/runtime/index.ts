@@ -27,6 +27,7 @@ export function getRuntime(): Runtime {
     networkAddresses: () => networkAddresses(),
     files: nodeFileStore,
     sha256: createSha256,
+    allocateWriteBuffer: (bytes) => Buffer.allocUnsafeSlow(bytes),
     createCertificate,
     certificateFingerprint256,
   };

@@ -205,6 +205,12 @@ export interface Runtime {
   networkAddresses(): NetworkInterfaceAddress[];
   readonly files: FileStore;
   sha256(): Sha256;
+  /**
+   * Uninitialised memory that the transport writes without copying (a Buffer on Node, Bun and
+   * Deno: `node:net` copies any other Uint8Array into a new Buffer per write). Every byte of it
+   * must be written before it is sent.
+   */
+  allocateWriteBuffer(bytes: number): Uint8Array;
   /** A new ECDSA P-256 key and a certificate for it (self-signed unless `issuer` is given). */
   createCertificate(options?: CertificateOptions): IssuedCertificate;
   /** The fingerprint connections report, for a PEM certificate (or its DER bytes). */

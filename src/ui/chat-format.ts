@@ -61,6 +61,12 @@ export function formatEvent(event: ServerEvent, paint: Paint): string | undefine
       return event.groups.length === 0
         ? 'No groups yet: /join <group> creates one'
         : `Groups: ${event.groups.map((g) => `${g.name} (${g.members})`).join(', ')}`;
+    case 'users-end':
+      // The end of a listing says something only when the listing was cut to a page.
+      return event.continueAfter === undefined ? undefined : paint('dim', `(${event.shown} of ${event.total} users shown)`);
+    case 'groups-end':
+      if (event.total === 0) return 'No groups yet: /join <group> creates one';
+      return event.continueAfter === undefined ? undefined : paint('dim', `(${event.shown} of ${event.total} groups shown)`);
     case 'limits':
       return `Limits: ${Object.entries(event.limits).map(([key, value]) => `${key}=${value}`).join(' ')}`;
     case 'help':

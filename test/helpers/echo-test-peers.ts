@@ -3,32 +3,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { UdpRemote, UdpSocket, UdpSocketEvents } from '../../src/runtime/types.ts';
-
-/** Resolves when `check()` is true, re-checked on every `wakeUp()`; rejects after `timeoutMs`. */
-class Waiters {
-  private waiting = new Set<() => void>();
-
-  wakeUp(): void {
-    for (const waiter of [...this.waiting]) waiter();
-  }
-
-  until(check: () => boolean, what: () => string, timeoutMs = 5000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const waiter = () => {
-        if (!check()) return;
-        clearTimeout(timer);
-        this.waiting.delete(waiter);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiting.delete(waiter);
-        reject(new Error(`timed out waiting for ${what()}`));
-      }, timeoutMs);
-      this.waiting.add(waiter);
-      waiter();
-    });
-  }
-}
+import { Waiters } from './waiters.ts';
 
 export class RawTcpClient {
   private chunks: Buffer[] = [];
@@ -41,15 +16,15 @@ export class RawTcpClient {
     socket.on('data', (chunk: Buffer) => {
       this.chunks.push(chunk);
       this.received += chunk.length;
-      this.waiters.wakeUp();
+      this.waiters.poke();
     });
     socket.on('end', () => {
       this.ended = true;
-      this.waiters.wakeUp();
+      this.waiters.poke();
     });
     socket.on('close', () => {
       this.closed = true;
-      this.waiters.wakeUp();
+      this.waiters.poke();
     });
     socket.on('error', () => {});
   }
@@ -104,7 +79,7 @@ export class RawUdpPeer {
   private constructor(readonly socket: dgram.Socket) {
     socket.on('message', (message) => {
       this.datagrams.push(message);
-      this.waiters.wakeUp();
+      this.waiters.poke();
     });
   }
 

@@ -29,6 +29,7 @@ export function createFakeRuntime(): FakeRuntime {
     ],
     files,
     sha256: createSha256,
+    allocateWriteBuffer: (bytes) => new Uint8Array(bytes),
     createCertificate,
     certificateFingerprint256,
   };

@@ -42,6 +42,9 @@ describe('formatEvent', () => {
     [serverLine.joinedGroup('team', 3), '* you joined group team (3 members)'],
     [serverLine.users(['alice', 'bob']), 'Users online (2): alice, bob'],
     [serverLine.groups([{ name: 'team', members: 2 }]), 'Groups: team (2)'],
+    [serverLine.usersEnd(500, 1234, 'u0499'), '(500 of 1234 users shown)'],
+    [serverLine.groupsEnd(0, 0), 'No groups yet: /join <group> creates one'],
+    [serverLine.groupsEnd(2, 3, 'Y'), '(2 of 3 groups shown)'],
     [serverLine.error('NO_SUCH_USER', 'no user named zed'), 'error NO_SUCH_USER: no user named zed'],
   ])('%j reads as %j', (line, text) => {
     expect(formatEvent(parseServerLine(line), plain)).toBe(text);
@@ -64,7 +67,7 @@ describe('formatEvent', () => {
     expect(opened.length - on).toBe(on);
   });
 
-  it.each(['PING abc', 'PONG abc'])('hides %j', (line) => {
+  it.each(['PING abc', 'PONG abc', serverLine.usersEnd(2, 2), serverLine.groupsEnd(1, 1)])('hides %j', (line) => {
     expect(formatEvent(parseServerLine(line), plain)).toBeUndefined();
   });
 });

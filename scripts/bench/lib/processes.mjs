@@ -110,6 +110,44 @@ export function onJsonLines(child, onMessage) {
   });
 }
 
+/**
+ * The JSON-line reports of a load process, taken one by one in the order asked:
+ * `const next = jsonEvents(child, 60_000); await next('ready')`. A report `{event: 'error'}`,
+ * the child's exit, or no such report within `timeoutMs` rejects. Also `next.send(object)`
+ * writes a JSON line to the child's stdin (spawn it with stdin piped).
+ */
+export function jsonEvents(child, timeoutMs) {
+  const received = [];
+  let check;
+  onJsonLines(child, (message) => {
+    received.push(message);
+    check?.();
+  });
+  child.on('exit', () => check?.());
+  const next = (wanted) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => settle(reject, new Error(`no '${wanted}' report after ${timeoutMs} ms`)), timeoutMs);
+      function settle(how, value) {
+        clearTimeout(timer);
+        check = undefined;
+        how(value);
+      }
+      check = () => {
+        const index = received.findIndex((m) => m.event === wanted || m.event === 'error');
+        if (index !== -1) {
+          const [message] = received.splice(index, 1);
+          if (message.event === 'error') settle(reject, new Error(message.message));
+          else settle(resolve, message);
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          settle(reject, new Error(`load process exited (${child.exitCode ?? child.signalCode}):\n${child.recentStderr()}`));
+        }
+      };
+      check();
+    });
+  next.send = (message) => child.stdin.write(`${JSON.stringify(message)}\n`);
+  return next;
+}
+
 /** Stop a child and wait for it; SIGKILL if it ignores SIGTERM for `graceMs`. */
 export async function stopChild(child, graceMs = 2000) {
   if (child.exitCode !== null || child.signalCode !== null) return;

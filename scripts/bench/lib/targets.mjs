@@ -1,8 +1,12 @@
 // The servers a benchmark can measure, each started fresh on 127.0.0.1 as a child process:
-//   netchat   — `netchat serve` from dist/ (or from source under Bun/Deno), flood control off
-//   bare      — scripts/bench/reference/bare-broadcast.mjs, same wire format, no checks
+//   netchat   — `netchat serve` from a built dist/ (this checkout's by default, or another
+//               checkout's with `dist`), or from source under Bun/Deno; flood control off
+//   batched   — scripts/bench/reference/batched-broadcast.mjs: netchat's fan-out (one write
+//               per connection per tick) and nothing else — the floor
+//   bare      — scripts/bench/reference/bare-broadcast.mjs, same wire format, no checks, one
+//               write per recipient per line
 //   inspircd  — InspIRCd from Debian with scripts/bench/inspircd/inspircd.conf (IRC wire)
-// start() resolves with { name, protocol, pid, port, child, stop() }.
+// startTarget() resolves with { name, protocol, pid, port, child, stop() }.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,42 +29,53 @@ export const NETCHAT_BENCH_FLAGS = [
   '100000',
 ];
 
-let distCopy;
+/** This checkout's dist/, measured unless a benchmark is given `--dist`. */
+export const DEFAULT_DIST = path.join(ROOT, 'dist');
+const distCopies = new Map();
 
 /**
- * A private copy of dist/ (without the compiled binaries), taken once per benchmark: a rebuild
- * in the working tree during a long run (unbuild empties dist/ first) cannot break it, and
- * every run measures the same build.
+ * A private copy of a dist/ (without the compiled binaries), taken once per benchmark: a
+ * rebuild in that working tree during a long run (unbuild empties dist/ first) cannot break
+ * it, and every run measures the same build.
  */
-function netchatDist() {
-  if (distCopy) return distCopy;
-  const dist = path.join(ROOT, 'dist');
-  if (!existsSync(path.join(dist, 'cli.mjs'))) throw new Error('dist/cli.mjs is missing: run `npx unbuild` first');
+function netchatDist(dist) {
+  if (distCopies.has(dist)) return distCopies.get(dist);
+  if (!existsSync(path.join(dist, 'cli.mjs'))) throw new Error(`${dist}/cli.mjs is missing: run \`npm run build\` there first`);
   const copy = makeTempDir('netchat-bench-dist-');
   cpSync(dist, copy, { recursive: true, filter: (source) => source !== path.join(dist, 'bin') });
-  distCopy = copy;
+  distCopies.set(dist, copy);
   return copy;
 }
 
-/** Which netchat was measured: the commit, whether the tree had changes, when dist/ was built. */
-export function describeNetchatBuild() {
-  let commit = 'unknown commit';
+/** The commit of the checkout a dist/ belongs to (`git describe`, `-dirty` if it has changes). */
+export function netchatCommit(dist = DEFAULT_DIST) {
   try {
-    commit = execFileSync('git', ['-C', ROOT, 'describe', '--always', '--dirty'], { encoding: 'utf8' }).trim();
-  } catch {}
-  const cli = path.join(ROOT, 'dist/cli.mjs');
-  const built = existsSync(cli) ? statSync(cli).mtime.toISOString().replace(/\.\d+Z$/, 'Z') : 'not built';
-  return `netchat ${commit}, dist/ built ${built}`;
+    return execFileSync('git', ['-C', path.dirname(path.resolve(dist)), 'describe', '--always', '--dirty'], {
+      encoding: 'utf8',
+    }).trim();
+  } catch {
+    return 'unknown commit';
+  }
 }
 
-function netchatCommand(runtime) {
+/** Which netchat was measured: the commit, whether the tree had changes, when dist/ was built. */
+export function describeNetchatBuild(dist = DEFAULT_DIST) {
+  const cli = path.join(dist, 'cli.mjs');
+  const built = existsSync(cli) ? statSync(cli).mtime.toISOString().replace(/\.\d+Z$/, 'Z') : 'not built';
+  return `netchat ${netchatCommit(dist)} (${path.resolve(dist)}, built ${built})`;
+}
+
+/** How to run the netchat CLI under `runtime`: [command, leading arguments]. */
+export function netchatCommand(runtime, dist = DEFAULT_DIST) {
+  // Bun and Deno run the sources of the checkout the dist/ belongs to.
+  const checkout = path.dirname(path.resolve(dist));
   switch (runtime) {
     case 'node':
-      return [process.execPath, [path.join(netchatDist(), 'cli.mjs')]];
+      return [process.execPath, [path.join(netchatDist(dist), 'cli.mjs')]];
     case 'bun':
-      return [path.join(ROOT, 'node_modules/.bin/bun'), [path.join(ROOT, 'src/cli.ts')]];
+      return [path.join(ROOT, 'node_modules/.bin/bun'), [path.join(checkout, 'src/cli.ts')]];
     case 'deno':
-      return [path.join(ROOT, 'node_modules/.bin/deno'), ['run', '-A', '--quiet', path.join(ROOT, 'src/cli.ts')]];
+      return [path.join(ROOT, 'node_modules/.bin/deno'), ['run', '-A', '--quiet', path.join(checkout, 'src/cli.ts')]];
     default:
       throw new Error(`unknown runtime "${runtime}" (node, bun or deno)`);
   }
@@ -79,15 +94,16 @@ async function startListening(name, protocol, command, args, options = {}) {
   };
 }
 
-export async function startNetchat({ runtime = 'node', extraArgs = [] } = {}) {
-  const [command, prefix] = netchatCommand(runtime);
+export async function startNetchat({ runtime = 'node', dist = DEFAULT_DIST, extraArgs = [] } = {}) {
+  const [command, prefix] = netchatCommand(runtime, dist);
   const args = [...prefix, 'serve', '--port', '0', '--host', '127.0.0.1', ...NETCHAT_BENCH_FLAGS, ...extraArgs];
   return startListening('netchat', 'netchat', command, args, { env: { ...process.env, NO_COLOR: '1' } });
 }
 
-export async function startBare() {
-  const script = path.join(ROOT, 'scripts/bench/reference/bare-broadcast.mjs');
-  return startListening('bare', 'netchat', process.execPath, [script, '--port', '0', '--host', '127.0.0.1']);
+/** A reference server from scripts/bench/reference/, speaking the netchat wire format. */
+function startReference(name, file) {
+  const script = path.join(ROOT, 'scripts/bench/reference', file);
+  return startListening(name, 'netchat', process.execPath, [script, '--port', '0', '--host', '127.0.0.1']);
 }
 
 const INSPIRCD_BINARIES = ['/usr/sbin/inspircd', '/usr/bin/inspircd', '/usr/lib/inspircd/inspircd'];
@@ -130,11 +146,35 @@ export function startTarget(name, options = {}) {
   switch (name) {
     case 'netchat':
       return startNetchat(options);
+    case 'batched':
+      return startReference('batched', 'batched-broadcast.mjs');
     case 'bare':
-      return startBare();
+      return startReference('bare', 'bare-broadcast.mjs');
     case 'inspircd':
       return startInspircd();
     default:
-      throw new Error(`unknown target "${name}" (netchat, bare or inspircd)`);
+      throw new Error(`unknown target "${name}" (netchat, batched, bare or inspircd)`);
   }
+}
+
+/**
+ * The servers a benchmark measures, from its `--targets` names and `--dist` directories, in
+ * order: `netchat` becomes one target per dist, labelled `netchat@<commit>` when there are
+ * several, so that two builds run side by side in the same run. Each is
+ * { label, name, dist } for startTarget(name, { dist }).
+ */
+export function expandTargets(names, dists = [DEFAULT_DIST]) {
+  const targets = [];
+  for (const name of names) {
+    if (name !== 'netchat') {
+      targets.push({ label: name, name, dist: undefined });
+      continue;
+    }
+    for (const dist of dists) {
+      let label = dists.length === 1 ? 'netchat' : `netchat@${netchatCommit(dist)}`;
+      while (targets.some((t) => t.label === label)) label += "'";
+      targets.push({ label, name, dist: path.resolve(dist) });
+    }
+  }
+  return targets;
 }

@@ -10,8 +10,12 @@ const PRIVMSG = Buffer.from('PRIVMSG');
 const BROADCAST_TAG = Buffer.from('[Broadcast] ');
 const PING = Buffer.from('PING');
 
+// A byte loop, not Buffer#compare: it runs for every line received, and the native call's
+// argument checks cost more than comparing a dozen bytes (a third of the generator's CPU).
 function startsWith(buf, start, end, prefix) {
-  return end - start >= prefix.length && buf.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0;
+  if (end - start < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false;
+  return true;
 }
 
 function lineText(buf, start, end) {

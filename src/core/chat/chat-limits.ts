@@ -27,16 +27,45 @@ export interface ChatLimits {
   pingTimeoutMs: number;
   /** Connections in total (ERROR SERVER_FULL). */
   maxConnections: number;
-  /** Connections from one IP address (ERROR TOO_MANY_CONNECTIONS). */
+  /**
+   * Connections open at once from one address (ERROR TOO_MANY_CONNECTIONS). An address is an
+   * IPv4 address or an IPv6 /64 (address-key.ts); the address also shares one flood bucket
+   * worth this many connections, kept after they close until it has refilled.
+   */
   maxConnectionsPerIp: number;
+  /**
+   * New connections per second from one address, after a burst of maxConnectionsPerIp
+   * (ERROR CONNECTING_TOO_FAST). 0 = no limit.
+   */
+  connectRatePerIp: number;
   /** Longest user or group name. */
   maxNameLength: number;
+  /** Groups one user may be in at once (ERROR TOO_MANY_GROUPS). */
+  maxGroupsPerUser: number;
+  /** Groups on the server at once; joining an existing group still works (ERROR GROUPS_FULL). */
+  maxGroups: number;
+  /**
+   * Group joins and leaves are announced to the other members while the group has at most this
+   * many members, counting the one joining or leaving; 0 = always. As announceMaxUsers, for a group.
+   */
+  groupAnnounceMaxMembers: number;
   /**
    * Joins and leaves are announced while at most this many users are online; 0 = always.
    * Announcing to everyone makes N users joining cost N² lines, so busy servers stay quiet, as
    * large IRC channels do in auditorium mode.
    */
   announceMaxUsers: number;
+  /**
+   * Join and leave notices per second for the whole server; the rest are summed up in one line
+   * a second. A storm of connect-JOIN-QUIT cycles then costs each user a few lines a second, not
+   * a line per join and leave. 0 = no limit.
+   */
+  announceMaxPerSecond: number;
+  /**
+   * Names per LIST_USERS or LIST_GROUPS reply; a longer listing ends with where to continue
+   * (`More: LIST_USERS AFTER <name>`), so no reply grows with the server.
+   */
+  listPageEntries: number;
 }
 
 export const DEFAULT_CHAT_LIMITS: Readonly<ChatLimits> = Object.freeze({
@@ -51,8 +80,14 @@ export const DEFAULT_CHAT_LIMITS: Readonly<ChatLimits> = Object.freeze({
   pingTimeoutMs: 60_000,
   maxConnections: 10_000,
   maxConnectionsPerIp: 16,
+  connectRatePerIp: 2,
   maxNameLength: 32,
+  maxGroupsPerUser: 20,
+  maxGroups: 10_000,
+  groupAnnounceMaxMembers: 100,
   announceMaxUsers: 1000,
+  announceMaxPerSecond: 10,
+  listPageEntries: 500,
 });
 
 const MINIMUMS: Record<keyof ChatLimits, number> = {
@@ -67,8 +102,14 @@ const MINIMUMS: Record<keyof ChatLimits, number> = {
   pingTimeoutMs: 0,
   maxConnections: 1,
   maxConnectionsPerIp: 1,
+  connectRatePerIp: 0,
   maxNameLength: 1,
+  maxGroupsPerUser: 1,
+  maxGroups: 1,
+  groupAnnounceMaxMembers: 0,
   announceMaxUsers: 0,
+  announceMaxPerSecond: 0,
+  listPageEntries: 1,
 };
 
 /** The defaults with `overrides` spread over them, checked once. Throws LimitError naming the option. */

@@ -12,6 +12,8 @@ import { ServerSession, type SessionHost } from './server-session.ts';
 import { systemClock, type Clock, type TimerHandle } from '../shared/clock.ts';
 import { resolveChatLimits, type ChatLimits } from './chat-limits.ts';
 import { OutputBatcher } from './output-batcher.ts';
+import { AddressThrottle } from './address-throttle.ts';
+import type { RefusalCode } from './server-events.ts';
 
 export interface ChatServerOptions {
   host: string;
@@ -31,6 +33,9 @@ export interface ChatServerOptions {
 /** TCP keepalive on accepted sockets finds peers that vanished without a FIN. */
 const KEEPALIVE_DELAY_MS = 60_000;
 const DEFAULT_CLOSE_GRACE_MS = 2_000;
+/** Closed addresses remembered (for their connect rate and flood bucket): 4 per connection, at least 1024. */
+const RESTING_ADDRESSES_PER_CONNECTION = 4;
+const MIN_RESTING_ADDRESSES = 1024;
 
 export class ChatServer implements SessionHost {
   readonly registry: UserRegistry;
@@ -40,7 +45,8 @@ export class ChatServer implements SessionHost {
   private readonly refused = new Set<LineLink>();
   /** Connections we are closing, and when they will be destroyed if still open. */
   private readonly closing = new Map<LineLink, number>();
-  private readonly perAddress = new Map<string, number>();
+  /** Connections, connect rate and shared flood bucket per address; bounded, swept. */
+  private readonly addresses: AddressThrottle;
   private listener: TcpServer | undefined;
   private sweepTimer: TimerHandle | undefined;
   private nextId = 1;
@@ -57,8 +63,9 @@ export class ChatServer implements SessionHost {
     private readonly closeGraceMs: number,
     readonly files: FileService | undefined = undefined,
   ) {
-    this.registry = new UserRegistry(limits.maxNameLength, limits.announceMaxUsers);
+    this.registry = new UserRegistry(limits, clock);
     this.batcher = new OutputBatcher(limits.maxSendQueueBytes);
+    this.addresses = new AddressThrottle(limits, Math.max(MIN_RESTING_ADDRESSES, RESTING_ADDRESSES_PER_CONNECTION * limits.maxConnections));
   }
 
   get address(): SocketAddress {
@@ -91,30 +98,32 @@ export class ChatServer implements SessionHost {
   accept(link: LineLink): void {
     const remote = link.remote;
     if (this.stopping) return link.destroy();
-    const fromAddress = this.perAddress.get(remote.address) ?? 0;
     if (this.sessions.size >= this.limits.maxConnections) {
       return this.refuse(link, 'SERVER_FULL', `the server is full (${this.limits.maxConnections} connections)`);
     }
-    if (fromAddress >= this.limits.maxConnectionsPerIp) {
-      return this.refuse(
-        link,
-        'TOO_MANY_CONNECTIONS',
-        `too many connections from ${remote.address} (limit ${this.limits.maxConnectionsPerIp})`,
-      );
+    const now = this.clock.now();
+    const admission = this.addresses.admit(remote.address, now);
+    if (admission.refused === 'TOO_MANY_CONNECTIONS') {
+      const message = `too many connections from ${remote.address} (limit ${this.limits.maxConnectionsPerIp})`;
+      return this.refuse(link, admission.refused, message, admission.report);
     }
-    this.perAddress.set(remote.address, fromAddress + 1);
-    const session = new ServerSession(this.nextId++, link, this, this.clock.now());
+    if (admission.refused) {
+      const message = `too many new connections from ${remote.address}; wait a moment (limit ${this.limits.connectRatePerIp} a second)`;
+      return this.refuse(link, admission.refused, message, admission.report);
+    }
+    const session = new ServerSession(this.nextId++, link, this, now, admission.peer);
     this.sessions.add(session);
     this.onEvent({ type: 'connect', id: session.id, remote });
     session.reply(serverLine.greeting());
   }
 
-  private refuse(link: LineLink, code: 'SERVER_FULL' | 'TOO_MANY_CONNECTIONS', message: string): void {
+  /** Send the ERROR line and close; `report` false keeps a refusal out of the events (a reconnect loop is reported once). */
+  private refuse(link: LineLink, code: RefusalCode, message: string, report = true): void {
     this.refused.add(link);
     this.closing.set(link, this.clock.now() + this.closeGraceMs);
     link.attach(this.refusedLinkHandler(link));
     link.end(serverLine.error(code, message));
-    this.onEvent({ type: 'refuse', remote: link.remote, code });
+    if (report) this.onEvent({ type: 'refuse', remote: link.remote, code });
   }
 
   /** Anything a refused peer sends is ignored (reading it lets the close complete). */
@@ -148,10 +157,7 @@ export class ChatServer implements SessionHost {
   sessionClosed(session: ServerSession): void {
     if (!this.sessions.delete(session)) return;
     this.closing.delete(session.link);
-    const address = session.link.remote.address;
-    const count = (this.perAddress.get(address) ?? 1) - 1;
-    if (count > 0) this.perAddress.set(address, count);
-    else this.perAddress.delete(address);
+    this.addresses.release(session.peer, this.clock.now(), session.reason === 'transfer-done');
     this.onEvent({
       type: 'disconnect',
       id: session.id,
@@ -167,6 +173,8 @@ export class ChatServer implements SessionHost {
   sweep(): void {
     const now = this.clock.now();
     for (const session of this.sessions) session.checkTimeouts(now);
+    this.addresses.sweep(now);
+    this.registry.sendNoticeSummary(now);
     for (const [link, deadline] of this.closing) {
       if (now >= deadline) {
         this.closing.delete(link);

@@ -5,7 +5,7 @@
 // claimed across a cluster is asynchronous): the session then holds the lines that follow,
 // in order, until it settles. After each await such a handler checks `session.writable`: the
 // connection may have closed meanwhile.
-import { splitCommand, splitParams, serverLine, type ClientVerb } from '../../protocol/chat/chat-lines.ts';
+import { parseListArgs, splitCommand, splitParams, serverLine, type ClientVerb } from '../../protocol/chat/chat-lines.ts';
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
 import { limitsReplyPairs, type LimitsReplyValues } from '../../protocol/chat/limits-reply.ts';
 import { FILE_COMMANDS, type FileCommandSession, type FileVerb } from '../files/file-commands.ts';
@@ -102,7 +102,7 @@ const CHAT_COMMANDS: Record<ClientVerb, CommandSpec> = {
     handler(session, [name]) {
       // JOIN_GROUP <group>
       const group = session.registry.joinGroup(session as Registered, name!.trimEnd());
-      if (typeof group === 'string') return session.replyError(group, groupProblem(group, name!));
+      if (typeof group === 'string') return session.replyError(group, groupProblem(group, name!, session.limits));
       session.reply(serverLine.joinedGroup(group.name, group.members.size));
     },
   },
@@ -115,7 +115,7 @@ const CHAT_COMMANDS: Record<ClientVerb, CommandSpec> = {
     handler(session, [name]) {
       // LEAVE_GROUP <group>
       const group = session.registry.leaveGroup(session as Registered, name!.trimEnd());
-      if (typeof group === 'string') return session.replyError(group, groupProblem(group, name!));
+      if (typeof group === 'string') return session.replyError(group, groupProblem(group, name!, session.limits));
       session.reply(serverLine.leftGroup(group.name));
     },
   },
@@ -128,35 +128,41 @@ const CHAT_COMMANDS: Record<ClientVerb, CommandSpec> = {
     handler(session, [name, text]) {
       // GROUP_MSG <group> <text>
       const refused = session.registry.groupMessage(session as Registered, name!, text!);
-      if (refused) session.replyError(refused, groupProblem(refused, name!));
+      if (refused) session.replyError(refused, groupProblem(refused, name!, session.limits));
     },
   },
   LIST_GROUPS: {
-    syntax: 'LIST_GROUPS',
-    summary: 'list groups and their member counts',
+    syntax: 'LIST_GROUPS [AFTER <group>]',
+    summary: 'list groups and their member counts, a page at a time',
     beforeRegistration: false,
-    params: 0,
+    params: 2,
     minArgs: 0,
-    handler(session) {
-      // LIST_GROUPS
-      const groups = session.registry.groupSummaries();
-      if (groups.length === 0) return session.reply(serverLine.groups([]));
-      for (const part of chunks(groups, (g) => g.name.length + 16, session.limits.maxLineBytes)) {
+    handler(session, args) {
+      // LIST_GROUPS [AFTER <group>]
+      const request = parseListArgs(args.join(' '));
+      if (!request) return session.replyError('MISSING_ARGUMENT', `usage: ${COMMANDS.LIST_GROUPS.syntax}`);
+      const page = session.registry.groupPage(request.after, session.limits.listPageEntries);
+      for (const part of chunks(page.entries, (g) => g.name.length + 16, session.limits.maxLineBytes)) {
         session.reply(serverLine.groups(part));
       }
+      session.reply(serverLine.groupsEnd(page.entries.length, page.total, page.continueAfter));
     },
   },
   LIST_USERS: {
-    syntax: 'LIST_USERS',
-    summary: 'list the users online',
+    syntax: 'LIST_USERS [AFTER <name>]',
+    summary: 'list the users online, a page at a time',
     beforeRegistration: false,
-    params: 0,
+    params: 2,
     minArgs: 0,
-    handler(session) {
-      // LIST_USERS
-      for (const part of chunks(session.registry.userNames(), (n) => n.length + 2, session.limits.maxLineBytes)) {
+    handler(session, args) {
+      // LIST_USERS [AFTER <name>]
+      const request = parseListArgs(args.join(' '));
+      if (!request) return session.replyError('MISSING_ARGUMENT', `usage: ${COMMANDS.LIST_USERS.syntax}`);
+      const page = session.registry.userPage(request.after, session.limits.listPageEntries);
+      for (const part of chunks(page.entries, (n) => n.length + 2, session.limits.maxLineBytes)) {
         session.reply(serverLine.users(part));
       }
+      session.reply(serverLine.usersEnd(page.entries.length, page.total, page.continueAfter));
     },
   },
   QUIT: {
@@ -269,14 +275,17 @@ export function maxReplyBytes(limits: ChatLimits): number {
   return 3 * limits.maxLineBytes + 2 * limits.maxNameLength + 32;
 }
 
-function groupProblem(code: ErrorCode, name: string): string {
+function groupProblem(code: ErrorCode, name: string, limits: ChatLimits): string {
   if (code === 'GROUP_INVALID') return `invalid group name "${quote(name)}"`;
   if (code === 'ALREADY_IN_GROUP') return `you are already in group ${quote(name)}`;
+  if (code === 'TOO_MANY_GROUPS') return `you are in ${limits.maxGroupsPerUser} groups, the most one user may be in; leave one first`;
+  if (code === 'GROUPS_FULL') return `the server has ${limits.maxGroups} groups, the most it holds; join an existing one`;
   return `you are not in group ${quote(name)}`;
 }
 
-/** Split a list into runs whose joined length stays under `budget` bytes (names are ASCII). */
+/** Split a list into runs whose joined length stays under `budget` bytes (names are ASCII); none for none. */
 function chunks<T>(items: T[], size: (item: T) => number, budget: number): T[][] {
+  if (items.length === 0) return [];
   const out: T[][] = [];
   let current: T[] = [];
   let used = 16;

@@ -20,6 +20,9 @@ export const DISCONNECT_REASONS = {
 
 export type DisconnectReason = keyof typeof DISCONNECT_REASONS;
 
+/** Why a connection was refused before it became a session (the ERROR code it was sent). */
+export type RefusalCode = 'SERVER_FULL' | 'TOO_MANY_CONNECTIONS' | 'CONNECTING_TOO_FAST';
+
 export type ChatServerEvent =
   | { type: 'connect'; id: number; remote: SocketAddress }
   | { type: 'register'; id: number; remote: SocketAddress; name: string }
@@ -33,6 +36,6 @@ export type ChatServerEvent =
       /** The QUIT message, when the client gave one. */
       message?: string;
     }
-  | { type: 'refuse'; remote: SocketAddress; code: 'SERVER_FULL' | 'TOO_MANY_CONNECTIONS' };
+  | { type: 'refuse'; remote: SocketAddress; code: RefusalCode };
 
 export type ChatServerEventListener = (event: ChatServerEvent) => void;

@@ -9,13 +9,16 @@ import { startsUpload } from '../files/file-commands.ts';
 import type { FileService } from '../files/file-service.ts';
 import type { TicketOwner } from '../files/transfer-tickets.ts';
 import type { UploadIntake } from '../files/upload-intake.ts';
+import { UdpControlLines } from '../files/udp-control-lines.ts';
+import type { ControlChannel } from '../udp-transfer/transfer-io.ts';
 import type { LineLink, LineLinkHandler, RawOutput } from '../links/line-link.ts';
 import { encodeLine } from '../links/line-link.ts';
 import { dispatchCommand, type CommandSession } from './command-table.ts';
 import { DISCONNECT_REASONS, type DisconnectReason } from './server-events.ts';
 import type { ChatGroup, UserRegistry } from './user-registry.ts';
 import type { Clock, TimerHandle } from '../shared/clock.ts';
-import { FloodBucket, floodControlEnabled } from './flood-control.ts';
+import { FloodBucket, floodControlEnabled, replyTokens } from './flood-control.ts';
+import type { PeerAddress } from './address-throttle.ts';
 import type { ChatLimits } from './chat-limits.ts';
 import type { BatchRecipient, OutputBatcher } from './output-batcher.ts';
 
@@ -59,6 +62,8 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   private floodTimer: TimerHandle | undefined = undefined;
   /** A command's promise has not settled yet. */
   private awaitingCommand = false;
+  /** Bytes replied to the line being processed: a reply costs flood tokens at its size. */
+  private repliedBytes = 0;
   linesReceived = 0;
   transfer: TicketOwner | undefined = undefined;
   transferStarted = false;
@@ -67,12 +72,16 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   private lastTransferActivity = 0;
   /** Set once the connection's input is an upload's bytes. */
   private rawIntake: UploadIntake | undefined = undefined;
+  /** Set once the connection controls a UDP transfer (DOWNLOAD_UDP). */
+  private udpLines: UdpControlLines | undefined = undefined;
 
   constructor(
     readonly id: number,
     readonly link: LineLink,
     private readonly host: SessionHost,
     readonly connectedAt: number,
+    /** Its address's state, shared with the address's other connections and kept after they close. */
+    readonly peer: PeerAddress,
   ) {
     this.lastActivity = connectedAt;
     if (floodControlEnabled(host.limits)) this.flood = new FloodBucket(host.limits, connectedAt);
@@ -110,7 +119,9 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   }
 
   reply(line: string): void {
-    this.host.batcher.write(this, encodeLine(line));
+    const bytes = encodeLine(line);
+    this.repliedBytes += bytes.length;
+    this.host.batcher.write(this, bytes);
   }
 
   replyError(code: ErrorCode, message: string): void {
@@ -168,6 +179,25 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
 
   announce(line: string): void {
     this.host.registry.announce(this.transferOwner, line);
+  }
+
+  udpControl(): { channel: ControlChannel; release: () => void } {
+    this.udpLines ??= new UdpControlLines(this.link.remote.address, (line) => this.reply(line));
+    const opened = this.udpLines.open();
+    this.beginTransfer();
+    // Reading may have stopped for the DOWNLOAD_UDP command itself: the feedback must get in.
+    this.link.resume();
+    return {
+      channel: opened.channel,
+      release: () => {
+        opened.release();
+        if (!this.udpLines?.active) this.transferring = false;
+      },
+    };
+  }
+
+  replyUsage(message: string): void {
+    this.replyError('MISSING_ARGUMENT', message);
   }
 
   private beginTransfer(): void {
@@ -257,6 +287,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     if (this.state !== OPEN) return;
     this.lastActivity = this.host.clock.now();
     this.pingSentAt = NO_PING;
+    if (typeof item === 'string' && this.udpLines?.deliver(item)) return this.transferActivity();
     this.linesReceived++;
     // An upload's bytes follow its line in the same stream: it must be handled now, not held
     // by flood control, or the bytes after it would be read as lines.
@@ -270,11 +301,12 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
       }
       return;
     }
-    const wait = this.flood ? this.flood.take(this.lastActivity) : 0;
+    const wait = this.flood ? this.takeFloodToken(this.lastActivity) : 0;
     if (wait > 0) {
-      // Reading stops while lines are held: TCP then slows the sender down by itself.
+      // Reading stops while lines are held: TCP then slows the sender down by itself. (Not while
+      // a UDP transfer needs its control lines: the held-line limit bounds a flooder then.)
       this.held = [item];
-      this.link.pause();
+      if (!this.udpLines?.active) this.link.pause();
       this.floodTimer = this.host.clock.setTimeout(this.release, wait);
       return;
     }
@@ -287,11 +319,12 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
    */
   private readonly release = (): void => {
     this.floodTimer = undefined;
+    if (this.awaitingCommand) this.chargeReply();
     this.awaitingCommand = false;
     const held = this.held;
     if (!held) return;
     while (held.length > 0 && this.state === OPEN) {
-      const wait = this.flood ? this.flood.take(this.host.clock.now()) : 0;
+      const wait = this.flood ? this.takeFloodToken(this.host.clock.now()) : 0;
       if (wait > 0) {
         this.floodTimer = this.host.clock.setTimeout(this.release, wait);
         return;
@@ -305,22 +338,53 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     else this.link.resume();
   };
 
+  /**
+   * A line needs a token from this connection's bucket and from its address's: 0 when both had
+   * one (taken), else the milliseconds until both will.
+   */
+  private takeFloodToken(now: number): number {
+    const own = this.flood!;
+    const shared = this.peer.flood;
+    const wait = Math.max(own.wait(now), shared ? shared.wait(now) : 0);
+    if (wait === 0) {
+      own.take(now);
+      shared?.take(now);
+    }
+    return wait;
+  }
+
   private process(item: HeldLine): void {
     if (typeof item !== 'string') {
       const limit = this.host.limits.maxLineBytes;
       return this.replyError('LINE_TOO_LONG', `line of ${item} bytes dropped; the limit is ${limit} bytes`);
     }
+    this.repliedBytes = 0;
     const pending = dispatchCommand(this, item);
-    if (!pending || this.state !== OPEN) return;
+    if (!pending) return this.chargeReply();
+    if (this.state !== OPEN) return;
     // The lines after this one wait for it, in order; reading stops meanwhile.
     this.awaitingCommand = true;
     if (!this.held) {
       this.held = [];
-      // An upload reads its own bytes meanwhile: its intake pauses and resumes reading.
-      if (!this.rawIntake) this.link.pause();
+      // An upload reads its own bytes meanwhile (its intake pauses and resumes reading), and a
+      // UDP transfer its control lines: only then does reading go on.
+      if (!this.rawIntake && !this.udpLines?.active) this.link.pause();
     }
     // A failing handler is a bug: its rejection is reported as unhandled, as a throw would be.
     void pending.finally(this.release);
+  }
+
+  /**
+   * A reply longer than a line costs one more flood token per max-line-bytes it sent, as if the
+   * client had sent that much: looping a long listing is then as slow as sending it.
+   */
+  private chargeReply(): void {
+    if (!this.flood) return;
+    const extra = replyTokens(this.repliedBytes, this.host.limits.maxLineBytes) - 1;
+    if (extra <= 0) return;
+    const now = this.host.clock.now();
+    this.flood.charge(extra, now);
+    this.peer.flood?.charge(extra, now);
   }
 
   private dropHeld(): void {
@@ -338,6 +402,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   closed(hadError: boolean): void {
     if (this.state === CLOSED) return;
     this.rawIntake?.connectionLost();
+    this.udpLines?.closed();
     if (this.state === OPEN) {
       this.state = CLOSING;
       this.reason = hadError ? 'reset' : 'closed-by-peer';

@@ -11,6 +11,10 @@ import { serverLine, type GroupSummary } from '../../protocol/chat/chat-lines.ts
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
 import { checkGroupName, checkUserName, nameKey } from '../../protocol/shared/names.ts';
 import { encodeLine } from '../links/line-link.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { ChatLimits } from './chat-limits.ts';
+import { NoticeBudget } from './notice-budget.ts';
+import { SortedKeys } from './sorted-keys.ts';
 
 export interface RegistryMember {
   /** Set once registered; the spelling the user chose. */
@@ -26,24 +30,41 @@ export interface ChatGroup {
   readonly members: Set<RegistryMember>;
 }
 
-const byName = (a: string, b: string) => {
-  const x = nameKey(a);
-  const y = nameKey(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
+/** One page of a listing: the entries, how many there are in all, where to continue if more follow. */
+export interface ListingPage<T> {
+  entries: T[];
+  total: number;
+  continueAfter: string | undefined;
+}
+
+export type RegistryLimits = Pick<
+  ChatLimits,
+  'maxNameLength' | 'announceMaxUsers' | 'announceMaxPerSecond' | 'maxGroups' | 'maxGroupsPerUser' | 'groupAnnounceMaxMembers'
+>;
 
 export class UserRegistry {
   private readonly users = new Map<string, RegistryMember>();
   private readonly groups = new Map<string, ChatGroup>();
+  /** The keys of `users` and `groups` in listing order. */
+  private readonly userKeys = new SortedKeys();
+  private readonly groupKeys = new SortedKeys();
+  private readonly maxNameLength: number;
+  private readonly notices: NoticeBudget;
 
   constructor(
-    private readonly maxNameLength: number,
-    /** Announce joins and leaves only while at most this many users are online (0 = always). */
-    private readonly announceMaxUsers = 0,
-  ) {}
+    private readonly limits: RegistryLimits,
+    private readonly clock: Pick<Clock, 'now'>,
+  ) {
+    this.maxNameLength = limits.maxNameLength;
+    this.notices = new NoticeBudget(limits.announceMaxPerSecond);
+  }
 
   get userCount(): number {
     return this.users.size;
+  }
+
+  get groupCount(): number {
+    return this.groups.size;
   }
 
   /** Register `member` as `name` and tell the others; an error code when the name is refused. */
@@ -54,7 +75,8 @@ export class UserRegistry {
     if (this.users.has(key)) return 'NAME_TAKEN';
     member.name = name;
     this.users.set(key, member);
-    if (this.announcing()) this.toAllExcept(member, serverLine.userJoined(name));
+    this.userKeys.add(key);
+    if (this.announcing()) this.announcePresence('join', member, serverLine.userJoined(name));
     return undefined;
   }
 
@@ -63,14 +85,33 @@ export class UserRegistry {
     if (member.name === undefined || this.users.get(nameKey(member.name)) !== member) return;
     const announce = reason !== undefined && this.announcing();
     this.users.delete(nameKey(member.name));
+    this.userKeys.delete(nameKey(member.name));
     for (const group of member.groups ?? []) this.dropMember(group, member);
     member.groups = undefined;
-    if (announce) this.toAllExcept(member, serverLine.userLeft(member.name, reason));
+    if (announce) this.announcePresence('leave', member, serverLine.userLeft(member.name, reason));
   }
 
   /** Whether joins and leaves are announced with the current number of users (counting the subject). */
   private announcing(): boolean {
-    return this.announceMaxUsers === 0 || this.users.size <= this.announceMaxUsers;
+    return this.limits.announceMaxUsers === 0 || this.users.size <= this.limits.announceMaxUsers;
+  }
+
+  /** A join or leave notice to everyone but its subject, within the server's announce rate. */
+  private announcePresence(kind: 'join' | 'leave', subject: RegistryMember, line: string): void {
+    // A joining subject is registered already, a leaving one is gone: is anyone else there?
+    if (this.users.size === (kind === 'join' ? 1 : 0)) return;
+    const now = this.clock.now();
+    this.sendNoticeSummary(now, subject);
+    if (this.notices.allow(kind, now)) this.toAllExcept(subject, line);
+  }
+
+  /**
+   * Tell everyone (but `except`) how many notices the announce rate held back in a second that
+   * is over. Runs before the next notice, and from the server's sweep when none comes.
+   */
+  sendNoticeSummary(now: number, except?: RegistryMember): void {
+    const held = this.notices.takeSummary(now);
+    if (held) this.toAllExcept(except, serverLine.notAnnounced(held.joins, held.leaves, this.notices.perSecond));
   }
 
   /** A server notice to everyone but the user named `exceptName` (who shared a file), within the announce limit. */
@@ -98,11 +139,16 @@ export class UserRegistry {
     const key = nameKey(groupName);
     let group = this.groups.get(key);
     if (group?.members.has(member)) return 'ALREADY_IN_GROUP';
+    if ((member.groups?.size ?? 0) >= this.limits.maxGroupsPerUser) return 'TOO_MANY_GROUPS';
     if (!group) {
+      if (this.groups.size >= this.limits.maxGroups) return 'GROUPS_FULL';
       group = { name: groupName, members: new Set() };
       this.groups.set(key, group);
+      this.groupKeys.add(key);
     }
-    this.toGroupExcept(group, member, serverLine.memberJoinedGroup(group.name, member.name));
+    if (this.groupAnnouncing(group.members.size + 1)) {
+      this.toGroupExcept(group, member, serverLine.memberJoinedGroup(group.name, member.name));
+    }
     group.members.add(member);
     (member.groups ??= new Set()).add(group);
     return group;
@@ -114,8 +160,15 @@ export class UserRegistry {
     if (typeof group === 'string') return group;
     this.dropMember(group, member);
     member.groups?.delete(group);
-    this.toGroupExcept(group, member, serverLine.memberLeftGroup(group.name, member.name));
+    if (this.groupAnnouncing(group.members.size + 1)) {
+      this.toGroupExcept(group, member, serverLine.memberLeftGroup(group.name, member.name));
+    }
     return group;
+  }
+
+  /** Whether a group of `members` (counting the one joining or leaving) has its joins and leaves announced. */
+  private groupAnnouncing(members: number): boolean {
+    return this.limits.groupAnnounceMaxMembers === 0 || members <= this.limits.groupAnnounceMaxMembers;
   }
 
   /** A message to the other members of a group the sender is in. */
@@ -126,20 +179,29 @@ export class UserRegistry {
     return undefined;
   }
 
-  userNames(): string[] {
-    return [...this.users.values()].map((user) => user.name!).sort(byName);
+  /** Up to `limit` user names, sorted case-insensitively, after `after` (in any case); the cost is the page's. */
+  userPage(after: string | undefined, limit: number): ListingPage<string> {
+    const page = this.userKeys.page(after === undefined ? undefined : nameKey(after), limit);
+    const entries = page.keys.map((key) => this.users.get(key)!.name!);
+    return { entries, total: this.users.size, continueAfter: page.more ? entries.at(-1) : undefined };
   }
 
-  groupSummaries(): GroupSummary[] {
-    return [...this.groups.values()]
-      .map((group) => ({ name: group.name, members: group.members.size }))
-      .sort((a, b) => byName(a.name, b.name));
+  /** Up to `limit` groups with their member counts, as userPage. */
+  groupPage(after: string | undefined, limit: number): ListingPage<GroupSummary> {
+    const page = this.groupKeys.page(after === undefined ? undefined : nameKey(after), limit);
+    const entries = page.keys.map((key) => {
+      const group = this.groups.get(key)!;
+      return { name: group.name, members: group.members.size };
+    });
+    return { entries, total: this.groups.size, continueAfter: page.more ? entries.at(-1)!.name : undefined };
   }
 
   /** Forget everyone without telling anyone (server shutdown). */
   clear(): void {
     this.users.clear();
     this.groups.clear();
+    this.userKeys.clear();
+    this.groupKeys.clear();
   }
 
   private memberGroup(member: RegistryMember, groupName: string): ChatGroup | ErrorCode {
@@ -152,7 +214,9 @@ export class UserRegistry {
 
   private dropMember(group: ChatGroup, member: RegistryMember): void {
     group.members.delete(member);
-    if (group.members.size === 0) this.groups.delete(nameKey(group.name));
+    if (group.members.size > 0) return;
+    this.groups.delete(nameKey(group.name));
+    this.groupKeys.delete(nameKey(group.name));
   }
 
   private toMember(member: RegistryMember, line: string): void {

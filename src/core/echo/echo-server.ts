@@ -16,7 +16,7 @@ export type EchoTransport = 'tcp' | 'udp';
 export type UnansweredReason = 'empty' | 'goodbye' | GuardRefusal | 'too-large' | 'queue-full' | 'send-failed';
 
 /** What the echo server needs of the runtime; `networkAddresses` tells a UDP server its own addresses. */
-export type EchoServerRuntime = Pick<Runtime, 'listenTcp' | 'bindUdp'> & Partial<Pick<Runtime, 'networkAddresses'>>;
+export type EchoServerRuntime = Pick<Runtime, 'listenTcp' | 'bindUdp'> & Partial<Pick<Runtime, 'networkAddresses' | 'allocateWriteBuffer'>>;
 
 export type EchoServerEvent =
   | { type: 'connect'; peer: SocketAddress; clients: number }
@@ -50,11 +50,10 @@ export interface EchoServer {
   close(): Promise<void>;
 }
 
-// node:net wraps each written Uint8Array that is not a Buffer in a new Buffer; replies cut from
-// a Buffer slab spare that (about 5 % of the server's CPU per round trip). Buffer is a global
-// on Node, Bun and Deno; without it, plain bytes do.
-const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(bytes: number): Uint8Array } }).Buffer;
-const newReplyEncoder = () => new ReplyEncoder(NodeBuffer && ((bytes) => NodeBuffer.allocUnsafeSlow(bytes)));
+// Replies are cut from slabs of the runtime's write memory: node:net would otherwise copy each
+// reply into a new Buffer (about 5 % of the server's CPU per round trip). Without it, plain bytes do.
+const newReplyEncoder = (runtime: Pick<EchoServerRuntime, 'allocateWriteBuffer'>) =>
+  new ReplyEncoder(runtime.allocateWriteBuffer && ((bytes) => runtime.allocateWriteBuffer!(bytes)));
 
 export async function startEchoServer(
   runtime: EchoServerRuntime,
@@ -68,7 +67,7 @@ export async function startEchoServer(
 }
 
 async function startTcp(
-  runtime: Pick<Runtime, 'listenTcp'>,
+  runtime: Pick<EchoServerRuntime, 'listenTcp' | 'allocateWriteBuffer'>,
   options: EchoServerOptions,
   limits: EchoLimits,
   clock: Clock,
@@ -76,7 +75,7 @@ async function startTcp(
 ): Promise<EchoServer> {
   const framing = options.framing ?? 'read';
   const sessions = new Set<EchoSession>();
-  const encoder = newReplyEncoder();
+  const encoder = newReplyEncoder(runtime);
   const server = await runtime.listenTcp(
     // Half-open: a client that sends, then shuts its write side still gets its replies.
     { host: options.host, port: options.port, allowHalfOpen: true },
@@ -125,7 +124,7 @@ async function startTcp(
 }
 
 async function startUdp(
-  runtime: Pick<EchoServerRuntime, 'bindUdp' | 'networkAddresses'>,
+  runtime: Pick<EchoServerRuntime, 'bindUdp' | 'networkAddresses' | 'allocateWriteBuffer'>,
   options: EchoServerOptions,
   limits: EchoLimits,
   clock: Clock,
@@ -134,7 +133,7 @@ async function startUdp(
   const socket = await runtime.bindUdp({ host: options.host, port: options.port });
   const ownAddresses = [socket.address.address, ...(runtime.networkAddresses?.() ?? []).map((entry) => entry.address)];
   const guard = new UdpReplyGuard(limits, socket.address.port, ownAddresses, () => clock.now());
-  const encoder = newReplyEncoder();
+  const encoder = newReplyEncoder(runtime);
   let pending = 0;
   let pendingBytes = 0;
   const unanswered = (peer: UdpRemote, bytes: number, reason: UnansweredReason) =>

@@ -78,12 +78,24 @@ export const clientLine = {
   joinGroup: (group: string) => `JOIN_GROUP ${group}`,
   leaveGroup: (group: string) => `LEAVE_GROUP ${group}`,
   groupMessage: (group: string, text: string) => `GROUP_MSG ${group} ${text}`,
-  listGroups: () => 'LIST_GROUPS',
-  listUsers: () => 'LIST_USERS',
+  listGroups: (after?: string) => (after === undefined ? 'LIST_GROUPS' : `LIST_GROUPS AFTER ${after}`),
+  listUsers: (after?: string) => (after === undefined ? 'LIST_USERS' : `LIST_USERS AFTER ${after}`),
   quit: (reason?: string) => (reason ? `QUIT ${reason}` : 'QUIT'),
   pong: (token: string) => (token ? `PONG ${token}` : 'PONG'),
   limits: () => 'LIMITS',
 };
+
+/**
+ * The parameters of `LIST_USERS [AFTER <name>]` and `LIST_GROUPS [AFTER <name>]`: the name the
+ * listing continues after, or undefined for the first page; undefined as a whole when they are
+ * something else.
+ */
+export function parseListArgs(rest: string): { after?: string } | undefined {
+  const text = rest.trim();
+  if (text === '') return {};
+  const match = /^AFTER +(\S+)$/i.exec(text);
+  return match ? { after: match[1]! } : undefined;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Server → client
@@ -109,9 +121,18 @@ export const serverLine = {
   leftGroup: (group: string) => `[Server] You left group ${group}.`,
   memberJoinedGroup: (group: string, name: string) => `[Server] ${name} joined group ${group}.`,
   memberLeftGroup: (group: string, name: string) => `[Server] ${name} left group ${group}.`,
+  /** Joins and leaves held back by the server's announce rate, summed up once their second is over. */
+  notAnnounced: (joins: number, leaves: number, perSecond: number) =>
+    `[Server] Not announced: ${count(joins, 'join')} and ${count(leaves, 'leave')} (more than ${perSecond} a second).`,
   users: (names: readonly string[]) => `[Users] ${names.join(', ')}`,
   groups: (groups: readonly GroupSummary[]) =>
     groups.length === 0 ? '[Groups] none' : `[Groups] ${groups.map((g) => `${g.name} (${g.members})`).join(', ')}`,
+  /** The last line of a LIST_USERS reply; names where to continue when the page was not the last. */
+  usersEnd: (shown: number, total: number, continueAfter?: string) =>
+    `[Users] ${count(shown, 'user')}, ${total} in total.${continueAfter === undefined ? '' : ` More: LIST_USERS AFTER ${continueAfter}`}`,
+  /** The last line of a LIST_GROUPS reply, as usersEnd. */
+  groupsEnd: (shown: number, total: number, continueAfter?: string) =>
+    `[Groups] ${count(shown, 'group')}, ${total} in total.${continueAfter === undefined ? '' : ` More: LIST_GROUPS AFTER ${continueAfter}`}`,
   limits: (values: Readonly<Record<string, number>>) =>
     `[Limits] ${Object.entries(values)
       .map(([key, value]) => `${key}=${value}`)
@@ -124,6 +145,10 @@ export const serverLine = {
   ping: (token: string) => `PING ${token}`,
   pong: (token: string) => (token ? `PONG ${sanitizeText(token)}` : 'PONG'),
 };
+
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
 
 /** Every line the chat port sends, the shared-files lines included, as one event type. */
 export type ServerEvent =
@@ -141,6 +166,8 @@ export type ServerEvent =
   | { type: 'member-left-group'; group: string; name: string }
   | { type: 'users'; names: string[] }
   | { type: 'groups'; groups: GroupSummary[] }
+  | { type: 'users-end'; shown: number; total: number; continueAfter?: string }
+  | { type: 'groups-end'; shown: number; total: number; continueAfter?: string }
   | { type: 'limits'; limits: Record<string, number> }
   | { type: 'help'; text: string }
   | { type: 'goodbye'; name: string }
@@ -183,6 +210,14 @@ const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => ServerEvent]> = [
   ],
   [new RegExp(`^\\[Server\\] Goodbye, ${NAME}\\.$`), (m) => ({ type: 'goodbye', name: m[1]! })],
   [/^\[Server\] Server is shutting down\.$/, (m) => ({ type: 'shutdown', text: m.input.slice('[Server] '.length) })],
+  [
+    new RegExp(`^\\[Users\\] (\\d{1,15}) users?, (\\d{1,15}) in total\\.(?: More: LIST_USERS AFTER ${NAME})?$`),
+    (m) => ({ type: 'users-end', ...listEnd(m) }),
+  ],
+  [
+    new RegExp(`^\\[Groups\\] (\\d{1,15}) groups?, (\\d{1,15}) in total\\.(?: More: LIST_GROUPS AFTER ${NAME})?$`),
+    (m) => ({ type: 'groups-end', ...listEnd(m) }),
+  ],
   [/^\[Users\] (.*)$/, (m) => ({ type: 'users', names: m[1] ? m[1].split(', ') : [] })],
   [
     /^\[Groups\] (.*)$/,
@@ -215,6 +250,10 @@ const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => ServerEvent]> = [
   [/^PING ?(.*)$/, (m) => ({ type: 'ping', token: m[1]! })],
   [/^PONG ?(.*)$/, (m) => ({ type: 'pong', token: m[1]! })],
 ];
+
+function listEnd(m: RegExpExecArray): { shown: number; total: number; continueAfter?: string } {
+  return { shown: Number(m[1]), total: Number(m[2]), ...(m[3] !== undefined && { continueAfter: m[3] }) };
+}
 
 /** Read one line from the server as an event; anything unrecognised is a plain notice. */
 export function parseServerLine(line: string): ServerEvent {

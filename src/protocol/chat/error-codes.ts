@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   GROUP_INVALID: { when: 'group name breaks the name rules', closes: false },
   NOT_IN_GROUP: { when: 'GROUP_MSG or LEAVE_GROUP for a group the sender is not in', closes: false },
   ALREADY_IN_GROUP: { when: 'JOIN_GROUP for a group the sender is already in', closes: false },
+  TOO_MANY_GROUPS: { when: 'JOIN_GROUP while the sender is in max-groups-per-user groups', closes: false },
+  GROUPS_FULL: { when: 'JOIN_GROUP of a new group while the server has max-groups groups', closes: false },
   LINE_TOO_LONG: { when: 'the line was over the maximum line length and was dropped', closes: false },
   INPUT_OVERFLOW: { when: 'too many bytes without a newline', closes: true },
   SEND_QUEUE_FULL: { when: 'the client stopped reading and its send queue overflowed', closes: true },
@@ -31,6 +33,7 @@ export const ERROR_CODES = {
   PING_TIMEOUT: { when: 'no line received in time, not even PONG', closes: true },
   SERVER_FULL: { when: 'the server is at its connection limit', closes: true },
   TOO_MANY_CONNECTIONS: { when: 'this address is at its per-address connection limit', closes: true },
+  CONNECTING_TOO_FAST: { when: 'this address opened new connections faster than the connect rate allows', closes: true },
   // The shared-files section (file transfers travel on the chat port).
   ...FILE_ERROR_CODES,
 } as const satisfies Record<string, ErrorCodeSpec>;

@@ -159,7 +159,7 @@ describe('chat server on real sockets', () => {
     piped.send('JOIN piped\nBROADCAST one\nLIST_USERS\nQUIT\n');
     piped.socket.end();
     await piped.waitForClose();
-    expect(piped.lines.slice(-2)).toEqual(['[Users] piped, watcher', '[Server] Goodbye, piped.']);
+    expect(piped.lines.slice(-3)).toEqual(['[Users] piped, watcher', '[Users] 2 users, 2 in total.', '[Server] Goodbye, piped.']);
     await watcher.waitForLine('[Server] piped has left the chat (quit).');
     expect(watcher.lines).toContain('[Broadcast] piped: one');
   });

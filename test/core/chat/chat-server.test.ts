@@ -166,7 +166,7 @@ describe('messages', () => {
     const a = join('a');
     const before = a.lines().length;
     a.send('\n   \r\nFOO bar\nlist_users\n');
-    expect(a.lines().slice(before)).toEqual([expect.stringMatching(/^ERROR UNKNOWN_COMMAND /), '[Users] a']);
+    expect(a.lines().slice(before)).toEqual([expect.stringMatching(/^ERROR UNKNOWN_COMMAND /), '[Users] a', '[Users] 1 user, 1 in total.']);
   });
 
   it('runs groups: join, message to the other members only, leave, list', async () => {
@@ -186,7 +186,7 @@ describe('messages', () => {
     expect(c.errorCodes()).toEqual(['NOT_IN_GROUP']);
     expect(b.linesMatching(/let me in/)).toEqual([]);
     c.send('JOIN_GROUP other\nLIST_GROUPS\n');
-    expect(parseServerLine(last(c)!)).toEqual({
+    expect(parseServerLine(c.lines().at(-2)!)).toEqual({
       type: 'groups',
       groups: [
         { name: 'other', members: 1 },
@@ -208,9 +208,9 @@ describe('messages', () => {
     a.send('JOIN_GROUP duo\n');
     a.send('QUIT\n');
     b.send('LIST_GROUPS\n');
-    expect(last(b)).toBe('[Groups] duo (1)');
+    expect(b.lines().slice(-2)).toEqual(['[Groups] duo (1)', '[Groups] 1 group, 1 in total.']);
     b.send('LEAVE_GROUP duo\nLIST_GROUPS\n');
-    expect(last(b)).toBe('[Groups] none');
+    expect(last(b)).toBe('[Groups] 0 groups, 0 in total.');
   });
 
   it('lists users sorted, split over lines that stay under max-line-bytes', async () => {
@@ -218,7 +218,9 @@ describe('messages', () => {
     const names = Array.from({ length: 30 }, (_, i) => `user${String(i).padStart(2, '0')}`);
     const conns = [...names].reverse().map((n) => join(n));
     conns[0]!.send('LIST_USERS\n');
-    const lists = conns[0]!.linesMatching(/^\[Users\]/);
+    const [end, ...lists] = conns[0]!.linesMatching(/^\[Users\]/).reverse();
+    lists.reverse();
+    expect(end).toBe('[Users] 30 users, 30 in total.');
     expect(lists.length).toBeGreaterThan(1);
     for (const line of lists) expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(64);
     expect(lists.flatMap((l) => (parseServerLine(l) as { names: string[] }).names)).toEqual(names);
@@ -279,7 +281,7 @@ describe('leaving', () => {
     const { join } = await setup();
     const [a, b] = [join('a'), join('b')];
     a.send('BROADCAST one\nLIST_USERS\nQUIT see you\nBROADCAST never\n');
-    expect(a.lines().slice(-2)).toEqual(['[Users] a, b', '[Server] Goodbye, a.']);
+    expect(a.lines().slice(-3)).toEqual(['[Users] a, b', '[Users] 2 users, 2 in total.', '[Server] Goodbye, a.']);
     expect(a.ended).toBe(true);
     expect(b.lines().slice(-2)).toEqual(['[Broadcast] a: one', '[Server] a has left the chat (quit: see you).']);
     await microtasks();
@@ -303,7 +305,7 @@ describe('leaving', () => {
       ]),
     );
     c.send('LIST_USERS\n');
-    expect(last(c)).toBe('[Users] c');
+    expect(c.lines().slice(-2)).toEqual(['[Users] c', '[Users] 1 user, 1 in total.']);
   });
 
   it('does not announce someone who never registered', async () => {

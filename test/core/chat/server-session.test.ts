@@ -60,6 +60,7 @@ describe('a command that finishes later', () => {
     expect(sinceJoin(a)).toEqual([
       '[Server] Welcome, ann! 2 users online. Type HELP for commands.',
       '[Users] ann, watcher',
+      '[Users] 2 users, 2 in total.',
       '[Server] Goodbye, ann.',
     ]);
     expect(watcher.linesMatching(/ann/)).toEqual([
@@ -122,7 +123,7 @@ describe('a command that finishes later', () => {
     join_.finish();
     await settled();
     // The closed session's JOIN found it closed and registered nobody.
-    expect(server!.registry.userNames()).toEqual(['ann']);
+    expect(server!.registry.userPage(undefined, 100).entries).toEqual(['ann']);
   });
 
   it('processes the held lines after the peer half-closes, then closes', async () => {
@@ -156,5 +157,19 @@ describe('a command that finishes later', () => {
     expect(a.writes.length).toBe(written);
     expect(watcher.linesMatching(/ann/)).toEqual([]);
     expect(server!.userCount).toBe(1);
+  });
+
+  it('charges a reply sent after the handler awaited at its size, like any other', async () => {
+    const { network } = await setup({ floodBurst: 5, floodLinesPerSecond: 1, maxLineBytes: 100 });
+    vi.spyOn(COMMANDS.HELP, 'handler').mockImplementation(async (session) => {
+      await Promise.resolve();
+      for (let i = 0; i < 3; i++) session.reply('x'.repeat(99)); // 300 bytes: 3 tokens
+    });
+    const a = network.connect();
+    a.send('JOIN ann\nHELP\nPING 1\nPING 2\n');
+    await settled();
+    // 5 tokens: JOIN 1, HELP 3, PING 1 the last one; PING 2 waits.
+    expect(a.linesMatching(/^PONG/)).toEqual(['PONG 1']);
+    expect(a.paused).toBe(true);
   });
 });

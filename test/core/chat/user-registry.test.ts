@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { UserRegistry, type ChatGroup, type RegistryMember } from '../../../src/core/chat/user-registry.ts';
+import { DEFAULT_CHAT_LIMITS, type ChatLimits } from '../../../src/core/chat/chat-limits.ts';
+import { FakeClock } from '../../helpers/fake-clock.ts';
+
+const registryOf = (limits: Partial<ChatLimits> = {}) => new UserRegistry({ ...DEFAULT_CHAT_LIMITS, ...limits }, new FakeClock());
 
 const text = new TextDecoder();
 
@@ -19,7 +23,7 @@ function member(): RegistryMember & { received: Uint8Array[]; lines(): string[] 
 
 describe('UserRegistry', () => {
   it('adds, finds case-insensitively, refuses taken and invalid names, removes', () => {
-    const registry = new UserRegistry(8);
+    const registry = registryOf({ maxNameLength: 8 });
     const [a, b, c] = [member(), member(), member()];
     expect(registry.add(a, 'Ann')).toBeUndefined();
     expect(registry.add(b, 'ANN')).toBe('NAME_TAKEN');
@@ -31,11 +35,11 @@ describe('UserRegistry', () => {
     registry.remove(b, 'quit');
     expect(a.lines().at(-1)).toBe('[Server] bob has left the chat (quit).');
     expect(registry.unicast(a as RegistryMember & { name: string }, 'bob', 'hi')).toBe('NO_SUCH_USER');
-    expect(registry.userNames()).toEqual(['Ann', 'cy']);
+    expect(registry.userPage(undefined, 100).entries).toEqual(['Ann', 'cy']);
   });
 
   it('delivers a private message to one user, found in any case', () => {
-    const registry = new UserRegistry(8);
+    const registry = registryOf({ maxNameLength: 8 });
     const [a, b, c] = [member(), member(), member()];
     registry.add(a, 'a');
     registry.add(b, 'Bob');
@@ -47,7 +51,7 @@ describe('UserRegistry', () => {
   });
 
   it('sends one line to many as the same bytes', () => {
-    const registry = new UserRegistry(8);
+    const registry = registryOf({ maxNameLength: 8 });
     const [a, b, c] = [member(), member(), member()];
     registry.add(a, 'a');
     registry.add(b, 'b');
@@ -59,17 +63,17 @@ describe('UserRegistry', () => {
   });
 
   it('drops a group when its last member leaves or departs', () => {
-    const registry = new UserRegistry(8);
+    const registry = registryOf({ maxNameLength: 8 });
     const [a, b] = [member(), member()];
     registry.add(a, 'a');
     registry.add(b, 'b');
     const named = (m: RegistryMember) => m as RegistryMember & { name: string };
     registry.joinGroup(named(a), 'g');
     registry.joinGroup(named(b), 'G');
-    expect(registry.groupSummaries()).toEqual([{ name: 'g', members: 2 }]);
+    expect(registry.groupPage(undefined, 100).entries).toEqual([{ name: 'g', members: 2 }]);
     registry.leaveGroup(named(a), 'g');
     registry.remove(b);
-    expect(registry.groupSummaries()).toEqual([]);
+    expect(registry.groupPage(undefined, 100).entries).toEqual([]);
     expect(a.lines().some((l) => l.includes('has left'))).toBe(false);
   });
 });

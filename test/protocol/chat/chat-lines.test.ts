@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { clientLine, parseServerLine, serverLine, splitCommand, splitParams, splitWord } from '../../../src/protocol/chat/chat-lines.ts';
+import {
+  clientLine,
+  parseListArgs,
+  parseServerLine,
+  serverLine,
+  splitCommand,
+  splitParams,
+  splitWord,
+} from '../../../src/protocol/chat/chat-lines.ts';
 
 describe('client lines', () => {
   it('split into an upper-cased verb and the verbatim rest', () => {
@@ -26,6 +34,17 @@ describe('client lines', () => {
     expect(clientLine.groupMessage('g', 'yo')).toBe('GROUP_MSG g yo');
     expect(clientLine.quit()).toBe('QUIT');
     expect(clientLine.quit('bye')).toBe('QUIT bye');
+    expect(clientLine.listUsers()).toBe('LIST_USERS');
+    expect(clientLine.listUsers('bob')).toBe('LIST_USERS AFTER bob');
+    expect(clientLine.listGroups('g')).toBe('LIST_GROUPS AFTER g');
+  });
+
+  it('read a listing’s continuation: nothing, or AFTER and one name', () => {
+    expect(parseListArgs('')).toEqual({});
+    expect(parseListArgs('   ')).toEqual({});
+    expect(parseListArgs('AFTER bob')).toEqual({ after: 'bob' });
+    expect(parseListArgs(' after  Bob ')).toEqual({ after: 'Bob' });
+    for (const bad of ['bob', 'AFTER', 'AFTER a b', 'BEFORE a']) expect(parseListArgs(bad), bad).toBeUndefined();
   });
 });
 
@@ -49,6 +68,11 @@ describe('server lines', () => {
       [serverLine.users(['a', 'b']), { type: 'users', names: ['a', 'b'] }],
       [serverLine.groups([]), { type: 'groups', groups: [] }],
       [serverLine.groups([{ name: 'g', members: 2 }]), { type: 'groups', groups: [{ name: 'g', members: 2 }] }],
+      [serverLine.usersEnd(1, 1), { type: 'users-end', shown: 1, total: 1 }],
+      [serverLine.usersEnd(500, 1234, 'u0499'), { type: 'users-end', shown: 500, total: 1234, continueAfter: 'u0499' }],
+      [serverLine.groupsEnd(0, 0), { type: 'groups-end', shown: 0, total: 0 }],
+      [serverLine.groupsEnd(2, 3, 'Y'), { type: 'groups-end', shown: 2, total: 3, continueAfter: 'Y' }],
+      [serverLine.notAnnounced(1, 2, 10), { type: 'notice', text: 'Not announced: 1 join and 2 leaves (more than 10 a second).' }],
       [serverLine.limits({ 'max-line-bytes': 4096, 'flood-lines-per-second': 2.5 }), { type: 'limits', limits: { 'max-line-bytes': 4096, 'flood-lines-per-second': 2.5 } }],
       [serverLine.help('HELP — this'), { type: 'help', text: 'HELP — this' }],
       [serverLine.goodbye('ann'), { type: 'goodbye', name: 'ann' }],

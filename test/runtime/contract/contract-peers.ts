@@ -1,34 +1,11 @@
 // What the contract tests hold on to: a recorder of one connection's bytes and events, an echo
 // server, and waiting on events (never on time; the timeout only turns a hang into a failure).
 import type { Runtime, TcpConnection, TcpListenOptions, TcpServer } from '../../../src/runtime/types.ts';
+import { Waiters } from '../../helpers/waiters.ts';
+
+export { Waiters };
 
 const decoder = new TextDecoder();
-
-/** Resolves when `check()` holds, re-checked by `poke()`; rejects after `timeoutMs`. */
-export class Waiters {
-  private readonly waiting = new Set<() => void>();
-
-  poke(): void {
-    for (const waiter of [...this.waiting]) waiter();
-  }
-
-  until(check: () => boolean, what: () => string, timeoutMs = 5000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const waiter = () => {
-        if (!check()) return;
-        clearTimeout(timer);
-        this.waiting.delete(waiter);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiting.delete(waiter);
-        reject(new Error(`timed out waiting for ${what()}`));
-      }, timeoutMs);
-      this.waiting.add(waiter);
-      waiter();
-    });
-  }
-}
 
 /** Everything one connection reports, in order. */
 export class Recorder {
