@@ -64,15 +64,9 @@ export const FILE_COMMANDS: Record<FileVerb, CommandSpec> = {
     onTransferConnection: true,
     params: 1,
     minArgs: 1,
-    async handler(session: Session, [rest]) {
+    handler(session: Session, [rest]) {
       // DOWNLOAD_TCP <file> [offset]
-      const files = service(session);
-      if (!files) return;
-      const carried = session.transfer !== undefined;
-      session.transferStarted = carried;
-      await files.download(session, rest!);
-      // A transfer connection carries one transfer.
-      if (carried && session.writable) session.finish();
+      return oneTransfer(session, (files) => files.download(session, rest!));
     },
   },
   DOWNLOAD_UDP: {
@@ -82,18 +76,13 @@ export const FILE_COMMANDS: Record<FileVerb, CommandSpec> = {
     onTransferConnection: true,
     params: 1,
     minArgs: 1,
-    async handler(session: Session, [rest]) {
+    handler(session: Session, [rest]) {
       // DOWNLOAD_UDP <file> <udpPort> [id=<8 hex>] [offset=<bytes>] [datagram=<bytes>]
-      const files = service(session);
-      if (!files) return;
-      const carried = session.transfer !== undefined;
-      session.transferStarted = carried;
-      const started = await files.downloadUdp(session, rest!);
-      // A transfer connection carries one transfer: it ends with it. The chat connection goes on.
-      if (carried) {
-        await started?.done;
-        if (session.writable) session.finish();
-      }
+      // On the chat connection the command is over once the transfer started: chat goes on.
+      return oneTransfer(session, async (files) => {
+        const started = await files.downloadUdp(session, rest!);
+        if (session.transfer) await started?.done;
+      });
     },
   },
   TICKET: {
@@ -167,6 +156,19 @@ export const FILE_COMMANDS: Record<FileVerb, CommandSpec> = {
     },
   },
 };
+
+/**
+ * Run a download. On a TRANSFER connection it is that connection's one transfer, and the
+ * connection ends with it; on the chat connection the chat goes on afterwards.
+ */
+async function oneTransfer(session: Session, run: (files: FileService) => Promise<unknown>): Promise<void> {
+  const files = service(session);
+  if (!files) return;
+  const carried = session.transfer !== undefined;
+  session.transferStarted = carried;
+  await run(files);
+  if (carried && session.writable) session.finish();
+}
 
 /** An upload line must open its connection (or follow TRANSFER); elsewhere it is refused. */
 function placed(session: Session): boolean {
