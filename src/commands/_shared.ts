@@ -12,6 +12,21 @@ export const logArgs = {
   quiet: { type: 'boolean', description: 'Log only warnings and errors', default: false },
 } as const satisfies ArgsDef;
 
+/** The arguments every chat client shares (`join`, `udp-join`): who, where, and how to print. */
+export function chatClientArgs(defaults: { host: string; port: number }) {
+  return {
+    name: { type: 'positional', required: false, description: 'Your user name (asked for in a terminal)', valueHint: 'name' },
+    host: { type: 'positional', required: false, description: `Server address (default ${defaults.host})` },
+    port: { type: 'positional', required: false, description: `Server port (default ${defaults.port})` },
+    json: { type: 'boolean', description: 'Print one JSON object per event on stdout; never prompts', default: false },
+    stay: {
+      type: 'boolean',
+      description: 'Without a terminal: stay joined after the end of input, printing messages until the server goes or a signal',
+      default: false,
+    },
+  } as const satisfies ArgsDef;
+}
+
 export const hostArg = {
   host: { type: 'string', description: 'Address to listen on', default: '0.0.0.0', valueHint: 'address' },
 } as const satisfies ArgsDef;

@@ -13,7 +13,7 @@ import { askHost, askName, askPort } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
 import { joinTransfers } from './_join-transfers.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
-import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
+import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 12000;
@@ -64,15 +64,7 @@ export default defineCommand({
     description: 'Join a chat server; with stdin not a terminal, send each input line and exit at its end',
   },
   args: {
-    name: { type: 'positional', required: false, description: 'Your user name (asked for in a terminal)', valueHint: 'name' },
-    host: { type: 'positional', required: false, description: `Server address (default ${DEFAULT_HOST})` },
-    port: { type: 'positional', required: false, description: `Server port (default ${DEFAULT_PORT})` },
-    json: { type: 'boolean', description: 'Print one JSON object per event on stdout; never prompts', default: false },
-    stay: {
-      type: 'boolean',
-      description: 'Without a terminal: stay joined after the end of input, printing messages until the server closes or a signal',
-      default: false,
-    },
+    ...chatClientArgs({ host: DEFAULT_HOST, port: DEFAULT_PORT }),
     'download-dir': {
       type: 'string',
       description: 'Where /download saves files (default ./<your name>)',

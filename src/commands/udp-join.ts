@@ -11,7 +11,7 @@ import { runUdpTerminalSession } from '../ui/udp-terminal-session.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { DEFAULT_UDP_CHAT_CLIENT_LIMITS, resolveUdpChatClientLimits } from '../core/udp-chat/udp-chat-limits.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
-import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
+import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = UDP_CHAT_DEFAULT_PORT;
@@ -43,15 +43,7 @@ export default defineCommand({
     description: 'Join a UDP chat server; with stdin not a terminal, send each input line and exit at its end',
   },
   args: {
-    name: { type: 'positional', required: false, description: 'Your user name (asked for in a terminal)', valueHint: 'name' },
-    host: { type: 'positional', required: false, description: `Server address (default ${DEFAULT_HOST})` },
-    port: { type: 'positional', required: false, description: `Server port (default ${DEFAULT_PORT})` },
-    json: { type: 'boolean', description: 'Print one JSON object per event on stdout; never prompts', default: false },
-    stay: {
-      type: 'boolean',
-      description: 'Without a terminal: stay joined after the end of input, printing messages until the server goes or a signal',
-      default: false,
-    },
+    ...chatClientArgs({ host: DEFAULT_HOST, port: DEFAULT_PORT }),
     ...limitArgs(LIMIT_FLAGS.udpJoin, DEFAULT_UDP_CHAT_CLIENT_LIMITS),
     ...logArgs,
   },
