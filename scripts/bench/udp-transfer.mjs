@@ -3,7 +3,11 @@
 // engine through a veth link without loss and with 5 % of UDP dropped by nftables, per runtime.
 //
 //   node scripts/bench/udp-transfer.mjs [--size-mib 256] [--runtimes node,bun,deno] [--rounds 3]
-//                                       [--loss 5] [--no-tftp] [--dir /dev/shm] [--json <file>]
+//                                       [--loss 5] [--no-tftp] [--no-cli] [--dir /dev/shm] [--json <file>]
+//
+// With the build in dist/ (and without --no-cli), the same file is also downloaded through
+// `netchat serve` and `netchat join` — `/download --tcp` against `/download --udp`, alternating,
+// each timed from the client's spawn to its exit — for the "vs netchat TCP" column (Node).
 //
 // Each case moves the same random file between two processes of the transfer harness (see
 // scripts/bench/lib/udp-harness.mjs) and checks it arrived byte for byte (the receiver verifies
@@ -19,6 +23,7 @@ import path from 'node:path';
 import { namespacesUnavailable, loopbackNamespace, udpCounters, vethPair } from './lib/netns.mjs';
 import { makeTempDir } from './lib/processes.mjs';
 import { fmt, median, table } from './lib/stats.mjs';
+import { cliDownloads } from './lib/cli-downloads.mjs';
 import { tftpFetch, tftpUnavailable } from './lib/tftp.mjs';
 import { RUNTIME_COMMANDS, bundleHarness, runTransfer } from './lib/udp-harness.mjs';
 
@@ -141,14 +146,22 @@ for (const runtime of runtimes) {
   }
 }
 
-// HOOK (netchat TCP): once DOWNLOAD_UDP and DOWNLOAD_TCP are wired into `netchat serve`/`join`,
-// add a `netchat TCP` case here (the same file over the chat connection's TCP download) and
-// fill the column below; the issue's target is clean UDP ≥ 0.7× netchat TCP.
-const TCP_PENDING = '(after integration)';
+// netchat's own commands, TCP against UDP on loopback (the issue's target: clean UDP ≥ 0.7× TCP).
+let cli;
+if (!process.argv.includes('--no-cli') && existsSync(path.join(path.dirname(new URL(import.meta.url).pathname), '../../dist/cli.mjs'))) {
+  console.error('netchat serve + join, /download --tcp and --udp …');
+  cli = await cliDownloads({ file, sizeMiB, rounds, dir });
+}
+const TCP_PENDING = '—';
 
 const header = ['runtime', 'case', 'datagram', 'MiB/s', 'vs tftp', 'vs netchat TCP', 'exact', 'datagrams', 'retransmitted', 'extra %', 'RcvbufErrors', 'nft drops'];
 const rows = [];
 if (tftp) rows.push(['tftp-hpa', 'loopback', 516, fmt(tftp.mibPerSecond, 1), '1.00×', '—', tftp.exact ? 'yes' : 'NO', '—', '—', '—', '—', '—']);
+if (cli) {
+  const vsTftp = (value) => (tftp ? `${fmt(value / tftp.mibPerSecond, 1)}×` : '—');
+  rows.push(['netchat CLI', 'TCP /download', '—', fmt(cli.tcp, 1), vsTftp(cli.tcp), '1.00×', 'yes', '—', '—', '—', '—', '—']);
+  rows.push(['netchat CLI', 'UDP /download', '—', fmt(cli.udp, 1), vsTftp(cli.udp), `${fmt(cli.udp / cli.tcp, 2)}×`, 'yes', '—', '—', '—', '—', '—']);
+}
 for (const row of results) {
   rows.push([
     row.runtime,
@@ -171,6 +184,7 @@ console.log(table(header, rows));
 
 // Targets (issue 9): ≥ 20× tftp; at the loss rate byte-exact, ≥ 0.5× clean, ≤ 7 % extra datagrams.
 console.log('\ntargets:');
+if (cli) console.log(`  netchat CLI: clean UDP ${fmt(cli.udp / cli.tcp, 2)}× netchat TCP (≥ 0.7×): ${cli.udp >= 0.7 * cli.tcp ? 'met' : 'NOT met'}`);
 for (const runtime of runtimes) {
   const of = (name) => results.find((row) => row.runtime === runtime && row.name === name);
   const loopback = of('loopback');
@@ -182,4 +196,4 @@ for (const runtime of runtimes) {
     console.log(`  ${runtime}: ${lossPercent} % loss exact: ${verdict(lossy.exact)}; ${fmt(lossy.mibPerSecond / veth.mibPerSecond, 2)}× clean veth, ${fmt(lossy.mibPerSecond / loopback.mibPerSecond, 2)}× clean loopback (≥ 0.5×); extra datagrams ${fmt(lossy.extraPercent, 2)} % (≤ 7 %): ${verdict(lossy.extraPercent <= 7)}`);
   }
 }
-if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ sizeMiB, rounds, lossPercent, tftp, results }, null, 2));
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ sizeMiB, rounds, lossPercent, tftp, cli, results }, null, 2));
