@@ -20,6 +20,11 @@ const secureContextOf = (credentials: TlsCredentials) => tls.createSecureContext
 
 /** Descriptors kept back while accepting, given up while paused (see DescriptorReserve). */
 const RESERVED_DESCRIPTORS = 8;
+/**
+ * Free descriptors (besides the reserve) below which the listener pauses: it stops while one is
+ * still free, so the process never sits at none (Deno 2.9 panics if it then needs one).
+ */
+const PAUSE_BELOW_FREE_DESCRIPTORS = 2;
 /** Free descriptors needed to accept again: the reserve, the listening socket, and some to use. */
 const RESUME_FREE_DESCRIPTORS = RESERVED_DESCRIPTORS + 8;
 const RESUME_FIRST_DELAY_MS = 100;
@@ -141,7 +146,7 @@ export function listenTcp(options: TcpListenOptions, onConnection: (connection: 
   };
   const watchDescriptors = () => {
     if (paused || stopped) return;
-    const probe = probeFreeDescriptors(1);
+    const probe = probeFreeDescriptors(PAUSE_BELOW_FREE_DESCRIPTORS);
     if (!probe.free) pause(probe.error);
   };
 
