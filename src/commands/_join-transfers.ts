@@ -4,6 +4,7 @@
 import type { ChatClient } from '../core/chat-client/chat-client.ts';
 import { FileTransfers, type TransferEvent } from '../core/chat-client/file-transfers.ts';
 import { systemClock } from '../core/shared/clock.ts';
+import { DEFAULT_UDP_TRANSFER_LIMITS } from '../core/udp-transfer/transfer-limits.ts';
 import { getRuntime } from '../runtime/index.ts';
 import type { Paint } from '../ui/chat-format.ts';
 import type { TerminalPrinter } from '../ui/terminal-session.ts';
@@ -65,6 +66,7 @@ export function joinTransfers(options: JoinTransfersOptions): JoinTransfers {
     connectTimeoutMs: options.connectTimeoutMs,
     idleTimeoutMs: TRANSFER_IDLE_TIMEOUT_MS,
     downloadDir: options.downloadDir,
+    udpLimits: DEFAULT_UDP_TRANSFER_LIMITS,
     ticket: () => options.client.requestTicket(),
     onEvent,
   });

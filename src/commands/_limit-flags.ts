@@ -7,6 +7,7 @@ import type { ArgsDef } from 'citty';
 import type { ChatLimits } from '../core/chat/chat-limits.ts';
 import type { EchoClientLimits, EchoLimits } from '../core/echo/echo-limits.ts';
 import type { FilesLimits } from '../core/files/files-limits.ts';
+import type { UdpTransferLimits } from '../core/udp-transfer/transfer-limits.ts';
 import type { UdpChatClientLimits, UdpChatLimits } from '../core/udp-chat/udp-chat-limits.ts';
 import { LimitError } from '../core/shared/limit-rules.ts';
 import { parseBytes, parseCount, parseDecimal, parseSeconds, UsageError } from './_shared.ts';
@@ -113,6 +114,14 @@ export const LIMIT_FLAGS = {
       description: 'Seconds a file transfer may stall before it is dropped',
     },
   },
+  serveUdp: {
+    'max-udp-transfers': { limit: 'maxConcurrentTransfers', unit: 'count', description: 'DOWNLOAD_UDP transfers at once' },
+    'udp-datagram': {
+      limit: 'maxDatagramBytesRemote',
+      unit: 'count',
+      description: 'Largest UDP transfer datagram toward a non-loopback peer (no IP fragmentation)',
+    },
+  },
   echoServer: {
     'max-clients': { limit: 'maxClients', unit: 'count', description: 'Server: TCP clients at once' },
     'max-line-bytes': { limit: 'maxLineBytes', unit: 'bytes', description: 'Server, --lines: longest line echoed' },
@@ -156,6 +165,7 @@ export const LIMIT_FLAGS = {
 } as const satisfies {
   serve: LimitFlagTable<ChatLimits>;
   serveFiles: LimitFlagTable<FilesLimits>;
+  serveUdp: LimitFlagTable<UdpTransferLimits>;
   echoServer: LimitFlagTable<EchoLimits>;
   echoClient: LimitFlagTable<EchoClientLimits>;
   join: LimitFlagTable<{ connectTimeoutMs: number }>;

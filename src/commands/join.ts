@@ -78,6 +78,11 @@ export default defineCommand({
       description: 'Where /download saves files (default ./<your name>)',
       valueHint: 'path',
     },
+    udp: {
+      type: 'boolean',
+      description: '/download over UDP unless a download says --tcp (reliable and verified all the same)',
+      default: false,
+    },
     raw: {
       type: 'boolean',
       description: 'Without a terminal: print server lines exactly as received, control characters included (stderr stays safe)',
@@ -179,7 +184,7 @@ export default defineCommand({
       });
       const { close, interrupted } = interactive
         ? await runTerminalSession(
-            { client, input: process.stdin, output: process.stdout, paint, signal: controller.signal, transfers },
+            { client, input: process.stdin, output: process.stdout, paint, signal: controller.signal, transfers, udpByDefault: args.udp },
             setPrinter,
           )
         : await runPipeSession({
@@ -190,6 +195,7 @@ export default defineCommand({
             signal: controller.signal,
             stayAfterInput: args.stay,
             transfers,
+            udpByDefault: args.udp,
           });
 
       const { message, exitCode } = describeClose(close, true);

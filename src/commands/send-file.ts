@@ -54,7 +54,7 @@ export default defineCommand({
       else logger.error(problem.message);
     }
 
-    const style = progressStyle({ json: args.json, quiet: args.quiet }, { stderr: process.stderr, stdin: process.stdin });
+    const style = progressStyle({ json: args.json, quiet: args.quiet, readsStdin: paths.includes('-') }, { stderr: process.stderr, stdin: process.stdin });
     let progress: TransferProgress | undefined;
     let interrupted = false;
     // clack's bar exits the process itself on Ctrl-C: the code must still say "interrupted".

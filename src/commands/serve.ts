@@ -5,6 +5,7 @@ import { DISCONNECT_REASONS } from '../core/chat/server-events.ts';
 import { startChatServer, type ChatServer } from '../core/chat/chat-server.ts';
 import { openFileService, type FileEvent, type FileService } from '../core/files/file-service.ts';
 import { DEFAULT_FILES_LIMITS, resolveFilesLimits } from '../core/files/files-limits.ts';
+import { DEFAULT_UDP_TRANSFER_LIMITS, resolveUdpTransferLimits } from '../core/udp-transfer/transfer-limits.ts';
 import { formatSize } from '../protocol/files/file-sizes.ts';
 import { systemClock } from '../core/shared/clock.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
@@ -43,6 +44,9 @@ function logFileEvent(logger: ConsolaInstance, event: FileEvent): void {
       return logger.warn(`download of ${event.name} by ${who} ended: ${event.outcome}`);
     case 'upload':
       return logger.info(`${who} uploaded ${event.name} (${formatSize(event.size)}, sha256 ${event.sha256})`);
+    case 'download-udp':
+      if (event.outcome === 'sent') return logger.info(`${who} downloaded ${event.name} over UDP${event.offset > 0 ? ` from byte ${event.offset}` : ''}`);
+      return logger.warn(`UDP download of ${event.name} by ${who} ended: ${event.outcome}`);
     case 'upload-refused':
       return logger.info(`upload of ${JSON.stringify(event.name)} by ${who} refused: ${event.code}`);
   }
@@ -53,13 +57,13 @@ const DESCRIPTORS_BESIDES_CONNECTIONS = 32;
 
 /**
  * --max-connections stays below what the process may open (`ulimit -n`): by default it is
- * lowered to fit, with room for the runtime and one file per transfer; a larger flag is kept,
+ * lowered to fit, with room for the runtime and for transfers; a larger flag is kept,
  * with a warning, and the server pauses accepting when it runs out.
  */
-function fitConnectionsToDescriptors(logger: ConsolaInstance, limits: ChatLimits, flagged: boolean, maxTransfers: number): ChatLimits {
+function fitConnectionsToDescriptors(logger: ConsolaInstance, limits: ChatLimits, flagged: boolean, transferDescriptors: number): ChatLimits {
   const descriptors = getRuntime().descriptorLimit();
   if (descriptors === undefined) return limits;
-  const room = Math.max(1, descriptors - DESCRIPTORS_BESIDES_CONNECTIONS - maxTransfers);
+  const room = Math.max(1, descriptors - DESCRIPTORS_BESIDES_CONNECTIONS - transferDescriptors);
   if (limits.maxConnections <= room) return limits;
   if (!flagged) return { ...limits, maxConnections: room };
   logger.warn(`--max-connections ${limits.maxConnections} is more than ${descriptors} open files (ulimit -n) leave room for (${room}): past that, the server stops accepting until connections close`);
@@ -94,6 +98,7 @@ export default defineCommand({
     },
     uploads: { type: 'boolean', description: 'Accept uploads into the shared folder (--no-uploads refuses them)', default: true },
     ...limitArgs(LIMIT_FLAGS.serveFiles, DEFAULT_FILES_LIMITS),
+    ...limitArgs(LIMIT_FLAGS.serveUdp, DEFAULT_UDP_TRANSFER_LIMITS),
     ...logArgs,
   },
   async run({ args }) {
@@ -101,7 +106,10 @@ export default defineCommand({
     const port = parsePort(args.port, '--port');
     const flagLimits = limitsFromFlags(LIMIT_FLAGS.serve, args, resolveChatLimits);
     const filesLimits = limitsFromFlags(LIMIT_FLAGS.serveFiles, args, resolveFilesLimits);
-    const limits = fitConnectionsToDescriptors(logger, flagLimits, args['max-connections'] !== undefined, filesLimits.maxTransfers);
+    const udpLimits = limitsFromFlags(LIMIT_FLAGS.serveUdp, args, resolveUdpTransferLimits);
+    // A TCP transfer holds its file; a UDP transfer its file and its socket.
+    const transferDescriptors = filesLimits.maxTransfers + 2 * udpLimits.maxConcurrentTransfers;
+    const limits = fitConnectionsToDescriptors(logger, flagLimits, args['max-connections'] !== undefined, transferDescriptors);
     const runtime = getRuntime();
     const directory = runtime.files.resolve(sharedDirectory(args['shared-dir']));
     let files: FileService;
@@ -115,6 +123,7 @@ export default defineCommand({
         uploadsEnabled: args.uploads,
         maxSendQueueBytes: limits.maxSendQueueBytes,
         onEvent: (event) => logFileEvent(logger, event),
+        udp: { bindUdp: runtime.bindUdp, limits: udpLimits },
       });
       files = opened.service;
       const uploads = args.uploads ? '' : '; uploads are off';
@@ -143,6 +152,7 @@ export default defineCommand({
     const stopped = new Promise<void>((resolve) => {
       onShutdownSignal((signal) => {
         logger.info(`${signal}: shutting down (${server.connectionCount} connected)`);
+        files.stopUdp();
         server.close().then(resolve);
       });
     });

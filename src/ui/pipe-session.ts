@@ -45,6 +45,8 @@ export interface PipeSessionOptions {
   stayAfterInput?: boolean;
   /** Runs /download and /upload; at the end of input the client leaves once they are done. */
   transfers: Pick<FileTransfers, 'download' | 'upload' | 'idle'>;
+  /** `/download` without `--udp`/`--tcp` uses UDP (join --udp). */
+  udpByDefault?: boolean;
 }
 
 export interface SessionEnd {
@@ -118,7 +120,7 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
       quitRequested = true;
       stopReading();
       void options.transfers.idle().then(() => client.leave());
-    } else if (result.kind === 'local' && result.action === 'download') options.transfers.download(result.name);
+    } else if (result.kind === 'local' && result.action === 'download') options.transfers.download(result.name, result.udp ?? options.udpByDefault ?? false);
     else if (result.kind === 'local' && result.action === 'upload') options.transfers.upload(result.path);
     if (client.queuedLines >= HIGH_WATER_LINES) rl.pause();
   });

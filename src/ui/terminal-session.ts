@@ -16,6 +16,8 @@ export interface TerminalSessionOptions {
   signal: AbortSignal;
   /** Runs /download and /upload; its events are shown with `showTransfer`. */
   transfers: Pick<FileTransfers, 'download' | 'upload'>;
+  /** `/download` without `--udp`/`--tcp` uses UDP (join --udp). */
+  udpByDefault?: boolean;
 }
 
 /** The line editor, for showing transfer lines above the prompt. */
@@ -53,7 +55,7 @@ export async function runTerminalSession(
     else if (result.kind === 'local' && result.action === 'help') {
       editor.print(helpLines().map((line) => paint('dim', line)).join('\n'));
     } else if (result.kind === 'local' && result.action === 'quit') void client.leave();
-    else if (result.kind === 'local' && result.action === 'download') options.transfers.download(result.name);
+    else if (result.kind === 'local' && result.action === 'download') options.transfers.download(result.name, result.udp ?? options.udpByDefault ?? false);
     else if (result.kind === 'local' && result.action === 'upload') options.transfers.upload(result.path);
   });
   editor.on('interrupt', leaveNow);

@@ -29,10 +29,18 @@ const BAR_INTERVAL_MS = 100;
 /** The bar's width in cells (clack's default is 40). */
 const BAR_CELLS = 30;
 
-export function progressStyle(options: { json: boolean; quiet: boolean }, io: Pick<ProgressIo, 'stderr' | 'stdin'>): ProgressStyle {
+/**
+ * `readsStdin`: the data itself comes from stdin. The bar puts a terminal stdin in raw mode,
+ * where Enter arrives as CR and Ctrl+D as a byte instead of the end: typed data would be
+ * corrupted and never end, so it gets plain lines instead.
+ */
+export function progressStyle(
+  options: { json: boolean; quiet: boolean; readsStdin?: boolean },
+  io: Pick<ProgressIo, 'stderr' | 'stdin'>,
+): ProgressStyle {
   if (options.json) return 'json';
   if (options.quiet) return 'none';
-  return io.stderr.isTTY && io.stdin.isTTY ? 'bar' : 'lines';
+  return io.stderr.isTTY && io.stdin.isTTY && !options.readsStdin ? 'bar' : 'lines';
 }
 
 export function startProgress(style: ProgressStyle, label: string, io: ProgressIo): TransferProgress {
@@ -62,8 +70,9 @@ export function startProgress(style: ProgressStyle, label: string, io: ProgressI
       stop: () => {},
     };
   }
-  // clack's bar counts steps; a step per 1/BAR_CELLS of the file keeps its arithmetic small.
-  const bar = clackProgress({ output: io.stderr, input: io.stdin, max: 1000, size: BAR_CELLS, style: 'block' });
+  // clack's bar counts steps; a step per thousandth of the file keeps its arithmetic small.
+  // No guide: clack draws its `│` line above the bar, and clear() would leave it behind.
+  const bar = clackProgress({ output: io.stderr, input: io.stdin, max: 1000, size: BAR_CELLS, style: 'block', withGuide: false });
   let shownSteps = 0;
   bar.start(label);
   return {

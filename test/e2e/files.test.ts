@@ -113,6 +113,23 @@ describe(`shared files [${CLI_RUNTIME}]`, () => {
     expect(await fs.readdir(shared)).toEqual([]);
   });
 
+  it('join downloads over UDP with --udp (or /download … --udp), byte-exact, resuming nothing it need not', async () => {
+    const big = randomBytes(3 * 1024 * 1024 + 1);
+    await fs.mkdir(shared);
+    await fs.writeFile(path.join(shared, 'big.bin'), big);
+    await fs.writeFile(path.join(shared, 'small.txt'), 'small');
+    const { proc, port } = await serve();
+    const downloads = path.join(dir, 'udp');
+    const result = await runCli(['join', 'dora', '127.0.0.1', String(port), '--udp', '--download-dir', downloads], {
+      input: '/download big.bin\n/download small.txt --tcp\n',
+    });
+    expect(result.code, result.stderr).toBe(EXIT.OK);
+    expect(sha(await fs.readFile(path.join(downloads, 'big.bin')))).toBe(sha(big));
+    expect(await fs.readFile(path.join(downloads, 'small.txt'), 'utf8')).toBe('small');
+    await proc.waitForStderr(/dora \(127\.0\.0\.1\) downloaded big\.bin over UDP/);
+    await proc.waitForStderr(/dora \(127\.0\.0\.1\) downloaded small\.txt\n/);
+  });
+
   it('join exits 6 when a /download fails, after leaving cleanly', async () => {
     const { port } = await serve();
     const result = await runCli(['join', 'carol', '127.0.0.1', String(port), '--download-dir', path.join(dir, 'd')], {

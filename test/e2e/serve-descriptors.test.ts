@@ -112,11 +112,12 @@ describe(`netchat serve at its descriptor limit [${CLI_RUNTIME}]`, () => {
     expect(pauses(proc.stderr())).toHaveLength(1);
   });
 
-  // With `ulimit -n 256` there is room for 256 - 32 (the runtime, stdio, the listener) - 64 (one
-  // file per transfer, the default --max-transfers) = 160 connections.
-  it('fits --max-connections to the descriptor limit by default: the 160th is welcomed, the 161st is SERVER_FULL', async () => {
+  // With `ulimit -n 256` there is room for 256 - 32 (the runtime, stdio, the listener) - 64 (a
+  // file for each of the default 64 TCP transfers) - 32 (a file and a socket for each of the
+  // default 16 UDP transfers) = 128 connections.
+  it('fits --max-connections to the descriptor limit by default: the 128th is welcomed, the 129th is SERVER_FULL', async () => {
     const { proc, port } = await serveWithDescriptors(256, ...ONE_ADDRESS);
-    for (let i = 0; i < 160; i++) expect(await welcomed(port)).toBeDefined();
+    for (let i = 0; i < 128; i++) expect(await welcomed(port)).toBeDefined();
     const past = await LineClient.connect(port);
     clients.push(past);
     expect(await past.waitForLine(/^ERROR /)).toMatch(/^ERROR SERVER_FULL /);
@@ -125,11 +126,11 @@ describe(`netchat serve at its descriptor limit [${CLI_RUNTIME}]`, () => {
   });
 
   it.each([
-    ['160', false],
-    ['161', true],
+    ['128', false],
+    ['129', true],
   ])('--max-connections %s with ulimit -n 256: warned %s', async (flag, warned) => {
     const { proc } = await serveWithDescriptors(256, '--max-connections', flag);
-    const warning = /--max-connections \d+ is more than 256 open files \(ulimit -n\) leave room for \(160\)/;
+    const warning = /--max-connections \d+ is more than 256 open files \(ulimit -n\) leave room for \(128\)/;
     if (warned) expect(proc.stderr()).toMatch(warning);
     else expect(proc.stderr()).not.toMatch(warning);
   });

@@ -65,7 +65,8 @@ export function describeNetchatBuild(dist = DEFAULT_DIST) {
   return `netchat ${netchatCommit(dist)} (${path.resolve(dist)}, built ${built})`;
 }
 
-function netchatCommand(runtime, dist) {
+/** How to run the netchat CLI under `runtime`: [command, leading arguments]. */
+export function netchatCommand(runtime, dist = DEFAULT_DIST) {
   // Bun and Deno run the sources of the checkout the dist/ belongs to.
   const checkout = path.dirname(path.resolve(dist));
   switch (runtime) {

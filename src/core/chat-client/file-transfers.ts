@@ -3,6 +3,8 @@
 // file; several may run at once. It reports through one listener and never prints.
 import type { FileStore, Runtime } from '../../runtime/types.ts';
 import { downloadFile, type DownloadResult } from '../files-client/download-job.ts';
+import { downloadFileUdp } from '../files-client/udp-download-job.ts';
+import type { UdpTransferLimits } from '../udp-transfer/transfer-limits.ts';
 import { TransferError } from '../files-client/transfer-connection.ts';
 import { uploadFile, type UploadResult } from '../files-client/upload-job.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -17,7 +19,9 @@ export type TransferEvent =
   | { type: 'transfer-failed'; kind: TransferKind; name: string; code: string; message: string };
 
 export interface FileTransfersOptions {
-  runtime: Pick<Runtime, 'connectTcp' | 'sha256'>;
+  runtime: Pick<Runtime, 'connectTcp' | 'sha256' | 'bindUdp' | 'name'>;
+  /** The limits a UDP download receives with. */
+  udpLimits: UdpTransferLimits;
   store: FileStore;
   clock: Clock;
   host: string;
@@ -47,9 +51,13 @@ export class FileTransfers {
     return this.failures;
   }
 
-  download(name: string): void {
+  /** Download `name`; over UDP (DOWNLOAD_UDP) when `udp`, else on a TCP transfer connection. */
+  download(name: string, udp = false): void {
     this.run('download', name, async (onProgress) => {
-      const result = await downloadFile(this.options, this.target(), { name, directory: this.options.downloadDir, onProgress });
+      const request = { name, directory: this.options.downloadDir, onProgress };
+      const result = udp
+        ? await downloadFileUdp({ ...this.options, limits: this.options.udpLimits }, this.target(), request)
+        : await downloadFile(this.options, this.target(), request);
       this.options.onEvent({ type: 'download-done', name, result });
     });
   }

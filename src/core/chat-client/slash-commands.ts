@@ -9,7 +9,8 @@ import type { SendResult } from './chat-client.ts';
 export type LocalAction =
   | { action: 'help' }
   | { action: 'quit' }
-  | { action: 'download'; name: string }
+  /** `udp` undefined: the client's default transport. */
+  | { action: 'download'; name: string; udp?: boolean }
   | { action: 'upload'; path: string };
 
 export type InputErrorCode = 'UNKNOWN_COMMAND' | 'MISSING_ARGUMENT';
@@ -116,15 +117,19 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     takesText: true,
     run: ([after]) => send(fileClientLine.listFiles(after?.trim() || undefined)),
   },
-  // /download <file>
+  // /download <file> [--udp | --tcp]
   {
     name: 'download',
     aliases: ['get'],
-    syntax: '/download <file>',
-    summary: 'download a shared file into your download folder, beside the chat',
+    syntax: '/download <file> [--udp|--tcp]',
+    summary: 'download a shared file into your download folder, beside the chat (over UDP with --udp)',
     minArgs: 1,
     takesText: true,
-    run: ([name]) => ({ kind: 'local', action: 'download', name: name!.trim() }),
+    run: ([text]) => {
+      const match = /^(.*?)\s+--(udp|tcp)$/.exec(text!.trim());
+      if (!match) return { kind: 'local', action: 'download', name: text!.trim() };
+      return { kind: 'local', action: 'download', name: match[1]!, udp: match[2] === 'udp' };
+    },
   },
   // /upload <path>
   {

@@ -9,6 +9,8 @@ import { startsUpload } from '../files/file-commands.ts';
 import type { FileService } from '../files/file-service.ts';
 import type { TicketOwner } from '../files/transfer-tickets.ts';
 import type { UploadIntake } from '../files/upload-intake.ts';
+import { UdpControlLines } from '../files/udp-control-lines.ts';
+import type { ControlChannel } from '../udp-transfer/transfer-io.ts';
 import type { LineLink, LineLinkHandler, RawOutput } from '../links/line-link.ts';
 import { encodeLine } from '../links/line-link.ts';
 import { dispatchCommand, type CommandSession } from './command-table.ts';
@@ -70,6 +72,8 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   private lastTransferActivity = 0;
   /** Set once the connection's input is an upload's bytes. */
   private rawIntake: UploadIntake | undefined = undefined;
+  /** Set once the connection controls a UDP transfer (DOWNLOAD_UDP). */
+  private udpLines: UdpControlLines | undefined = undefined;
 
   constructor(
     readonly id: number,
@@ -177,6 +181,25 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     this.host.registry.announce(this.transferOwner, line);
   }
 
+  udpControl(): { channel: ControlChannel; release: () => void } {
+    this.udpLines ??= new UdpControlLines(this.link.remote.address, (line) => this.reply(line));
+    const opened = this.udpLines.open();
+    this.beginTransfer();
+    // Reading may have stopped for the DOWNLOAD_UDP command itself: the feedback must get in.
+    this.link.resume();
+    return {
+      channel: opened.channel,
+      release: () => {
+        opened.release();
+        if (!this.udpLines?.active) this.transferring = false;
+      },
+    };
+  }
+
+  replyUsage(message: string): void {
+    this.replyError('MISSING_ARGUMENT', message);
+  }
+
   private beginTransfer(): void {
     this.transferring = true;
     this.lastTransferActivity = this.host.clock.now();
@@ -264,6 +287,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     if (this.state !== OPEN) return;
     this.lastActivity = this.host.clock.now();
     this.pingSentAt = NO_PING;
+    if (typeof item === 'string' && this.udpLines?.deliver(item)) return this.transferActivity();
     this.linesReceived++;
     // An upload's bytes follow its line in the same stream: it must be handled now, not held
     // by flood control, or the bytes after it would be read as lines.
@@ -279,9 +303,10 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     }
     const wait = this.flood ? this.takeFloodToken(this.lastActivity) : 0;
     if (wait > 0) {
-      // Reading stops while lines are held: TCP then slows the sender down by itself.
+      // Reading stops while lines are held: TCP then slows the sender down by itself. (Not while
+      // a UDP transfer needs its control lines: the held-line limit bounds a flooder then.)
       this.held = [item];
-      this.link.pause();
+      if (!this.udpLines?.active) this.link.pause();
       this.floodTimer = this.host.clock.setTimeout(this.release, wait);
       return;
     }
@@ -341,8 +366,9 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     this.awaitingCommand = true;
     if (!this.held) {
       this.held = [];
-      // An upload reads its own bytes meanwhile: its intake pauses and resumes reading.
-      if (!this.rawIntake) this.link.pause();
+      // An upload reads its own bytes meanwhile (its intake pauses and resumes reading), and a
+      // UDP transfer its control lines: only then does reading go on.
+      if (!this.rawIntake && !this.udpLines?.active) this.link.pause();
     }
     // A failing handler is a bug: its rejection is reported as unhandled, as a throw would be.
     void pending.finally(this.release);
@@ -376,6 +402,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   closed(hadError: boolean): void {
     if (this.state === CLOSED) return;
     this.rawIntake?.connectionLost();
+    this.udpLines?.closed();
     if (this.state === OPEN) {
       this.state = CLOSING;
       this.reason = hadError ? 'reset' : 'closed-by-peer';

@@ -63,7 +63,7 @@ export async function downloadFile(deps: DownloadDeps, target: TransferTarget, r
   return place(store, request, attempt);
 }
 
-interface Fetched {
+export interface Fetched {
   partialPath: string;
   header: FileHeader;
   resumedFrom: number;
@@ -130,7 +130,7 @@ async function fetchInto(
 }
 
 /** Give the checked partial file its name, never replacing a different file. */
-async function place(store: FileStore, request: DownloadRequest, fetched: Fetched): Promise<DownloadResult> {
+export async function place(store: FileStore, request: DownloadRequest, fetched: Fetched): Promise<DownloadResult> {
   const { header } = fetched;
   for (let n = 0; n <= MAX_NUMBERED_NAMES; n++) {
     const savedAs = n === 0 ? request.name : numberedName(request.name, n);
@@ -154,7 +154,7 @@ async function place(store: FileStore, request: DownloadRequest, fetched: Fetche
   throw new TransferError('NO_FREE_NAME', `no free name for ${request.name} in ${request.directory}`);
 }
 
-async function findPartial(
+export async function findPartial(
   store: FileStore,
   directory: string,
   nameTag: string,
@@ -167,6 +167,6 @@ async function findPartial(
   return undefined;
 }
 
-function hashHex(hash: Sha256, text: string): string {
+export function hashHex(hash: Sha256, text: string): string {
   return hash.update(text).digestHex();
 }

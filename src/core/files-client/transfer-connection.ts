@@ -72,6 +72,18 @@ export class TransferConnection {
     return this.closedFlag;
   }
 
+  /** The server's IP address. */
+  get remoteAddress(): string {
+    return this.connection.remote.address;
+  }
+
+  /** Call `listener` once the connection is closed; returns the way to stop. */
+  onClose(listener: () => void): () => void {
+    const once = () => listener();
+    this.connection.on('close', once);
+    return () => this.connection.off('close', once);
+  }
+
   /** Whether the server has said something (or closed) that nobody has read yet. */
   get hasInput(): boolean {
     return this.bufferedBytes > 0 || this.ended || this.closedFlag;

@@ -22,7 +22,7 @@ export interface FileCommandSession extends TransferSession {
 
 type Session = CommandSession & FileCommandSession;
 
-export const FILE_VERBS = ['LIST_FILES', 'DOWNLOAD_TCP', 'TICKET', 'TRANSFER', 'UPLOAD', 'UPLOAD_RAW'] as const;
+export const FILE_VERBS = ['LIST_FILES', 'DOWNLOAD_TCP', 'DOWNLOAD_UDP', 'TICKET', 'TRANSFER', 'UPLOAD', 'UPLOAD_RAW'] as const;
 export type FileVerb = (typeof FILE_VERBS)[number];
 
 /** Whether `line` starts an upload at a place where one is allowed (it then skips flood control). */
@@ -73,6 +73,27 @@ export const FILE_COMMANDS: Record<FileVerb, CommandSpec> = {
       await files.download(session, rest!);
       // A transfer connection carries one transfer.
       if (carried && session.writable) session.finish();
+    },
+  },
+  DOWNLOAD_UDP: {
+    syntax: 'DOWNLOAD_UDP <file> <udpPort> [options]',
+    summary: 'download a shared file over UDP to that port, controlled from this connection (UDP_ lines)',
+    beforeRegistration: false,
+    onTransferConnection: true,
+    params: 1,
+    minArgs: 1,
+    async handler(session: Session, [rest]) {
+      // DOWNLOAD_UDP <file> <udpPort> [id=<8 hex>] [offset=<bytes>] [datagram=<bytes>]
+      const files = service(session);
+      if (!files) return;
+      const carried = session.transfer !== undefined;
+      session.transferStarted = carried;
+      const started = await files.downloadUdp(session, rest!);
+      // A transfer connection carries one transfer: it ends with it. The chat connection goes on.
+      if (carried) {
+        await started?.done;
+        if (session.writable) session.finish();
+      }
     },
   },
   TICKET: {

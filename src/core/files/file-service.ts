@@ -5,7 +5,13 @@
 import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
 import { fileServerLine } from '../../protocol/files/file-lines.ts';
 import { formatSize } from '../../protocol/files/file-sizes.ts';
-import type { FileStore, Sha256 } from '../../runtime/types.ts';
+import { parseDownloadUdpArgs } from '../../protocol/files/file-lines.ts';
+import { parseTransferRequestOptions } from '../../protocol/udp-transfer/transfer-request.ts';
+import type { FileStore, Runtime, Sha256 } from '../../runtime/types.ts';
+import { readerSource } from '../udp-transfer/file-adapters.ts';
+import { UdpSendService } from '../udp-transfer/send-service.ts';
+import type { ControlChannel } from '../udp-transfer/transfer-io.ts';
+import { resolveUdpTransferLimits, type UdpTransferLimits } from '../udp-transfer/transfer-limits.ts';
 import type { RawOutput } from '../links/line-link.ts';
 import type { Clock } from '../shared/clock.ts';
 import { randomHex as secureRandomHex } from '../shared/random-hex.ts';
@@ -30,6 +36,10 @@ export interface TransferSession extends IntakeConnection {
   startRawInput(sink: UploadIntake): void;
   /** The connection's byte count could not be kept: close at once. */
   abort(): void;
+  /** The connection as a UDP transfer's control channel; the returned `release` ends that use. */
+  udpControl(): { channel: ControlChannel; release: () => void };
+  /** A refusal that is not a file problem (a malformed request). */
+  replyUsage(message: string): void;
   /** Tell the other users a file was shared (within the announce limit). */
   announce(line: string): void;
 }
@@ -37,6 +47,7 @@ export interface TransferSession extends IntakeConnection {
 /** What the file service reports to whoever runs the server (`serve` logs it). */
 export type FileEvent =
   | { type: 'download'; by: string | undefined; address: string; name: string; offset: number; outcome: DownloadOutcome }
+  | { type: 'download-udp'; by: string | undefined; address: string; name: string; offset: number; outcome: 'sent' | string }
   | { type: 'upload'; by: string | undefined; address: string; name: string; size: number; sha256: string }
   | { type: 'upload-refused'; by: string | undefined; address: string; name: string; code: FileProblem['code'] };
 
@@ -48,6 +59,8 @@ export interface FileServiceOptions {
   clock: Clock;
   randomHex: (bytes: number) => string;
   onEvent?: (event: FileEvent) => void;
+  /** DOWNLOAD_UDP: absent, the command is refused. */
+  udp?: UdpSendService;
 }
 
 export interface OpenFileServiceOptions {
@@ -62,6 +75,8 @@ export interface OpenFileServiceOptions {
   maxSendQueueBytes: number;
   randomHex?: (bytes: number) => string;
   onEvent?: (event: FileEvent) => void;
+  /** Serve DOWNLOAD_UDP through this runtime's UDP sockets, with these limits. */
+  udp?: { bindUdp: Runtime['bindUdp']; limits?: Partial<UdpTransferLimits> };
 }
 
 /** Check the limits, open and index the folder, and return the service with its file count. */
@@ -77,6 +92,14 @@ export async function openFileService(options: OpenFileServiceOptions): Promise<
     clock: options.clock,
     randomHex,
     ...(options.onEvent && { onEvent: options.onEvent }),
+    ...(options.udp && {
+      udp: new UdpSendService({
+        bindUdp: options.udp.bindUdp,
+        clock: options.clock,
+        limits: resolveUdpTransferLimits(options.udp.limits),
+        randomTransferId: () => Number.parseInt(randomHex(4), 16),
+      }),
+    }),
   });
   return { service, files };
 }
@@ -149,6 +172,70 @@ export class FileService {
     } finally {
       release();
     }
+  }
+
+  /**
+   * DOWNLOAD_UDP: start sending the file's chunks to the asker's UDP port, controlled over this
+   * connection; resolves once the transfer started (or was refused). The connection's chat goes
+   * on meanwhile; `done` settles when the transfer ends.
+   */
+  async downloadUdp(session: TransferSession, rest: string): Promise<{ done: Promise<unknown> } | undefined> {
+    const udp = this.options.udp;
+    const request = parseDownloadUdpArgs(rest);
+    const options = request && parseTransferRequestOptions(request.optionWords);
+    if (!udp || !request || !options?.ok) {
+      const why = !udp ? 'this server sends no files over UDP' : options && !options.ok ? options.detail : 'a file name and a UDP port are needed';
+      session.replyUsage(`usage: DOWNLOAD_UDP <file> <udpPort> [id=<8 hex>] [offset=<bytes>] [datagram=<bytes>] (${why})`);
+      return undefined;
+    }
+    const release = this.slots.acquire(this.slotOwner(session));
+    if (!release) {
+      session.replyProblem(tooManyTransfers());
+      return undefined;
+    }
+    const file = await this.folder.resolve(request.name);
+    if (typeof file === 'string') {
+      release();
+      session.replyProblem({ code: file, message: file === 'NO_SUCH_FILE' ? `no shared file named "${request.name}"` : `invalid file name "${request.name}"` });
+      return undefined;
+    }
+    let sha256: string;
+    try {
+      sha256 = await this.folder.sha256(file);
+    } catch {
+      release();
+      session.replyProblem({ code: 'TRANSFER_FAILED', message: `the server could not read ${file.name}` });
+      return undefined;
+    }
+    if (!session.writable) return void release();
+    const control = session.udpControl();
+    const { store } = this.folder;
+    const transfer = await udp.send({
+      control: control.channel,
+      port: request.port,
+      options: options.options,
+      file: {
+        size: file.size,
+        sha256,
+        open: async (offset) => readerSource(await store.openRead(file.path), { start: offset, end: file.size }),
+      },
+    });
+    const done = transfer.done.then(
+      () => this.report({ type: 'download-udp', by: session.transferOwner, address: session.remoteAddress, name: file.name, offset: options.options.offset ?? 0, outcome: 'sent' }),
+      (error: { code?: string }) => {
+        this.report({ type: 'download-udp', by: session.transferOwner, address: session.remoteAddress, name: file.name, offset: options.options.offset ?? 0, outcome: error.code ?? 'failed' });
+      },
+    );
+    void done.finally(() => {
+      control.release();
+      release();
+    });
+    return { done };
+  }
+
+  /** Server shutdown: stop every UDP transfer (the receivers are told). */
+  stopUdp(): void {
+    this.options.udp?.cancelAll('the server is shutting down');
   }
 
   /** UPLOAD / UPLOAD_RAW: the rest of the connection is the file. Resolves when it is over. */

@@ -64,11 +64,18 @@ export async function streamDownload(
 ): Promise<DownloadOutcome> {
   const { file, offset } = download;
   let sent = 0;
+  // An explicit end: a file that shrank fails the read (FILE_SHORT_READ) instead of ending early.
+  const chunks = folder.store.read(file.path, { start: offset, end: file.size, ...(options.chunkBytes && { chunkBytes: options.chunkBytes }) });
+  const iterator = chunks[Symbol.asyncIterator]();
+  let next = iterator.next();
   try {
-    // An explicit end: a file that shrank fails the read (FILE_SHORT_READ) instead of ending early.
-    const chunks = folder.store.read(file.path, { start: offset, end: file.size, ...(options.chunkBytes && { chunkBytes: options.chunkBytes }) });
-    for await (const chunk of chunks) {
+    for (;;) {
+      const { value: chunk, done } = await next;
+      if (done) break;
       if (sink.closed) return 'closed';
+      // Read the next chunk while this one goes out: the disk and the socket work at once, and
+      // at most two chunks are in memory.
+      next = iterator.next();
       sent += chunk.length;
       options.onProgress?.(chunk.length);
       if (!sink.write(chunk) && !(await sink.drained())) return 'closed';
@@ -76,6 +83,10 @@ export async function streamDownload(
   } catch (error) {
     if (sink.closed) return 'closed';
     return errorCode(error) === 'FILE_SHORT_READ' ? 'short' : 'failed';
+  } finally {
+    // A read still running when the download stops must not fail unheard; closing the reader ends it.
+    next.catch(() => {});
+    void iterator.return?.();
   }
   if (sent < file.size - offset) return 'short';
   return (await folder.unchanged(file)) ? 'sent' : 'changed';

@@ -58,7 +58,23 @@ export const fileClientLine = {
   transfer: (token: string) => `TRANSFER ${token}`,
   upload: (upload: DeclaredUpload) => `UPLOAD ${upload.size} ${upload.sha256} ${upload.name}`,
   uploadRaw: (name: string) => `UPLOAD_RAW ${name}`,
+  /** `options` are the transfer's `key=value` words (id, offset, datagram). */
+  downloadUdp: (name: string, udpPort: number, options: string) => `DOWNLOAD_UDP ${name} ${udpPort}${options ? ` ${options}` : ''}`,
 };
+
+/**
+ * `DOWNLOAD_UDP <file> <udpPort> [key=value …]`: the name (which may hold spaces), the port, and
+ * the option words. Read from the end: options, then the port, then the rest is the name.
+ */
+export function parseDownloadUdpArgs(rest: string): { name: string; port: number; optionWords: string[] } | undefined {
+  const words = rest.trim().split(/ +/);
+  const optionWords: string[] = [];
+  while (words.length > 0 && /^[a-z]+=/.test(words[words.length - 1]!)) optionWords.unshift(words.pop()!);
+  const port = words.pop();
+  if (port === undefined || !/^\d{1,5}$/.test(port) || words.length === 0) return undefined;
+  const name = words.join(' ');
+  return { name: name.startsWith('"') && name.endsWith('"') && name.length > 1 ? name.slice(1, -1) : name, port: Number(port), optionWords };
+}
 
 /** `LIST_FILES [AFTER <name>]`: the name the listing continues after, or undefined for the first page. */
 export function parseListFilesArgs(rest: string): { after?: string } | undefined {

@@ -1,0 +1,63 @@
+// The drivers' byte source and sink over the runtime's file store: a FileReader read in order
+// from the transfer's offset, and a FileWriter appending to a hidden partial file that a caller-
+// supplied step puts in place once the SHA-256 matched.
+import { concatBytes } from '../../protocol/shared/bytes.ts';
+import type { FileReader, FileWriter } from '../../runtime/types.ts';
+import type { ByteSink, ByteSource } from './transfer-io.ts';
+
+/** The largest piece a FileReader yields. */
+const MAX_READ_BYTES = 16 * 1024 * 1024;
+
+/**
+ * `reader`'s bytes from `start` to `end`. `end` is the size the transfer announced: a file that
+ * turns out shorter fails the read (FILE_SHORT_READ), which ends the transfer with READ_FAILED.
+ */
+export function readerSource(reader: FileReader, range: { start: number; end: number }): ByteSource {
+  let pieces: AsyncIterator<Uint8Array> | undefined;
+  let leftover: Uint8Array | undefined;
+  return {
+    async read(maxBytes) {
+      // The driver asks for the same size every time (but the last): read pieces of that size.
+      pieces ??= reader.chunks({ ...range, chunkBytes: Math.min(maxBytes, MAX_READ_BYTES) })[Symbol.asyncIterator]();
+      const parts: Uint8Array[] = [];
+      let have = 0;
+      while (have < maxBytes) {
+        let piece = leftover;
+        leftover = undefined;
+        if (!piece) {
+          const next = await pieces.next();
+          if (next.done) break;
+          piece = next.value;
+        }
+        if (piece.length > maxBytes - have) {
+          leftover = piece.subarray(maxBytes - have);
+          piece = piece.subarray(0, maxBytes - have);
+        }
+        parts.push(piece);
+        have += piece.length;
+      }
+      return parts.length === 1 ? parts[0]! : concatBytes(parts, have);
+    },
+    close: () => reader.close(),
+  };
+}
+
+/**
+ * Appends to `writer` (a hidden partial file), waiting whenever the writer is past its
+ * high-water mark. `place` gives the closed, verified file its real name.
+ */
+export function writerSink(writer: FileWriter, place: () => Promise<void>): ByteSink {
+  return {
+    async append(parts) {
+      let full = false;
+      for (const part of parts) if (!writer.write(part)) full = true;
+      if (full) await writer.drained();
+    },
+    async commit() {
+      await writer.close();
+      await place();
+    },
+    discard: () => writer.abort(),
+    close: () => writer.close(),
+  };
+}
