@@ -4,6 +4,7 @@ import { openUdpChat, type UdpChatClient, type UdpCloseInfo } from '../core/udp-
 import { UDP_CHAT_DEFAULT_PORT } from '../protocol/udp-chat/client-datagrams.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { painter } from '../ui/chat-format.ts';
+import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
 import { askHost, askName, askPort } from '../ui/join-prompts.ts';
 import { attachUdpPipeOutput, runUdpPipeSession } from '../ui/udp-pipe-session.ts';
 import { runUdpTerminalSession } from '../ui/udp-terminal-session.ts';
@@ -15,11 +16,14 @@ import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = UDP_CHAT_DEFAULT_PORT;
 
-/** Why the chat ended, in words, and the exit code that says it to scripts (the same as `join`'s). */
-function describeClose(close: UdpCloseInfo, joined: boolean, where: string): { message: string; exitCode: number } {
+/**
+ * Why the chat ended, in words, and the exit code that says it to scripts (the same as `join`'s).
+ * `admitted`: the server had let us in (announced or welcomed us), so it was reached.
+ */
+function describeClose(close: UdpCloseInfo, admitted: boolean, where: string): { message: string; exitCode: number } {
   const detail = [close.code, close.message].filter(Boolean).join(' ');
   if (close.reason === 'quit') return { message: 'left the chat', exitCode: EXIT.OK };
-  if (!joined && (close.reason === 'timeout' || close.reason === 'error')) {
+  if (!admitted && (close.reason === 'timeout' || close.reason === 'error')) {
     return { message: `cannot reach the UDP chat at ${where}: ${detail}`, exitCode: EXIT.CONNECT };
   }
   const messages: Record<UdpCloseInfo['reason'], string> = {
@@ -52,7 +56,8 @@ export default defineCommand({
     ...logArgs,
   },
   async run({ args }) {
-    const logger = createLogger(args);
+    // Everything logged may quote the server: made safe for the terminal, whatever the mode.
+    const logger = displayLogger(createLogger(args));
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
     const { replyTimeoutMs, serverTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.udpJoin, args, resolveUdpChatClientLimits);
     let name = args.name?.trim() || undefined;
@@ -61,9 +66,9 @@ export default defineCommand({
     if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
 
     const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
-    const say = interactive
-      ? { info: clack.log.info, warn: clack.log.warn, error: clack.log.error }
-      : { info: logger.info, warn: logger.warn, error: logger.error };
+    const say: DisplayLogger = interactive
+      ? displayLogger({ debug: () => {}, info: clack.log.info, warn: clack.log.warn, error: clack.log.error })
+      : logger;
     if (interactive) {
       clack.intro(paint('bold', 'netchat udp-join'));
       name ??= await askName();
@@ -91,7 +96,7 @@ export default defineCommand({
 
       let joined = await client.join(name!);
       while (interactive && !joined.ok && !('close' in joined)) {
-        clack.log.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
+        say.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
         name = await askName('Another name');
         if (!name) {
           client.close();
@@ -104,7 +109,7 @@ export default defineCommand({
         if (controller.signal.aborted) {
           process.exitCode = EXIT.INTERRUPTED;
         } else if ('close' in joined) {
-          const { message, exitCode } = describeClose(joined.close, false, where);
+          const { message, exitCode } = describeClose(joined.close, client.admitted, where);
           say.error(message);
           process.exitCode = exitCode;
         } else {

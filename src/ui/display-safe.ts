@@ -10,7 +10,6 @@
 // The one point where server lines enter the presentation layer is `onServerEvent`; log
 // messages go through `displayLogger`; JSON output through `jsonLine`. A line the server sends
 // that nobody knows yet (a new event) is covered by the first, whatever its fields.
-import type { ChatClient } from '../core/chat-client/chat-client.ts';
 import type { ServerEvent } from '../protocol/chat/chat-lines.ts';
 
 /**
@@ -78,14 +77,19 @@ export function displayLogger(logger: DisplayLogger): DisplayLogger {
   };
 }
 
+/** A client that hands out what its server sends: the chat client, the UDP chat client. */
+export interface ServerEventSource<Event> {
+  on(event: 'event', listener: (event: Event, line: string) => void): () => void;
+}
+
 /**
  * Listen to every line the server sends, as a parsed event and as the line itself, both made
  * safe to show. `raw` hands them over as received: for `--raw` output and for JSON, which
  * escapes them itself (`jsonLine`).
  */
-export function onServerEvent(
-  client: Pick<ChatClient, 'on'>,
-  listener: (event: ServerEvent, line: string) => void,
+export function onServerEvent<Event = ServerEvent>(
+  client: ServerEventSource<Event>,
+  listener: (event: Event, line: string) => void,
   { raw = false }: { raw?: boolean } = {},
 ): () => void {
   if (raw) return client.on('event', listener);

@@ -1,12 +1,14 @@
 // `netchat udp-join` when stdin is not a terminal: every input line is one message datagram,
 // every datagram received is one line on stdout (or one JSON object with --json), and at the
-// end of input the client leaves once its messages are out. No prompt, no colour.
+// end of input the client leaves once its messages are out. No prompt, no colour. What the
+// server sends reaches stdout and stderr only through display-safe.ts, as with `netchat join`.
 import readline from 'node:readline';
 import type { UdpChatClient, UdpCloseInfo } from '../core/udp-chat/udp-chat-client.ts';
 import { submitUdpInput, udpHelpLines } from '../core/udp-chat/udp-input.ts';
 import type { UdpServerEvent } from '../protocol/udp-chat/server-datagrams.ts';
 import { UDP_FATAL_CODES, type UdpErrorCode } from '../protocol/udp-chat/udp-error-codes.ts';
 import { eventJson } from './chat-format.ts';
+import { displayLogger, jsonLine, onServerEvent } from './display-safe.ts';
 import type { SessionLogger } from './pipe-session.ts';
 
 export interface UdpPipeOutputOptions {
@@ -51,14 +53,20 @@ const HIGH_WATER_LINES = 256;
 // Reported by the command on stderr, so that stdout holds only what users said and did.
 const LIFECYCLE: ReadonlySet<UdpServerEvent['type']> = new Set(['welcome', 'goodbye', 'shutdown']);
 
-/** Print what the server sends: each datagram's text as one line, or one JSON object per event. */
+/**
+ * Print what the server sends: each datagram's text as one line, with what could drive a
+ * terminal shown as U+FFFD, or one JSON object per event, its values exact and escaped. Server
+ * errors go to stderr unless in JSON, made safe too.
+ */
 export function attachUdpPipeOutput(options: UdpPipeOutputOptions): UdpPipeOutput {
-  const { client, json, logger, writeLine } = options;
+  const { client, json, writeLine } = options;
+  const logger = displayLogger(options.logger);
   const now = options.now ?? (() => new Date());
   // eventJson only moves `type` and the time to the front: UDP events need nothing else.
   const writeJson = (event: UdpServerEvent | UdpLocalEvent) =>
-    writeLine(JSON.stringify(eventJson(event as Parameters<typeof eventJson>[0], now())));
-  client.on('event', (event, text) => {
+    writeLine(jsonLine(eventJson(event as Parameters<typeof eventJson>[0], now())));
+  // JSON escapes what it prints, so it gets the values exact.
+  onServerEvent(client, (event, text) => {
     if (json) return writeJson(event);
     if (event.type === 'error') {
       // A refused name and the reason the server dropped us are the command's to report.
@@ -68,7 +76,7 @@ export function attachUdpPipeOutput(options: UdpPipeOutputOptions): UdpPipeOutpu
     } else {
       writeLine(text);
     }
-  });
+  }, { raw: json });
   return {
     localError: (code, message) => {
       if (json) writeJson({ type: 'error', code, message, local: true });

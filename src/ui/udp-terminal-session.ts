@@ -3,6 +3,7 @@
 import type { UdpChatClient } from '../core/udp-chat/udp-chat-client.ts';
 import { submitUdpInput, udpHelpLines } from '../core/udp-chat/udp-input.ts';
 import type { Paint } from './chat-format.ts';
+import { onServerEvent } from './display-safe.ts';
 import { LineEditor } from './line-editor.ts';
 import { formatUdpEvent } from './udp-chat-format.ts';
 import type { UdpSessionEnd } from './udp-pipe-session.ts';
@@ -29,7 +30,8 @@ export async function runUdpTerminalSession(options: UdpTerminalSessionOptions):
     void client.leave({ discardQueued: true });
   };
 
-  client.on('event', (event) => {
+  // Made safe before it is painted: the colours are ours, nothing in the text is the server's.
+  onServerEvent(client, (event) => {
     // The command says goodbye in its own words.
     if (event.type === 'goodbye') return;
     const text = formatUdpEvent(event, paint);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/commands/_shared.ts';
 import { CLI_RUNTIME, cliCommand, spawnCli, type CliProcess } from '../helpers/cli.ts';
 import { RawUdpPeer } from '../helpers/echo-test-peers.ts';
+import { scriptedWelcome, startScriptedUdpServer } from '../core/udp-chat/scripted-udp-server.ts';
 
 function tmuxAvailable(): boolean {
   try {
@@ -48,6 +49,7 @@ function openPane(args: string[], dir: string) {
     screen,
     type: (text: string) => tmux('send-keys', '-t', name, '-l', text),
     key: (key: string) => tmux('send-keys', '-t', name, key),
+    title: () => tmux('display-message', '-p', '-t', name, '#{pane_title}').trim(),
     waitFor: (test: (lines: string[]) => boolean, what: string) => poll(() => (test(screen()) ? screen() : undefined), what),
     exitCode: () =>
       poll(() => {
@@ -137,6 +139,31 @@ describe.skipIf(!HAS_TMUX)(title, () => {
     } finally {
       own.server.child.kill('SIGKILL');
       await own.server.exited;
+    }
+  });
+
+  it('never lets the server set the title, write the clipboard, clear the screen or overwrite a line', async () => {
+    const hostile = await startScriptedUdpServer({ afterJoined: (name) => [scriptedWelcome(name)] });
+    try {
+      const pane = openPane(['udp-join', 'frank', '127.0.0.1', String(hostile.port)], dir);
+      // With this, tmux takes an OSC 52 clipboard write from a pane into a paste buffer.
+      tmux('set-option', '-g', 'set-clipboard', 'on');
+      await pane.waitFor((lines) => lastLine(lines) === 'frank>', 'the prompt');
+      const titleBefore = pane.title();
+      hostile.sendToClients([
+        'mallory ~ \u001b]0;pwned\u0007\u001b]52;c;ZXZpbA==\u0007\u001b[2J\u001b[Hsafe\rEVIL \u009b2J \u202eevil \u200fmark',
+        'mallory ~ marker',
+      ]);
+      const lines = await pane.waitFor((l) => l.some((line) => line.includes('mallory: marker')), 'the line after the hostile one');
+      const screen = lines.join('\n');
+      expect(screen).toContain('Joined the UDP chat');
+      expect(screen).toContain('mallory: \uFFFD]0;pwned\uFFFD\uFFFD]52;c;ZXZpbA==\uFFFD\uFFFD[2J\uFFFD[Hsafe\uFFFDEVIL \uFFFD2J \uFFFDevil \uFFFDmark');
+      expect(pane.title()).toBe(titleBefore);
+      expect(tmux('list-buffers', '-F', '#{buffer_sample}')).not.toContain('evil');
+      pane.key('C-d');
+      expect(await pane.exitCode()).toBe(EXIT.OK);
+    } finally {
+      hostile.close();
     }
   });
 });

@@ -6,12 +6,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/commands/_shared.ts';
 import { CLI_RUNTIME, runCli, spawnCli, type CliProcess } from '../helpers/cli.ts';
 import { closedPort, RawUdpPeer } from '../helpers/echo-test-peers.ts';
+import { startScriptedUdpServer, type ScriptedUdpServer } from '../core/udp-chat/scripted-udp-server.ts';
 
 const running: CliProcess[] = [];
 const peers: RawUdpPeer[] = [];
 const sockets: dgram.Socket[] = [];
+const scripted: ScriptedUdpServer[] = [];
 afterEach(async () => {
   for (const peer of peers.splice(0)) peer.close();
+  for (const server of scripted.splice(0)) server.close();
   for (const socket of sockets.splice(0)) socket.close();
   for (const proc of running.splice(0)) {
     proc.child.kill('SIGKILL');
@@ -161,6 +164,24 @@ describe(`netchat udp-serve and udp-join [${CLI_RUNTIME}]`, () => {
     expect(received).toBeLessThanOrEqual(3 * sent);
   });
 
+  it('a user whose port has closed costs the others none of their datagrams', async () => {
+    const { port } = await udpServer();
+    // Joined first, so every relay goes to its closed port (a "port unreachable" back) just
+    // before it goes to the watcher: where the runtime reports that on the next send, the
+    // watcher's datagram is the one that fails.
+    const ghost = await originalClient(port, 'ghost');
+    const watcher = await originalClient(port, 'watcher');
+    peers.splice(peers.indexOf(ghost), 1);
+    await new Promise<void>((resolve) => ghost.socket.close(() => resolve()));
+    const sender = await originalClient(port, 'sender');
+    for (const text of ['one', 'two', 'three']) {
+      await sender.send(`${text}\n`, port);
+      await waitForText(sender, `sender ~ ${text}`);
+    }
+    for (const text of ['one', 'two', 'three']) await waitForText(watcher, `sender ~ ${text}`);
+    expect(texts(watcher)).toContain('[SERVER] sender has joined the chat.');
+  });
+
   it('on SIGINT tells every client it is shutting down and exits 0; the clients exit 5', async () => {
     const { server, port } = await udpServer();
     const original = await originalClient(port, 'orig');
@@ -178,6 +199,16 @@ describe(`netchat udp-serve and udp-join [${CLI_RUNTIME}]`, () => {
     const client = udpJoin(['orphan', '127.0.0.1', String(port), '--stay', '--server-timeout', '1']);
     await client.waitForStdout(/orphan has joined the chat/);
     server.child.kill('SIGKILL');
+    expect(await client.exited).toBe(EXIT.SERVER_CLOSED);
+    expect(client.stderr()).toMatch(/the server stopped answering/);
+  });
+
+  it('a client notices a server that died between announcing its join and the welcome, with exit 5', async () => {
+    const server = await startScriptedUdpServer();
+    scripted.push(server);
+    const client = udpJoin(['orphan', '127.0.0.1', String(server.port), '--stay', '--server-timeout', '1']);
+    await client.waitForStdout(/orphan has joined the chat/);
+    server.close();
     expect(await client.exited).toBe(EXIT.SERVER_CLOSED);
     expect(client.stderr()).toMatch(/the server stopped answering/);
   });

@@ -7,6 +7,7 @@ import type { UdpRemote, UdpSocket } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { DropReporter } from './drop-reporter.ts';
 import type { Peer } from './peer-table.ts';
+import { sendDatagram } from './send-datagram.ts';
 import { SendRateCap } from './send-rate-cap.ts';
 
 /** Before an address is proven, the server sends it at most this many times the bytes it received from it. */
@@ -66,7 +67,7 @@ export class DatagramSender {
   }
 
   private send(bytes: Uint8Array, to: UdpRemote): void {
-    this.socket.send(bytes, to.port, to.address).catch((error: Error & { code?: string }) => {
+    sendDatagram(this.socket, bytes, to.port, to.address).catch((error: Error & { code?: string }) => {
       this.drops.report('send-failed', to, this.clock.now(), error.code ?? error.message);
     });
   }

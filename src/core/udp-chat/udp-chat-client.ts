@@ -2,18 +2,21 @@
 // original UDP chat that sends a join code). It registers a name, re-sending until answered
 // because datagrams get lost; keeps itself alive; paces its messages under the server's rate
 // limit; notices when the server is gone; and leaves with an acknowledged `/quit`. It prints
-// nothing and never exits: commands decide what events and closes mean.
+// nothing and never exits: commands decide what events and closes mean. Events carry the
+// server's text exactly as received: whatever shows it makes it safe for a terminal.
 //
 // Guarantees:
 //  1. Messages leave in the order they were queued, never faster than the server accepts.
 //  2. No datagram over the server's max-datagram-bytes is sent; it is refused here.
 //  3. `leave()` sends `/quit` once the queue is empty and resolves when the server says
 //     goodbye; UDP itself promises nothing about earlier messages (see docs/PROTOCOL.md).
+//  4. From the server's first answer on, nothing from it for server-timeout closes the client
+//     (`timeout`), whatever the phase: a server gone between announcing the join and the
+//     welcome is noticed as soon as one gone later.
 import { clientDatagram, isCommandText } from '../../protocol/udp-chat/client-datagrams.ts';
 import { parseServerDatagram, type UdpServerEvent } from '../../protocol/udp-chat/server-datagrams.ts';
 import { UDP_FATAL_CODES, type UdpErrorCode } from '../../protocol/udp-chat/udp-error-codes.ts';
 import { nameKey } from '../../protocol/shared/names.ts';
-import { sanitizeText } from '../../protocol/shared/text-sanitize.ts';
 import type { Runtime, UdpSocket } from '../../runtime/types.ts';
 import type { PacerMargin } from '../chat-client/client-pacer.ts';
 import { systemClock, type Clock, type TimerHandle } from '../shared/clock.ts';
@@ -86,6 +89,11 @@ type Phase = 'idle' | 'hello' | 'code' | 'joined' | 'leaving' | 'closed';
 export class UdpChatClient {
   /** The name the server welcomed, once joined. */
   name: string | undefined;
+  /**
+   * The server let us in: it announced our join or welcomed us. Its welcome (which `join`
+   * waits for) may still be on the way, or lost.
+   */
+  admitted = false;
   maxDatagramBytes = SERVER_DEFAULTS.maxDatagramBytes;
   readonly closed: Promise<UdpCloseInfo>;
 
@@ -236,8 +244,6 @@ export class UdpChatClient {
     this.lastHeardAt = this.clock.now();
     let text = this.decoder.decode(data);
     if (text.endsWith('\n')) text = text.slice(0, -1);
-    // The server sanitizes what users send; a hostile one might not, so it is done again here.
-    text = sanitizeText(text);
     const event = parseServerDatagram(text);
     switch (event.type) {
       case 'pong':
@@ -251,8 +257,13 @@ export class UdpChatClient {
           this.phase = 'code';
           this.code = event.code;
           this.retransmit(() => clientDatagram.code(event.code));
+          this.watchServer();
         }
         return;
+      case 'user-joined':
+        // The server announces a join only once the code came back, just before the welcome.
+        if ((this.phase === 'hello' || this.phase === 'code') && nameKey(event.name) === nameKey(this.wanted)) this.admitted = true;
+        break;
       case 'welcome':
         if (this.phase !== 'hello' && this.phase !== 'code') return;
         if (nameKey(event.name) !== nameKey(this.wanted)) break;
@@ -280,6 +291,7 @@ export class UdpChatClient {
 
   private joined(event: Extract<UdpServerEvent, { type: 'welcome' }>, text: string): void {
     this.phase = 'joined';
+    this.admitted = true;
     this.name = event.name;
     const { limits } = event;
     const maxBytes = limits['max-datagram-bytes'];
@@ -290,22 +302,37 @@ export class UdpChatClient {
     const idle = limits['idle-timeout-ms'];
     // Pings keep us in at a quarter of the server's idle timeout, and prove it is still there.
     if (idle !== undefined && idle > 0) this.keepaliveMs = Math.min(this.keepaliveMs, idle / 4);
-    this.scheduleTick();
+    // Watched at the new pace from now on: the check set while joining may be far off.
+    this.stopWatchingServer();
+    this.watchServer();
     this.emit('event', event, text);
     this.pendingJoin?.({ ok: true, name: event.name, online: event.online });
   }
 
-  /** Ping after a quiet spell; give up on a server silent for server-timeout. */
-  private scheduleTick(): void {
+  /**
+   * From the server's first answer on: give up on a server silent for server-timeout, and once
+   * joined ping after a quiet spell. Off while idle (a refused name, another being chosen) and
+   * until the first answer, when the reply timeout alone applies.
+   */
+  private watchServer(): void {
+    if (this.tickTimer !== undefined) return;
     this.tickTimer = this.clock.setTimeout(() => {
+      this.tickTimer = undefined;
+      if (this.phase === 'idle' || this.phase === 'hello' || this.phase === 'closed') return;
       const now = this.clock.now();
       if (now - this.lastHeardAt >= this.options.serverTimeoutMs) {
         const seconds = this.options.serverTimeoutMs / 1000;
         return this.finish({ reason: 'timeout', message: `nothing from the server for ${seconds} s` });
       }
-      if (now - this.outbox.lastSentAt >= this.keepaliveMs) this.outbox.urgent(clientDatagram.ping(''));
-      this.scheduleTick();
+      const joined = this.phase === 'joined' || this.phase === 'leaving';
+      if (joined && now - this.outbox.lastSentAt >= this.keepaliveMs) this.outbox.urgent(clientDatagram.ping(''));
+      this.watchServer();
     }, Math.max(10, this.keepaliveMs / 2));
+  }
+
+  private stopWatchingServer(): void {
+    if (this.tickTimer !== undefined) this.clock.clearTimeout(this.tickTimer);
+    this.tickTimer = undefined;
   }
 
   private emit<E extends keyof UdpChatClientEvents>(event: E, ...args: Parameters<UdpChatClientEvents[E]>): void {
@@ -318,7 +345,8 @@ export class UdpChatClient {
     this.phase = 'closed';
     this.outbox.stop();
     this.stopRetransmit();
-    for (const timer of [this.deadlineTimer, this.tickTimer]) if (timer !== undefined) this.clock.clearTimeout(timer);
+    if (this.deadlineTimer !== undefined) this.clock.clearTimeout(this.deadlineTimer);
+    this.stopWatchingServer();
     this.pendingJoin?.(closedResult(info));
     void this.socket.close();
     this.resolveClosed(info);

@@ -5,6 +5,7 @@
 import type { UdpSocket } from '../../runtime/types.ts';
 import { ClientPacer, type PacerMargin, type ServerFloodLimits } from '../chat-client/client-pacer.ts';
 import type { Clock, TimerHandle } from '../shared/clock.ts';
+import { isPortUnreachable, sendDatagram } from './send-datagram.ts';
 
 export class UdpClientOutbox {
   private readonly pacer: ClientPacer;
@@ -86,8 +87,10 @@ export class UdpClientOutbox {
 
   private transmit(text: string): void {
     this.lastSentAt = this.clock.now();
-    this.socket.send(text, this.target.port, this.target.host).catch((error: Error) => {
-      if (!this.stopped) this.onSendError(error);
+    sendDatagram(this.socket, text, this.target.port, this.target.host).catch((error: Error) => {
+      // The server's port is closed, for now (only Bun says so): like a datagram lost on the way,
+      // it is not the end. Silence past server-timeout decides, the same on every runtime.
+      if (!this.stopped && !isPortUnreachable(error)) this.onSendError(error);
     });
   }
 }

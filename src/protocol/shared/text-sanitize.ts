@@ -2,8 +2,8 @@
 // cursor, rewrite a line already shown, or start an escape sequence; bidirectional overrides
 // and line separators could make text look like another user's line. All become U+FFFD, so
 // tampering stays visible instead of silently vanishing.
-const UNSAFE = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
-const UNSAFE_TEST = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
+const UNSAFE = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+const UNSAFE_TEST = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
 
 export const REPLACEMENT = '\uFFFD';
 

@@ -17,10 +17,13 @@ export class FakeUdpSocket implements UdpSocket {
   closed = false;
   /** Make the next sends fail with this error code. */
   failSends: string | undefined;
+  /** Codes the next sends fail with, one each, before sending works again. */
+  readonly failNext: string[] = [];
   private messageListeners: Array<UdpSocketEvents['message']> = [];
 
   send(data: Uint8Array | string, port: number, host: string): Promise<void> {
-    if (this.failSends) return Promise.reject(Object.assign(new Error(this.failSends), { code: this.failSends }));
+    const failure = this.failNext.shift() ?? this.failSends;
+    if (failure) return Promise.reject(Object.assign(new Error(failure), { code: failure }));
     const bytes = typeof data === 'string' ? encoder.encode(data) : data;
     this.sent.push({ to: { address: host, port }, data: bytes });
     return Promise.resolve();

@@ -9,6 +9,8 @@ import { FakeClock } from '../../helpers/fake-clock.ts';
 import { FakeUdpSocket } from './fake-udp.ts';
 
 const SERVER = { address: '127.0.0.1', port: 65432 };
+/** Until failed sends have been tried again. */
+const settled = () => new Promise((resolve) => setImmediate(resolve));
 const LIMITS = { 'max-datagram-bytes': 64, 'flood-burst': 3, 'flood-rate': 10, 'idle-timeout-ms': 4000 };
 
 function setup(options: Partial<UdpChatClientOptions> = {}) {
@@ -79,6 +81,44 @@ describe('UdpChatClient: joining', () => {
     expect(await client.closed).toMatchObject({ reason: 'timeout' });
   });
 
+  it('until the server first answers, only the reply timeout applies', async () => {
+    const { clock, client } = setup({ replyTimeoutMs: 3000, serverTimeoutMs: 1000 });
+    const result = client.join('alice');
+    clock.advance(2999);
+    expect(client.isClosed).toBe(false);
+    clock.advance(1);
+    expect(await result).toMatchObject({ close: { reason: 'timeout', message: 'no answer from the server within 3 s' } });
+    expect(client.admitted).toBe(false);
+  });
+
+  it('notices a server gone between announcing the join and the welcome after server-timeout, as one that let us in', async () => {
+    const { clock, client, fromServer } = setup({ replyTimeoutMs: 10_000, serverTimeoutMs: 3000 });
+    const result = client.join('alice');
+    fromServer('[SERVER] Send k3x9pq to join as alice.');
+    fromServer(serverDatagram.joined('bob'));
+    expect(client.admitted).toBe(false);
+    fromServer(serverDatagram.joined('ALICE'));
+    expect(client.admitted).toBe(true);
+    clock.advance(2999);
+    expect(client.isClosed).toBe(false);
+    clock.advance(1);
+    expect(await result).toMatchObject({ ok: false, code: 'CLOSED', close: { reason: 'timeout', message: 'nothing from the server for 3 s' } });
+  });
+
+  it('keeps no silence clock while another name is chosen after a refusal', async () => {
+    const { clock, client, fromServer } = setup({ serverTimeoutMs: 1000 });
+    const first = client.join('bob');
+    fromServer('[SERVER] Send k3x9pq to join as bob.');
+    fromServer(serverDatagram.error('NAME_TAKEN', 'bob is taken: send another name'));
+    expect(await first).toMatchObject({ ok: false, code: 'NAME_TAKEN' });
+    clock.advance(60_000);
+    expect(client.isClosed).toBe(false);
+    const second = client.join('bobby');
+    fromServer(serverDatagram.welcome('bobby', 1, LIMITS));
+    expect(await second).toMatchObject({ ok: true, name: 'bobby' });
+    expect(client.admitted).toBe(true);
+  });
+
   it('a send error (unknown host) ends it', async () => {
     const { socket, client } = setup();
     socket.failSends = 'ENOTFOUND';
@@ -88,14 +128,36 @@ describe('UdpChatClient: joining', () => {
 });
 
 describe('UdpChatClient: chatting', () => {
-  it('emits what arrives, sanitized, and ignores datagrams from other ports', async () => {
+  it('emits what arrives exactly as received (what shows it makes it safe), and ignores datagrams from other ports', async () => {
     const { socket, events, fromServer, joined } = setup();
     await joined();
     events.length = 0;
-    fromServer('bob ~ hi \u001b[2J');
+    fromServer('bob ~ hi \u001b[2J\r\u202e');
     socket.deliver('eve ~ not from the server', { address: '127.0.0.1', port: 9 });
     fromServer('[SERVER] pong');
-    expect(events).toEqual([{ type: 'message', from: 'bob', text: 'hi \uFFFD[2J' }]);
+    expect(events).toEqual([{ type: 'message', from: 'bob', text: 'hi \u001b[2J\r\u202e' }]);
+  });
+
+  it('sends a message again when its send took a port-unreachable report meant for an earlier datagram', async () => {
+    const { clock, socket, client, sent, joined } = setup();
+    await joined();
+    clock.advance(500);
+    socket.failNext.push('ECONNREFUSED');
+    expect(client.send('hello')).toEqual({ ok: true });
+    await settled();
+    expect(sent().filter((text) => text === 'hello')).toHaveLength(1);
+    expect(client.isClosed).toBe(false);
+  });
+
+  it('takes a closed server port for a lost datagram, not the end: silence decides', async () => {
+    const { clock, socket, client, joined } = setup({ serverTimeoutMs: 3000 });
+    await joined();
+    socket.failSends = 'ECONNREFUSED';
+    clock.advance(1000); // a ping is due, and every try of it fails
+    await settled();
+    expect(client.isClosed).toBe(false);
+    clock.advance(2000);
+    expect(await client.closed).toEqual({ reason: 'timeout', message: 'nothing from the server for 3 s' });
   });
 
   it('paces messages under the rate limit from the welcome, in order', async () => {
@@ -134,6 +196,16 @@ describe('UdpChatClient: chatting', () => {
     expect(client.isClosed).toBe(false);
     clock.advance(1);
     expect(await client.closed).toEqual({ reason: 'timeout', message: 'nothing from the server for 3 s' });
+  });
+
+  it('pings at a quarter of the idle timeout the welcome states, from the welcome on', async () => {
+    const { clock, sent, joined } = setup({ serverTimeoutMs: 30_000 });
+    await joined(); // idle-timeout 4 s: ping every 1 s, not every 10 s
+    const pings = () => sent().filter((t) => t === '/ping').length;
+    clock.advance(999);
+    expect(pings()).toBe(0);
+    clock.advance(1);
+    expect(pings()).toBe(1);
   });
 
   it.each([

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_UDP_CHAT_LIMITS, resolveUdpChatLimits, type UdpChatLimits } from '../../../src/core/udp-chat/udp-chat-limits.ts';
 import { clientDatagram } from '../../../src/protocol/udp-chat/client-datagrams.ts';
 import type { UdpRemote } from '../../../src/runtime/types.ts';
+import { MAX_SEND_ATTEMPTS } from '../../../src/core/udp-chat/send-datagram.ts';
 import { startUdpFakeChat } from './udp-chat-setup.ts';
 
 const at = (port: number): UdpRemote => ({ address: '127.0.0.1', port });
@@ -117,5 +118,20 @@ describe('UDP chat server: bad datagrams', () => {
     chat.socket.deliver('x', bob);
     await new Promise((resolve) => setImmediate(resolve));
     expect(chat.events.at(-1)).toMatchObject({ type: 'drop', reason: 'send-failed', detail: 'EHOSTUNREACH' });
+  });
+
+  it('tries a datagram again while its send takes port-unreachable reports meant for earlier ones, up to the cap', async () => {
+    const chat = await startUdpFakeChat();
+    const bob = await chat.join('bob', at(5001));
+    chat.socket.failNext.push(...Array<string>(MAX_SEND_ATTEMPTS - 1).fill('ECONNREFUSED'));
+    chat.socket.deliver('x', bob);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(chat.socket.textsTo(bob).at(-1)).toBe('bob ~ x');
+    expect(chat.events.some((e) => e.type === 'drop')).toBe(false);
+    chat.socket.failNext.push(...Array<string>(MAX_SEND_ATTEMPTS).fill('ECONNREFUSED'));
+    chat.socket.deliver('y', bob);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(chat.socket.textsTo(bob).at(-1)).toBe('bob ~ x');
+    expect(chat.events.at(-1)).toMatchObject({ type: 'drop', reason: 'send-failed', detail: 'ECONNREFUSED' });
   });
 });

@@ -42,7 +42,7 @@ describe('names', () => {
 describe('sanitizeText', () => {
   it('replaces control, bidi and separator characters, and tabs with spaces', () => {
     expect(sanitizeText('a\tb')).toBe('a b');
-    for (const c of ['\u0000', '\u0007', '\n', '\r', '\u001b', '\u007f', '\u0085', '\u009b', '\u2028', '\u2029', '\u202a', '\u202e', '\u2066', '\u2069']) {
+    for (const c of ['\u0000', '\u0007', '\n', '\r', '\u001b', '\u007f', '\u0085', '\u009b', '\u2028', '\u2029', '\u202a', '\u202e', '\u2066', '\u2069', '\u061c', '\u200e', '\u200f']) {
       expect(sanitizeText(`x${c}y`), JSON.stringify(c)).toBe(`x${REPLACEMENT}y`);
     }
   });
