@@ -9,7 +9,7 @@ import { DEFAULT_UDP_TRANSFER_LIMITS, resolveUdpTransferLimits } from '../core/u
 import { formatSize } from '../protocol/files/file-sizes.ts';
 import { systemClock } from '../core/shared/clock.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
-import { DEFAULT_CHAT_LIMITS, resolveChatLimits } from '../core/chat/chat-limits.ts';
+import { DEFAULT_CHAT_LIMITS, resolveChatLimits, type ChatLimits } from '../core/chat/chat-limits.ts';
 import { getRuntime, type SocketAddress } from '../runtime/index.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, parsePort } from './_shared.ts';
@@ -29,6 +29,10 @@ function logEvent(logger: ConsolaInstance, event: ChatServerEvent): void {
     }
     case 'refuse':
       return logger.warn(`refused ${endpoint(event.remote)}: ${event.code}`);
+    case 'accept-paused':
+      return logger.warn(`out of file descriptors (${event.code}) with ${event.connections} connected: not accepting until some close`);
+    case 'accept-resumed':
+      return logger.info(`accepting connections again (${event.connections} connected)`);
   }
 }
 
@@ -46,6 +50,24 @@ function logFileEvent(logger: ConsolaInstance, event: FileEvent): void {
     case 'upload-refused':
       return logger.info(`upload of ${JSON.stringify(event.name)} by ${who} refused: ${event.code}`);
   }
+}
+
+/** Descriptors kept for everything but chat connections: stdio, the listener, the runtime's own. */
+const DESCRIPTORS_BESIDES_CONNECTIONS = 32;
+
+/**
+ * --max-connections stays below what the process may open (`ulimit -n`): by default it is
+ * lowered to fit, with room for the runtime and for transfers; a larger flag is kept,
+ * with a warning, and the server pauses accepting when it runs out.
+ */
+function fitConnectionsToDescriptors(logger: ConsolaInstance, limits: ChatLimits, flagged: boolean, transferDescriptors: number): ChatLimits {
+  const descriptors = getRuntime().descriptorLimit();
+  if (descriptors === undefined) return limits;
+  const room = Math.max(1, descriptors - DESCRIPTORS_BESIDES_CONNECTIONS - transferDescriptors);
+  if (limits.maxConnections <= room) return limits;
+  if (!flagged) return { ...limits, maxConnections: room };
+  logger.warn(`--max-connections ${limits.maxConnections} is more than ${descriptors} open files (ulimit -n) leave room for (${room}): past that, the server stops accepting until connections close`);
+  return limits;
 }
 
 /** The folder to share: the flag, else SERVER_SHARED_FILES (as the original server read it), else ./SharedFiles. */
@@ -82,9 +104,12 @@ export default defineCommand({
   async run({ args }) {
     const logger = createLogger(args);
     const port = parsePort(args.port, '--port');
-    const limits = limitsFromFlags(LIMIT_FLAGS.serve, args, resolveChatLimits);
+    const flagLimits = limitsFromFlags(LIMIT_FLAGS.serve, args, resolveChatLimits);
     const filesLimits = limitsFromFlags(LIMIT_FLAGS.serveFiles, args, resolveFilesLimits);
     const udpLimits = limitsFromFlags(LIMIT_FLAGS.serveUdp, args, resolveUdpTransferLimits);
+    // A TCP transfer holds its file; a UDP transfer its file and its socket.
+    const transferDescriptors = filesLimits.maxTransfers + 2 * udpLimits.maxConcurrentTransfers;
+    const limits = fitConnectionsToDescriptors(logger, flagLimits, args['max-connections'] !== undefined, transferDescriptors);
     const runtime = getRuntime();
     const directory = runtime.files.resolve(sharedDirectory(args['shared-dir']));
     let files: FileService;

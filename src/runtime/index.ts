@@ -1,4 +1,5 @@
 import { detectRuntime } from './detect.ts';
+import { descriptorLimit } from './descriptors.ts';
 import { networkAddresses } from './network-addresses.ts';
 import { createSha256 } from './node-hash.ts';
 import { nodeFileStore } from './node-files.ts';
@@ -24,6 +25,7 @@ export function getRuntime(): Runtime {
     listenTcp,
     connectTcp,
     bindUdp,
+    descriptorLimit,
     networkAddresses: () => networkAddresses(),
     files: nodeFileStore,
     sha256: createSha256,

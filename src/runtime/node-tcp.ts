@@ -1,10 +1,13 @@
 // TCP listen and connect over node:net, with TLS as an option of the same calls (node:tls, which
 // behaves alike on Node, Bun and Deno). A TLS server accepts plain TCP and upgrades each socket
 // itself, so it can time the handshake, drop handshakes in progress on close and swap
-// certificates for later connections, the same way on every runtime.
+// certificates for later connections, the same way on every runtime. Out of file descriptors,
+// the listener pauses (closes its socket, gives back a reserve) and listens again on the same
+// port once descriptors are free, reporting each spell once.
 import net from 'node:net';
 import tls from 'node:tls';
 import { NodeTcpConnection, familyOf, remoteOf } from './node-tcp-connection.ts';
+import { DescriptorReserve, isDescriptorExhaustion, probeFreeDescriptors } from './descriptors.ts';
 import { runtimeError, type RuntimeError } from './runtime-errors.ts';
 import type { TcpConnectOptions, TcpConnection, TcpListenOptions, TcpServer, TlsCredentials } from './types.ts';
 
@@ -15,8 +18,22 @@ const pem = (value: string | Uint8Array) => (typeof value === 'string' ? value :
 
 const secureContextOf = (credentials: TlsCredentials) => tls.createSecureContext({ cert: pem(credentials.cert), key: pem(credentials.key) });
 
+/** Descriptors kept back while accepting, given up while paused (see DescriptorReserve). */
+const RESERVED_DESCRIPTORS = 8;
+/**
+ * Free descriptors (besides the reserve) below which the listener pauses: it stops while one is
+ * still free, so the process never sits at none (Deno 2.9 panics if it then needs one).
+ */
+const PAUSE_BELOW_FREE_DESCRIPTORS = 2;
+/** Free descriptors needed to accept again: the reserve, the listening socket, and some to use. */
+const RESUME_FREE_DESCRIPTORS = RESERVED_DESCRIPTORS + 8;
+const RESUME_FIRST_DELAY_MS = 100;
+const RESUME_MAX_DELAY_MS = 2_000;
+/** How often an idle listener checks that descriptors have not run out under it (files, other sockets). */
+const DESCRIPTOR_WATCH_INTERVAL_MS = 1_000;
+
 export function listenTcp(options: TcpListenOptions, onConnection: (connection: TcpConnection) => void): Promise<TcpServer> {
-  const server = net.createServer({ allowHalfOpen: options.allowHalfOpen ?? false, noDelay: true });
+  const allowHalfOpen = options.allowHalfOpen ?? false;
   // Built before listening, so a bad certificate fails the listen instead of every handshake.
   let secureContext = options.tls ? secureContextOf(options.tls) : undefined;
   const handshakeTimeoutMs = options.tls?.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
@@ -52,41 +69,114 @@ export function listenTcp(options: TcpListenOptions, onConnection: (connection: 
     });
   };
 
-  server.on('connection', (socket) => {
+  const onSocket = (socket: net.Socket) => {
     // A socket can be reset between accept and here; it then has no remote address.
     if (socket.remoteAddress === undefined) {
       socket.destroy();
-      return;
-    }
-    if (secureContext) {
+    } else if (secureContext) {
       socket.on('error', () => {});
       upgrade(socket, secureContext);
     } else {
       onConnection(new NodeTcpConnection(socket));
     }
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: options.host, port: options.port }, () => {
-      server.off('error', reject);
-      // Accept errors (EMFILE and the like) must not take the server down.
-      server.on('error', () => {});
-      const bound = server.address() as net.AddressInfo;
-      resolve({
-        address: { address: bound.address, port: bound.port, family: familyOf(bound.family) },
-        encrypted: secureContext !== undefined,
-        close: () =>
-          new Promise<void>((done) => {
-            // node:net calls back only once every accepted socket has closed.
-            server.close(() => done());
-            for (const raw of handshakes) raw.destroy();
-          }),
-        setTlsCredentials: (credentials) => {
-          if (!secureContext) throw runtimeError('TLS_NOT_ENABLED', 'this server listens without TLS');
-          secureContext = secureContextOf(credentials);
-        },
+    // Checked after every accept: the next accept must not be the one that fails.
+    watchDescriptors();
+  };
+
+  // Out of descriptors, the only way to stop node:net accepting on every runtime is to close
+  // the listening socket; it is opened again on the same port once descriptors are free. While
+  // paused, connection attempts are refused by the kernel at once instead of hanging.
+  let listening: net.Server | undefined;
+  /** Every server we closed, settled once its accepted connections have closed too. */
+  const drained: Promise<void>[] = [];
+  const reserve = new DescriptorReserve(RESERVED_DESCRIPTORS);
+  let paused = false;
+  let stopped = false;
+  let resumeDelayMs = RESUME_FIRST_DELAY_MS;
+  let resumeTimer: ReturnType<typeof setTimeout> | undefined;
+  let port = options.port;
+
+  const open = () =>
+    new Promise<net.Server>((resolve, reject) => {
+      const server = net.createServer({ allowHalfOpen, noDelay: true }, onSocket);
+      server.once('error', reject);
+      server.listen({ host: options.host, port }, () => {
+        server.off('error', reject);
+        server.on('error', (error) => {
+          // Accept errors must not take the server down; running out of descriptors pauses it.
+          if (isDescriptorExhaustion(error)) pause(error as Error & { code: string });
+        });
+        resolve(server);
       });
     });
+  const closeServer = (server: net.Server) => {
+    // node:net calls back only once every accepted socket has closed.
+    drained.push(new Promise<void>((done) => server.close(() => done())));
+  };
+  const pause = (error: Error & { code: string }) => {
+    if (paused || stopped || !listening) return;
+    paused = true;
+    closeServer(listening);
+    listening = undefined;
+    reserve.release();
+    resumeDelayMs = RESUME_FIRST_DELAY_MS;
+    options.onAcceptPaused?.(error);
+    scheduleResume();
+  };
+  const scheduleResume = () => {
+    resumeTimer = setTimeout(() => void tryResume(), resumeDelayMs);
+    resumeDelayMs = Math.min(RESUME_MAX_DELAY_MS, resumeDelayMs * 2);
+  };
+  const tryResume = async () => {
+    resumeTimer = undefined;
+    if (stopped) return;
+    if (!probeFreeDescriptors(RESUME_FREE_DESCRIPTORS).free) return scheduleResume();
+    let server: net.Server;
+    try {
+      server = await open();
+    } catch {
+      // Descriptors ran out again, or the port was taken meanwhile: try later.
+      return scheduleResume();
+    }
+    if (stopped) return closeServer(server);
+    listening = server;
+    paused = false;
+    reserve.take();
+    options.onAcceptResumed?.();
+  };
+  const watchDescriptors = () => {
+    if (paused || stopped) return;
+    const probe = probeFreeDescriptors(PAUSE_BELOW_FREE_DESCRIPTORS);
+    if (!probe.free) pause(probe.error);
+  };
+
+  return open().then((server) => {
+    listening = server;
+    reserve.take();
+    const watch = setInterval(watchDescriptors, DESCRIPTOR_WATCH_INTERVAL_MS);
+    watch.unref?.();
+    const bound = server.address() as net.AddressInfo;
+    port = bound.port;
+    return {
+      address: { address: bound.address, port: bound.port, family: familyOf(bound.family) },
+      encrypted: secureContext !== undefined,
+      close: () => {
+        if (!stopped) {
+          stopped = true;
+          clearInterval(watch);
+          if (resumeTimer) clearTimeout(resumeTimer);
+          if (listening) closeServer(listening);
+          listening = undefined;
+          reserve.release();
+          for (const raw of handshakes) raw.destroy();
+        }
+        return Promise.all(drained).then(() => {});
+      },
+      setTlsCredentials: (credentials) => {
+        if (!secureContext) throw runtimeError('TLS_NOT_ENABLED', 'this server listens without TLS');
+        secureContext = secureContextOf(credentials);
+      },
+    };
   });
 }
 

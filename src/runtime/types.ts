@@ -104,6 +104,14 @@ export interface TcpListenOptions {
    * (`TLS_HANDSHAKE_FAILED`, the runtime's error as `cause`) or timed out (`TLS_HANDSHAKE_TIMEOUT`).
    */
   onConnectionFailed?: (remote: SocketAddress, error: Error & { code: string }) => void;
+  /**
+   * Out of file descriptors (`EMFILE`, or `ENFILE` for the whole system): the server stops
+   * accepting, so new connection attempts are refused, and tries again with a growing delay
+   * (0.1 s to 2 s). Called once per spell, before the next accept could fail.
+   */
+  onAcceptPaused?: (error: Error & { code: string }) => void;
+  /** Descriptors are free again and the server accepts again, on the same port. */
+  onAcceptResumed?: () => void;
 }
 
 export interface TcpServer {
@@ -201,6 +209,11 @@ export interface Runtime {
   listenTcp(options: TcpListenOptions, onConnection: (connection: TcpConnection) => void): Promise<TcpServer>;
   connectTcp(options: TcpConnectOptions): Promise<TcpConnection>;
   bindUdp(options: UdpBindOptions): Promise<UdpSocket>;
+  /**
+   * How many file descriptors this process may hold open (the soft `ulimit -n`), read at each
+   * call; undefined where it cannot be read (outside Linux) or is unlimited.
+   */
+  descriptorLimit(): number | undefined;
   /** Addresses of this machine's interfaces, for telling users where a server can be reached. */
   networkAddresses(): NetworkInterfaceAddress[];
   readonly files: FileStore;

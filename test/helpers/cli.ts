@@ -48,9 +48,11 @@ export interface CliProcess {
 export const SCRATCH = mkdtempSync(path.join(os.tmpdir(), 'netchat-cli-'));
 process.on('exit', () => rmSync(SCRATCH, { recursive: true, force: true }));
 
-export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliProcess {
-  const [command, prefix] = cliCommand();
-  const child = spawn(command, [...prefix, ...args], {
+/** `wrapper`: a command that execs the CLI after it, such as `prlimit --nofile=64 --`. */
+export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; wrapper?: string[] } = {}): CliProcess {
+  const [runtimeCommand, prefix] = cliCommand();
+  const [command, ...wrapped] = [...(options.wrapper ?? []), runtimeCommand];
+  const child = spawn(command!, [...wrapped, ...prefix, ...args], {
     cwd: options.cwd ?? SCRATCH,
     // Deno would otherwise look for a newer release over the network and may say so on stderr.
     env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', ...options.env },

@@ -12,17 +12,21 @@ export interface FakeRuntime {
   network: FakeNetwork;
   udp: FakeUdpNetwork;
   files: MemoryFileStore;
+  /** What `descriptorLimit()` answers (1024 unless a test sets it; undefined = unknown). */
+  descriptors: { limit: number | undefined };
 }
 
 export function createFakeRuntime(): FakeRuntime {
   const network = new FakeNetwork();
   const udp = new FakeUdpNetwork();
   const files = new MemoryFileStore();
+  const descriptors: { limit: number | undefined } = { limit: 1024 };
   const runtime: Runtime = {
     name: 'node',
     listenTcp: (options, onConnection) => network.listenTcp(options, onConnection),
     connectTcp: (options) => network.connectTcp(options),
     bindUdp: udp.bindUdp,
+    descriptorLimit: () => descriptors.limit,
     networkAddresses: () => [
       { interfaceName: 'lo', address: '127.0.0.1', family: 'IPv4', internal: true },
       { interfaceName: 'eth0', address: '192.0.2.10', family: 'IPv4', internal: false },
@@ -33,5 +37,5 @@ export function createFakeRuntime(): FakeRuntime {
     createCertificate,
     certificateFingerprint256,
   };
-  return { runtime, network, udp, files };
+  return { runtime, network, udp, files, descriptors };
 }

@@ -83,7 +83,16 @@ export class ChatServer implements SessionHost {
   }
 
   async listen(runtime: Pick<Runtime, 'listenTcp'>, host: string, port: number): Promise<void> {
-    this.listener = await runtime.listenTcp({ host, port, allowHalfOpen: true }, (connection) => this.acceptTcp(connection));
+    this.listener = await runtime.listenTcp(
+      {
+        host,
+        port,
+        allowHalfOpen: true,
+        onAcceptPaused: (error) => this.onEvent({ type: 'accept-paused', code: error.code, connections: this.sessions.size }),
+        onAcceptResumed: () => this.onEvent({ type: 'accept-resumed', connections: this.sessions.size }),
+      },
+      (connection) => this.acceptTcp(connection),
+    );
     this.scheduleSweep();
   }
 

@@ -36,6 +36,10 @@ export type ChatServerEvent =
       /** The QUIT message, when the client gave one. */
       message?: string;
     }
-  | { type: 'refuse'; remote: SocketAddress; code: RefusalCode };
+  | { type: 'refuse'; remote: SocketAddress; code: RefusalCode }
+  /** Out of file descriptors (`code` EMFILE or ENFILE): not accepting until some close. Once per spell. */
+  | { type: 'accept-paused'; code: string; connections: number }
+  /** Accepting again after `accept-paused`. */
+  | { type: 'accept-resumed'; connections: number };
 
 export type ChatServerEventListener = (event: ChatServerEvent) => void;
