@@ -91,6 +91,11 @@ export default defineCommand({
     port: { type: 'string', description: 'TCP port to listen on (0 = any free port)', default: '12000' },
     ...hostArg,
     ...limitArgs(LIMIT_FLAGS.serve, DEFAULT_CHAT_LIMITS),
+    // Its default follows the descriptor limit (see below), so the table's default is only the cap.
+    'max-connections': {
+      ...limitArgs(LIMIT_FLAGS.serve, DEFAULT_CHAT_LIMITS)['max-connections'],
+      description: `Connections in total (default: what ulimit -n leaves room for, at most ${DEFAULT_CHAT_LIMITS.maxConnections})`,
+    },
     'shared-dir': {
       type: 'string',
       description: 'Folder to share (default $SERVER_SHARED_FILES, else ./SharedFiles; created if missing)',
