@@ -183,7 +183,7 @@ describe.skipIf(!HAS_TMUX)(title, () => {
   async function sendInPane(redirect = '') {
     const proxy = await TrickleProxy.start(serverPort);
     const [command, prefix] = cliCommand();
-    const line = ['env', 'DENO_NO_UPDATE_CHECK=1', command, ...prefix, 'send-file', file, '127.0.0.1', String(proxy.port)].map(quote).join(' ');
+    const line = ['env', '-u', 'CI', 'DENO_NO_UPDATE_CHECK=1', command, ...prefix, 'send-file', file, '127.0.0.1', String(proxy.port)].map(quote).join(' ');
     return { proxy, pane: openPane(`${line}${redirect}`, dir) };
   }
 
@@ -256,7 +256,7 @@ describe.skipIf(!HAS_TMUX)(title, () => {
 
   it('stdin (-) typed on a terminal gets plain progress, not the bar: Enter and Ctrl+D work as typed', async () => {
     const [command, prefix] = cliCommand();
-    const line = ['env', 'DENO_NO_UPDATE_CHECK=1', command, ...prefix, 'send-file', '-', '127.0.0.1', String(serverPort), '--name', 'typed.txt'];
+    const line = ['env', '-u', 'CI', 'DENO_NO_UPDATE_CHECK=1', command, ...prefix, 'send-file', '-', '127.0.0.1', String(serverPort), '--name', 'typed.txt'];
     const pane = openPane(line.map(quote).join(' '), dir);
     try {
       // The server holds a partial upload once send-file has connected: from then on it reads stdin.
