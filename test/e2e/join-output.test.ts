@@ -13,7 +13,8 @@ afterEach(async () => {
 });
 
 async function startServer(extra: string[] = []): Promise<number> {
-  const server = spawnCli(['serve', '--host', '127.0.0.1', '--port', '0', ...extra]);
+  // The tests share one server and count on every join and leave being announced.
+  const server = spawnCli(['serve', '--host', '127.0.0.1', '--port', '0', '--announce-rate', '1000', ...extra]);
   cleanups.push(async () => {
     server.child.kill('SIGKILL');
     await server.exited;

@@ -7,7 +7,8 @@ import { CLI_RUNTIME, runCli, spawnCli, type CliProcess } from '../helpers/cli.t
 import { LineClient } from '../helpers/line-client.ts';
 
 async function startServer(extra: string[] = []): Promise<{ server: CliProcess; port: number }> {
-  const server = spawnCli(['serve', '--host', '127.0.0.1', '--port', '0', ...extra]);
+  // The tests share one server and count on every join and leave being announced.
+  const server = spawnCli(['serve', '--host', '127.0.0.1', '--port', '0', '--announce-rate', '1000', ...extra]);
   const [, port] = await server.waitForStderr(/listening on 127\.0\.0\.1:(\d+)/);
   return { server, port: Number(port) };
 }
