@@ -9,7 +9,7 @@ import { painter } from '../ui/chat-format.ts';
 import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
 import { OutputFlow } from '../ui/output-flow.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
-import { askHost, askName, askPort } from '../ui/join-prompts.ts';
+import { askMissingTarget, askName } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
 import { joinTransfers } from './_join-transfers.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
@@ -104,15 +104,12 @@ export default defineCommand({
     const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
     const say = interactive ? displayLogger({ debug: () => {}, info: clack.log.info, warn: clack.log.warn, error: clack.log.error }) : logger;
     if (interactive) {
-      clack.intro(paint('bold', 'netchat join'));
-      name ??= await askName();
-      host ??= name && (await askHost(DEFAULT_HOST));
-      port ??= host ? await askPort(DEFAULT_PORT) : undefined;
-      if (!name || !host || !port) {
-        clack.cancel('Cancelled.');
+      const target = await askMissingTarget(paint('bold', 'netchat join'), { name, host, port }, { host: DEFAULT_HOST, port: DEFAULT_PORT });
+      if (!target) {
         process.exitCode = EXIT.INTERRUPTED;
         return;
       }
+      ({ name, host, port } = target);
     }
     host ??= DEFAULT_HOST;
     port ??= DEFAULT_PORT;

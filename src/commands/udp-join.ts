@@ -5,7 +5,7 @@ import { UDP_CHAT_DEFAULT_PORT } from '../protocol/udp-chat/client-datagrams.ts'
 import { getRuntime } from '../runtime/index.ts';
 import { painter } from '../ui/chat-format.ts';
 import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
-import { askHost, askName, askPort } from '../ui/join-prompts.ts';
+import { askMissingTarget, askName } from '../ui/join-prompts.ts';
 import { attachUdpPipeOutput, runUdpPipeSession } from '../ui/udp-pipe-session.ts';
 import { runUdpTerminalSession } from '../ui/udp-terminal-session.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
@@ -62,15 +62,12 @@ export default defineCommand({
       ? displayLogger({ debug: () => {}, info: clack.log.info, warn: clack.log.warn, error: clack.log.error })
       : logger;
     if (interactive) {
-      clack.intro(paint('bold', 'netchat udp-join'));
-      name ??= await askName();
-      host ??= name && (await askHost(DEFAULT_HOST));
-      port ??= host ? await askPort(DEFAULT_PORT) : undefined;
-      if (!name || !host || !port) {
-        clack.cancel('Cancelled.');
+      const target = await askMissingTarget(paint('bold', 'netchat udp-join'), { name, host, port }, { host: DEFAULT_HOST, port: DEFAULT_PORT });
+      if (!target) {
         process.exitCode = EXIT.INTERRUPTED;
         return;
       }
+      ({ name, host, port } = target);
     }
     host ??= DEFAULT_HOST;
     port ??= DEFAULT_PORT;

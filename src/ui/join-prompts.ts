@@ -1,6 +1,6 @@
 // Questions `netchat join` asks in a terminal when a value is missing. Each returns undefined
 // when the user cancels (Ctrl+C, Esc).
-import { isCancel, text } from '@clack/prompts';
+import { cancel, intro, isCancel, text } from '@clack/prompts';
 import { hasNameCharacters } from '../protocol/shared/names.ts';
 
 async function ask(options: Parameters<typeof text>[0]): Promise<string | undefined> {
@@ -38,4 +38,24 @@ export async function askPort(defaultPort: number): Promise<number | undefined> 
     },
   });
   return answer === undefined ? undefined : Number(answer || defaultPort);
+}
+
+/**
+ * The client's start in a terminal: a title, then whatever of name, host and port the command
+ * line left out, asked in that order. Undefined (after saying so) when the user cancels.
+ */
+export async function askMissingTarget(
+  title: string,
+  given: { name: string | undefined; host: string | undefined; port: number | undefined },
+  defaults: { host: string; port: number },
+): Promise<{ name: string; host: string; port: number } | undefined> {
+  intro(title);
+  const name = given.name ?? (await askName());
+  const host = given.host ?? (name && (await askHost(defaults.host)));
+  const port = given.port ?? (host ? await askPort(defaults.port) : undefined);
+  if (!name || !host || !port) {
+    cancel('Cancelled.');
+    return undefined;
+  }
+  return { name, host, port };
 }
