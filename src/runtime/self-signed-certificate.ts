@@ -109,7 +109,9 @@ export function createCertificate(options: CertificateOptions = {}): IssuedCerti
     ...(altNames.length > 0 ? [extension(OID.subjectAltName, sequence(...altNames.map(alternativeName)))] : []),
   ];
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
+  // Positive and minimal in DER: a leading zero byte before a byte under 0x80 is "illegal
+  // padding" to OpenSSL, which then refuses the certificate (once in about 256 before this).
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   const tbs = sequence(
     explicit(0, tlv(0x02, Uint8Array.of(2))),
     positiveInteger(serial),

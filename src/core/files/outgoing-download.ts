@@ -67,7 +67,13 @@ export async function streamDownload(
   // An explicit end: a file that shrank fails the read (FILE_SHORT_READ) instead of ending early.
   const chunks = folder.store.read(file.path, { start: offset, end: file.size, ...(options.chunkBytes && { chunkBytes: options.chunkBytes }) });
   const iterator = chunks[Symbol.asyncIterator]();
-  let next = iterator.next();
+  // A read ahead may fail while the previous chunk drains; it is awaited (and handled) next.
+  const readAhead = () => {
+    const read = iterator.next();
+    read.catch(() => {});
+    return read;
+  };
+  let next = readAhead();
   try {
     for (;;) {
       const { value: chunk, done } = await next;
@@ -75,7 +81,7 @@ export async function streamDownload(
       if (sink.closed) return 'closed';
       // Read the next chunk while this one goes out: the disk and the socket work at once, and
       // at most two chunks are in memory.
-      next = iterator.next();
+      next = readAhead();
       sent += chunk.length;
       options.onProgress?.(chunk.length);
       if (!sink.write(chunk) && !(await sink.drained())) return 'closed';
@@ -84,8 +90,7 @@ export async function streamDownload(
     if (sink.closed) return 'closed';
     return errorCode(error) === 'FILE_SHORT_READ' ? 'short' : 'failed';
   } finally {
-    // A read still running when the download stops must not fail unheard; closing the reader ends it.
-    next.catch(() => {});
+    // Closing the reader ends a read still running when the download stops.
     void iterator.return?.();
   }
   if (sent < file.size - offset) return 'short';
