@@ -34,6 +34,26 @@ export interface PipeOutput {
   closed(close: CloseInfo): void;
 }
 
+/**
+ * How a pipe session reports what the client itself found and how it ended: on stderr, or as
+ * `error` and `closed` JSON events. Shared by `join` and `udp-join`.
+ */
+export function pipeEndings<Close extends object>(
+  json: boolean,
+  writeJson: (event: { type: 'error'; code: string; message: string; local: true } | ({ type: 'closed' } & Close)) => void,
+  logger: Pick<SessionLogger, 'error'>,
+): { localError(code: string, message: string): void; closed(close: Close): void } {
+  return {
+    localError: (code, message) => {
+      if (json) writeJson({ type: 'error', code, message, local: true });
+      else logger.error(`${code}: ${message}`);
+    },
+    closed: (close) => {
+      if (json) writeJson({ type: 'closed', ...close });
+    },
+  };
+}
+
 export interface PipeSessionOptions {
   client: ChatClient;
   output: PipeOutput;
@@ -84,15 +104,7 @@ export function attachPipeOutput(options: PipeOutputOptions): PipeOutput {
       writeLine(line);
     }
   }, { raw: json || options.raw === true });
-  return {
-    localError: (code, message) => {
-      if (json) writeJson({ type: 'error', code, message, local: true });
-      else logger.error(`${code}: ${message}`);
-    },
-    closed: (close) => {
-      if (json) writeJson({ type: 'closed', ...close });
-    },
-  };
+  return pipeEndings<CloseInfo>(json, writeJson, logger);
 }
 
 /** Send every input line; at the end of input leave, so that all of them are delivered. */

@@ -9,7 +9,7 @@ import type { UdpServerEvent } from '../protocol/udp-chat/server-datagrams.ts';
 import { UDP_FATAL_CODES, type UdpErrorCode } from '../protocol/udp-chat/udp-error-codes.ts';
 import { eventJson } from './chat-format.ts';
 import { displayLogger, jsonLine, onServerEvent } from './display-safe.ts';
-import type { SessionLogger } from './pipe-session.ts';
+import { pipeEndings, type SessionLogger } from './pipe-session.ts';
 
 export interface UdpPipeOutputOptions {
   client: UdpChatClient;
@@ -77,15 +77,7 @@ export function attachUdpPipeOutput(options: UdpPipeOutputOptions): UdpPipeOutpu
       writeLine(text);
     }
   }, { raw: json });
-  return {
-    localError: (code, message) => {
-      if (json) writeJson({ type: 'error', code, message, local: true });
-      else logger.error(`${code}: ${message}`);
-    },
-    closed: (close) => {
-      if (json) writeJson({ type: 'closed', ...close });
-    },
-  };
+  return pipeEndings<UdpCloseInfo>(json, writeJson, logger);
 }
 
 /** Send every input line; at the end of input leave once they are all sent. */
