@@ -1,5 +1,6 @@
 // TcpLineLink on real sockets on 127.0.0.1: an `nc`-style upload after a command line, and a
 // download of raw bytes under backpressure with lines held behind it.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LineLink, LineLinkHandler } from '../../../src/core/links/line-link.ts';
@@ -41,6 +42,31 @@ function readAll(socket: net.Socket): Promise<Uint8Array> {
   return new Promise((resolve) => socket.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks)))));
 }
 
+/**
+ * More bytes than loopback can hold in flight, so that a synchronous writer must meet
+ * backpressure: the kernel's largest send buffer plus its largest receive buffer (read from
+ * /proc where there is one), twice over.
+ */
+function moreThanTheKernelHolds(): number {
+  const largest = (name: string) => {
+    try {
+      return Number(readFileSync(`/proc/sys/net/ipv4/${name}`, 'utf8').trim().split(/\s+/)[2]) || 0;
+    } catch {
+      return 0;
+    }
+  };
+  const inFlight = largest('tcp_wmem') + largest('tcp_rmem');
+  return Math.max(8 * 1024 * 1024, 2 * inFlight);
+}
+
+/** `length` bytes of a repeating 251-byte pattern, so a shifted or dropped chunk shows. */
+function patterned(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < 251; i++) bytes[i] = i;
+  for (let filled = 251; filled < length; filled *= 2) bytes.copyWithin(filled, 0, Math.min(filled, length - filled));
+  return bytes;
+}
+
 const quiet: LineLinkHandler = { line: ignore, overlong: ignore, inputOverflow: ignore, peerEnded: ignore, closed: ignore };
 
 describe('TcpLineLink on real sockets', () => {
@@ -70,7 +96,7 @@ describe('TcpLineLink on real sockets', () => {
   });
 
   it('writes a header line, then raw bytes under backpressure, then the lines held meanwhile', async () => {
-    const body = new Uint8Array(4 * 1024 * 1024).map((_, i) => i % 251);
+    const body = patterned(moreThanTheKernelHolds());
     let waitedForDrain = 0;
     let encrypted: boolean | undefined;
     const port = await serve((link) => {
