@@ -13,6 +13,8 @@ import { DEFAULT_CHAT_LIMITS, resolveChatLimits, type ChatLimits } from '../core
 import { getRuntime, type SocketAddress } from '../runtime/index.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, parsePort } from './_shared.ts';
+import { openServeAccounts, reloadAccountsOnHangup, serveAccountArgs } from './_serve-accounts.ts';
+import { stateDirArg } from './_state-dir.ts';
 
 const endpoint = (a: { address: string; port: number }) => formatHostPort(a.address, a.port);
 
@@ -104,6 +106,8 @@ export default defineCommand({
     uploads: { type: 'boolean', description: 'Accept uploads into the shared folder (--no-uploads refuses them)', default: true },
     ...limitArgs(LIMIT_FLAGS.serveFiles, DEFAULT_FILES_LIMITS),
     ...limitArgs(LIMIT_FLAGS.serveUdp, DEFAULT_UDP_TRANSFER_LIMITS),
+    ...serveAccountArgs,
+    ...stateDirArg,
     ...logArgs,
   },
   async run({ args }) {
@@ -115,6 +119,7 @@ export default defineCommand({
     // A TCP transfer holds its file; a UDP transfer its file and its socket.
     const transferDescriptors = filesLimits.maxTransfers + 2 * udpLimits.maxConcurrentTransfers;
     const limits = fitConnectionsToDescriptors(logger, flagLimits, args['max-connections'] !== undefined, transferDescriptors);
+    const accounts = await openServeAccounts(args, logger);
     const runtime = getRuntime();
     const directory = runtime.files.resolve(sharedDirectory(args['shared-dir']));
     let files: FileService;
@@ -145,6 +150,7 @@ export default defineCommand({
         port,
         limits,
         files,
+        accounts,
         onEvent: (event) => logEvent(logger, event),
       });
     } catch (error) {
@@ -154,6 +160,7 @@ export default defineCommand({
       process.exitCode = EXIT.CONNECT;
       return;
     }
+    const stopReloading = reloadAccountsOnHangup(accounts, args.accounts, logger);
     const stopped = new Promise<void>((resolve) => {
       onShutdownSignal((signal) => {
         logger.info(`${signal}: shutting down (${server.connectionCount} connected)`);
@@ -165,6 +172,8 @@ export default defineCommand({
     const others = reachableAt(server.address);
     if (others.length > 0) logger.info(`reachable from other machines at ${others.join(', ')}`);
     await stopped;
+    stopReloading();
+    await accounts?.bans.flushed();
     logger.info('server stopped');
     process.exitCode = EXIT.OK;
   },

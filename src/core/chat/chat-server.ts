@@ -14,6 +14,7 @@ import { resolveChatLimits, type ChatLimits } from './chat-limits.ts';
 import { OutputBatcher } from './output-batcher.ts';
 import { AddressThrottle } from './address-throttle.ts';
 import type { RefusalCode } from './server-events.ts';
+import type { AccountService } from '../accounts/account-service.ts';
 
 export interface ChatServerOptions {
   host: string;
@@ -28,6 +29,8 @@ export interface ChatServerOptions {
   closeGraceMs?: number;
   /** The shared folder's service (LIST_FILES, DOWNLOAD_TCP, uploads); without it those commands are refused. */
   files?: FileService;
+  /** Accounts, bans and the server password (AUTH, PASS, operator commands). */
+  accounts?: AccountService;
 }
 
 /** TCP keepalive on accepted sockets finds peers that vanished without a FIN. */
@@ -62,6 +65,7 @@ export class ChatServer implements SessionHost {
     private readonly sweepIntervalMs: number,
     private readonly closeGraceMs: number,
     readonly files: FileService | undefined = undefined,
+    readonly accounts: AccountService | undefined = undefined,
   ) {
     this.registry = new UserRegistry(limits, clock);
     this.batcher = new OutputBatcher(limits.maxSendQueueBytes);
@@ -110,6 +114,7 @@ export class ChatServer implements SessionHost {
     if (this.sessions.size >= this.limits.maxConnections) {
       return this.refuse(link, 'SERVER_FULL', `the server is full (${this.limits.maxConnections} connections)`);
     }
+    if (this.accounts?.bans.addressBanned(remote.address)) return this.refuse(link, 'BANNED', 'this address is banned from this server');
     const now = this.clock.now();
     const admission = this.addresses.admit(remote.address, now);
     if (admission.refused === 'TOO_MANY_CONNECTIONS') {
@@ -124,6 +129,8 @@ export class ChatServer implements SessionHost {
     this.sessions.add(session);
     this.onEvent({ type: 'connect', id: session.id, remote });
     session.reply(serverLine.greeting());
+    const hint = this.accounts?.greetingHint(remote.address, link.encrypted);
+    if (hint) session.reply(hint);
   }
 
   /** Send the ERROR line and close; `report` false keeps a refusal out of the events (a reconnect loop is reported once). */
@@ -252,6 +259,7 @@ export async function startChatServer(
     options.sweepIntervalMs ?? defaultSweepInterval(limits),
     options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
     options.files,
+    options.accounts,
   );
   await server.listen(runtime, options.host, options.port);
   return server;

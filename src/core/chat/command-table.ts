@@ -9,11 +9,12 @@ import { parseListArgs, splitCommand, splitParams, serverLine, type ClientVerb }
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
 import { limitsReplyPairs, type LimitsReplyValues } from '../../protocol/chat/limits-reply.ts';
 import { FILE_COMMANDS, type FileCommandSession, type FileVerb } from '../files/file-commands.ts';
+import { ACCOUNT_COMMANDS, type AccountCommandSession, type AccountVerb } from '../accounts/account-commands.ts';
 import type { UserRegistry, RegistryMember } from './user-registry.ts';
 import type { ChatLimits } from './chat-limits.ts';
 
 /** What a command handler may use of the connection that sent the line. */
-export interface CommandSession extends RegistryMember, FileCommandSession {
+export interface CommandSession extends RegistryMember, FileCommandSession, AccountCommandSession {
   readonly registry: UserRegistry;
   readonly limits: ChatLimits;
   /** False once the connection is closing: replies are dropped, and nothing should be registered for it. */
@@ -58,6 +59,9 @@ const CHAT_COMMANDS: Record<ClientVerb, CommandSpec> = {
       // JOIN <name>
       if (session.name !== undefined) return session.replyError('ALREADY_REGISTERED', `you are already ${session.name}`);
       const wanted = name!.trimEnd();
+      const barred = session.accounts?.refuseJoin(session, wanted);
+      if (barred?.closes) return session.removeByServer('banned', serverLine.error(barred.code, barred.message), 'banned');
+      if (barred) return session.replyError(barred.code, barred.message);
       const refused = session.registry.add(session, wanted);
       if (refused === 'NAME_TAKEN') return session.replyError(refused, `the name ${wanted} is taken; choose another`);
       if (refused) {
@@ -221,8 +225,10 @@ const CHAT_COMMANDS: Record<ClientVerb, CommandSpec> = {
   },
 };
 
-/** Every command of the chat port: chat, then shared files. */
-export const COMMANDS: Record<ClientVerb | FileVerb, CommandSpec> = { ...CHAT_COMMANDS, ...FILE_COMMANDS };
+type Verb = ClientVerb | FileVerb | AccountVerb;
+
+/** Every command of the chat port: chat, then shared files, then accounts. */
+export const COMMANDS: Record<Verb, CommandSpec> = { ...CHAT_COMMANDS, ...FILE_COMMANDS, ...ACCOUNT_COMMANDS };
 
 /**
  * Run one received line: checks, then the handler. Blank lines are ignored. Returns the
@@ -231,7 +237,7 @@ export const COMMANDS: Record<ClientVerb | FileVerb, CommandSpec> = { ...CHAT_CO
 export function dispatchCommand(session: CommandSession, line: string): Promise<void> | undefined {
   if (line.trim() === '') return undefined;
   const { verb, rest } = splitCommand(line.trimStart());
-  const spec = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb as ClientVerb | FileVerb] : undefined;
+  const spec = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb as Verb] : undefined;
   if (session.transfer && !spec?.onTransferConnection && verb !== 'QUIT') {
     session.replyError('NOT_REGISTERED', 'this connection carries one file transfer: DOWNLOAD_TCP, UPLOAD or UPLOAD_RAW');
     return undefined;
