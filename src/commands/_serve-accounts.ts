@@ -112,7 +112,9 @@ export async function openServeAccounts(args: ServeAccountFlags, logger: Consola
   });
   if (accounts) {
     const operators = accountEntries(accounts).filter((entry) => entry.operator).length;
-    logger.info(`${service.accountCount} accounts (${operators} operators) from ${accountsPath}${args['require-account'] ? '; only account holders may join' : ''}`);
+    const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    const only = args['require-account'] ? '; only account holders may join' : '';
+    logger.info(`${count(service.accountCount, 'account')} (${count(operators, 'operator')}) from ${accountsPath}${only}`);
   }
   if (serverPassword !== undefined) logger.info('a server password is required (PASS)');
   if (bans.size > 0) logger.info(`${bans.size} bans from ${bansPath}`);
