@@ -12,6 +12,7 @@ import { runTerminalSession } from '../ui/terminal-session.ts';
 import { askMissingTarget, askName } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
 import { joinTransfers } from './_join-transfers.ts';
+import { isLoginRefusal, joinCredentials, joinLoginArgs, joinWithLogin } from './_join-login.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
 
@@ -81,6 +82,7 @@ export default defineCommand({
       default: false,
     },
     ...limitArgs(LIMIT_FLAGS.join, DEFAULT_JOIN_LIMITS),
+    ...joinLoginArgs,
     ...logArgs,
   },
   async run({ args }) {
@@ -113,6 +115,11 @@ export default defineCommand({
     }
     host ??= DEFAULT_HOST;
     port ??= DEFAULT_PORT;
+    const credentials = await joinCredentials(args, interactive, name);
+    if (!credentials) {
+      process.exitCode = EXIT.INTERRUPTED;
+      return;
+    }
 
     const stopSignals = onShutdownSignal(() => controller.abort());
     try {
@@ -131,8 +138,8 @@ export default defineCommand({
       controller.signal.addEventListener('abort', () => client.name === undefined && client.close(), { once: true });
       const output = interactive ? undefined : attachPipeOutput({ client, json: args.json, raw: args.raw, logger, writeLine });
 
-      let joined = await client.join(name!);
-      while (interactive && !joined.ok && !('close' in joined)) {
+      let joined = await joinWithLogin(client, name!, credentials);
+      while (interactive && !joined.ok && !('close' in joined) && joined.code !== 'CANCELLED') {
         say.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
         name = await askName('Another name');
         if (!name) {
@@ -140,17 +147,18 @@ export default defineCommand({
           process.exitCode = EXIT.INTERRUPTED;
           return;
         }
-        joined = await client.join(name);
+        joined = await joinWithLogin(client, name, { ...credentials, password: undefined, serverPassword: undefined });
       }
       if (!joined.ok) {
-        if (controller.signal.aborted) {
+        if (controller.signal.aborted || joined.code === 'CANCELLED') {
           process.exitCode = interruptedCode();
+          client.close();
         } else if ('close' in joined) {
           const { message, exitCode } = describeClose(joined.close, false);
           say.error(message);
           process.exitCode = exitCode;
         } else {
-          say.error(`the server refused the name "${name}": ${joined.code} ${joined.message}`);
+          say.error(`the server refused ${isLoginRefusal(joined.code) ? 'the login as' : 'the name'} "${name}": ${joined.code} ${joined.message}`);
           process.exitCode = EXIT.NAME_REFUSED;
           await client.leave();
         }
