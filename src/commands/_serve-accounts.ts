@@ -142,7 +142,8 @@ function logAccountEvent(logger: ConsolaInstance, event: AccountEvent): void {
   switch (event.type) {
     case 'login':
       if (event.outcome === 'ok') return logger.info(`${event.address} logged in as ${event.name}`);
-      return logger.warn(`login as ${JSON.stringify(event.name)} from ${event.address}: ${event.outcome}`);
+      // The name is whatever the peer typed: quoted, escaped and cut short.
+      return logger.warn(`login as ${JSON.stringify(event.name.slice(0, 64))} from ${event.address}: ${event.outcome}`);
     case 'server-password':
       if (event.outcome === 'ok') return logger.debug(`${event.address} gave the server password`);
       return logger.warn(`server password from ${event.address}: ${event.outcome}`);

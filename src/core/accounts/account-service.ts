@@ -78,19 +78,18 @@ export class AccountService {
   private readonly byAddress: LoginThrottle;
   private readonly byAccount: LoginThrottle;
   /** Checked for unknown names, so that a wrong name takes as long as a wrong password. */
-  private readonly decoy: StoredPassword;
+  private decoy!: StoredPassword;
   private readonly serverPassword: Uint8Array | undefined;
   private readonly emit: (event: AccountEvent) => void;
 
   constructor(private readonly options: AccountServiceOptions) {
-    const { limits, clock, hashing } = options;
+    const { limits, clock } = options;
     this.bans = options.bans;
     this.replaceAccounts(options.accounts);
     this.queue = new HashQueue(limits.maxConcurrentHashes, limits.maxWaitingHashes);
     const throttle = { maxFailures: limits.maxLoginFailures, windowMs: limits.loginWindowMs, maxKeys: limits.maxThrottledKeys };
     this.byAddress = new LoginThrottle(throttle, clock);
     this.byAccount = new LoginThrottle(throttle, clock);
-    this.decoy = { ...DEFAULT_SCRYPT, salt: hashing.randomBytes(DEFAULT_SCRYPT.saltBytes), hash: hashing.randomBytes(DEFAULT_SCRYPT.hashBytes) };
     this.serverPassword = options.serverPassword === undefined ? undefined : new TextEncoder().encode(options.serverPassword);
     this.emit = options.onEvent ?? (() => {});
   }
@@ -102,6 +101,10 @@ export class AccountService {
   /** New accounts (a reloaded file); sessions already logged in stay logged in. */
   replaceAccounts(document: AccountsDocument | undefined): void {
     this.accounts = new Map(accountEntries(document ?? []).map((entry) => [nameKey(entry.name), entry]));
+    // The decoy costs what the accounts' own hashes cost (the first account's parameters).
+    const { hashing } = this.options;
+    const cost = this.accounts.values().next().value?.password ?? DEFAULT_SCRYPT;
+    this.decoy = { N: cost.N, r: cost.r, p: cost.p, salt: hashing.randomBytes(DEFAULT_SCRYPT.saltBytes), hash: hashing.randomBytes(DEFAULT_SCRYPT.hashBytes) };
   }
 
   /** What a new connection is told after the greeting, when this server asks for more than a name. */
@@ -123,6 +126,7 @@ export class AccountService {
     if (session.name !== undefined) return session.replyError('ALREADY_REGISTERED', 'log in before JOIN');
     const address = session.remoteAddress;
     if (this.refusePlaintext(session)) return this.emit({ type: 'login', name, address, outcome: 'plaintext-refused' });
+    this.forgetEndedWindows();
     const wait = Math.max(this.byAddress.wait(addressKey(address)), this.byAccount.wait(nameKey(name)));
     if (wait > 0) {
       this.emit({ type: 'login', name, address, outcome: 'throttled' });
@@ -154,6 +158,7 @@ export class AccountService {
     if (session.serverPasswordOk) return session.replyError('ALREADY_LOGGED_IN', 'the server password was accepted already');
     const address = session.remoteAddress;
     if (this.refusePlaintext(session)) return this.emit({ type: 'server-password', address, outcome: 'plaintext-refused' });
+    this.forgetEndedWindows();
     const wait = this.byAddress.wait(addressKey(address));
     if (wait > 0) {
       this.emit({ type: 'server-password', address, outcome: 'throttled' });
@@ -192,6 +197,12 @@ export class AccountService {
   /** Operator actions, for the server's log. */
   record(event: Extract<AccountEvent, { type: 'kick' | 'ban' | 'unban' }>): void {
     this.emit(event);
+  }
+
+  /** Cheap: the throttles stop at the first window still running. */
+  private forgetEndedWindows(): void {
+    this.byAddress.sweep();
+    this.byAccount.sweep();
   }
 
   private plaintextRefused(remoteAddress: string, encrypted: boolean): boolean {
