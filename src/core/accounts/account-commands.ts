@@ -10,7 +10,7 @@ import type { AccountService, AccountSession } from './account-service.ts';
 import { parseBanTarget, type Ban } from './ban-list.ts';
 
 /** Why the server removed a user, for the others and the log. */
-export type RemovalReason = 'kicked' | 'banned';
+export type RemovalReason = 'kicked' | 'banned' | 'login-required';
 
 /** What the account commands need of a connection, beyond any command's needs. */
 export interface AccountCommandSession extends AccountSession {
@@ -60,6 +60,19 @@ function removeBanned(session: Session, ban: Ban): number {
     user.removeByServer('banned', serverLine.error('BANNED', `banned by ${session.name}`), `by ${session.name}`);
   }
   return targets.length;
+}
+
+/**
+ * An upload as a connection's first line comes before any chance to log in: on a server that
+ * asks for a password it is refused, and the connection closed (its bytes must never be read
+ * as lines). True when refused.
+ */
+export function refusedAnonymousUpload(session: Session, verb: string): boolean {
+  if (session.name !== undefined || session.transfer || (verb !== 'UPLOAD' && verb !== 'UPLOAD_RAW')) return false;
+  const barred = session.accounts?.refuseAnonymous(session);
+  if (!barred) return false;
+  session.removeByServer('login-required', serverLine.error(barred.code, barred.message), 'login required');
+  return true;
 }
 
 export const ACCOUNT_COMMANDS: Record<AccountVerb, CommandSpec> = {

@@ -194,6 +194,20 @@ export class AccountService {
     return undefined;
   }
 
+  /**
+   * Why a connection that has not joined may not upload as its first line (an anonymous
+   * upload), or undefined when it may: a server that asks for a password asks it of uploads too.
+   */
+  refuseAnonymous(session: AccountSession): JoinRefusal | undefined {
+    if (this.serverPassword && !session.serverPasswordOk && !session.account) {
+      return { code: 'PASSWORD_REQUIRED', message: 'this server asks for a password: upload from a chat connection that gave it (join\'s /upload)', closes: true };
+    }
+    if (this.options.requireAccount && !session.account) {
+      return { code: 'ACCOUNT_REQUIRED', message: 'only account holders may upload to this server: upload from a logged-in chat connection (join\'s /upload)', closes: true };
+    }
+    return undefined;
+  }
+
   /** Operator actions, for the server's log. */
   record(event: Extract<AccountEvent, { type: 'kick' | 'ban' | 'unban' }>): void {
     this.emit(event);

@@ -9,7 +9,7 @@ import { parseListArgs, splitCommand, splitParams, serverLine, type ClientVerb }
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
 import { limitsReplyPairs, type LimitsReplyValues } from '../../protocol/chat/limits-reply.ts';
 import { FILE_COMMANDS, type FileCommandSession, type FileVerb } from '../files/file-commands.ts';
-import { ACCOUNT_COMMANDS, type AccountCommandSession, type AccountVerb } from '../accounts/account-commands.ts';
+import { ACCOUNT_COMMANDS, refusedAnonymousUpload, type AccountCommandSession, type AccountVerb } from '../accounts/account-commands.ts';
 import type { UserRegistry, RegistryMember } from './user-registry.ts';
 import type { ChatLimits } from './chat-limits.ts';
 
@@ -250,6 +250,7 @@ export function dispatchCommand(session: CommandSession, line: string): Promise<
     session.replyError('UNKNOWN_COMMAND', `unknown command ${quote(verb)}; type HELP`);
     return undefined;
   }
+  if (refusedAnonymousUpload(session, verb)) return undefined;
   const args = splitParams(rest, spec.params);
   if (args.length < spec.minArgs) {
     session.replyError('MISSING_ARGUMENT', `usage: ${spec.syntax}`);

@@ -18,6 +18,7 @@ export const DISCONNECT_REASONS = {
   'transfer-broken': 'file transfer broken',
   kicked: 'kicked',
   banned: 'banned',
+  'login-required': 'login required',
 } as const;
 
 export type DisconnectReason = keyof typeof DISCONNECT_REASONS;

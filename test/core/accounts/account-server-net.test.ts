@@ -129,6 +129,19 @@ describe('logins on real sockets', () => {
     await client.waitForLine(/^ERROR ACCOUNT_REQUIRED /);
     await member(port, 'bob', 'bob-pw');
   });
+
+  it('refuses an anonymous upload and closes, never reading its bytes as lines', async () => {
+    for (const options of [{ requireAccount: true }, { serverPassword: 'pw' }]) {
+      const port = await start(options);
+      const client = await connect(port);
+      client.send('UPLOAD_RAW notes.txt\nJOIN sneaky\n');
+      await client.waitForLine(/^ERROR (ACCOUNT|PASSWORD)_REQUIRED .*\/upload/);
+      await client.waitForClose();
+      expect(client.lines.join('\n')).not.toContain('Welcome, sneaky');
+      expect(events).not.toContainEqual(expect.objectContaining({ type: 'register', name: 'sneaky' }));
+      await server!.close();
+    }
+  });
 });
 
 describe('operators on real sockets', () => {
