@@ -143,8 +143,22 @@ describe(`accounts [${CLI_RUNTIME}]`, () => {
     expect(back.code, back.stderr).toBe(EXIT.OK);
   });
 
+  it('reads the accounts file again on SIGHUP', async () => {
+    const before = await join(['frank'], 'hi\n');
+    expect(before.code, before.stderr).toBe(EXIT.OK);
+    const add = await runCli(['account', 'add', 'frank', '--accounts', accountsFile], { input: 'frank-pw\n' });
+    expect(add.code, add.stderr).toBe(EXIT.OK);
+    server.child.kill('SIGHUP');
+    await server.waitForStderr(/SIGHUP: 3 accounts from /);
+    const after = await join(['frank'], 'hi\n');
+    expect(after.code).toBe(EXIT.NAME_REFUSED);
+    expect(after.stderr).toMatch(/ACCOUNT_REQUIRED/);
+    const login = await join(['frank'], 'hi\n', { NETCHAT_PASSWORD: 'frank-pw' });
+    expect(login.code, login.stderr).toBe(EXIT.OK);
+  });
+
   it('never writes a password to the server log', () => {
-    expect(server.stderr()).not.toMatch(/pass word|bob-pw|not bob/);
+    expect(server.stderr()).not.toMatch(/pass word|bob-pw|not bob|frank-pw/);
   });
 });
 
