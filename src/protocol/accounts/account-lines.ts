@@ -37,6 +37,8 @@ export const accountServerLine = {
 
 export type AccountServerEvent =
   | { type: 'logged-in'; name: string; operator: boolean }
+  /** What this server asks for before JOIN, right after the greeting. */
+  | { type: 'login-hint'; text: string }
   | { type: 'password-accepted' }
   | ({ type: 'whois' } & WhoisReply);
 
@@ -44,6 +46,7 @@ const NAME = '([A-Za-z0-9_][A-Za-z0-9_.-]*)';
 const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => AccountServerEvent]> = [
   [new RegExp(`^\\[Server\\] Logged in as ${NAME}( \\(operator\\))?\\.$`), (m) => ({ type: 'logged-in', name: m[1]!, operator: m[2] !== undefined })],
   [/^\[Server\] Password accepted\.$/, () => ({ type: 'password-accepted' })],
+  [/^\[Server\] (Before JOIN, send .*|This server asks for a password, .*)$/, (m) => ({ type: 'login-hint', text: m[1]! })],
   [
     new RegExp(`^\\[Whois\\] ${NAME} address=(\\S+) account=(\\S+) operator=(yes|no)$`),
     (m) => ({ type: 'whois', name: m[1]!, address: m[2]!, account: m[3] === '-' ? undefined : m[3]!, operator: m[4] === 'yes' }),

@@ -33,7 +33,7 @@ describe('ChatClient login', () => {
     const login = s.client.login('PASS nope');
     s.connection.send('[Server] Welcome to netchat. Register with: JOIN <name>\n[Server] Before JOIN, send PASS <server password>.\nERROR PASSWORD_WRONG wrong server password\n');
     expect(await login).toEqual({ ok: false, code: 'PASSWORD_WRONG', message: 'wrong server password' });
-    expect(s.events.map((e) => e.type)).toEqual(['greeting', 'notice', 'error']);
+    expect(s.events.map((e) => e.type)).toEqual(['greeting', 'login-hint', 'error']);
     const again = s.client.login('PASS right');
     s.connection.send('[Server] Password accepted.\n');
     expect(await again).toEqual({ ok: true });

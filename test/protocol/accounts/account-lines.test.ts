@@ -16,6 +16,10 @@ describe('account lines', () => {
     const whois = { name: 'bob', address: '::1', account: undefined, operator: false };
     expect(parseServerLine(accountServerLine.whois(whois))).toEqual({ type: 'whois', ...whois });
     expect(parseServerLine(accountServerLine.kicked('bob'))).toMatchObject({ type: 'notice', text: 'Kicked bob.' });
+    expect(parseServerLine(accountServerLine.loginHint('Before JOIN, send AUTH <name> <password>.'))).toEqual({
+      type: 'login-hint',
+      text: 'Before JOIN, send AUTH <name> <password>.',
+    });
   });
 });
 
