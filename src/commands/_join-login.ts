@@ -6,6 +6,7 @@ import type { ChatClient, JoinResult, LoginResult } from '../core/chat-client/ch
 import { accountClientLine } from '../protocol/accounts/account-lines.ts';
 import { askPassword } from '../ui/password-prompt.ts';
 import { passwordFromEnv, passwordFromFile } from './_password-input.ts';
+import { UsageError } from './_shared.ts';
 
 export const joinLoginArgs = {
   password: { type: 'boolean', description: 'Log in to your account: asks for the password (no echo)', default: false },
@@ -38,7 +39,10 @@ export async function joinCredentials(
   let password = file ? await passwordFromFile(file, '--password-file') : passwordFromEnv('NETCHAT_PASSWORD');
   const serverFile = args['server-password-file']?.trim();
   const serverPassword = serverFile ? await passwordFromFile(serverFile, '--server-password-file') : passwordFromEnv('NETCHAT_SERVER_PASSWORD');
-  if (args.password && password === undefined && interactive) {
+  if (args.password && password === undefined && !interactive) {
+    throw new UsageError('--password asks in a terminal; without one, give --password-file FILE or set NETCHAT_PASSWORD');
+  }
+  if (args.password && password === undefined) {
     password = await askPassword(`Password for ${name ?? 'your account'}`);
     if (password === undefined) return undefined;
   }

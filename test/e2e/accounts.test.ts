@@ -87,6 +87,9 @@ describe(`accounts [${CLI_RUNTIME}]`, () => {
     const none = await join(['bob'], 'hi\n');
     expect(none.code, none.stderr).toBe(EXIT.NAME_REFUSED);
     expect(none.stderr).toMatch(/ACCOUNT_REQUIRED/);
+    const noTerminal = await join(['bob', '--password'], 'hi\n');
+    expect(noTerminal.code).toBe(EXIT.USAGE);
+    expect(noTerminal.stderr).toMatch(/NETCHAT_PASSWORD/);
     const wrong = await join(['bob'], 'hi\n', { NETCHAT_PASSWORD: 'not bob' });
     expect(wrong.code, wrong.stderr).toBe(EXIT.NAME_REFUSED);
     expect(wrong.stderr).toMatch(/LOGIN_FAILED/);
