@@ -114,7 +114,6 @@ export class ChatServer implements SessionHost {
     if (this.sessions.size >= this.limits.maxConnections) {
       return this.refuse(link, 'SERVER_FULL', `the server is full (${this.limits.maxConnections} connections)`);
     }
-    if (this.accounts?.bans.addressBanned(remote.address)) return this.refuse(link, 'BANNED', 'this address is banned from this server');
     const now = this.clock.now();
     const admission = this.addresses.admit(remote.address, now);
     if (admission.refused === 'TOO_MANY_CONNECTIONS') {
@@ -124,6 +123,12 @@ export class ChatServer implements SessionHost {
     if (admission.refused) {
       const message = `too many new connections from ${remote.address}; wait a moment (limit ${this.limits.connectRatePerIp} a second)`;
       return this.refuse(link, admission.refused, message, admission.report);
+    }
+    // Checked after the connect rate, so a banned address reconnecting in a loop is slowed and
+    // its refusals logged no more often than its connections would be.
+    if (this.accounts?.bans.addressBanned(remote.address)) {
+      this.addresses.release(admission.peer, now);
+      return this.refuse(link, 'BANNED', 'this address is banned from this server');
     }
     const session = new ServerSession(this.nextId++, link, this, now, admission.peer);
     this.sessions.add(session);

@@ -11,6 +11,7 @@ import { BanList } from '../../../src/core/accounts/ban-list.ts';
 import { hashPassword } from '../../../src/core/accounts/password-check.ts';
 import { startChatServer, type ChatServer } from '../../../src/core/chat/chat-server.ts';
 import type { ChatServerEvent } from '../../../src/core/chat/server-events.ts';
+import type { ChatLimits } from '../../../src/core/chat/chat-limits.ts';
 import { systemClock } from '../../../src/core/shared/clock.ts';
 import type { AccountsDocument } from '../../../src/protocol/accounts/accounts-file.ts';
 import { getRuntime } from '../../../src/runtime/index.ts';
@@ -33,7 +34,9 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
-async function start(options: { serverPassword?: string; requireAccount?: boolean; host?: string } = {}): Promise<number> {
+async function start(
+  options: { serverPassword?: string; requireAccount?: boolean; host?: string; limits?: Partial<ChatLimits> } = {},
+): Promise<number> {
   const bans = await BanList.open({ files: nodeSmallTextFiles, path: bansPath, onSaveError: (error) => expect.fail(error.message) });
   const service = new AccountService({
     accounts,
@@ -48,7 +51,7 @@ async function start(options: { serverPassword?: string; requireAccount?: boolea
   server = await startChatServer(getRuntime(), {
     host: options.host ?? '127.0.0.1',
     port: 0,
-    limits: { floodBurst: 0 },
+    limits: { floodBurst: 0, ...options.limits },
     accounts: service,
     closeGraceMs: 300,
     onEvent: (event) => events.push(event),
@@ -233,6 +236,23 @@ describe('operators on real sockets', () => {
     await ann.waitForLine('[Server] Banned address 127.0.0.1.');
     ann.sendLine('UNBAN 127.0.0.1');
     await ann.waitForLine('[Server] Unbanned address 127.0.0.1.');
+  });
+});
+
+describe('a banned address reconnecting in a loop', () => {
+  it('pays the connect rate like anyone: past its burst it gets CONNECTING_TOO_FAST, not BANNED', async () => {
+    const port = await start({ limits: { maxConnectionsPerIp: 2, connectRatePerIp: 0.01 } });
+    server!.accounts!.bans.add({ kind: 'address', target: '127.0.0.3' });
+    const replies: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const socket = net.connect({ port, host: '127.0.0.1', localAddress: '127.0.0.3' });
+      let text = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      socket.on('error', () => {});
+      await new Promise((resolve) => socket.on('close', resolve));
+      replies.push(text.split(' ')[1] ?? '');
+    }
+    expect(replies).toEqual(['BANNED', 'BANNED', 'CONNECTING_TOO_FAST']);
   });
 });
 
