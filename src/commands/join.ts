@@ -11,9 +11,10 @@ import { OutputFlow } from '../ui/output-flow.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
 import { askMissingTarget, askName } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
+import { connectAddress } from './_address-args.ts';
 import { joinTransfers } from './_join-transfers.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
-import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
+import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, UsageError } from './_shared.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 12000;
@@ -72,6 +73,7 @@ export default defineCommand({
     },
     udp: {
       type: 'boolean',
+      alias: ['u'],
       description: '/download over UDP unless a download says --tcp (reliable and verified all the same)',
       default: false,
     },
@@ -80,7 +82,7 @@ export default defineCommand({
       description: 'Without a terminal: print server lines exactly as received, control characters included (stderr stays safe)',
       default: false,
     },
-    ...limitArgs(LIMIT_FLAGS.join, DEFAULT_JOIN_LIMITS),
+    timeout: { ...limitArgs(LIMIT_FLAGS.join, DEFAULT_JOIN_LIMITS).timeout, alias: ['W', 'w'] },
     ...logArgs,
   },
   async run({ args }) {
@@ -95,8 +97,7 @@ export default defineCommand({
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
     const { connectTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.join, args, resolveJoinLimits);
     let name = args.name?.trim() || undefined;
-    let host = args.host?.trim() || undefined;
-    let port = args.port === undefined ? undefined : parsePort(args.port, 'PORT', false);
+    let { host, port } = connectAddress(args);
     if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
     if (args.raw && args.json) throw new UsageError('--raw is for plain output: --json prints exact values, escaped');
     if (args.raw && interactive) throw new UsageError('--raw is for pipes: in a terminal, server text is always made safe');

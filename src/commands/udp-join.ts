@@ -10,11 +10,13 @@ import { attachUdpPipeOutput, runUdpPipeSession } from '../ui/udp-pipe-session.t
 import { runUdpTerminalSession } from '../ui/udp-terminal-session.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { DEFAULT_UDP_CHAT_CLIENT_LIMITS, resolveUdpChatClientLimits } from '../core/udp-chat/udp-chat-limits.ts';
+import { connectAddress } from './_address-args.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
-import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
+import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, UsageError } from './_shared.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = UDP_CHAT_DEFAULT_PORT;
+const udpJoinLimitArgs = limitArgs(LIMIT_FLAGS.udpJoin, DEFAULT_UDP_CHAT_CLIENT_LIMITS);
 
 /**
  * Why the chat ended, in words, and the exit code that says it to scripts (the same as `join`'s).
@@ -44,7 +46,8 @@ export default defineCommand({
   },
   args: {
     ...chatClientArgs({ host: DEFAULT_HOST, port: DEFAULT_PORT }),
-    ...limitArgs(LIMIT_FLAGS.udpJoin, DEFAULT_UDP_CHAT_CLIENT_LIMITS),
+    ...udpJoinLimitArgs,
+    timeout: { ...udpJoinLimitArgs.timeout, alias: ['W', 'w'] },
     ...logArgs,
   },
   async run({ args }) {
@@ -53,8 +56,7 @@ export default defineCommand({
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
     const { replyTimeoutMs, serverTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.udpJoin, args, resolveUdpChatClientLimits);
     let name = args.name?.trim() || undefined;
-    let host = args.host?.trim() || undefined;
-    let port = args.port === undefined ? undefined : parsePort(args.port, 'PORT', false);
+    let { host, port } = connectAddress(args);
     if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
 
     const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
