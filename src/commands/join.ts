@@ -1,7 +1,7 @@
 import * as clack from '@clack/prompts';
 import { defineCommand } from 'citty';
 import { createConsola } from 'consola';
-import { connectChat, ConnectError, type ChatClient, type CloseInfo } from '../core/chat-client/chat-client.ts';
+import type { CloseInfo } from '../core/chat-client/chat-client.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { mergeLimits } from '../core/shared/limit-rules.ts';
 import { getRuntime } from '../runtime/index.ts';
@@ -12,6 +12,7 @@ import { runTerminalSession } from '../ui/terminal-session.ts';
 import { askMissingTarget, askName } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
 import { connectAddress } from './_address-args.ts';
+import { connectProgress, connectToServer, loginName } from './_join-connect.ts';
 import { joinTransfers } from './_join-transfers.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, UsageError } from './_shared.ts';
@@ -105,7 +106,8 @@ export default defineCommand({
     const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
     const say = interactive ? displayLogger({ debug: () => {}, info: clack.log.info, warn: clack.log.warn, error: clack.log.error }) : logger;
     if (interactive) {
-      const target = await askMissingTarget(paint('bold', 'netchat join'), { name, host, port }, { host: DEFAULT_HOST, port: DEFAULT_PORT });
+      const defaults = { host: DEFAULT_HOST, port: DEFAULT_PORT, loginName: loginName() };
+      const target = await askMissingTarget(paint('bold', 'netchat join'), { name, host, port }, defaults);
       if (!target) {
         process.exitCode = EXIT.INTERRUPTED;
         return;
@@ -117,22 +119,29 @@ export default defineCommand({
 
     const stopSignals = onShutdownSignal(() => controller.abort());
     try {
-      let client: ChatClient;
-      try {
-        logger.debug(`connecting to ${formatHostPort(host, port)}`);
-        client = await connectChat(getRuntime(), { host, port, connectTimeoutMs });
-      } catch (error) {
-        if (!(error instanceof ConnectError)) throw error;
-        say.error(error.message);
-        process.exitCode = controller.signal.aborted ? interruptedCode() : EXIT.CONNECT;
+      const progress = connectProgress(interactive, formatHostPort(host, port), say);
+      const connected = await connectToServer({ host, port, connectTimeoutMs }, controller.signal);
+      if (!connected.ok) {
+        if (!connected.interrupted) progress.failed(connected.message);
+        process.exitCode = connected.interrupted ? interruptedCode() : EXIT.CONNECT;
         return;
       }
+      const { client, foreign } = connected;
       flow.control(client);
       // Interrupted before registering: nothing to leave cleanly from.
       controller.signal.addEventListener('abort', () => client.name === undefined && client.close(), { once: true });
       const output = interactive ? undefined : attachPipeOutput({ client, json: args.json, raw: args.raw, logger, writeLine });
 
       let joined = await client.join(name!);
+      // A port that answered with something else than netchat: say what it said, exit 3.
+      if (foreign.message !== undefined) {
+        if (interactive) progress.failed(foreign.message);
+        else output!.localError('NOT_NETCHAT', foreign.message);
+        process.exitCode = EXIT.CONNECT;
+        output?.closed(await client.closed);
+        return;
+      }
+      progress.done();
       while (interactive && !joined.ok && !('close' in joined)) {
         say.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
         name = await askName('Another name');

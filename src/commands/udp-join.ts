@@ -11,6 +11,7 @@ import { runUdpTerminalSession } from '../ui/udp-terminal-session.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { DEFAULT_UDP_CHAT_CLIENT_LIMITS, resolveUdpChatClientLimits } from '../core/udp-chat/udp-chat-limits.ts';
 import { connectAddress } from './_address-args.ts';
+import { loginName } from './_join-connect.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, UsageError } from './_shared.ts';
 
@@ -64,7 +65,7 @@ export default defineCommand({
       ? displayLogger({ debug: () => {}, info: clack.log.info, warn: clack.log.warn, error: clack.log.error })
       : logger;
     if (interactive) {
-      const target = await askMissingTarget(paint('bold', 'netchat udp-join'), { name, host, port }, { host: DEFAULT_HOST, port: DEFAULT_PORT });
+      const target = await askMissingTarget(paint('bold', 'netchat udp-join'), { name, host, port }, { host: DEFAULT_HOST, port: DEFAULT_PORT, loginName: loginName() });
       if (!target) {
         process.exitCode = EXIT.INTERRUPTED;
         return;

@@ -9,6 +9,7 @@ import { FATAL_ERROR_CODES, type ErrorCode } from '../protocol/chat/error-codes.
 import type { ServerEvent } from '../protocol/chat/chat-lines.ts';
 import { eventJson, type LocalEvent } from './chat-format.ts';
 import { displayLogger, jsonLine, onServerEvent } from './display-safe.ts';
+import { isForeignLine } from './foreign-server.ts';
 
 export interface SessionLogger {
   debug(message: string): void;
@@ -92,6 +93,8 @@ export function attachPipeOutput(options: PipeOutputOptions): PipeOutput {
   const writeJson = (event: ServerEvent | LocalEvent) => writeLine(jsonLine(eventJson(event, now())));
   // JSON escapes what it prints, so it gets the values exact.
   onServerEvent(client, (event, line) => {
+    // What a server that is not netchat said: the command reports it as NOT_NETCHAT.
+    if (client.name === undefined && isForeignLine(event, line)) return;
     if (json) return writeJson(event);
     if (event.type === 'error') {
       // A fatal error is the reason for the close that follows, and a refused JOIN is the
