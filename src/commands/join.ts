@@ -9,7 +9,7 @@ import { painter } from '../ui/chat-format.ts';
 import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
 import { OutputFlow } from '../ui/output-flow.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
-import { askMissingTarget, askName } from '../ui/join-prompts.ts';
+import { askMissingTarget, askName, nameRefusal } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
 import { connectAddress } from './_address-args.ts';
 import { connectProgress, connectToServer, loginName } from './_join-connect.ts';
@@ -143,7 +143,7 @@ export default defineCommand({
       }
       progress.done();
       while (interactive && !joined.ok && !('close' in joined)) {
-        say.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
+        say.warn(nameRefusal(name!, joined.code, joined.message));
         name = await askName('Another name');
         if (!name) {
           client.close();
@@ -160,7 +160,7 @@ export default defineCommand({
           say.error(message);
           process.exitCode = exitCode;
         } else {
-          say.error(`the server refused the name "${name}": ${joined.code} ${joined.message}`);
+          say.error(nameRefusal(name!, joined.code, joined.message));
           process.exitCode = EXIT.NAME_REFUSED;
           await client.leave();
         }
@@ -200,7 +200,15 @@ export default defineCommand({
       const { message, exitCode } = describeClose(close, true);
       // Leaving cleanly does not hide a /download or /upload that failed.
       const transferFailed = exitCode === EXIT.OK && transfers.failed > 0;
-      process.exitCode = interrupted ? interruptedCode() : transferFailed ? EXIT.TRANSFER_FAILED : exitCode;
+      // Nor a line of the input that was refused: a script learns it from the exit code.
+      const inputRefused = exitCode === EXIT.OK && (output?.refused ?? 0) > 0;
+      process.exitCode = interrupted
+        ? interruptedCode()
+        : transferFailed
+          ? EXIT.TRANSFER_FAILED
+          : inputRefused
+            ? EXIT.INPUT_REFUSED
+            : exitCode;
       if (exitCode !== EXIT.OK && !interrupted) say.error(message);
       if (interactive) clack.outro(exitCode === EXIT.OK || interrupted ? 'Left the chat.' : 'Disconnected.');
       else logger.debug(message);

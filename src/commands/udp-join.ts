@@ -5,7 +5,7 @@ import { UDP_CHAT_DEFAULT_PORT } from '../protocol/udp-chat/client-datagrams.ts'
 import { getRuntime } from '../runtime/index.ts';
 import { painter } from '../ui/chat-format.ts';
 import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
-import { askMissingTarget, askName } from '../ui/join-prompts.ts';
+import { askMissingTarget, askName, nameRefusal } from '../ui/join-prompts.ts';
 import { attachUdpPipeOutput, runUdpPipeSession } from '../ui/udp-pipe-session.ts';
 import { runUdpTerminalSession } from '../ui/udp-terminal-session.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
@@ -88,7 +88,7 @@ export default defineCommand({
 
       let joined = await client.join(name!);
       while (interactive && !joined.ok && !('close' in joined)) {
-        say.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
+        say.warn(nameRefusal(name!, joined.code, joined.message));
         name = await askName('Another name');
         if (!name) {
           client.close();
@@ -105,7 +105,7 @@ export default defineCommand({
           say.error(message);
           process.exitCode = exitCode;
         } else {
-          say.error(`the server refused the name "${name}": ${joined.code} ${joined.message}`);
+          say.error(nameRefusal(name!, joined.code, joined.message));
           process.exitCode = EXIT.NAME_REFUSED;
           client.close();
         }

@@ -1,11 +1,22 @@
 // Questions `netchat join` asks in a terminal when a value is missing. Each returns undefined
 // when the user cancels (Ctrl+C, Esc).
 import { cancel, intro, isCancel, text } from '@clack/prompts';
-import { hasNameCharacters } from '../protocol/shared/names.ts';
+import { checkUserName, hasNameCharacters } from '../protocol/shared/names.ts';
 
 async function ask(options: Parameters<typeof text>[0]): Promise<string | undefined> {
   const answer = await text(options);
   return isCancel(answer) ? undefined : answer.trim();
+}
+
+/** Whether `name` is one the server keeps for itself (`server`, …): well formed, yet refused at any length. */
+export function isReservedName(name: string): boolean {
+  return hasNameCharacters(name) && checkUserName(name, Number.MAX_SAFE_INTEGER) !== undefined;
+}
+
+/** Why the server refused `name`, in words: a reserved name is said to be reserved. */
+export function nameRefusal(name: string, code: string, message: string): string {
+  if (code === 'NAME_INVALID' && isReservedName(name)) return `"${name}" is a reserved name: choose another`;
+  return `the server refused the name "${name}": ${code} ${message}`;
 }
 
 /**
@@ -18,8 +29,11 @@ export function askName(message = 'Your name', initialValue?: string): Promise<s
     message,
     placeholder: 'letters, digits, _ . -',
     ...(initialValue && hasNameCharacters(initialValue) && { initialValue }),
-    validate: (value) =>
-      hasNameCharacters((value ?? '').trim()) ? undefined : 'Use A–Z a–z 0–9 _ . - (not starting with . or -)',
+    validate: (value) => {
+      const name = (value ?? '').trim();
+      if (!hasNameCharacters(name)) return 'Use A–Z a–z 0–9 _ . - (not starting with . or -)';
+      return isReservedName(name) ? `"${name}" is a reserved name: choose another` : undefined;
+    },
   });
 }
 
