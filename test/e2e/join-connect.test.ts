@@ -30,6 +30,14 @@ async function foreignServer(kind: 'ssh' | 'http'): Promise<{ port: number; clos
   };
 }
 
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 async function ipv6Loopback(): Promise<boolean> {
   const server = net.createServer();
   return new Promise((resolve) => {
@@ -93,17 +101,24 @@ describe(`netchat join reaching its server [${CLI_RUNTIME}]`, () => {
     }
   });
 
-  it('serve -p PORT listens on PORT; echo HOST:PORT -c 2 -i sends two probes there', async () => {
-    const free = net.createServer();
-    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
-    const port = (free.address() as net.AddressInfo).port;
-    await new Promise((resolve) => free.close(resolve));
+  it('serve -p PORT listens on PORT', async () => {
+    const port = await freePort();
+    const server = await listening(['serve', '--host', '127.0.0.1', '-p', String(port)]);
+    server.process.child.kill('SIGTERM');
+    await server.process.exited;
+    expect(server.port).toBe(port);
+  });
+
+  it('echo HOST -c 2 sends two probes (2 is the count, not the port), to HOST:PORT or -p PORT', async () => {
+    const port = await freePort();
     const server = await listening(['echo', '--host', '127.0.0.1', '-p', String(port)]);
     try {
       expect(server.port).toBe(port);
-      const result = await runCli(['echo', `127.0.0.1:${port}`, '-c', '2', '-i', '0.01', '-W', '5']);
-      expect(result.code, result.stderr).toBe(EXIT.OK);
-      expect(result.stdout).toContain('2 probes, 2 replies, 0% loss');
+      for (const target of [[`127.0.0.1:${port}`], ['127.0.0.1', '-p', String(port)]]) {
+        const result = await runCli(['echo', ...target, '-c', '2', '-i', '0.01', '-W', '5']);
+        expect(result.code, result.stderr).toBe(EXIT.OK);
+        expect(result.stdout).toContain('2 probes, 2 replies, 0% loss');
+      }
     } finally {
       server.process.child.kill('SIGTERM');
       await server.process.exited;
