@@ -15,7 +15,7 @@ const subCommands = {
 };
 
 // A plain object rather than citty's defineCommand (an identity function), so that citty itself
-// loads only when a command runs or usage is printed.
+// loads only when a command runs.
 export const main: CommandDef = {
   meta: {
     name: 'netchat',
@@ -59,7 +59,7 @@ async function run(rawArgs: string[]): Promise<void> {
   }
   const [name, ...commandArgs] = rawArgs as [string, ...string[]];
   const wantsHelp = optionsPart(rawArgs).some((arg) => arg === '--help' || arg === '-h');
-  if (!(name in subCommands)) {
+  if (!Object.hasOwn(subCommands, name)) {
     if (wantsHelp && name.startsWith('-')) return writeUsage(process.stdout, main);
     return usageError(name.startsWith('-') ? `unknown option ${name}` : `unknown command ${JSON.stringify(name)}`);
   }

@@ -49,6 +49,7 @@ describe(`netchat root command [${CLI_RUNTIME}]`, () => {
   // What nc, ping and curl users type by habit, and what citty used to let through silently.
   it.each([
     ['an unknown command', ['no-such-command'], 'no-such-command', 'netchat'],
+    ['a name every object has', ['toString'], 'toString', 'netchat'],
     ['an unknown root option', ['--jsn'], '--jsn', 'netchat'],
     ['a bad option value', ['serve', '--port', '65536'], '--port', 'netchat serve'],
     ['an unknown option', ['join', 'bob', '--jsn'], '--jsn', 'netchat join'],
