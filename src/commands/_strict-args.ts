@@ -120,7 +120,11 @@ export function strictArgsProblem(command: CommandDef<any>, args: ArgsDef, rawAr
   const defined = Object.values(args).filter((def) => def.type === 'positional').length;
   if (positionals.length > defined) {
     const extra = positionals[defined]!;
-    return defined === 0 ? `unexpected argument "${extra}": this command takes options only` : `unexpected argument "${extra}" (one too many)`;
+    if (defined > 0) return `unexpected argument "${extra}" (one too many)`;
+    // `serve 127.0.0.1`, `serve 12003`: what was probably meant, when the command has it.
+    const meant = /^\d+$/.test(extra) ? 'port' : 'host';
+    const hint = table.get(meant)?.name === meant ? ` (did you mean --${meant} ${extra}?)` : '';
+    return `unexpected argument "${extra}": this command takes options only${hint}`;
   }
   return undefined;
 }

@@ -46,9 +46,14 @@ describe('strictArgsProblem', () => {
     expect(problem(...raw)).toBe(message);
   });
 
-  it('says a command without positionals takes options only', () => {
-    const serve = { args: { port: args.port } };
-    expect(strictArgsProblem(serve, serve.args, ['127.0.0.1'])).toBe('unexpected argument "127.0.0.1": this command takes options only');
+  it('says a command without positionals takes options only, and what was probably meant', () => {
+    const serve = { args: { port: args.port, host: { type: 'string', description: 'h' } } } as const;
+    expect(strictArgsProblem(serve, serve.args, ['127.0.0.1'])).toBe(
+      'unexpected argument "127.0.0.1": this command takes options only (did you mean --host 127.0.0.1?)',
+    );
+    expect(strictArgsProblem(serve, serve.args, ['12003'])).toBe('unexpected argument "12003": this command takes options only (did you mean --port 12003?)');
+    const bare = { args: { json: args.json } };
+    expect(strictArgsProblem(bare, bare.args, ['x'])).toBe('unexpected argument "x": this command takes options only');
   });
 
   it('leaves the count of positionals to a command that takes a list, but not its options', () => {
