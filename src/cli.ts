@@ -61,7 +61,9 @@ async function run(rawArgs: string[]): Promise<void> {
   const wantsHelp = optionsPart(rawArgs).some((arg) => arg === '--help' || arg === '-h');
   if (!Object.hasOwn(subCommands, name)) {
     if (wantsHelp && name.startsWith('-')) return writeUsage(process.stdout, main);
-    return usageError(name.startsWith('-') ? `unknown option ${name}` : `unknown command ${JSON.stringify(name)}`);
+    if (name.startsWith('-')) return usageError(`unknown option ${name}`);
+    const guess = (await import('./commands/_strict-args.ts')).nearest(name, Object.keys(subCommands));
+    return usageError(`unknown command ${JSON.stringify(name)}${guess ? ` (did you mean ${guess}?)` : ''}`);
   }
   const command = (await subCommands[name as keyof typeof subCommands]()) as CommandDef;
   if (wantsHelp) return writeUsage(process.stdout, command, main);

@@ -42,9 +42,14 @@ function optionTable(args: ArgsDef): Map<string, OptionInfo> {
 
 /** The long option nearest to a mistyped one, if one is near enough to suggest. */
 function nearestOption(typed: string, table: Map<string, OptionInfo>): string | undefined {
+  return nearest(typed, table.keys());
+}
+
+/** The word among `candidates` nearest to a mistyped one (a command, an option), if near enough to suggest. */
+export function nearest(typed: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = typed.length <= 4 ? 1 : 2;
-  for (const spelling of table.keys()) {
+  for (const spelling of candidates) {
     if (spelling.length < 2) continue;
     const distance = editDistance(typed, spelling);
     if (distance <= bestDistance && (best === undefined || distance < bestDistance)) {

@@ -73,9 +73,9 @@ describe(`netchat root command [${CLI_RUNTIME}]`, () => {
     expect(lines[1]).toBe(`Try '${helpFor} --help' for more information.`);
   });
 
-  it('a mistyped option is answered with the one meant', async () => {
-    const result = await runCli(['join', 'bob', '--jsn']);
-    expect(result.stderr).toContain('did you mean --json?');
+  it('a mistyped option or command is answered with the one meant', async () => {
+    expect((await runCli(['join', 'bob', '--jsn'])).stderr).toContain('did you mean --json?');
+    expect((await runCli(['srve'])).stderr).toContain('did you mean serve?');
   });
 
   it('options after -- are arguments: -- --help asks for no help', async () => {
