@@ -8,10 +8,21 @@ import type { ChatServer } from '../core/chat/chat-server.ts';
 import type { FileService } from '../core/files/file-service.ts';
 import { formatHostPort, parseHostPort } from '../core/shared/host-port.ts';
 import type { WebEvent } from '../core/web/web-server.ts';
+import { DEFAULT_WEB_LIMITS, resolveWebLimits, type WebLimits } from '../core/web/web-limits.ts';
+import { limitArgs, limitsFromFlags, type LimitFlagTable } from './_limit-flags.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { EXIT, UsageError } from './_exit.ts';
 
+/** The web server's own limits; the chat over a WebSocket keeps the chat's flags. */
+const WEB_LIMIT_FLAGS = {
+  'web-max-header-bytes': { limit: 'maxHeaderBytes', unit: 'bytes', description: 'Largest HTTP request head of the web client' },
+  'web-headers-timeout': { limit: 'headersTimeoutMs', unit: 'seconds', description: 'Seconds an HTTP request head may take to arrive' },
+  'web-keep-alive-timeout': { limit: 'keepAliveTimeoutMs', unit: 'seconds', description: 'Seconds an idle HTTP connection stays open' },
+  'web-max-per-ip': { limit: 'maxHttpConnectionsPerIp', unit: 'count', description: 'Open HTTP connections from one address, WebSockets included' },
+} as const satisfies LimitFlagTable<WebLimits>;
+
 export const webArgs = {
+  ...limitArgs(WEB_LIMIT_FLAGS, DEFAULT_WEB_LIMITS),
   web: {
     type: 'string',
     description: 'Also serve the web client (page, shared files, chat over WebSocket) on [host:]port; the host defaults to --host',
@@ -44,15 +55,17 @@ export interface RunningWeb {
  * could not listen (logged, exit code set), or the running server.
  */
 export async function startWebFromFlags(
-  args: { web?: string; 'web-origin'?: string; host: string },
+  args: { web?: string; 'web-origin'?: string; host: string } & Readonly<Record<string, unknown>>,
   context: { logger: ConsolaInstance; chat: ChatServer; files: FileService | undefined },
 ): Promise<RunningWeb | undefined | false> {
   if (args.web === undefined) return undefined;
   const { logger } = context;
   let host: string;
   let port: number;
+  let limits: WebLimits;
   try {
     ({ host, port } = parseWebFlag(args.web, args.host));
+    limits = limitsFromFlags(WEB_LIMIT_FLAGS, args, resolveWebLimits);
   } catch (error) {
     // The chat port is already open: report like a usage error, and let serve close it.
     logger.error((error as Error).message);
@@ -66,6 +79,7 @@ export async function startWebFromFlags(
       host,
       port,
       chat: context.chat,
+      limits,
       ...(context.files && { files: context.files }),
       newHash: () => runtime.sha256(),
       allowedOrigins: (args['web-origin'] ?? '').split(',').map((o) => o.trim()).filter(Boolean),

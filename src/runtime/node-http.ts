@@ -146,8 +146,9 @@ async function listenHttp(options: HttpListenOptions): Promise<HttpServer> {
     if (!release) return void socket.destroy();
     socket.once('close', release);
   });
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.on('clientError', (error: Error & { code?: string }, socket) => {
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
   server.on('request', (message, response) => options.onRequest(requestOf(message, remoteOf(message.socket)), responseOf(response)));

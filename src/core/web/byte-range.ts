@@ -17,7 +17,8 @@ export function parseByteRange(header: string | undefined, size: number): { star
   }
   const start = Number(first);
   const end = last === '' ? size : Number(last) + 1;
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end <= start) return undefined;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return undefined;
+  if (last !== '' && end <= start) return undefined;
   if (start >= size) return 'unsatisfiable';
   return { start, end: Math.min(end, size) };
 }

@@ -10,7 +10,7 @@ export interface WebLimits {
   headersTimeoutMs: number;
   /** Idle keep-alive connections close after this long. */
   keepAliveTimeoutMs: number;
-  /** Open HTTP connections from one address (an IPv6 /64), WebSockets not counted: they count as chat connections. */
+  /** Open HTTP connections from one address (an IPv6 /64), WebSockets included (they also count as chat connections). */
   maxHttpConnectionsPerIp: number;
 }
 

@@ -59,9 +59,12 @@ export class WebServer {
     const chat = options.chat;
     const assets = await PageAssets.prepare(runtime.compress, options.newHash);
     const report = options.onEvent ?? (() => {});
+    // Open HTTP connections per address, counted as the chat counts TCP ones (an IPv6 /64 is one
+    // address). No connect rate: a browser opens several at once and again after each
+    // `Connection: close`; the chat connections behind the WebSockets keep the chat's own rate.
     const throttle = new AddressThrottle(
-      { maxConnectionsPerIp: limits.maxHttpConnectionsPerIp, connectRatePerIp: chat.limits.connectRatePerIp, floodBurst: 0, floodLinesPerSecond: 0 },
-      4096,
+      { maxConnectionsPerIp: limits.maxHttpConnectionsPerIp, connectRatePerIp: 0, floodBurst: 0, floodLinesPerSecond: 0 },
+      0,
     );
     const routes = new Routes(assets, options.files, chat, options.allowedOrigins ?? [], report);
     const server = await runtime.listenHttp({
@@ -79,10 +82,7 @@ export class WebServer {
           if (admission.report) report({ type: 'refuse-connection', remote, code: admission.refused });
           return undefined;
         }
-        return () => {
-          throttle.release(admission.peer, chat.clock.now());
-          throttle.sweep(chat.clock.now());
-        };
+        return () => throttle.release(admission.peer, chat.clock.now());
       },
       onRequest: (request, response) => routes.request(request, response),
       checkUpgrade: (request) => routes.checkUpgrade(request),
