@@ -91,8 +91,23 @@ class WsConnection implements WebSocketConnection {
   send(data: Uint8Array | string, binary: boolean): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     // The send callback (not the socket's 'drain', which Bun's `ws` does not expose) says
-    // when queued bytes left, on every runtime.
-    this.socket.send(data, { binary }, this.afterSend);
+    // when queued bytes left, on every runtime; only a sender waiting for drains pays for it.
+    if (this.drainListeners.length > 0) this.socket.send(data, { binary }, this.afterSend);
+    else this.socket.send(data, { binary });
+  }
+
+  cork(): void {
+    this.transport()?.cork();
+  }
+
+  uncork(): void {
+    this.transport()?.uncork();
+  }
+
+  /** The TCP socket beneath, where `ws` has one (Node, Deno); Bun's `ws` keeps its own. */
+  private transport(): Duplex | undefined {
+    const raw = (this.socket as unknown as { _socket?: Duplex })._socket;
+    return raw && typeof raw.cork === 'function' ? raw : undefined;
   }
 
   close(code: number, reason: string): void {

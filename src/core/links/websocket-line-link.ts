@@ -134,6 +134,8 @@ export class WebSocketLineLink implements LineLink, LineSink {
   /** One text message per LF-terminated line: views into `lines`, no copies. */
   private sendLines(lines: Uint8Array): void {
     if (this.ended || this.closed) return;
+    // A batch of lines (the output batcher's one write per tick) leaves in one write, as on TCP.
+    this.socket.cork();
     let start = 0;
     while (start < lines.length) {
       let lf = lines.indexOf(LF, start);
@@ -141,6 +143,7 @@ export class WebSocketLineLink implements LineLink, LineSink {
       this.socket.send(lines.subarray(start, lf), false);
       start = lf + 1;
     }
+    this.socket.uncork();
   }
 
   end(finalLine?: string): void {

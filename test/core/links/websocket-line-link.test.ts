@@ -28,6 +28,13 @@ class FakeWebSocket implements WebSocketConnection {
   terminate(): void {
     this.terminated = true;
   }
+  corked = 0;
+  cork(): void {
+    this.corked++;
+  }
+  uncork(): void {
+    this.corked--;
+  }
   pause(): void {
     this.paused = true;
   }
@@ -100,6 +107,7 @@ describe('WebSocketLineLink', () => {
     link.write(shared);
     expect(socket.texts()).toEqual(['[Server] one', '[Server] two']);
     expect((socket.sent[0]!.data as Uint8Array).buffer).toBe(shared.buffer);
+    expect(socket.corked).toBe(0);
   });
 
   it('counts queued bytes as pending output', () => {
