@@ -156,6 +156,9 @@ describe(`the web client in chromium [${CLI_RUNTIME}]`, () => {
     const saved = path.join(dir, 'browser-download.dat');
     await download.saveAs(saved);
     expect(sha256(readFileSync(saved))).toBe(sha256(bytes));
+    // The picture in the README: a group conversation, the people, the files.
+    await bea.getByRole('button', { name: /# team/ }).click();
+    await bea.screenshot({ path: path.join(SCREENSHOTS, `web-client-${CLI_RUNTIME}.png`) });
   });
 
   it('reconnects after the server restarts and chats again under the same name', async () => {
