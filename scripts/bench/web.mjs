@@ -11,15 +11,16 @@
 //   npm run build && node scripts/bench/web.mjs [--receivers 500] [--messages 2000]
 //       [--window 200] [--size-mib 1024] [--repeat 3]
 //
-// The receivers run in this process (the same load generator for both transports). Every
-// child is killed when the script exits.
+// The receivers run in this process, equally lean for both transports (TCP: split lines;
+// WebSocket: read frame headers; no library in between). Every child is killed when the
+// script exits.
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
 import { makeTempDir } from './lib/processes.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -85,23 +86,70 @@ function tracker() {
   };
 }
 
+/** One masked text frame from a client (RFC 6455 §5.3); short messages only. */
+function clientFrame(text) {
+  const payload = Buffer.from(text);
+  const mask = randomBytes(4);
+  const frame = Buffer.alloc(6 + payload.length);
+  frame[0] = 0x81;
+  frame[1] = 0x80 | payload.length;
+  mask.copy(frame, 2);
+  for (let i = 0; i < payload.length; i++) frame[6 + i] = payload[i] ^ mask[i % 4];
+  return frame;
+}
+
+/**
+ * WebSocket receivers as lean as the TCP ones: the upgrade by hand, then a frame reader that
+ * does what the TCP receivers' line splitter does (no library between the bytes and the count).
+ */
 async function wsReceivers(port, track) {
   const sockets = [];
   for (let i = 0; i < R; i++) {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/chat`);
+    const socket = net.connect(port, '127.0.0.1');
+    let buffer = Buffer.alloc(0);
+    let upgraded = false;
     await new Promise((resolve, reject) => {
       socket.once('error', reject);
-      socket.on('message', (data) => {
-        const line = String(data);
-        if (line.startsWith('[Server] Welcome to')) socket.send(`JOIN w${i}`);
-        else if (line.startsWith('[Server] Welcome,')) resolve();
-        else if (line.startsWith('PING')) socket.send(`PONG${line.slice(4)}`);
-        else track.deliver(line);
+      socket.on('connect', () => {
+        socket.write(`GET /chat HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      });
+      socket.on('data', (chunk) => {
+        buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+        if (!upgraded) {
+          const end = buffer.indexOf('\r\n\r\n');
+          if (end === -1) return;
+          if (!buffer.subarray(0, 12).toString().includes('101')) return reject(new Error(String(buffer)));
+          upgraded = true;
+          buffer = buffer.subarray(end + 4);
+        }
+        let at = 0;
+        while (buffer.length - at >= 2) {
+          let length = buffer[at + 1] & 0x7f;
+          let header = 2;
+          if (length === 126) {
+            if (buffer.length - at < 4) break;
+            length = buffer.readUInt16BE(at + 2);
+            header = 4;
+          } else if (length === 127) {
+            if (buffer.length - at < 10) break;
+            length = Number(buffer.readBigUInt64BE(at + 2));
+            header = 10;
+          }
+          if (buffer.length - at < header + length) break;
+          const line = buffer.toString('utf8', at + header, at + header + length);
+          at += header + length;
+          if (line.startsWith('[Server] Welcome to')) socket.write(clientFrame(`JOIN w${i}`));
+          else if (line.startsWith('[Server] Welcome,')) resolve();
+          else if (line.startsWith('PING')) socket.write(clientFrame(`PONG${line.slice(4)}`));
+          else track.deliver(line);
+        }
+        buffer = buffer.subarray(at);
       });
     });
     sockets.push(socket);
   }
-  return () => sockets.forEach((s) => s.terminate());
+  return () => sockets.forEach((s) => s.destroy());
 }
 
 async function tcpReceivers(port, track) {

@@ -44,9 +44,11 @@ export interface WebSocketConnection {
   readonly bufferedAmount: number;
   /** One message: a string (or bytes sent as text) becomes a text frame unless `binary`. */
   send(data: Uint8Array | string, binary: boolean): void;
-  /** Hold the messages sent until `uncork`, so a batch of lines leaves in one write. */
-  cork(): void;
-  uncork(): void;
+  /**
+   * LF-terminated lines, one text message each (without the LF), in one write. The same
+   * buffer handed to many connections is framed once and shared.
+   */
+  sendLines(lines: Uint8Array): void;
   /** The closing handshake with a status code; anything queued goes first. */
   close(code: number, reason: string): void;
   /** Close now, dropping anything unsent. */

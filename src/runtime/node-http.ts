@@ -68,6 +68,48 @@ function responseOf(response: http.ServerResponse): HttpResponse {
   };
 }
 
+const LF = 0x0a;
+const OPCODE_TEXT_FINAL = 0x81;
+/** Framed copies of line buffers, for the other connections that get the same buffer. */
+const framedCache = new WeakMap<Uint8Array, Uint8Array>();
+
+/** Unmasked final text frames (RFC 6455 §5.2), one per LF-terminated line, in one buffer. */
+export function framedTextLines(lines: Uint8Array): Uint8Array {
+  const cached = framedCache.get(lines);
+  if (cached) return cached;
+  let total = 0;
+  for (let start = 0; start < lines.length; ) {
+    let lf = lines.indexOf(LF, start);
+    if (lf === -1) lf = lines.length;
+    const length = lf - start;
+    total += length + (length < 126 ? 2 : length < 65536 ? 4 : 10);
+    start = lf + 1;
+  }
+  const framed = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let start = 0; start < lines.length; ) {
+    let lf = lines.indexOf(LF, start);
+    if (lf === -1) lf = lines.length;
+    const length = lf - start;
+    framed[at++] = OPCODE_TEXT_FINAL;
+    if (length < 126) framed[at++] = length;
+    else if (length < 65536) {
+      framed[at++] = 126;
+      framed.writeUInt16BE(length, at);
+      at += 2;
+    } else {
+      framed[at++] = 127;
+      framed.writeBigUInt64BE(BigInt(length), at);
+      at += 8;
+    }
+    framed.set(lines.subarray(start, lf), at);
+    at += length;
+    start = lf + 1;
+  }
+  framedCache.set(lines, framed);
+  return framed;
+}
+
 /** Below this many queued bytes a waiting sender is told it may go on. */
 const DRAIN_MARK = 64 * 1024;
 
@@ -96,18 +138,37 @@ class WsConnection implements WebSocketConnection {
     else this.socket.send(data, { binary });
   }
 
-  cork(): void {
-    this.transport()?.cork();
-  }
-
-  uncork(): void {
-    this.transport()?.uncork();
+  sendLines(lines: Uint8Array): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    const transport = this.transport();
+    if (transport && this.senderIdle()) {
+      // The frames go straight to the socket, framed once for every connection that gets the
+      // same buffer: `ws` frames (and writes) one message at a time, which costs more than the
+      // chat's whole fan-out. Safe only while ws's own sender has nothing queued.
+      transport.write(framedTextLines(lines), this.drainListeners.length > 0 ? this.afterSend : undefined);
+      return;
+    }
+    transport?.cork();
+    let start = 0;
+    while (start < lines.length) {
+      let lf = lines.indexOf(LF, start);
+      if (lf === -1) lf = lines.length;
+      this.send(lines.subarray(start, lf), false);
+      start = lf + 1;
+    }
+    transport?.uncork();
   }
 
   /** The TCP socket beneath, where `ws` has one (Node, Deno); Bun's `ws` keeps its own. */
   private transport(): Duplex | undefined {
     const raw = (this.socket as unknown as { _socket?: Duplex })._socket;
-    return raw && typeof raw.cork === 'function' ? raw : undefined;
+    return raw && typeof raw.cork === 'function' && !raw.destroyed ? raw : undefined;
+  }
+
+  /** ws's sender is not compressing or reading a Blob, so nothing of its own is queued. */
+  private senderIdle(): boolean {
+    const sender = (this.socket as unknown as { _sender?: { _state?: number; _queue?: unknown[] } })._sender;
+    return sender?._state === 0 && sender._queue?.length === 0;
   }
 
   close(code: number, reason: string): void {

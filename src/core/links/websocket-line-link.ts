@@ -2,8 +2,8 @@
 // client"). Incoming messages go through the same line decoder as TCP bytes, each followed by
 // a line end, so the same limits, replacement of invalid UTF-8 and over-long reports apply; a
 // message holding LFs is several lines, as on TCP. Outgoing lines arrive as LF-terminated
-// bytes shared with other links (the output batcher's one buffer): each line is sent as a view
-// into that buffer, never copied.
+// bytes shared with other links (the output batcher's one buffer): the runtime frames such a
+// buffer once for all the connections that get it, and sends a batch of lines in one write.
 //
 // Raw bytes (DOWNLOAD_TCP and UPLOAD on the chat connection) travel as binary messages; an
 // empty binary message ends a raw upload, as a half-close does on TCP. The page itself moves
@@ -14,8 +14,7 @@ import type { WebSocketConnection } from '../../runtime/http-types.ts';
 import type { SocketAddress } from '../../runtime/types.ts';
 import { encodeLine, type LineLink, type LineLinkHandler, type RawInputSink, type RawOutput } from './line-link.ts';
 
-const LF = 0x0a;
-const LINE_END = new Uint8Array([LF]);
+const LINE_END = new Uint8Array([0x0a]);
 /** Close codes (RFC 6455): normal, and a peer that broke the rules (input overflow). */
 export const WS_CLOSE_NORMAL = 1000;
 /** Raw output waits for the socket past this many queued bytes. */
@@ -131,19 +130,10 @@ export class WebSocketLineLink implements LineLink, LineSink {
     return this.write(encodeLine(line));
   }
 
-  /** One text message per LF-terminated line: views into `lines`, no copies. */
+  /** One text message per LF-terminated line; the runtime frames a shared buffer once. */
   private sendLines(lines: Uint8Array): void {
     if (this.ended || this.closed) return;
-    // A batch of lines (the output batcher's one write per tick) leaves in one write, as on TCP.
-    this.socket.cork();
-    let start = 0;
-    while (start < lines.length) {
-      let lf = lines.indexOf(LF, start);
-      if (lf === -1) lf = lines.length;
-      this.socket.send(lines.subarray(start, lf), false);
-      start = lf + 1;
-    }
-    this.socket.uncork();
+    this.socket.sendLines(lines);
   }
 
   end(finalLine?: string): void {
