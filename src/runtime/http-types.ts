@@ -76,6 +76,8 @@ export interface HttpListenOptions {
   headersTimeoutMs: number;
   /** Idle keep-alive connections close after this long. */
   keepAliveTimeoutMs: number;
+  /** A connection that moves no byte for this long while a request or response is under way is dropped (a stalled transfer). */
+  idleTimeoutMs: number;
   /** A connection arrived (before any request): returns what to call when it closes, or undefined to drop it at once. */
   admitConnection?: (remote: SocketAddress) => (() => void) | undefined;
   onRequest(request: HttpRequest, response: HttpResponse): void;

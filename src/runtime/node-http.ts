@@ -214,6 +214,8 @@ async function listenHttp(options: HttpListenOptions): Promise<HttpServer> {
     requestTimeout: 0,
     keepAliveTimeout: options.keepAliveTimeoutMs,
   });
+  // Inactivity on a socket (an upload or download that stalled); `ws` turns it off once upgraded.
+  server.timeout = options.idleTimeoutMs;
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxWebSocketMessageBytes, perMessageDeflate: false, clientTracking: false });
   server.on('connection', (socket) => {

@@ -75,6 +75,8 @@ export class WebServer {
       maxWebSocketMessageBytes: chat.limits.maxUnterminatedBytes,
       headersTimeoutMs: limits.headersTimeoutMs,
       keepAliveTimeoutMs: limits.keepAliveTimeoutMs,
+      // A stalled HTTP transfer lets go of its slot as one on the chat port does.
+      idleTimeoutMs: options.files?.limits.transferIdleTimeoutMs ?? 60_000,
       admitConnection: (remote) => {
         const now = chat.clock.now();
         const admission = throttle.admit(remote.address, now);
