@@ -123,6 +123,9 @@ async function wsReceivers(port, track) {
           upgraded = true;
           buffer = buffer.subarray(end + 4);
         }
+        // Decoded once per read, as the TCP receivers' setEncoding does; the bench's lines are
+        // ASCII, so a byte offset is a character offset.
+        const text = buffer.toString('latin1');
         let at = 0;
         while (buffer.length - at >= 2) {
           let length = buffer[at + 1] & 0x7f;
@@ -137,7 +140,7 @@ async function wsReceivers(port, track) {
             header = 10;
           }
           if (buffer.length - at < header + length) break;
-          const line = buffer.toString('utf8', at + header, at + header + length);
+          const line = text.slice(at + header, at + header + length);
           at += header + length;
           if (line.startsWith('[Server] Welcome to')) socket.write(clientFrame(`JOIN w${i}`));
           else if (line.startsWith('[Server] Welcome,')) resolve();
