@@ -161,6 +161,27 @@ describe(`the web client in chromium [${CLI_RUNTIME}]`, () => {
     await bea.screenshot({ path: path.join(SCREENSHOTS, `web-client-${CLI_RUNTIME}.png`) });
   });
 
+  it('fits a phone and follows the system’s dark setting', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', isMobile: true, hasTouch: true });
+    await phone.goto(url);
+    // Runs in the page (the test's own types have no DOM).
+    type PageGlobals = { getComputedStyle(node: unknown): { backgroundColor: string }; document: { body: unknown; documentElement: { scrollWidth: number } } };
+    const background = () => phone.evaluate(() => {
+      const page = globalThis as unknown as PageGlobals;
+      return page.getComputedStyle(page.document.body).backgroundColor;
+    });
+    const dark = await background();
+    await phone.getByLabel('Your name').fill('pia');
+    await phone.getByRole('button', { name: 'Join', exact: true }).click();
+    await phone.locator('#status', { hasText: 'Connected as pia' }).waitFor();
+    // Nothing wider than the screen: no sideways scrolling.
+    expect(await phone.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.screenshot({ path: path.join(SCREENSHOTS, `phone-dark-${CLI_RUNTIME}.png`) });
+    await phone.emulateMedia({ colorScheme: 'light' });
+    expect(await background()).not.toBe(dark);
+    await phone.close();
+  });
+
   it('reconnects after the server restarts and chats again under the same name', async () => {
     await stopServer(server);
     await tom.exited;
