@@ -14,6 +14,7 @@ import { getRuntime, type SocketAddress } from '../runtime/index.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { listenAddress } from './_address-args.ts';
 import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal } from './_shared.ts';
+import { startWebFromFlags, webArgs } from './_serve-web.ts';
 
 const endpoint = (a: { address: string; port: number }) => formatHostPort(a.address, a.port);
 
@@ -105,6 +106,7 @@ export default defineCommand({
     uploads: { type: 'boolean', description: 'Accept uploads into the shared folder; --no-uploads refuses them', default: true },
     ...limitArgs(LIMIT_FLAGS.serveFiles, DEFAULT_FILES_LIMITS),
     ...limitArgs(LIMIT_FLAGS.serveUdp, DEFAULT_UDP_TRANSFER_LIMITS),
+    ...webArgs,
     ...logArgs,
   },
   async run({ args }) {
@@ -155,11 +157,13 @@ export default defineCommand({
       process.exitCode = EXIT.CONNECT;
       return;
     }
+    const web = await startWebFromFlags({ ...args, host }, { logger, chat: server, files });
+    if (web === false) return void (await server.close());
     const stopped = new Promise<void>((resolve) => {
       onShutdownSignal((signal) => {
         logger.info(`${signal}: shutting down (${server.connectionCount} connected)`);
         files.stopUdp();
-        server.close().then(resolve);
+        server.close().then(() => web?.close()).then(resolve);
       });
     });
     logger.info(`listening on ${endpoint(server.address)}`);
