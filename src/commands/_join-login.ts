@@ -4,6 +4,7 @@
 import type { ArgsDef } from 'citty';
 import type { ChatClient, JoinResult, LoginResult } from '../core/chat-client/chat-client.ts';
 import { accountClientLine } from '../protocol/accounts/account-lines.ts';
+import { nameRefusal } from '../ui/join-prompts.ts';
 import { askPassword } from '../ui/password-prompt.ts';
 import { passwordFromEnv, passwordFromFile } from './_password-input.ts';
 import { UsageError } from './_shared.ts';
@@ -54,6 +55,11 @@ const LOGIN_REFUSALS = new Set(['PASSWORD_REQUIRED', 'PASSWORD_WRONG', 'ACCOUNT_
 /** The server refused to let us in without, or with the given, password (not the name itself). */
 export function isLoginRefusal(code: string): boolean {
   return LOGIN_REFUSALS.has(code);
+}
+
+/** Why JOIN (or the login before it) was refused, for the user. */
+export function refusalMessage(name: string, code: string, message: string): string {
+  return isLoginRefusal(code) ? `the server refused the login as "${name}": ${code} ${message}` : nameRefusal(name, code, message);
 }
 
 const failed = (result: Exclude<LoginResult, { ok: true }>): JoinResult =>
