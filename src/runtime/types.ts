@@ -78,6 +78,11 @@ export interface TlsServerOptions extends TlsCredentials {
    * so a silent or slow peer cannot hold a connection slot open.
    */
   handshakeTimeoutMs?: number;
+  /**
+   * Sent, in plain text, to a peer whose first byte is not a TLS handshake record (someone
+   * talking plain TCP to the TLS port), before it is closed and reported as `TLS_PEER_NOT_TLS`.
+   */
+  plainReply?: string | Uint8Array;
 }
 
 export interface TlsClientOptions {
@@ -104,6 +109,12 @@ export interface TcpListenOptions {
    * (`TLS_HANDSHAKE_FAILED`, the runtime's error as `cause`) or timed out (`TLS_HANDSHAKE_TIMEOUT`).
    */
   onConnectionFailed?: (remote: SocketAddress, error: Error & { code: string }) => void;
+  /**
+   * A TLS socket was accepted and its handshake is about to start: false closes it at once
+   * (a per-address limit). Every socket admitted here ends in exactly one `onConnection` or
+   * `onConnectionFailed`, so a handshake in progress can be counted like a connection.
+   */
+  onHandshakeStart?: (remote: SocketAddress) => boolean;
   /**
    * Out of file descriptors (`EMFILE`, or `ENFILE` for the whole system): the server stops
    * accepting, so new connection attempts are refused, and tries again with a growing delay
