@@ -16,6 +16,8 @@ export const EXIT = {
   SERVER_CLOSED: 5,
   /** A file transfer failed: refused by the server, corrupted, or cut off (send-file, join's /download and /upload). */
   TRANSFER_FAILED: 6,
+  /** The server's TLS certificate was refused: changed since first use, not the --fingerprint, or not valid for --tls-ca. Nothing was sent. */
+  TLS_UNTRUSTED: 7,
   /** Interrupted by SIGINT (128 + 2, as shells report it). */
   INTERRUPTED: 130,
   /** The reader of stdout went away (128 + SIGPIPE, as `… | head -1` reports a writer it cut off). */

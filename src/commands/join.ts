@@ -14,6 +14,8 @@ import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
 import { joinTransfers } from './_join-transfers.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
+import { resolveStateDir, stateDirArg } from './_state-dir.ts';
+import { clientTlsArgs, clientTlsRuntime, isTrustRefusal, parseChatAddress } from './_tls-flags.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 12000;
@@ -27,7 +29,7 @@ const resolveJoinLimits = (overrides: { connectTimeoutMs?: number }) =>
 function describeClose(close: CloseInfo, registered: boolean): { message: string; exitCode: number } {
   const detail = [close.code, close.message].filter(Boolean).join(' ');
   if (close.reason === 'quit') return { message: 'left the chat', exitCode: EXIT.OK };
-  if (!registered && (close.code === 'SERVER_FULL' || close.code === 'TOO_MANY_CONNECTIONS' || close.reason === 'timeout')) {
+  if (!registered && (close.code === 'SERVER_FULL' || close.code === 'TLS_REQUIRED' || close.code === 'TOO_MANY_CONNECTIONS' || close.reason === 'timeout')) {
     return { message: `the server did not let us in: ${detail}`, exitCode: EXIT.CONNECT };
   }
   const messages: Record<CloseInfo['reason'], string> = {
@@ -81,6 +83,8 @@ export default defineCommand({
       default: false,
     },
     ...limitArgs(LIMIT_FLAGS.join, DEFAULT_JOIN_LIMITS),
+    ...clientTlsArgs,
+    ...stateDirArg,
     ...logArgs,
   },
   async run({ args }) {
@@ -95,8 +99,10 @@ export default defineCommand({
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
     const { connectTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.join, args, resolveJoinLimits);
     let name = args.name?.trim() || undefined;
-    let host = args.host?.trim() || undefined;
-    let port = args.port === undefined ? undefined : parsePort(args.port, 'PORT', false);
+    const address = args.host?.trim() ? parseChatAddress(args.host.trim()) : undefined;
+    let host = address?.host;
+    if (address?.port !== undefined && args.port !== undefined) throw new UsageError(`two ports: ${args.host} and ${args.port}`);
+    let port = address?.port ?? (args.port === undefined ? undefined : parsePort(args.port, 'PORT', false));
     if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
     if (args.raw && args.json) throw new UsageError('--raw is for plain output: --json prints exact values, escaped');
     if (args.raw && interactive) throw new UsageError('--raw is for pipes: in a terminal, server text is always made safe');
@@ -114,16 +120,18 @@ export default defineCommand({
     host ??= DEFAULT_HOST;
     port ??= DEFAULT_PORT;
 
+    const runtime = await clientTlsRuntime(args, { tls: address?.tls ?? false, stateDir: resolveStateDir(args['state-dir']) }, say);
     const stopSignals = onShutdownSignal(() => controller.abort());
     try {
       let client: ChatClient;
       try {
         logger.debug(`connecting to ${formatHostPort(host, port)}`);
-        client = await connectChat(getRuntime(), { host, port, connectTimeoutMs });
+        client = await connectChat(runtime, { host, port, connectTimeoutMs });
       } catch (error) {
         if (!(error instanceof ConnectError)) throw error;
-        say.error(error.message);
-        process.exitCode = controller.signal.aborted ? interruptedCode() : EXIT.CONNECT;
+        // A refused certificate was already described, loudly, by the TLS connector.
+        if (!isTrustRefusal(error.code)) say.error(error.message);
+        process.exitCode = controller.signal.aborted ? interruptedCode() : isTrustRefusal(error.code) ? EXIT.TLS_UNTRUSTED : EXIT.CONNECT;
         return;
       }
       flow.control(client);
@@ -162,6 +170,7 @@ export default defineCommand({
       else logger.info(`joined ${formatHostPort(host, port)} as ${joined.name}`);
       const { transfers, setPrinter } = joinTransfers({
         client,
+        runtime,
         host,
         port,
         connectTimeoutMs,

@@ -5,28 +5,29 @@
 import { defineCommand } from 'citty';
 import { planUploads, sendAll, type UploadOutcome } from '../core/files-client/send-files.ts';
 import { systemClock } from '../core/shared/clock.ts';
-import { formatHostPort, parseHostPort } from '../core/shared/host-port.ts';
+import { formatHostPort } from '../core/shared/host-port.ts';
 import { checkFileName } from '../protocol/files/file-names.ts';
 import { formatSize } from '../protocol/files/file-sizes.ts';
-import { getRuntime } from '../runtime/index.ts';
 import { progressStyle, startProgress, type TransferProgress } from '../ui/transfer-progress.ts';
 import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, parseSeconds, UsageError } from './_shared.ts';
+import { resolveStateDir, stateDirArg } from './_state-dir.ts';
+import { clientTlsArgs, clientTlsRuntime, isTrustRefusal, parseChatAddress } from './_tls-flags.ts';
 
 const DEFAULT_PORT = 12000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const IDLE_TIMEOUT_MS = 60_000;
 
 /** The paths, then the host, then maybe a port: `a.csv b.csv host 12000`, `dir host:12000`. */
-function splitTarget(positionals: readonly string[]): { paths: string[]; host: string; port: number } {
+function splitTarget(positionals: readonly string[]): { paths: string[]; host: string; port: number; tls: boolean } {
   if (positionals.length < 2) throw new UsageError('send-file needs at least one PATH and a HOST: netchat send-file <path>... <host> [port]');
   const last = positionals[positionals.length - 1]!;
   const withPort = positionals.length >= 3 && /^\d+$/.test(last);
   const host = positionals[positionals.length - (withPort ? 2 : 1)]!;
   const paths = positionals.slice(0, positionals.length - (withPort ? 2 : 1));
-  const parsed = parseHostPort(host);
+  const parsed = parseChatAddress(host);
   if (withPort && parsed.port !== undefined) throw new UsageError(`two ports: ${host} and ${last}`);
   const port = withPort ? parsePort(last, 'PORT', false) : (parsed.port ?? DEFAULT_PORT);
-  return { paths, host: parsed.host, port };
+  return { paths, host: parsed.host, port, tls: parsed.tls };
 }
 
 export default defineCommand({
@@ -34,17 +35,19 @@ export default defineCommand({
   args: {
     name: { type: 'string', description: 'Name to store stdin (-) under on the server', valueHint: 'name' },
     json: { type: 'boolean', description: 'Print one JSON object per file (and progress events) on stdout', default: false },
+    ...clientTlsArgs,
+    ...stateDirArg,
     timeout: { type: 'string', description: `Seconds to wait for each connection (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})`, valueHint: 'seconds' },
     ...logArgs,
   },
   async run({ args }) {
     const logger = createLogger(args);
-    const { paths, host, port } = splitTarget(args._ as string[]);
+    const { paths, host, port, tls } = splitTarget(args._ as string[]);
     if (paths.filter((path) => path === '-').length > 1) throw new UsageError('stdin (-) can be sent once');
     if (paths.includes('-') && !args.name) throw new UsageError('--name is required to send stdin (-)');
     if (args.name !== undefined && checkFileName(args.name)) throw new UsageError(`--name "${args.name}" is not a valid shared file name`);
     const connectTimeoutMs = parseSeconds(args.timeout, '--timeout') ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const runtime = getRuntime();
+    const runtime = await clientTlsRuntime(args, { tls, stateDir: resolveStateDir(args['state-dir']) }, logger);
     const writeJson = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...event, time: new Date().toISOString() })}\n`);
 
     const stdin = { chunks: process.stdin as AsyncIterable<Uint8Array>, name: args.name };
@@ -107,9 +110,12 @@ export default defineCommand({
     }
 
     const failed = outcomes.filter((outcome) => 'error' in outcome);
+    const untrusted = failed.some((outcome) => 'error' in outcome && isTrustRefusal(outcome.error.code));
     const unreachable = failed.some((outcome) => 'error' in outcome && outcome.error.code === 'CONNECT_FAILED');
     if (unreachable) logger.error(`cannot reach ${formatHostPort(host, port)}`);
-    process.exitCode = unreachable
+    process.exitCode = untrusted
+      ? EXIT.TLS_UNTRUSTED
+      : unreachable
       ? EXIT.CONNECT
       : failed.length > 0 || plan.problems.length > 0 || plan.uploads.length === 0
         ? EXIT.TRANSFER_FAILED

@@ -13,6 +13,8 @@ import { DEFAULT_CHAT_LIMITS, resolveChatLimits, type ChatLimits } from '../core
 import { getRuntime, type SocketAddress } from '../runtime/index.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, parsePort } from './_shared.ts';
+import { resolveStateDir, stateDirArg } from './_state-dir.ts';
+import { logTlsListening, reloadTlsOnHangup, serveTlsArgs, serveTlsOptions } from './_tls-flags.ts';
 
 const endpoint = (a: { address: string; port: number }) => formatHostPort(a.address, a.port);
 
@@ -33,6 +35,8 @@ function logEvent(logger: ConsolaInstance, event: ChatServerEvent): void {
       return logger.warn(`out of file descriptors (${event.code}) with ${event.connections} connected: not accepting until some close`);
     case 'accept-resumed':
       return logger.info(`accepting connections again (${event.connections} connected)`);
+    case 'tls-failed':
+      return logger.info(`TLS: ${endpoint(event.remote)} ${TLS_FAILURES[event.code] ?? event.code}`);
   }
 }
 
@@ -51,6 +55,13 @@ function logFileEvent(logger: ConsolaInstance, event: FileEvent): void {
       return logger.info(`upload of ${JSON.stringify(event.name)} by ${who} refused: ${event.code}`);
   }
 }
+
+const TLS_FAILURES: Record<string, string> = {
+  TLS_HANDSHAKE_FAILED: 'failed its TLS handshake',
+  TLS_HANDSHAKE_TIMEOUT: 'did not finish its TLS handshake in time',
+  TLS_PEER_NOT_TLS: 'spoke plain TCP to the TLS port: told TLS_REQUIRED, closed',
+  TLS_CLIENT_ON_PLAIN_PORT: 'began a TLS handshake on the plain port: closed',
+};
 
 /** Descriptors kept for everything but chat connections: stdio, the listener, the runtime's own. */
 const DESCRIPTORS_BESIDES_CONNECTIONS = 32;
@@ -104,6 +115,8 @@ export default defineCommand({
     uploads: { type: 'boolean', description: 'Accept uploads into the shared folder (--no-uploads refuses them)', default: true },
     ...limitArgs(LIMIT_FLAGS.serveFiles, DEFAULT_FILES_LIMITS),
     ...limitArgs(LIMIT_FLAGS.serveUdp, DEFAULT_UDP_TRANSFER_LIMITS),
+    ...serveTlsArgs,
+    ...stateDirArg,
     ...logArgs,
   },
   async run({ args }) {
@@ -115,6 +128,7 @@ export default defineCommand({
     // A TCP transfer holds its file; a UDP transfer its file and its socket.
     const transferDescriptors = filesLimits.maxTransfers + 2 * udpLimits.maxConcurrentTransfers;
     const limits = fitConnectionsToDescriptors(logger, flagLimits, args['max-connections'] !== undefined, transferDescriptors);
+    const tls = await serveTlsOptions(args, resolveStateDir(args['state-dir']), logger);
     const runtime = getRuntime();
     const directory = runtime.files.resolve(sharedDirectory(args['shared-dir']));
     let files: FileService;
@@ -145,6 +159,7 @@ export default defineCommand({
         port,
         limits,
         files,
+        ...(tls && { tls: tls.options }),
         onEvent: (event) => logEvent(logger, event),
       });
     } catch (error) {
@@ -154,6 +169,7 @@ export default defineCommand({
       process.exitCode = EXIT.CONNECT;
       return;
     }
+    const stopReloadingTls = tls ? reloadTlsOnHangup(server, tls.source, logger) : () => {};
     const stopped = new Promise<void>((resolve) => {
       onShutdownSignal((signal) => {
         logger.info(`${signal}: shutting down (${server.connectionCount} connected)`);
@@ -162,9 +178,11 @@ export default defineCommand({
       });
     });
     logger.info(`listening on ${endpoint(server.address)}`);
+    logTlsListening(server, logger);
     const others = reachableAt(server.address);
     if (others.length > 0) logger.info(`reachable from other machines at ${others.join(', ')}`);
     await stopped;
+    stopReloadingTls();
     logger.info('server stopped');
     process.exitCode = EXIT.OK;
   },
