@@ -142,7 +142,7 @@ export default defineCommand({
         uploadsEnabled: args.uploads,
         maxSendQueueBytes: limits.maxSendQueueBytes,
         onEvent: (event) => logFileEvent(logger, event),
-        udp: { bindUdp: runtime.bindUdp, limits: udpLimits },
+        udp: { bindUdp: runtime.bindUdp, limits: udpLimits, sealing: { newKey: () => runtime.randomBytes(32), aead: runtime.aes256Gcm } },
       });
       files = opened.service;
       const uploads = args.uploads ? '' : '; uploads are off';

@@ -191,6 +191,15 @@ export interface Sha256 {
   digestHex(): string;
 }
 
+/** Authenticated encryption with one key (AES-256-GCM): the tag follows the ciphertext. */
+export interface Aead {
+  readonly tagBytes: number;
+  /** Ciphertext then tag, in a new array. The nonce (12 bytes) must never repeat under one key. */
+  seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** The plaintext, or undefined when the tag does not prove the message (forged, altered, other key). */
+  open(nonce: Uint8Array, additionalData: Uint8Array, sealed: Uint8Array): Uint8Array | undefined;
+}
+
 export interface CertificateOptions {
   /** Subject common name (default "netchat"). */
   commonName?: string;
@@ -239,4 +248,8 @@ export interface Runtime {
   createCertificate(options?: CertificateOptions): IssuedCertificate;
   /** The fingerprint connections report, for a PEM certificate (or its DER bytes). */
   certificateFingerprint256(certificate: string | Uint8Array): string;
+  /** AES-256-GCM with this 32-byte key. */
+  aes256Gcm(key: Uint8Array): Aead;
+  /** Unpredictable bytes (keys). */
+  randomBytes(count: number): Uint8Array;
 }

@@ -212,6 +212,15 @@ describe(`TLS [${CLI_RUNTIME}]`, () => {
     expect(joined.code, joined.stderr).toBe(EXIT.OK);
     expect(sha(await fs.readFile(path.join(downloads, 'big.bin')))).toBe(sha(big));
     expect(sha(await fs.readFile(path.join(dir, 'shared', 'small.bin')))).toBe(sha(small));
+
+    // Over UDP, controlled inside TLS: the datagrams are sealed.
+    const udpDownloads = path.join(dir, 'udp-downloads');
+    const overUdp = await runCli(['join', 'carol', `netchats://127.0.0.1:${server.port}`, '--udp', '--state-dir', clientState, '--download-dir', udpDownloads], {
+      input: '/download big.bin\n',
+    });
+    expect(overUdp.code, overUdp.stderr).toBe(EXIT.OK);
+    expect(sha(await fs.readFile(path.join(udpDownloads, 'big.bin')))).toBe(sha(big));
+    await server.proc.waitForStderr(/carol \(127\.0\.0\.1\) downloaded big\.bin over UDP/);
   });
 });
 

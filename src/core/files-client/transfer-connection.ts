@@ -76,6 +76,11 @@ export class TransferConnection {
     return this.closedFlag;
   }
 
+  /** Whether the connection runs inside TLS. */
+  get encrypted(): boolean {
+    return this.connection.encrypted;
+  }
+
   /** The server's IP address. */
   get remoteAddress(): string {
     return this.connection.remote.address;
