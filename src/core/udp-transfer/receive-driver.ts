@@ -6,7 +6,7 @@
 // It listens before UDP_BEGIN arrives: the sender's first datagrams may overtake its UDP_BEGIN
 // line, so a few are held until then.
 import { type BeginMessage, formatControlLine, isControlLine, parseControlLine } from '../../protocol/udp-transfer/control-lines.ts';
-import { DATAGRAM_HEADER_BYTES, MAX_UDP_PAYLOAD_BYTES, parseDatagram } from '../../protocol/udp-transfer/transfer-datagram.ts';
+import { DATAGRAM_HEADER_BYTES, MAX_UDP_PAYLOAD_BYTES, claimedTransferId, parseDatagram } from '../../protocol/udp-transfer/transfer-datagram.ts';
 import { TransferError, type TransferErrorCode } from '../../protocol/udp-transfer/transfer-errors.ts';
 import type { Aead, Sha256, UdpRemote, UdpSocket } from '../../runtime/types.ts';
 import { keyFromHex, openSealedDatagram } from './datagram-seal.ts';
@@ -159,11 +159,8 @@ class ReceiveDriver implements IncomingTransfer {
       return;
     }
     // Sealed ones are opened once the key is known; until then only the id is looked at.
-    const idOf = (bytes: Uint8Array) => (bytes.length >= DATAGRAM_HEADER_BYTES ? new DataView(bytes.buffer, bytes.byteOffset + 8, 4).getUint32(0) : -1);
-    const ours = this.options.sealed ? idOf(data) === this.transferId : (() => {
-      const parsed = parseDatagram(data);
-      return parsed.ok && parsed.transferId === this.transferId;
-    })();
+    const parsed = this.options.sealed ? undefined : parseDatagram(data);
+    const ours = parsed ? parsed.ok && parsed.transferId === this.transferId : claimedTransferId(data) === this.transferId;
     if (ours && this.early.length < MAX_EARLY_DATAGRAMS) this.early.push(data);
   }
 

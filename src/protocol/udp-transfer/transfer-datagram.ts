@@ -93,6 +93,13 @@ export function parseDatagram(bytes: Uint8Array): DatagramParse {
   };
 }
 
+/** The transfer id a datagram of ours claims, sealed or not (undefined when it is not one of ours). */
+export function claimedTransferId(bytes: Uint8Array): number | undefined {
+  if (bytes.length < DATAGRAM_HEADER_BYTES) return undefined;
+  for (let i = 0; i < DATAGRAM_MAGIC.length; i++) if (bytes[i] !== DATAGRAM_MAGIC[i]) return undefined;
+  return readU32(bytes, 8);
+}
+
 /** Whether these bytes claim to be a sealed datagram (the claim is proven only by its tag). */
 export function isSealedDatagram(bytes: Uint8Array): boolean {
   return bytes.length >= DATAGRAM_HEADER_BYTES + AUTH_TAG_BYTES && bytes[4] === FLAG_SEALED;
