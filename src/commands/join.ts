@@ -102,6 +102,7 @@ export default defineCommand({
     const address = args.host?.trim() ? parseChatAddress(args.host.trim()) : undefined;
     let host = address?.host;
     if (address?.port !== undefined && args.port !== undefined) throw new UsageError(`two ports: ${args.host} and ${args.port}`);
+    let tlsTyped = address?.tls ?? false;
     let port = address?.port ?? (args.port === undefined ? undefined : parsePort(args.port, 'PORT', false));
     if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
     if (args.raw && args.json) throw new UsageError('--raw is for plain output: --json prints exact values, escaped');
@@ -116,11 +117,14 @@ export default defineCommand({
         return;
       }
       ({ name, host, port } = target);
+      // A netchats:// address may be typed at the prompt too.
+      const typed = parseChatAddress(host);
+      if (typed.tls) [host, port, tlsTyped] = [typed.host, typed.port ?? port, true];
     }
     host ??= DEFAULT_HOST;
     port ??= DEFAULT_PORT;
 
-    const runtime = await clientTlsRuntime(args, { tls: address?.tls ?? false, stateDir: resolveStateDir(args['state-dir']) }, say);
+    const runtime = await clientTlsRuntime(args, { tls: tlsTyped, stateDir: resolveStateDir(args['state-dir']) }, say);
     const stopSignals = onShutdownSignal(() => controller.abort());
     try {
       let client: ChatClient;
