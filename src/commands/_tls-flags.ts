@@ -3,13 +3,14 @@
 // `serve` gets its credentials and a SIGHUP reload. The decisions live in src/core/tls/.
 import type { ArgsDef } from 'citty';
 import type { ChatServer, ChatServerOptions } from '../core/chat/chat-server.ts';
-import { formatHostPort, parseHostPort } from '../core/shared/host-port.ts';
+import { formatHostPort } from '../core/shared/host-port.ts';
 import { CertificateStoreError, loadServerCredentials, type CertificateSource } from '../core/tls/certificate-store.ts';
 import { KNOWN_HOSTS_FILE, KnownHosts } from '../core/tls/known-hosts.ts';
 import { readSmallText } from '../core/tls/small-files.ts';
 import { ServerTrustError, trustedConnectTcp, type ServerTrustPolicy } from '../core/tls/server-trust.ts';
 import { formatFingerprint, parseFingerprint } from '../protocol/tls/fingerprint.ts';
 import { getRuntime, type Runtime } from '../runtime/index.ts';
+import { splitHostPort } from './_address-args.ts';
 import { parsePort, parseSeconds, UsageError } from './_shared.ts';
 
 const TLS_SCHEME = 'netchats://';
@@ -34,17 +35,20 @@ type ServeTlsFlags = { [K in keyof typeof serveTlsArgs]?: string | boolean };
 type ClientTlsFlags = { [K in keyof typeof clientTlsArgs]?: string | boolean };
 type Logger = { info(message: string): void; warn(message: string): void; error(message: string): void };
 
-/** A server address as typed: `host`, `host:port`, `netchats://host:port` (TLS), `netchat://host:port`. */
-export function parseChatAddress(text: string): { host: string; port?: number; tls: boolean } {
-  const lower = text.toLowerCase();
+/** An address without its `netchats://` (TLS) or `netchat://` scheme, and whether TLS was asked. */
+export function withoutScheme(text: string, what = 'HOST'): { rest: string; tls: boolean } {
+  const lower = text.trim().toLowerCase();
   const scheme = lower.startsWith(TLS_SCHEME) ? TLS_SCHEME : lower.startsWith(PLAIN_SCHEME) ? PLAIN_SCHEME : undefined;
-  if (!scheme) return { ...parseHostPort(text), tls: false };
-  const rest = text.slice(scheme.length).replace(/\/$/, '');
-  const parsed = parseHostPort(rest);
-  if (!parsed.host || /[/@?#]/.test(rest)) throw new UsageError(`"${text}" is not a ${scheme}host:port address`);
-  if (/:\d+$/.test(rest) && parsed.port === undefined) throw new UsageError(`"${text}" has no valid port`);
-  if (parsed.port !== undefined) parsePort(String(parsed.port), text, false);
-  return { ...parsed, tls: scheme === TLS_SCHEME };
+  if (!scheme) return { rest: text, tls: false };
+  const rest = text.trim().slice(scheme.length).replace(/\/$/, '');
+  if (/[/@?#]/.test(rest)) throw new UsageError(`${what} "${text}" is not a ${scheme}host:port address`);
+  return { rest, tls: scheme === TLS_SCHEME };
+}
+
+/** A server address as typed: `host`, `host:port`, `netchats://host:port` (TLS), `netchat://host:port`. */
+export function parseChatAddress(text: string, what = 'HOST'): { host: string; port?: number; tls: boolean } {
+  const { rest, tls } = withoutScheme(text, what);
+  return { ...splitHostPort(rest, what, false), tls };
 }
 
 /** The server's TLS options from the flags, its certificate loaded (or made once); undefined without TLS. */

@@ -1,7 +1,7 @@
 import * as clack from '@clack/prompts';
 import { defineCommand } from 'citty';
 import { createConsola } from 'consola';
-import { connectChat, ConnectError, type ChatClient, type CloseInfo } from '../core/chat-client/chat-client.ts';
+import type { CloseInfo } from '../core/chat-client/chat-client.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { mergeLimits } from '../core/shared/limit-rules.ts';
 import { getRuntime } from '../runtime/index.ts';
@@ -9,13 +9,15 @@ import { painter } from '../ui/chat-format.ts';
 import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
 import { OutputFlow } from '../ui/output-flow.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
-import { askMissingTarget, askName } from '../ui/join-prompts.ts';
+import { askMissingTarget, askName, nameRefusal } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
+import { connectAddress } from './_address-args.ts';
+import { connectProgress, connectToServer, loginName } from './_join-connect.ts';
 import { joinTransfers } from './_join-transfers.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
-import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
+import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, UsageError } from './_shared.ts';
 import { resolveStateDir, stateDirArg } from './_state-dir.ts';
-import { clientTlsArgs, clientTlsRuntime, isTrustRefusal, parseChatAddress } from './_tls-flags.ts';
+import { clientTlsArgs, clientTlsRuntime, isTrustRefusal, parseChatAddress, withoutScheme } from './_tls-flags.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 12000;
@@ -74,6 +76,7 @@ export default defineCommand({
     },
     udp: {
       type: 'boolean',
+      alias: ['u'],
       description: '/download over UDP unless a download says --tcp (reliable and verified all the same)',
       default: false,
     },
@@ -82,7 +85,7 @@ export default defineCommand({
       description: 'Without a terminal: print server lines exactly as received, control characters included (stderr stays safe)',
       default: false,
     },
-    ...limitArgs(LIMIT_FLAGS.join, DEFAULT_JOIN_LIMITS),
+    timeout: { ...limitArgs(LIMIT_FLAGS.join, DEFAULT_JOIN_LIMITS).timeout, alias: ['W', 'w'] },
     ...clientTlsArgs,
     ...stateDirArg,
     ...logArgs,
@@ -99,11 +102,10 @@ export default defineCommand({
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
     const { connectTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.join, args, resolveJoinLimits);
     let name = args.name?.trim() || undefined;
-    const address = args.host?.trim() ? parseChatAddress(args.host.trim()) : undefined;
-    let host = address?.host;
-    if (address?.port !== undefined && args.port !== undefined) throw new UsageError(`two ports: ${args.host} and ${args.port}`);
-    let tlsTyped = address?.tls ?? false;
-    let port = address?.port ?? (args.port === undefined ? undefined : parsePort(args.port, 'PORT', false));
+    // netchats://host:port asks for TLS; the rest is read as any address.
+    const typedAddress = args.host === undefined ? undefined : withoutScheme(args.host, 'HOST');
+    let tlsTyped = typedAddress?.tls ?? false;
+    let { host, port } = connectAddress({ ...args, host: typedAddress?.rest });
     if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
     if (args.raw && args.json) throw new UsageError('--raw is for plain output: --json prints exact values, escaped');
     if (args.raw && interactive) throw new UsageError('--raw is for pipes: in a terminal, server text is always made safe');
@@ -111,7 +113,8 @@ export default defineCommand({
     const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
     const say = interactive ? displayLogger({ debug: () => {}, info: clack.log.info, warn: clack.log.warn, error: clack.log.error }) : logger;
     if (interactive) {
-      const target = await askMissingTarget(paint('bold', 'netchat join'), { name, host, port }, { host: DEFAULT_HOST, port: DEFAULT_PORT });
+      const defaults = { host: DEFAULT_HOST, port: DEFAULT_PORT, loginName: loginName() };
+      const target = await askMissingTarget(paint('bold', 'netchat join'), { name, host, port }, defaults);
       if (!target) {
         process.exitCode = EXIT.INTERRUPTED;
         return;
@@ -127,25 +130,33 @@ export default defineCommand({
     const runtime = await clientTlsRuntime(args, { tls: tlsTyped, stateDir: resolveStateDir(args['state-dir']) }, say);
     const stopSignals = onShutdownSignal(() => controller.abort());
     try {
-      let client: ChatClient;
-      try {
-        logger.debug(`connecting to ${formatHostPort(host, port)}`);
-        client = await connectChat(runtime, { host, port, connectTimeoutMs });
-      } catch (error) {
-        if (!(error instanceof ConnectError)) throw error;
+      const progress = connectProgress(interactive, formatHostPort(host, port), say);
+      const connected = await connectToServer({ host, port, connectTimeoutMs }, controller.signal, runtime);
+      if (!connected.ok) {
         // A refused certificate was already described, loudly, by the TLS connector.
-        if (!isTrustRefusal(error.code)) say.error(error.message);
-        process.exitCode = controller.signal.aborted ? interruptedCode() : isTrustRefusal(error.code) ? EXIT.TLS_UNTRUSTED : EXIT.CONNECT;
+        const untrusted = isTrustRefusal(connected.code);
+        if (!connected.interrupted) progress.failed(untrusted ? 'the server\'s TLS certificate was refused' : connected.message);
+        process.exitCode = connected.interrupted ? interruptedCode() : untrusted ? EXIT.TLS_UNTRUSTED : EXIT.CONNECT;
         return;
       }
+      const { client, foreign } = connected;
       flow.control(client);
       // Interrupted before registering: nothing to leave cleanly from.
       controller.signal.addEventListener('abort', () => client.name === undefined && client.close(), { once: true });
       const output = interactive ? undefined : attachPipeOutput({ client, json: args.json, raw: args.raw, logger, writeLine });
 
       let joined = await client.join(name!);
+      // A port that answered with something else than netchat: say what it said, exit 3.
+      if (foreign.message !== undefined) {
+        if (interactive) progress.failed(foreign.message);
+        else output!.localError('NOT_NETCHAT', foreign.message);
+        process.exitCode = EXIT.CONNECT;
+        output?.closed(await client.closed);
+        return;
+      }
+      progress.done();
       while (interactive && !joined.ok && !('close' in joined)) {
-        say.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
+        say.warn(nameRefusal(name!, joined.code, joined.message));
         name = await askName('Another name');
         if (!name) {
           client.close();
@@ -162,7 +173,7 @@ export default defineCommand({
           say.error(message);
           process.exitCode = exitCode;
         } else {
-          say.error(`the server refused the name "${name}": ${joined.code} ${joined.message}`);
+          say.error(nameRefusal(name!, joined.code, joined.message));
           process.exitCode = EXIT.NAME_REFUSED;
           await client.leave();
         }
@@ -203,7 +214,15 @@ export default defineCommand({
       const { message, exitCode } = describeClose(close, true);
       // Leaving cleanly does not hide a /download or /upload that failed.
       const transferFailed = exitCode === EXIT.OK && transfers.failed > 0;
-      process.exitCode = interrupted ? interruptedCode() : transferFailed ? EXIT.TRANSFER_FAILED : exitCode;
+      // Nor a line of the input that was refused: a script learns it from the exit code.
+      const inputRefused = exitCode === EXIT.OK && (output?.refused ?? 0) > 0;
+      process.exitCode = interrupted
+        ? interruptedCode()
+        : transferFailed
+          ? EXIT.TRANSFER_FAILED
+          : inputRefused
+            ? EXIT.INPUT_REFUSED
+            : exitCode;
       if (exitCode !== EXIT.OK && !interrupted) say.error(message);
       if (interactive) clack.outro(exitCode === EXIT.OK || interrupted ? 'Left the chat.' : 'Disconnected.');
       else logger.debug(message);

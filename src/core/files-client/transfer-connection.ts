@@ -4,6 +4,7 @@
 import { concatBytes } from '../../protocol/shared/bytes.ts';
 import type { Runtime, TcpConnection } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
+import { formatHostPort } from '../shared/host-port.ts';
 
 /** Why a transfer connection failed; `code` is stable (the client maps it to messages and exits). */
 export class TransferError extends Error {
@@ -68,7 +69,7 @@ export class TransferConnection {
       const code = (error as { code?: string }).code ?? 'ECONNECT';
       // A TLS server whose certificate was refused keeps its own code: it is not unreachable.
       if (TLS_REFUSALS.has(code)) throw new TransferError(code, (error as Error).message);
-      throw new TransferError('CONNECT_FAILED', `cannot connect to ${target.host}:${target.port}: ${code}`);
+      throw new TransferError('CONNECT_FAILED', `cannot connect to ${formatHostPort(target.host, target.port)}: ${code}`);
     }
   }
 
