@@ -1,0 +1,302 @@
+// One node of a cluster: what it knows of the other nodes (presence), and how it keeps that true.
+// Application-level presence as socket.io's adapters do it: every node heartbeats on its own
+// channel; a node silent past `deadAfterMs` is dead, its users are announced gone and its name
+// leases deleted. Each node's messages are numbered per incarnation: a gap (a message lost, as
+// core NATS may lose them in an outage) or a node not heard of before makes the receiver ask for
+// everyone's whole state, which replaces what it knew. A restarted node is a new incarnation:
+// its old one's users are dropped, and it deletes its own leftover leases at start.
+// While the backplane is down nobody is declared dead (it is us who cannot hear), and on its
+// return every node is asked for its state and every lease is written again.
+import {
+  compareBoots,
+  decodeClusterMessage,
+  encodeClusterMessage,
+  makeBootId,
+  type ClusterBody,
+  type ClusterMessage,
+  type ClusterMessageLimits,
+  type ClusterUser,
+} from '../../protocol/cluster/cluster-messages.ts';
+import { nameKey } from '../../protocol/shared/names.ts';
+import type { Clock, TimerHandle } from '../shared/clock.ts';
+import type { RegistryLimits } from '../chat/user-registry.ts';
+import type { Backplane } from './backplane.ts';
+import { ClusterRegistry, RemoteUser } from './cluster-registry.ts';
+import type { ClusterEventListener, ClusterOptions } from './cluster-options.ts';
+import { NameLeases } from './name-leases.ts';
+
+/** What the others are told when a node's users vanish with it. */
+export const NODE_LOST_REASON = 'server unreachable';
+export const NODE_STOPPED_REASON = 'server shutdown';
+const NODE_RESTARTED_REASON = 'server restarted';
+
+interface Peer {
+  readonly id: string;
+  boot: string;
+  /** The last message number seen from this incarnation. */
+  seq: number;
+  /** Its state has been received and nothing was missed since. */
+  synced: boolean;
+  lastSeen: number;
+  users: Map<string, RemoteUser>;
+}
+
+export class ClusterNode {
+  readonly registry: ClusterRegistry;
+  readonly boot: string;
+  private readonly leases: NameLeases;
+  private readonly peers = new Map<string, Peer>();
+  private readonly messageLimits: ClusterMessageLimits;
+  private seq = 0;
+  private online = true;
+  private lastSyncAsk = Number.NEGATIVE_INFINITY;
+  private lastRenewal: number;
+  private timer: TimerHandle | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly backplane: Backplane,
+    limits: RegistryLimits & { maxLineBytes: number },
+    private readonly clock: Clock,
+    private readonly options: ClusterOptions,
+    private readonly onEvent: ClusterEventListener,
+    randomHex: string,
+  ) {
+    this.boot = makeBootId(clock.wallNow(), randomHex);
+    this.lastRenewal = clock.now();
+    // Texts are bounded by what a line may carry after sanitising (3 bytes per replaced byte).
+    this.messageLimits = {
+      maxNameLength: limits.maxNameLength,
+      maxTextLength: 3 * limits.maxLineBytes,
+      maxStateUsers: options.maxStateUsers,
+      maxGroupsPerUser: Math.max(limits.maxGroupsPerUser, 1),
+    };
+    this.registry = new ClusterRegistry(limits, clock, {
+      publish: (body) => this.publish(body),
+      claimName: (name) => this.leases.claim(name),
+      releaseName: (name) => this.leases.release(name),
+    });
+    this.leases = new NameLeases(backplane.leases, { node: options.nodeId, boot: this.boot }, clock, {
+      online: () => this.online,
+      lost: (name, winner) => {
+        this.onEvent({ type: 'name-lost', name, winner });
+        if (this.registry.evictLocal(name)) this.askForState(true);
+      },
+      tookOver: (name, loser) => this.publish({ t: 'evict', name, loser }),
+    });
+  }
+
+  get peerCount(): number {
+    return this.peers.size;
+  }
+
+  /** Clean up after an earlier run under this id, listen, and ask everyone for their state. */
+  async start(): Promise<void> {
+    this.backplane.onStatus((status) => (status === 'down' ? this.lostBackplane() : this.regainedBackplane()));
+    this.backplane.subscribe((bytes) => this.receive(bytes));
+    const leftovers = await this.leases.deleteLeasesOf(this.options.nodeId, { exceptBoot: this.boot });
+    if (leftovers > 0) this.onEvent({ type: 'leftovers-deleted', leases: leftovers });
+    this.askForState(true);
+    this.schedule();
+  }
+
+  /** Tell the others we go, free our names, disconnect. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.publish({ t: 'bye' });
+    await this.leases.releaseAll();
+    await this.backplane.close();
+  }
+
+  private publish(body: ClusterBody): void {
+    const message = { ...body, node: this.options.nodeId, boot: this.boot, seq: ++this.seq } as ClusterMessage;
+    this.backplane.publish(encodeClusterMessage(message));
+  }
+
+  private schedule(): void {
+    this.timer = this.clock.setTimeout(() => {
+      this.tick();
+      if (!this.stopped) this.schedule();
+    }, this.options.heartbeatMs);
+  }
+
+  /** Heartbeat, dead-node check, asking again for missing state, lease renewal. */
+  tick(): void {
+    const now = this.clock.now();
+    this.publish({ t: 'hb' });
+    if (!this.online) return;
+    for (const [id, peer] of this.peers) {
+      if (now - peer.lastSeen > this.options.deadAfterMs) this.declareDead(id, peer);
+    }
+    if ([...this.peers.values()].some((peer) => !peer.synced)) this.askForState(false);
+    if (now - this.lastRenewal >= this.options.renewEveryMs) {
+      this.lastRenewal = now;
+      void this.leases.renewAll();
+    }
+  }
+
+  private declareDead(id: string, peer: Peer): void {
+    this.peers.delete(id);
+    const users = this.dropUsers(peer, NODE_LOST_REASON);
+    this.onEvent({ type: 'node-dead', node: id, users });
+    void this.leases.deleteLeasesOf(id, { onlyBoot: peer.boot });
+  }
+
+  private lostBackplane(): void {
+    if (!this.online) return;
+    this.online = false;
+    this.onEvent({ type: 'backplane-down' });
+  }
+
+  private regainedBackplane(): void {
+    if (this.online) return;
+    this.online = true;
+    const now = this.clock.now();
+    // We could not hear them: they get a full bound from now before being declared dead.
+    for (const peer of this.peers.values()) peer.lastSeen = now;
+    this.onEvent({ type: 'backplane-up' });
+    this.askForState(true);
+    this.lastRenewal = now;
+    void this.leases.renewAll();
+  }
+
+  /** Ask every node for its whole state; `force` skips the once-per-heartbeat pacing. */
+  private askForState(force: boolean): void {
+    const now = this.clock.now();
+    if (!force && now - this.lastSyncAsk < this.options.heartbeatMs) return;
+    this.lastSyncAsk = now;
+    this.publish({ t: 'sync' });
+  }
+
+  private receive(bytes: Uint8Array): void {
+    if (this.stopped) return;
+    const message = decodeClusterMessage(bytes, this.messageLimits);
+    if (!message) return this.onEvent({ type: 'bad-message' });
+    if (message.node === this.options.nodeId) {
+      if (message.boot !== this.boot && message.t !== 'bye') this.onEvent({ type: 'duplicate-node-id', node: message.node });
+      return;
+    }
+    let peer = this.peers.get(message.node);
+    if (peer && peer.boot !== message.boot) {
+      // A late message of an earlier incarnation is ignored; a newer one replaces the old.
+      if (compareBoots(message.boot, peer.boot) < 0) return;
+      this.dropUsers(peer, NODE_RESTARTED_REASON);
+      this.peers.delete(message.node);
+      peer = undefined;
+    }
+    if (!peer) {
+      if (message.t === 'bye') return;
+      peer = { id: message.node, boot: message.boot, seq: 0, synced: false, lastSeen: this.clock.now(), users: new Map() };
+      this.peers.set(message.node, peer);
+      this.onEvent({ type: 'node-up', node: message.node });
+      if (message.t !== 'state') this.askForState(true);
+    }
+    peer.lastSeen = this.clock.now();
+    if (message.seq <= peer.seq) return; // a duplicate, or overtaken
+    const gap = message.seq !== peer.seq + 1;
+    peer.seq = message.seq;
+    this.apply(message, peer, gap);
+  }
+
+  private apply(message: ClusterMessage, peer: Peer, gap: boolean): void {
+    if (message.t === 'state') {
+      this.applyState(peer, message.users);
+      peer.synced = true;
+      return;
+    }
+    if (gap && peer.synced) {
+      peer.synced = false;
+      this.askForState(true);
+    }
+    switch (message.t) {
+      case 'sync':
+        this.publish({ t: 'state', users: this.registry.localState() });
+        if (!peer.synced) this.askForState(false);
+        return;
+      case 'evict':
+        // Whatever else was missed, the lease store says who holds the name.
+        if (message.loser === this.options.nodeId) void this.leases.recheck(message.name);
+        return;
+      case 'bye':
+        this.peers.delete(message.node);
+        this.onEvent({ type: 'node-left', node: message.node, users: this.dropUsers(peer, NODE_STOPPED_REASON) });
+        return;
+    }
+    if (!peer.synced) return; // its state, when it comes, covers this
+    this.applyEvent(message, peer);
+  }
+
+  private applyEvent(message: ClusterMessage, peer: Peer): void {
+    const registry = this.registry;
+    const sender = (name: string) => peer.users.get(nameKey(name)) ?? new RemoteUser(name, message.node);
+    switch (message.t) {
+      case 'join':
+        return void this.addUser(peer, message.name);
+      case 'leave': {
+        const user = peer.users.get(nameKey(message.name));
+        if (!user) return;
+        peer.users.delete(nameKey(message.name));
+        return registry.remove(user, message.reason);
+      }
+      case 'bcast':
+        return registry.broadcast(sender(message.from) as RemoteUser & { name: string }, message.text);
+      case 'priv':
+        if (registry.localUser(message.to)) registry.unicast(sender(message.from) as RemoteUser & { name: string }, message.to, message.text);
+        return;
+      case 'gjoin':
+      case 'gleave': {
+        const user = peer.users.get(nameKey(message.name));
+        if (!user) return;
+        if (message.t === 'gjoin') registry.joinGroup(user as RemoteUser & { name: string }, message.group);
+        else registry.leaveGroup(user as RemoteUser & { name: string }, message.group);
+        return;
+      }
+      case 'gmsg': {
+        const user = peer.users.get(nameKey(message.from));
+        if (user) registry.groupMessage(user as RemoteUser & { name: string }, message.group, message.text);
+        return;
+      }
+    }
+  }
+
+  private addUser(peer: Peer, name: string): RemoteUser | undefined {
+    if (peer.users.has(nameKey(name))) return peer.users.get(nameKey(name));
+    const user = new RemoteUser(undefined, peer.id);
+    // Refused when the name is held here too: the leases settle who keeps it, and the next state brings the winner.
+    if (this.registry.add(user, name)) return undefined;
+    peer.users.set(nameKey(name), user);
+    return user;
+  }
+
+  /** Make what we know of `peer` its state: who left, who joined, who changed groups. */
+  private applyState(peer: Peer, users: ClusterUser[]): void {
+    const wanted = new Map(users.map((user) => [nameKey(user.name), user]));
+    for (const [key, user] of peer.users) {
+      if (wanted.has(key)) continue;
+      peer.users.delete(key);
+      this.registry.remove(user, NODE_LOST_REASON);
+    }
+    for (const entry of users) {
+      const user = this.addUser(peer, entry.name);
+      if (!user) continue;
+      const groups = new Set(entry.groups.map(nameKey));
+      for (const group of [...(user.groups ?? [])]) {
+        if (!groups.has(nameKey(group.name))) this.registry.leaveGroup(user as RemoteUser & { name: string }, group.name);
+      }
+      const current = new Set([...(user.groups ?? [])].map((group) => nameKey(group.name)));
+      for (const group of entry.groups) {
+        if (!current.has(nameKey(group))) this.registry.joinGroup(user as RemoteUser & { name: string }, group);
+      }
+    }
+  }
+
+  /** Remove a node's users from the registry, each announced with `reason`; returns how many. */
+  private dropUsers(peer: Peer, reason: string): number {
+    const count = peer.users.size;
+    for (const user of peer.users.values()) this.registry.remove(user, reason);
+    peer.users.clear();
+    return count;
+  }
+}
