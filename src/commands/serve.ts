@@ -13,6 +13,7 @@ import { DEFAULT_CHAT_LIMITS, resolveChatLimits, type ChatLimits } from '../core
 import { getRuntime, type SocketAddress } from '../runtime/index.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, parsePort } from './_shared.ts';
+import { clusterArgs, clusterSettings, joinCluster, type JoinedCluster } from './_serve-cluster.ts';
 
 const endpoint = (a: { address: string; port: number }) => formatHostPort(a.address, a.port);
 
@@ -104,11 +105,13 @@ export default defineCommand({
     uploads: { type: 'boolean', description: 'Accept uploads into the shared folder (--no-uploads refuses them)', default: true },
     ...limitArgs(LIMIT_FLAGS.serveFiles, DEFAULT_FILES_LIMITS),
     ...limitArgs(LIMIT_FLAGS.serveUdp, DEFAULT_UDP_TRANSFER_LIMITS),
+    ...clusterArgs,
     ...logArgs,
   },
   async run({ args }) {
     const logger = createLogger(args);
     const port = parsePort(args.port, '--port');
+    const cluster = clusterSettings(args, port);
     const flagLimits = limitsFromFlags(LIMIT_FLAGS.serve, args, resolveChatLimits);
     const filesLimits = limitsFromFlags(LIMIT_FLAGS.serveFiles, args, resolveFilesLimits);
     const udpLimits = limitsFromFlags(LIMIT_FLAGS.serveUdp, args, resolveUdpTransferLimits);
@@ -138,6 +141,14 @@ export default defineCommand({
       process.exitCode = EXIT.FAILURE;
       return;
     }
+    let joined: JoinedCluster | undefined;
+    if (cluster) {
+      joined = await joinCluster(args, cluster, limits, runtime.files, logger);
+      if (!joined) {
+        process.exitCode = EXIT.CONNECT;
+        return;
+      }
+    }
     let server: ChatServer;
     try {
       server = await startChatServer(runtime, {
@@ -146,11 +157,13 @@ export default defineCommand({
         limits,
         files,
         onEvent: (event) => logEvent(logger, event),
+        ...(joined && { registry: joined.registry }),
       });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
       const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code;
       logger.error(`cannot listen on ${endpoint({ address: args.host, port })}: ${why}`);
+      await joined?.stop();
       process.exitCode = EXIT.CONNECT;
       return;
     }
@@ -158,7 +171,7 @@ export default defineCommand({
       onShutdownSignal((signal) => {
         logger.info(`${signal}: shutting down (${server.connectionCount} connected)`);
         files.stopUdp();
-        server.close().then(resolve);
+        server.close().then(() => joined?.stop()).then(resolve);
       });
     });
     logger.info(`listening on ${endpoint(server.address)}`);
