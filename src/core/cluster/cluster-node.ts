@@ -51,6 +51,8 @@ export class ClusterNode {
   private online = true;
   private lastSyncAsk = Number.NEGATIVE_INFINITY;
   private lastRenewal: number;
+  /** When the backplane last came up (or we started): presence is complete a dead-node bound later. */
+  private onlineSince: number;
   private timer: TimerHandle | undefined;
   private stopped = false;
 
@@ -64,6 +66,7 @@ export class ClusterNode {
   ) {
     this.boot = makeBootId(clock.wallNow(), randomHex);
     this.lastRenewal = clock.now();
+    this.onlineSince = clock.now();
     // Texts are bounded by what a line may carry after sanitising (3 bytes per replaced byte).
     this.messageLimits = {
       maxNameLength: limits.maxNameLength,
@@ -83,6 +86,7 @@ export class ClusterNode {
         if (this.registry.evictLocal(name)) this.askForState(true);
       },
       tookOver: (name, loser) => this.publish({ t: 'evict', name, loser }),
+      holderGone: (holder) => this.holderGone(holder.node, holder.boot),
     });
   }
 
@@ -137,6 +141,17 @@ export class ClusterNode {
     }
   }
 
+  /**
+   * A node (incarnation) we do not hear from although we have listened for longer than the
+   * dead-node bound: dead, whether or not we ever heard it.
+   */
+  private holderGone(node: string, boot: string): boolean {
+    if (node === this.options.nodeId || !this.online) return false;
+    if (this.clock.now() - this.onlineSince <= this.options.deadAfterMs) return false;
+    const peer = this.peers.get(node);
+    return peer === undefined || compareBoots(peer.boot, boot) > 0;
+  }
+
   private declareDead(id: string, peer: Peer): void {
     this.peers.delete(id);
     const users = this.dropUsers(peer, NODE_LOST_REASON);
@@ -154,6 +169,7 @@ export class ClusterNode {
     if (this.online) return;
     this.online = true;
     const now = this.clock.now();
+    this.onlineSince = now;
     // We could not hear them: they get a full bound from now before being declared dead.
     for (const peer of this.peers.values()) peer.lastSeen = now;
     this.onEvent({ type: 'backplane-up' });
@@ -224,7 +240,9 @@ export class ClusterNode {
         this.onEvent({ type: 'node-left', node: message.node, users: this.dropUsers(peer, NODE_STOPPED_REASON) });
         return;
     }
-    if (!peer.synced) return; // its state, when it comes, covers this
+    // Who is where waits for the peer's state, which covers what was missed; messages need
+    // nothing of it and are delivered at once, so chat flows on while nodes resynchronise.
+    if (!peer.synced && (message.t === 'join' || message.t === 'leave' || message.t === 'gjoin' || message.t === 'gleave')) return;
     this.applyEvent(message, peer);
   }
 

@@ -28,6 +28,8 @@ export interface NameLeaseHooks {
   lost(name: string, winner: string): void;
   /** We took `name` over from `loser`'s user. */
   tookOver(name: string, loser: string): void;
+  /** Whether `holder`'s node is surely gone (we would have heard it were it alive): its lease may be taken. */
+  holderGone(holder: LeaseValue): boolean;
 }
 
 /** Attempts at settling one conflict before leaving it to the next renewal. */
@@ -67,8 +69,10 @@ export class NameLeases {
       if (entry === 'unavailable') return 'taken';
       if (entry === undefined) continue; // expired or deleted in between: try again
       const holder = decodeLease(entry.value);
-      // A lease of ours from before a restart is ours to take back.
-      if (!holder || holder.node !== this.self.node || holder.boot === this.self.boot) return 'taken';
+      // A lease of ours from before a restart is ours to take back, and so is one of a node
+      // that died unnoticed (before we started): it would otherwise last the bucket's TTL.
+      const ours = holder?.node === this.self.node && holder.boot !== this.self.boot;
+      if (!holder || !(ours || this.hooks.holderGone(holder))) return 'taken';
       const updated = await this.track(this.store.update(key, encodeLease(value), entry.revision));
       return updated.ok ? this.hold(name, { value, revision: updated.revision }) : 'taken';
     }
@@ -130,7 +134,7 @@ export class NameLeases {
         return;
       }
       const foreign = holder && holder.node !== this.self.node;
-      if (foreign && compareClaims(holder, lease.value) < 0) {
+      if (foreign && compareClaims(holder, lease.value) < 0 && !this.hooks.holderGone(holder)) {
         this.held.delete(key);
         this.hooks.lost(lease.value.name, holder.node);
         return;

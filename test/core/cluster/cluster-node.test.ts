@@ -268,6 +268,18 @@ describe('ClusterNode on the memory backplane', () => {
     expect(b.node.registry.userPage(undefined, 10).entries).toEqual(['dup', 'zed']);
   });
 
+  it('takes a name from a node that died before it started, once it has listened past the bound', async () => {
+    setup();
+    const a = await startNode('a');
+    await join(a, 'ann');
+    hub.cut(a.backplane, true); // killed, with nobody watching
+    const b = await startNode('b');
+    expect((await join(b, 'ann')).refused).toBe('NAME_TAKEN');
+    await pass(DEAD_AFTER + HEARTBEAT);
+    expect(hub.leaseKeys()).toHaveLength(1); // still there: the bucket's TTL is longer
+    expect((await join(b, 'ann')).refused).toBeUndefined();
+  });
+
   it('stops cleanly: the others hear goodbye at once and the names are free', async () => {
     setup();
     const a = await startNode('a');

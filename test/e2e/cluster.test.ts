@@ -1,0 +1,164 @@
+// `netchat serve --cluster` against a real nats-server started here: nodes spawned as users run
+// them, raw line clients on different nodes, and the failures: a node SIGKILLed, NATS killed and
+// started again. Every wait is on a line arriving, never on time passing.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_RUNTIME, spawnCli, type CliProcess, type CliRuntime } from '../helpers/cli.ts';
+import { LineClient } from '../helpers/line-client.ts';
+import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts';
+
+/** Short bounds, so that a dead node is noticed within a test's patience. */
+const HEARTBEAT = '0.25';
+const DEAD_AFTER = '1.5';
+
+let nats: NatsServer;
+const running: CliProcess[] = [];
+const clients: LineClient[] = [];
+let nextNode = 0;
+
+export interface ClusterNodeProcess {
+  proc: CliProcess;
+  port: number;
+  id: string;
+}
+
+export async function startNode(natsUrl: string, runtime?: CliRuntime): Promise<ClusterNodeProcess> {
+  const id = `node-${process.pid}-${++nextNode}`;
+  const proc = spawnCli(
+    ['serve', '--port', '0', '--host', '127.0.0.1', '--cluster', natsUrl, '--node-id', id, '--cluster-heartbeat', HEARTBEAT, '--cluster-dead-after', DEAD_AFTER, '--shared-dir', `shared-${id}`],
+    runtime ? { runtime } : {},
+  );
+  running.push(proc);
+  const [, port] = await proc.waitForStderr(/listening on (?:\S+):(\d+)\n/, 30000);
+  return { proc, port: Number(port), id };
+}
+
+/** Wait until `node` has heard of every one of `others`. */
+async function meshed(node: ClusterNodeProcess, ...others: ClusterNodeProcess[]): Promise<void> {
+  for (const other of others) await node.proc.waitForStderr(new RegExp(`cluster node ${other.id} is up`));
+}
+
+async function joined(port: number, name: string): Promise<LineClient> {
+  const client = await LineClient.connect(port);
+  clients.push(client);
+  client.sendLine(`JOIN ${name}`);
+  await client.waitForLine(/^\[Server\] Welcome, /);
+  return client;
+}
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+});
+
+afterAll(async () => {
+  await nats?.stop();
+});
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  for (const proc of running.splice(0)) {
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+  }
+});
+
+describe(`netchat serve --cluster [${CLI_RUNTIME}]`, () => {
+  it('lets clients on two nodes chat as on one server, with names unique across both', async () => {
+    const one = await startNode(nats.url);
+    const two = await startNode(nats.url);
+    await meshed(one, two);
+    await meshed(two, one);
+    const ann = await joined(one.port, 'ann');
+    const bob = await joined(two.port, 'bob');
+    await ann.waitForLine('[Server] bob has joined the chat.');
+
+    const taken = await LineClient.connect(two.port);
+    clients.push(taken);
+    taken.sendLine('JOIN ANN');
+    expect(await taken.waitForLine(/^ERROR /)).toMatch(/^ERROR NAME_TAKEN /);
+
+    for (let i = 1; i <= 3; i++) ann.sendLine(`BROADCAST hello ${i}`);
+    ann.sendLine('UNICAST bob psst');
+    await bob.waitForLine('[Private] ann: psst');
+    expect(bob.lines.filter((line) => line.startsWith('[Broadcast]') || line.startsWith('[Private]'))).toEqual([
+      '[Broadcast] ann: hello 1',
+      '[Broadcast] ann: hello 2',
+      '[Broadcast] ann: hello 3',
+      '[Private] ann: psst',
+    ]);
+
+    bob.sendLine('JOIN_GROUP crew');
+    await bob.waitForLine(/^\[Server\] You joined group crew/);
+    // The group reached node one when ann, joining it, counts two members.
+    for (;;) {
+      const from = ann.lines.length;
+      ann.sendLine('JOIN_GROUP crew');
+      const answer = await ann.waitForLine(/^\[Server\] You joined group crew/, { from });
+      if (answer.includes('2 members')) break;
+      ann.sendLine('LEAVE_GROUP crew');
+      await ann.waitForLine(/^\[Server\] You left group crew/, { from });
+    }
+    ann.sendLine('GROUP_MSG crew in the group');
+    await bob.waitForLine('[Group crew] ann: in the group');
+    ann.sendLine('LIST_USERS');
+    await ann.waitForLine('[Users] ann, bob');
+    bob.sendLine('LIST_GROUPS');
+    await bob.waitForLine('[Groups] crew (2)');
+
+    bob.sendLine('QUIT');
+    await ann.waitForLine('[Server] bob has left the chat (quit).');
+    // No message was delivered twice anywhere.
+    expect(bob.lines.filter((line) => line === '[Broadcast] ann: hello 1')).toHaveLength(1);
+  });
+
+  it('announces the users of a SIGKILLed node gone on the others and frees their names', async () => {
+    const nodes = [await startNode(nats.url), await startNode(nats.url), await startNode(nats.url)];
+    for (const node of nodes) await meshed(node, ...nodes.filter((other) => other !== node));
+    const [one, two, three] = nodes as [ClusterNodeProcess, ClusterNodeProcess, ClusterNodeProcess];
+    const amy = await joined(one.port, 'amy');
+    const ben = await joined(two.port, 'ben');
+    await joined(three.port, 'cyd');
+    await amy.waitForLine('[Server] cyd has joined the chat.');
+    await ben.waitForLine('[Server] cyd has joined the chat.');
+
+    three.proc.child.kill('SIGKILL');
+    await amy.waitForLine('[Server] cyd has left the chat (server unreachable).');
+    await ben.waitForLine('[Server] cyd has left the chat (server unreachable).');
+    await one.proc.waitForStderr(new RegExp(`cluster node ${three.id} is silent: declared dead, 1 of its users gone`));
+    // The name is free again, on either survivor.
+    await joined(two.port, 'CYD');
+    await amy.waitForLine('[Server] CYD has joined the chat.');
+  });
+
+  it('keeps serving through a NATS outage and settles a name claimed on two nodes meanwhile', async () => {
+    const one = await startNode(nats.url);
+    const two = await startNode(nats.url);
+    await meshed(one, two);
+    await meshed(two, one);
+    const ada = await joined(one.port, 'ada');
+    const bo = await joined(two.port, 'bo');
+    await ada.waitForLine('[Server] bo has joined the chat.');
+
+    await nats.kill();
+    await one.proc.waitForStderr(/lost the NATS connection/);
+    await two.proc.waitForStderr(/lost the NATS connection/);
+    // Local users still chat; names are admitted provisionally on both sides.
+    const early = await joined(one.port, 'dup');
+    const late = await joined(two.port, 'dup');
+    early.sendLine('BROADCAST during the outage');
+    await ada.waitForLine('[Broadcast] dup: during the outage');
+
+    await nats.restart();
+    await one.proc.waitForStderr(/NATS connection back/);
+    await two.proc.waitForStderr(/NATS connection back/);
+    // The earlier claim keeps the name; the other user is told.
+    expect(await late.waitForLine(/^ERROR /, { timeoutMs: 15000 })).toMatch(/^ERROR NAME_TAKEN /);
+    await two.proc.waitForStderr(/the name dup was also claimed/);
+    // Chat crosses nodes again.
+    bo.sendLine('BROADCAST after the outage');
+    await ada.waitForLine('[Broadcast] bo: after the outage', { timeoutMs: 15000 });
+    await bo.waitForLine('[Server] dup has joined the chat.', { timeoutMs: 15000 });
+    bo.sendLine('LIST_USERS');
+    await bo.waitForLine('[Users] ada, bo, dup');
+    expect(early.lines.some((line) => line.startsWith('ERROR'))).toBe(false);
+  });
+});

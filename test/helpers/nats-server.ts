@@ -1,0 +1,67 @@
+// A real nats-server (Debian's, 2.9) for the cluster tests: JetStream on, its store in a
+// scratch folder, a free port chosen by the server and read back from its ports file. It can be
+// killed and started again on the same port and store, as an outage and a recovery.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface NatsServer {
+  readonly url: string;
+  readonly port: number;
+  /** SIGKILL, and wait until it is gone. */
+  kill(): Promise<void>;
+  /** Start again on the same port with the same store. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function waitForReady(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`nats-server did not start:\n${log}`)), 15000);
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      log += chunk;
+      if (log.includes('Server is ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`nats-server exited (${code}):\n${log}`));
+    });
+  });
+}
+
+export async function startNatsServer(): Promise<NatsServer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'netchat-nats-'));
+  const launch = async (port: number | undefined) => {
+    const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port ?? -1), '-js', '-sd', path.join(dir, 'js'), '--ports_file_dir', dir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    await waitForReady(child);
+    return child;
+  };
+  let child = await launch(undefined);
+  const portsFile = readdirSync(dir).find((name) => name.endsWith('.ports'))!;
+  const url = (JSON.parse(readFileSync(path.join(dir, portsFile), 'utf8')) as { nats: string[] }).nats[0]!;
+  const port = Number(new URL(url).port);
+  const killed = () => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  return {
+    url,
+    port,
+    async kill() {
+      child.kill('SIGKILL');
+      await killed();
+    },
+    async restart() {
+      child = await launch(port);
+    },
+    async stop() {
+      child.kill('SIGKILL');
+      await killed();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
