@@ -1,8 +1,9 @@
 // A real nats-server (Debian's, 2.9) for the cluster tests: JetStream on, its store in a
-// scratch folder, a free port chosen by the server and read back from its ports file. It can be
+// scratch folder, a free port chosen by the server (`-p -1`). It can be
 // killed and started again on the same port and store, as an outage and a recovery.
+// The port is read from its log line, written at the same moment as its ports file.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -16,15 +17,17 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-function waitForReady(child: ChildProcess): Promise<void> {
+/** Resolves with the client port once the server says it is ready (the same port its ports file gets). */
+function waitForReady(child: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
     let log = '';
     const timer = setTimeout(() => reject(new Error(`nats-server did not start:\n${log}`)), 15000);
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       log += chunk;
-      if (log.includes('Server is ready')) {
+      const port = /Listening for client connections on [^\s]+:(\d+)/.exec(log);
+      if (port && log.includes('Server is ready')) {
         clearTimeout(timer);
-        resolve();
+        resolve(Number(port[1]));
       }
     });
     child.on('exit', (code) => {
@@ -40,13 +43,12 @@ export async function startNatsServer(): Promise<NatsServer> {
     const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port ?? -1), '-js', '-sd', path.join(dir, 'js'), '--ports_file_dir', dir], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    await waitForReady(child);
-    return child;
+    return { child, port: await waitForReady(child) };
   };
-  let child = await launch(undefined);
-  const portsFile = readdirSync(dir).find((name) => name.endsWith('.ports'))!;
-  const url = (JSON.parse(readFileSync(path.join(dir, portsFile), 'utf8')) as { nats: string[] }).nats[0]!;
-  const port = Number(new URL(url).port);
+  const first = await launch(undefined);
+  let child = first.child;
+  const port = first.port;
+  const url = `nats://127.0.0.1:${port}`;
   const killed = () => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
   return {
     url,
@@ -56,7 +58,7 @@ export async function startNatsServer(): Promise<NatsServer> {
       await killed();
     },
     async restart() {
-      child = await launch(port);
+      child = (await launch(port)).child;
     },
     async stop() {
       child.kill('SIGKILL');
