@@ -2,7 +2,8 @@
 // whatever runs them. It spawns all three runtimes itself, so it runs in one project only
 // (e2e:node, where dist/ is built).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_RUNTIME, spawnCli, type CliProcess, type CliRuntime } from '../helpers/cli.ts';
+import { CLI_RUNTIME, type CliProcess, type CliRuntime } from '../helpers/cli.ts';
+import { joinedClient, meshed, startClusterNode, type ClusterNodeProcess } from '../helpers/cluster-nodes.ts';
 import { LineClient } from '../helpers/line-client.ts';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts';
 
@@ -10,20 +11,15 @@ let nats: NatsServer;
 const running: CliProcess[] = [];
 const clients: LineClient[] = [];
 
-async function startNode(runtime: CliRuntime): Promise<{ proc: CliProcess; port: number; id: string }> {
-  const id = `${runtime}-${process.pid}`;
-  const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--cluster', nats.url, '--node-id', id, '--shared-dir', `shared-${id}`];
-  const proc = spawnCli([...args, '--cluster-heartbeat', '0.25', '--cluster-dead-after', '1.5'], { runtime });
-  running.push(proc);
-  const [, port] = await proc.waitForStderr(/listening on (?:\S+):(\d+)\n/, 30000);
-  return { proc, port: Number(port), id };
+async function startNode(runtime: CliRuntime): Promise<ClusterNodeProcess> {
+  const node = await startClusterNode(nats.url, { runtime, id: `${runtime}-${process.pid}` });
+  running.push(node.proc);
+  return node;
 }
 
 async function joined(port: number, name: string): Promise<LineClient> {
-  const client = await LineClient.connect(port);
+  const client = await joinedClient(port, name);
   clients.push(client);
-  client.sendLine(`JOIN ${name}`);
-  await client.waitForLine(/^\[Server\] Welcome, /);
   return client;
 }
 
@@ -46,9 +42,7 @@ afterEach(async () => {
 describe.runIf(CLI_RUNTIME === 'node')('a cluster of a Node, a Bun and a Deno node', () => {
   it('relays chat between users on all three and keeps their names unique', async () => {
     const nodes = [await startNode('node'), await startNode('bun'), await startNode('deno')];
-    for (const node of nodes) {
-      for (const other of nodes) if (other !== node) await node.proc.waitForStderr(new RegExp(`cluster node ${other.id} is up`));
-    }
+    await meshed(nodes);
     const [onNode, onBun, onDeno] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
     const nat = await joined(onNode.port, 'nat');
     const bunny = await joined(onBun.port, 'bunny');

@@ -2,46 +2,24 @@
 // them, raw line clients on different nodes, and the failures: a node SIGKILLed, NATS killed and
 // started again. Every wait is on a line arriving, never on time passing.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_RUNTIME, spawnCli, type CliProcess, type CliRuntime } from '../helpers/cli.ts';
+import { CLI_RUNTIME, type CliProcess } from '../helpers/cli.ts';
+import { joinedClient, meshed, startClusterNode, type ClusterNodeProcess } from '../helpers/cluster-nodes.ts';
 import { LineClient } from '../helpers/line-client.ts';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts';
-
-/** Short bounds, so that a dead node is noticed within a test's patience. */
-const HEARTBEAT = '0.25';
-const DEAD_AFTER = '1.5';
 
 let nats: NatsServer;
 const running: CliProcess[] = [];
 const clients: LineClient[] = [];
-let nextNode = 0;
 
-export interface ClusterNodeProcess {
-  proc: CliProcess;
-  port: number;
-  id: string;
-}
-
-export async function startNode(natsUrl: string, runtime?: CliRuntime): Promise<ClusterNodeProcess> {
-  const id = `node-${process.pid}-${++nextNode}`;
-  const proc = spawnCli(
-    ['serve', '--port', '0', '--host', '127.0.0.1', '--cluster', natsUrl, '--node-id', id, '--cluster-heartbeat', HEARTBEAT, '--cluster-dead-after', DEAD_AFTER, '--shared-dir', `shared-${id}`],
-    runtime ? { runtime } : {},
-  );
-  running.push(proc);
-  const [, port] = await proc.waitForStderr(/listening on (?:\S+):(\d+)\n/, 30000);
-  return { proc, port: Number(port), id };
-}
-
-/** Wait until `node` has heard of every one of `others`. */
-async function meshed(node: ClusterNodeProcess, ...others: ClusterNodeProcess[]): Promise<void> {
-  for (const other of others) await node.proc.waitForStderr(new RegExp(`cluster node ${other.id} is up`));
+async function startNode(natsUrl: string): Promise<ClusterNodeProcess> {
+  const node = await startClusterNode(natsUrl);
+  running.push(node.proc);
+  return node;
 }
 
 async function joined(port: number, name: string): Promise<LineClient> {
-  const client = await LineClient.connect(port);
+  const client = await joinedClient(port, name);
   clients.push(client);
-  client.sendLine(`JOIN ${name}`);
-  await client.waitForLine(/^\[Server\] Welcome, /);
   return client;
 }
 
@@ -65,8 +43,7 @@ describe(`netchat serve --cluster [${CLI_RUNTIME}]`, () => {
   it('lets clients on two nodes chat as on one server, with names unique across both', async () => {
     const one = await startNode(nats.url);
     const two = await startNode(nats.url);
-    await meshed(one, two);
-    await meshed(two, one);
+    await meshed([one, two]);
     const ann = await joined(one.port, 'ann');
     const bob = await joined(two.port, 'bob');
     await ann.waitForLine('[Server] bob has joined the chat.');
@@ -112,7 +89,7 @@ describe(`netchat serve --cluster [${CLI_RUNTIME}]`, () => {
 
   it('announces the users of a SIGKILLed node gone on the others and frees their names', async () => {
     const nodes = [await startNode(nats.url), await startNode(nats.url), await startNode(nats.url)];
-    for (const node of nodes) await meshed(node, ...nodes.filter((other) => other !== node));
+    await meshed(nodes);
     const [one, two, three] = nodes as [ClusterNodeProcess, ClusterNodeProcess, ClusterNodeProcess];
     const amy = await joined(one.port, 'amy');
     const ben = await joined(two.port, 'ben');
@@ -132,8 +109,7 @@ describe(`netchat serve --cluster [${CLI_RUNTIME}]`, () => {
   it('keeps serving through a NATS outage and settles a name claimed on two nodes meanwhile', async () => {
     const one = await startNode(nats.url);
     const two = await startNode(nats.url);
-    await meshed(one, two);
-    await meshed(two, one);
+    await meshed([one, two]);
     const ada = await joined(one.port, 'ada');
     const bo = await joined(two.port, 'bo');
     await ada.waitForLine('[Server] bo has joined the chat.');
