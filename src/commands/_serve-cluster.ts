@@ -8,7 +8,7 @@ import type { ChatLimits } from '../core/chat/chat-limits.ts';
 import type { UserRegistry } from '../core/chat/user-registry.ts';
 import type { ClusterEvent } from '../core/cluster/cluster-options.ts';
 import type { FileStore } from '../runtime/file-store-types.ts';
-import { parseSeconds, UsageError } from './_shared.ts';
+import { parseCount, parseSeconds, UsageError } from './_shared.ts';
 
 export const clusterArgs = {
   cluster: {
@@ -25,6 +25,11 @@ export const clusterArgs = {
   'cluster-tls-ca': { type: 'string', description: 'CA certificate to verify the NATS servers with (PEM)', valueHint: 'path' },
   'cluster-tls-cert': { type: 'string', description: 'Client certificate for NATS (PEM; with --cluster-tls-key)', valueHint: 'path' },
   'cluster-tls-key': { type: 'string', description: 'Client key for NATS (PEM)', valueHint: 'path' },
+  'cluster-replicas': {
+    type: 'string',
+    description: 'Copies of the name-lease bucket across a NATS cluster, 1, 3 or 5, when this node creates it (default 1)',
+    valueHint: 'n',
+  },
   'cluster-heartbeat': { type: 'string', description: 'Seconds between heartbeats (default 1)', valueHint: 'seconds' },
   'cluster-dead-after': {
     type: 'string',
@@ -98,7 +103,9 @@ export function clusterSettings(args: ClusterArgs, port: number) {
   if (Boolean(args['cluster-tls-cert']) !== Boolean(args['cluster-tls-key'])) {
     throw new UsageError('--cluster-tls-cert and --cluster-tls-key go together');
   }
-  return { servers, nodeId: nodeIdFrom(args['node-id'], port), heartbeatMs, deadAfterMs };
+  const replicas = parseCount(args['cluster-replicas'], '--cluster-replicas', 1) ?? 1;
+  if (![1, 3, 5].includes(replicas)) throw new UsageError(`--cluster-replicas must be 1, 3 or 5, got ${replicas}`);
+  return { servers, nodeId: nodeIdFrom(args['node-id'], port), heartbeatMs, deadAfterMs, replicas };
 }
 
 /** Connect to NATS and start this node; undefined (after logging why) when NATS cannot be reached. */
@@ -131,6 +138,7 @@ export async function joinCluster(
       prefix: NATS_PREFIX,
       bucket: LEASE_BUCKET,
       leaseTtlMs: options.leaseTtlMs(settings.deadAfterMs),
+      replicas: settings.replicas,
       timeoutMs: 5_000,
       reconnectWaitMs: 500,
       ...(creds && { creds }),
@@ -140,6 +148,15 @@ export async function joinCluster(
     logger.error(`cannot join the cluster at ${settings.servers.join(', ')}: ${(error as Error).message}`);
     return undefined;
   }
+  // The bucket keeps the TTL of whoever created it: renew well within that one.
+  const wantedTtl = options.leaseTtlMs(settings.deadAfterMs);
+  if (backplane.leaseTtlMs !== wantedTtl) {
+    logger.warn(`the name-lease bucket ${LEASE_BUCKET} has a TTL of ${backplane.leaseTtlMs / 1000} s (made for another --cluster-dead-after): leases are renewed within it`);
+  }
+  const renewEveryMs = Math.min(
+    options.renewEveryMs(settings.deadAfterMs),
+    backplane.leaseTtlMs > 0 ? Math.max(100, Math.floor(backplane.leaseTtlMs / 3)) : Number.POSITIVE_INFINITY,
+  );
   const node = new ClusterNode(
     backplane,
     limits,
@@ -148,7 +165,7 @@ export async function joinCluster(
       nodeId: settings.nodeId,
       heartbeatMs: settings.heartbeatMs,
       deadAfterMs: settings.deadAfterMs,
-      renewEveryMs: options.renewEveryMs(settings.deadAfterMs),
+      renewEveryMs,
       maxStateUsers: Math.max(options.DEFAULT_MAX_STATE_USERS, limits.maxConnections),
     },
     (event) => {

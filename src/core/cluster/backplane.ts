@@ -37,6 +37,8 @@ export interface Backplane {
   /** Told when the link to the engine is lost and when it is back (resubscribed). */
   onStatus(listener: (status: BackplaneStatus) => void): void;
   readonly leases: LeaseStore;
+  /** The lease bucket's TTL as the store has it (the first node to create it chose it); 0 for none. */
+  readonly leaseTtlMs: number;
   /** Send what is queued and disconnect. */
   close(): Promise<void>;
 }

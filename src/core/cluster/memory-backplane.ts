@@ -134,8 +134,10 @@ export class MemoryBackplane implements Backplane {
   private onMessage: ((bytes: Uint8Array) => void) | undefined;
   private readonly statusListeners: Array<(status: BackplaneStatus) => void> = [];
   readonly leases: LeaseStore;
+  readonly leaseTtlMs: number;
 
   constructor(private readonly hub: MemoryHub) {
+    this.leaseTtlMs = hub.leaseTtlMs;
     // Asynchronous like a real store: a result arrives after the caller has moved on.
     const later = <T>(run: () => T, unavailable: T): Promise<T> =>
       Promise.resolve().then(() => (this.connected ? run() : unavailable));

@@ -16,6 +16,8 @@ export interface NatsBackplaneOptions {
   /** The KV bucket of name leases, and its TTL (used when this node creates the bucket). */
   bucket: string;
   leaseTtlMs: number;
+  /** Copies of the bucket in a NATS cluster (1, 3 or 5), when this node creates it. */
+  replicas: number;
   /** The contents of a NATS .creds file. */
   creds?: Uint8Array;
   user?: string;
@@ -43,14 +45,17 @@ export async function openNatsBackplane(options: NatsBackplaneOptions): Promise<
     ...(options.tls && { tls: options.tls }),
   });
   let kv: KV;
+  let ttlMs: number;
   try {
     const kvm = new Kvm(connection);
-    kv = await kvm.create(options.bucket, { history: 1, ttl: options.leaseTtlMs });
+    // An existing bucket is opened as it is, TTL included.
+    kv = await kvm.create(options.bucket, { history: 1, ttl: options.leaseTtlMs, replicas: options.replicas });
+    ttlMs = (await kv.status()).ttl;
   } catch (error) {
     await connection.close();
     throw error;
   }
-  return new NatsBackplane(connection, kv, options);
+  return new NatsBackplane(connection, kv, ttlMs, options);
 }
 
 /** A KV error the server answered (a revision check failed) is a conflict; anything else (a timeout, no connection) means unavailable. */
@@ -69,6 +74,7 @@ class NatsBackplane implements Backplane {
   constructor(
     private readonly connection: NatsConnection,
     kv: KV,
+    readonly leaseTtlMs: number,
     private readonly options: NatsBackplaneOptions,
   ) {
     this.subject = `${options.prefix}.node.${options.nodeId}`;
