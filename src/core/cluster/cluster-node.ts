@@ -9,11 +9,11 @@
 // return every node is asked for its state and every lease is written again.
 import {
   compareBoots,
-  decodeClusterMessage,
-  encodeClusterMessage,
+  decodeClusterPacket,
+  encodeClusterBody,
+  encodeClusterPacket,
   makeBootId,
   type ClusterBody,
-  type ClusterMessage,
   type ClusterMessageLimits,
   type ClusterUser,
 } from '../../protocol/cluster/cluster-messages.ts';
@@ -29,6 +29,9 @@ import { NameLeases } from './name-leases.ts';
 export const NODE_LOST_REASON = 'server unreachable';
 export const NODE_STOPPED_REASON = 'server shutdown';
 const NODE_RESTARTED_REASON = 'server restarted';
+/** A packet stays well under NATS's default 1 MB max_payload (a node's state goes alone if larger). */
+const MAX_PACKET_ITEMS = 512;
+const MAX_PACKET_CHARS = 256 * 1024;
 
 interface Peer {
   readonly id: string;
@@ -48,6 +51,9 @@ export class ClusterNode {
   private readonly peers = new Map<string, Peer>();
   private readonly messageLimits: ClusterMessageLimits;
   private seq = 0;
+  /** Messages of this turn, encoded, not yet published. */
+  private pending: string[] = [];
+  private pendingChars = 0;
   private online = true;
   private lastSyncAsk = Number.NEGATIVE_INFINITY;
   private lastRenewal: number;
@@ -73,6 +79,7 @@ export class ClusterNode {
       maxTextLength: 3 * limits.maxLineBytes,
       maxStateUsers: options.maxStateUsers,
       maxGroupsPerUser: Math.max(limits.maxGroupsPerUser, 1),
+      maxPacketItems: MAX_PACKET_ITEMS,
     };
     this.registry = new ClusterRegistry(limits, clock, {
       publish: (body) => this.publish(body),
@@ -110,13 +117,28 @@ export class ClusterNode {
     this.stopped = true;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.publish({ t: 'bye' });
+    this.flush();
     await this.leases.releaseAll();
     await this.backplane.close();
   }
 
+  /** Queue a message for this turn's packet; the packet goes out when the turn's work is done. */
   private publish(body: ClusterBody): void {
-    const message = { ...body, node: this.options.nodeId, boot: this.boot, seq: ++this.seq } as ClusterMessage;
-    this.backplane.publish(encodeClusterMessage(message));
+    const encoded = encodeClusterBody(body);
+    this.pending.push(encoded);
+    this.pendingChars += encoded.length;
+    if (this.pending.length >= MAX_PACKET_ITEMS || this.pendingChars >= MAX_PACKET_CHARS) this.flush();
+    else if (this.pending.length === 1) queueMicrotask(this.flushSoon);
+  }
+
+  private readonly flushSoon = () => this.flush();
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const items = this.pending;
+    this.pending = [];
+    this.pendingChars = 0;
+    this.backplane.publish(encodeClusterPacket({ node: this.options.nodeId, boot: this.boot, seq: ++this.seq }, items));
   }
 
   private schedule(): void {
@@ -188,45 +210,47 @@ export class ClusterNode {
 
   private receive(bytes: Uint8Array): void {
     if (this.stopped) return;
-    const message = decodeClusterMessage(bytes, this.messageLimits);
-    if (!message) return this.onEvent({ type: 'bad-message' });
-    if (message.node === this.options.nodeId) {
-      if (message.boot !== this.boot && message.t !== 'bye') this.onEvent({ type: 'duplicate-node-id', node: message.node });
+    const packet = decodeClusterPacket(bytes, this.messageLimits);
+    if (!packet) return this.onEvent({ type: 'bad-message' });
+    const first = packet.items[0]!;
+    if (packet.node === this.options.nodeId) {
+      if (packet.boot !== this.boot && first.t !== 'bye') this.onEvent({ type: 'duplicate-node-id', node: packet.node });
       return;
     }
-    let peer = this.peers.get(message.node);
-    if (peer && peer.boot !== message.boot) {
-      // A late message of an earlier incarnation is ignored; a newer one replaces the old.
-      if (compareBoots(message.boot, peer.boot) < 0) return;
+    let peer = this.peers.get(packet.node);
+    if (peer && peer.boot !== packet.boot) {
+      // A late packet of an earlier incarnation is ignored; a newer one replaces the old.
+      if (compareBoots(packet.boot, peer.boot) < 0) return;
       this.dropUsers(peer, NODE_RESTARTED_REASON);
-      this.peers.delete(message.node);
+      this.peers.delete(packet.node);
       peer = undefined;
     }
     if (!peer) {
-      if (message.t === 'bye') return;
-      peer = { id: message.node, boot: message.boot, seq: 0, synced: false, lastSeen: this.clock.now(), users: new Map() };
-      this.peers.set(message.node, peer);
-      this.onEvent({ type: 'node-up', node: message.node });
-      if (message.t !== 'state') this.askForState(true);
+      if (first.t === 'bye') return;
+      peer = { id: packet.node, boot: packet.boot, seq: 0, synced: false, lastSeen: this.clock.now(), users: new Map() };
+      this.peers.set(packet.node, peer);
+      this.onEvent({ type: 'node-up', node: packet.node });
+      if (!packet.items.some((item) => item.t === 'state')) this.askForState(true);
     }
     peer.lastSeen = this.clock.now();
-    if (message.seq <= peer.seq) return; // a duplicate, or overtaken
-    const gap = message.seq !== peer.seq + 1;
-    peer.seq = message.seq;
-    this.apply(message, peer, gap);
-  }
-
-  private apply(message: ClusterMessage, peer: Peer, gap: boolean): void {
-    if (message.t === 'state') {
-      this.applyState(peer, message.users);
-      peer.synced = true;
-      return;
-    }
-    if (gap && peer.synced) {
+    if (packet.seq <= peer.seq) return; // a duplicate, or overtaken
+    if (packet.seq !== peer.seq + 1 && peer.synced) {
       peer.synced = false;
       this.askForState(true);
     }
+    peer.seq = packet.seq;
+    for (const item of packet.items) {
+      if (this.peers.get(packet.node) !== peer) return; // it said goodbye
+      this.apply(item, peer);
+    }
+  }
+
+  private apply(message: ClusterBody, peer: Peer): void {
     switch (message.t) {
+      case 'state':
+        this.applyState(peer, message.users);
+        peer.synced = true;
+        return;
       case 'sync':
         this.publish({ t: 'state', users: this.registry.localState() });
         if (!peer.synced) this.askForState(false);
@@ -236,8 +260,8 @@ export class ClusterNode {
         if (message.loser === this.options.nodeId) void this.leases.recheck(message.name);
         return;
       case 'bye':
-        this.peers.delete(message.node);
-        this.onEvent({ type: 'node-left', node: message.node, users: this.dropUsers(peer, NODE_STOPPED_REASON) });
+        this.peers.delete(peer.id);
+        this.onEvent({ type: 'node-left', node: peer.id, users: this.dropUsers(peer, NODE_STOPPED_REASON) });
         return;
     }
     // Who is where waits for the peer's state, which covers what was missed; messages need
@@ -246,9 +270,9 @@ export class ClusterNode {
     this.applyEvent(message, peer);
   }
 
-  private applyEvent(message: ClusterMessage, peer: Peer): void {
+  private applyEvent(message: ClusterBody, peer: Peer): void {
     const registry = this.registry;
-    const sender = (name: string) => peer.users.get(nameKey(name)) ?? new RemoteUser(name, message.node);
+    const sender = (name: string) => peer.users.get(nameKey(name)) ?? new RemoteUser(name, peer.id);
     switch (message.t) {
       case 'join':
         return void this.addUser(peer, message.name);

@@ -1,8 +1,9 @@
-// What cluster nodes tell each other over the backplane: one JSON object per message, on the
-// sender's own subject, so that NATS keeps each sender's messages in order. Every message names
-// its node, the node's incarnation (`boot`, new at each start) and a sequence number that counts
-// every message of that incarnation: a gap means something was lost and the receiver asks again
-// for the sender's whole state.
+// What cluster nodes tell each other over the backplane: packets of JSON, on the sender's own
+// subject, so that NATS keeps each sender's packets in order. A packet carries every message a
+// node had to say in one turn of its event loop (a burst of broadcasts costs one NATS message,
+// not one each), and names its node, the node's incarnation (`boot`, new at each start) and a
+// sequence number that counts the packets of that incarnation: a gap means something was lost
+// and the receiver asks again for the sender's whole state.
 //
 // Nothing a peer sends is trusted: names go through the chat's name rules, texts and lists are
 // bounded, and anything malformed decodes to undefined (and is dropped).
@@ -33,7 +34,13 @@ export type ClusterBody =
   /** The name now belongs to the sender: `loser` must let its user of that name go. */
   | { t: 'evict'; name: string; loser: string };
 
-export type ClusterMessage = ClusterBody & { node: string; boot: string; seq: number };
+export interface ClusterPacket {
+  node: string;
+  boot: string;
+  seq: number;
+  /** In the order they were sent; at least one. */
+  items: ClusterBody[];
+}
 
 /** Bounds on what a peer may send, so one bad node cannot exhaust another. */
 export interface ClusterMessageLimits {
@@ -42,6 +49,8 @@ export interface ClusterMessageLimits {
   maxTextLength: number;
   maxStateUsers: number;
   maxGroupsPerUser: number;
+  /** The most messages one packet may carry. */
+  maxPacketItems: number;
 }
 
 const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -69,12 +78,19 @@ export function compareBoots(a: string, b: string): number {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-export function encodeClusterMessage(message: ClusterMessage): Uint8Array {
-  return encoder.encode(JSON.stringify(message));
+/** One message as it goes into a packet (encoded once, when it is sent). */
+export function encodeClusterBody(body: ClusterBody): string {
+  return JSON.stringify(body);
 }
 
-/** The message, or undefined when the bytes are not a well-formed message within `limits`. */
-export function decodeClusterMessage(bytes: Uint8Array, limits: ClusterMessageLimits): ClusterMessage | undefined {
+/** A packet of messages already encoded by encodeClusterBody. */
+export function encodeClusterPacket(envelope: Omit<ClusterPacket, 'items'>, encodedItems: string[]): Uint8Array {
+  const head = JSON.stringify({ node: envelope.node, boot: envelope.boot, seq: envelope.seq });
+  return encoder.encode(`${head.slice(0, -1)},"items":[${encodedItems.join(',')}]}`);
+}
+
+/** The packet, or undefined when the bytes are not a well-formed packet within `limits`. */
+export function decodeClusterPacket(bytes: Uint8Array, limits: ClusterMessageLimits): ClusterPacket | undefined {
   let value: unknown;
   try {
     value = JSON.parse(decoder.decode(bytes));
@@ -86,8 +102,15 @@ export function decodeClusterMessage(bytes: Uint8Array, limits: ClusterMessageLi
   if (typeof m.node !== 'string' || !isNodeId(m.node)) return undefined;
   if (typeof m.boot !== 'string' || !BOOT_ID.test(m.boot)) return undefined;
   if (typeof m.seq !== 'number' || !Number.isSafeInteger(m.seq) || m.seq < 1) return undefined;
-  const body = decodeBody(m, limits);
-  return body && { ...body, node: m.node, boot: m.boot, seq: m.seq };
+  if (!Array.isArray(m.items) || m.items.length === 0 || m.items.length > limits.maxPacketItems) return undefined;
+  const items: ClusterBody[] = [];
+  for (const item of m.items as unknown[]) {
+    if (typeof item !== 'object' || item === null) return undefined;
+    const body = decodeBody(item as Record<string, unknown>, limits);
+    if (!body) return undefined;
+    items.push(body);
+  }
+  return { node: m.node, boot: m.boot, seq: m.seq, items };
 }
 
 function decodeBody(m: Record<string, unknown>, limits: ClusterMessageLimits): ClusterBody | undefined {

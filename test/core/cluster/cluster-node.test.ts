@@ -7,7 +7,7 @@ import type { ChatGroup, RegistryMember } from '../../../src/core/chat/user-regi
 import { ClusterNode } from '../../../src/core/cluster/cluster-node.ts';
 import { leaseTtlMs, type ClusterEvent } from '../../../src/core/cluster/cluster-options.ts';
 import { MemoryHub, type MemoryBackplane } from '../../../src/core/cluster/memory-backplane.ts';
-import { decodeClusterMessage, encodeClusterMessage } from '../../../src/protocol/cluster/cluster-messages.ts';
+import { decodeClusterPacket, encodeClusterBody, encodeClusterPacket } from '../../../src/protocol/cluster/cluster-messages.ts';
 import { FakeClock } from '../../helpers/fake-clock.ts';
 
 const HEARTBEAT = 1000;
@@ -110,10 +110,13 @@ describe('ClusterNode on the memory backplane', () => {
     expect(a.node.registry.userCount).toBe(2);
 
     const publishedByB = b.published.length;
+    const publishedByA = a.published.length;
     a.node.registry.broadcast(named(ann), 'hello 1');
     a.node.registry.broadcast(named(ann), 'hello 2');
     expect(a.node.registry.unicast(named(ann), 'BOB', 'psst')).toBeUndefined();
     await settle();
+    // One turn's messages travel as one packet.
+    expect(a.published.length - publishedByA).toBe(1);
     expect(bob.lines().filter((l) => !l.startsWith('[Server]'))).toEqual([
       '[Broadcast] ann: hello 1',
       '[Broadcast] ann: hello 2',
@@ -121,7 +124,9 @@ describe('ClusterNode on the memory backplane', () => {
     ]);
     expect(ann.lines().filter((l) => l.startsWith('[Broadcast]'))).toEqual([]);
     // What b received from a, b delivered and did not publish.
-    expect(b.published.slice(publishedByB).map((bytes) => decodeClusterMessage(bytes, LIMITS)!.t)).not.toContain('bcast');
+    const kinds = b.published.slice(publishedByB).flatMap((bytes) => decodeClusterPacket(bytes, LIMITS)!.items.map((item) => item.t));
+    expect(kinds).not.toContain('bcast');
+    expect(kinds).not.toContain('priv');
 
     b.node.registry.joinGroup(named(bob), 'crew');
     await settle();
@@ -187,9 +192,10 @@ describe('ClusterNode on the memory backplane', () => {
     const b = await startNode('b');
     await join(a, 'ann');
     const { user: bob } = await join(b, 'bob');
-    const oldBeat = encodeClusterMessage({ t: 'hb', node: 'a', boot: '1-00', seq: 999 });
+    const oldBeat = encodeClusterPacket({ node: 'a', boot: '1-00', seq: 999 }, [encodeClusterBody({ t: 'hb' })]);
     hub.inject(b.backplane, oldBeat);
     a.node.registry.broadcast(named(a.node.registry.localUser('ann')! as TestMember), 'once');
+    await Promise.resolve(); // the turn's packet goes out
     const [bytes] = hub.pendingFor(b.backplane);
     hub.inject(b.backplane, bytes!);
     await settle();
@@ -293,4 +299,4 @@ describe('ClusterNode on the memory backplane', () => {
   });
 });
 
-const LIMITS = { maxNameLength: 32, maxTextLength: 10_000, maxStateUsers: 1000, maxGroupsPerUser: 20 };
+const LIMITS = { maxNameLength: 32, maxTextLength: 10_000, maxStateUsers: 1000, maxGroupsPerUser: 20, maxPacketItems: 512 };
