@@ -1,8 +1,10 @@
 // One cluster made of a Node, a Bun and a Deno node: the nodes speak the same NATS messages
 // whatever runs them. It spawns all three runtimes itself, so it runs in one project only
 // (e2e:node, where dist/ is built).
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_RUNTIME, type CliProcess, type CliRuntime } from '../helpers/cli.ts';
+import { CLI_RUNTIME, ROOT, type CliProcess, type CliRuntime } from '../helpers/cli.ts';
 import { joinedClient, meshed, startClusterNode, type ClusterNodeProcess } from '../helpers/cluster-nodes.ts';
 import { LineClient } from '../helpers/line-client.ts';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts';
@@ -64,5 +66,18 @@ describe.runIf(CLI_RUNTIME === 'node')('a cluster of a Node, a Bun and a Deno no
     expect(await again.waitForLine(/^ERROR /)).toMatch(/^ERROR NAME_TAKEN /);
     dina.sendLine('LIST_USERS');
     await dina.waitForLine('[Users] bunny, dina, nat');
+  });
+
+  it('loads the cluster code and the NATS client only in cluster mode (dist: dynamic imports only)', () => {
+    const dist = path.join(ROOT, 'dist');
+    const files = [path.join(dist, 'cli.mjs'), ...['chunks', 'shared'].flatMap((dir) => readdirSync(path.join(dist, dir)).map((f) => path.join(dist, dir, f)))];
+    const natsChunk = files.find((file) => readFileSync(file, 'utf8').includes('@nats-io') || /nats-backplane/.test(path.basename(file)))!;
+    expect(natsChunk).toBeDefined();
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      const staticImports = [...text.matchAll(/^import [^;]*from ['"]([^'"]+)['"]/gm)].map((m) => path.basename(m[1]!));
+      expect(staticImports, file).not.toContain(path.basename(natsChunk));
+      expect(staticImports, file).not.toContain('cluster-node.mjs');
+    }
   });
 });

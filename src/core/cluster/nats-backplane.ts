@@ -58,11 +58,14 @@ export async function openNatsBackplane(options: NatsBackplaneOptions): Promise<
   return new NatsBackplane(connection, kv, ttlMs, options);
 }
 
-/** A KV error the server answered (a revision check failed) is a conflict; anything else (a timeout, no connection) means unavailable. */
+/** JetStream's "wrong last sequence": the revision check failed. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+/** A failed revision check is a conflict; anything else (a timeout, no connection, JetStream not ready yet) means unavailable. */
 function writeFailure(error: unknown): LeaseWrite {
   const code = (error as { code?: unknown }).code;
-  const answered = typeof code === 'number' || /wrong last sequence|key exists/i.test(String((error as Error).message));
-  return { ok: false, why: answered ? 'conflict' : 'unavailable' };
+  const conflict = code === WRONG_LAST_SEQUENCE || /wrong last sequence/i.test(String((error as Error).message));
+  return { ok: false, why: conflict ? 'conflict' : 'unavailable' };
 }
 
 class NatsBackplane implements Backplane {
