@@ -15,13 +15,12 @@ import {
   makeBootId,
   type ClusterBody,
   type ClusterMessageLimits,
-  type ClusterUser,
 } from '../../protocol/cluster/cluster-messages.ts';
-import { nameKey } from '../../protocol/shared/names.ts';
 import type { Clock, TimerHandle } from '../shared/clock.ts';
 import type { RegistryLimits } from '../chat/user-registry.ts';
 import type { Backplane } from './backplane.ts';
-import { ClusterRegistry, RemoteUser } from './cluster-registry.ts';
+import { ClusterRegistry } from './cluster-registry.ts';
+import { applyPeerMessage, applyPeerState, dropPeerUsers, type Peer } from './peer-view.ts';
 import type { ClusterEventListener, ClusterOptions } from './cluster-options.ts';
 import { NameLeases } from './name-leases.ts';
 
@@ -33,16 +32,6 @@ const NODE_RESTARTED_REASON = 'server restarted';
 const MAX_PACKET_ITEMS = 512;
 const MAX_PACKET_CHARS = 256 * 1024;
 
-interface Peer {
-  readonly id: string;
-  boot: string;
-  /** The last message number seen from this incarnation. */
-  seq: number;
-  /** Its state has been received and nothing was missed since. */
-  synced: boolean;
-  lastSeen: number;
-  users: Map<string, RemoteUser>;
-}
 
 export class ClusterNode {
   readonly registry: ClusterRegistry;
@@ -176,7 +165,7 @@ export class ClusterNode {
 
   private declareDead(id: string, peer: Peer): void {
     this.peers.delete(id);
-    const users = this.dropUsers(peer, NODE_LOST_REASON);
+    const users = dropPeerUsers(this.registry, peer, NODE_LOST_REASON);
     this.onEvent({ type: 'node-dead', node: id, users });
     void this.leases.deleteLeasesOf(id, { onlyBoot: peer.boot });
   }
@@ -221,7 +210,7 @@ export class ClusterNode {
     if (peer && peer.boot !== packet.boot) {
       // A late packet of an earlier incarnation is ignored; a newer one replaces the old.
       if (compareBoots(packet.boot, peer.boot) < 0) return;
-      this.dropUsers(peer, NODE_RESTARTED_REASON);
+      dropPeerUsers(this.registry, peer, NODE_RESTARTED_REASON);
       this.peers.delete(packet.node);
       peer = undefined;
     }
@@ -248,7 +237,7 @@ export class ClusterNode {
   private apply(message: ClusterBody, peer: Peer): void {
     switch (message.t) {
       case 'state':
-        this.applyState(peer, message.users);
+        applyPeerState(this.registry, peer, message.users, NODE_LOST_REASON);
         peer.synced = true;
         return;
       case 'sync':
@@ -261,84 +250,12 @@ export class ClusterNode {
         return;
       case 'bye':
         this.peers.delete(peer.id);
-        this.onEvent({ type: 'node-left', node: peer.id, users: this.dropUsers(peer, NODE_STOPPED_REASON) });
+        this.onEvent({ type: 'node-left', node: peer.id, users: dropPeerUsers(this.registry, peer, NODE_STOPPED_REASON) });
         return;
     }
     // Who is where waits for the peer's state, which covers what was missed; messages need
     // nothing of it and are delivered at once, so chat flows on while nodes resynchronise.
     if (!peer.synced && (message.t === 'join' || message.t === 'leave' || message.t === 'gjoin' || message.t === 'gleave')) return;
-    this.applyEvent(message, peer);
-  }
-
-  private applyEvent(message: ClusterBody, peer: Peer): void {
-    const registry = this.registry;
-    const sender = (name: string) => peer.users.get(nameKey(name)) ?? new RemoteUser(name, peer.id);
-    switch (message.t) {
-      case 'join':
-        return void this.addUser(peer, message.name);
-      case 'leave': {
-        const user = peer.users.get(nameKey(message.name));
-        if (!user) return;
-        peer.users.delete(nameKey(message.name));
-        return registry.remove(user, message.reason);
-      }
-      case 'bcast':
-        return registry.broadcast(sender(message.from) as RemoteUser & { name: string }, message.text);
-      case 'priv':
-        if (registry.localUser(message.to)) registry.unicast(sender(message.from) as RemoteUser & { name: string }, message.to, message.text);
-        return;
-      case 'gjoin':
-      case 'gleave': {
-        const user = peer.users.get(nameKey(message.name));
-        if (!user) return;
-        if (message.t === 'gjoin') registry.joinGroup(user as RemoteUser & { name: string }, message.group);
-        else registry.leaveGroup(user as RemoteUser & { name: string }, message.group);
-        return;
-      }
-      case 'gmsg': {
-        const user = peer.users.get(nameKey(message.from));
-        if (user) registry.groupMessage(user as RemoteUser & { name: string }, message.group, message.text);
-        return;
-      }
-    }
-  }
-
-  private addUser(peer: Peer, name: string): RemoteUser | undefined {
-    if (peer.users.has(nameKey(name))) return peer.users.get(nameKey(name));
-    const user = new RemoteUser(undefined, peer.id);
-    // Refused when the name is held here too: the leases settle who keeps it, and the next state brings the winner.
-    if (this.registry.add(user, name)) return undefined;
-    peer.users.set(nameKey(name), user);
-    return user;
-  }
-
-  /** Make what we know of `peer` its state: who left, who joined, who changed groups. */
-  private applyState(peer: Peer, users: ClusterUser[]): void {
-    const wanted = new Map(users.map((user) => [nameKey(user.name), user]));
-    for (const [key, user] of peer.users) {
-      if (wanted.has(key)) continue;
-      peer.users.delete(key);
-      this.registry.remove(user, NODE_LOST_REASON);
-    }
-    for (const entry of users) {
-      const user = this.addUser(peer, entry.name);
-      if (!user) continue;
-      const groups = new Set(entry.groups.map(nameKey));
-      for (const group of [...(user.groups ?? [])]) {
-        if (!groups.has(nameKey(group.name))) this.registry.leaveGroup(user as RemoteUser & { name: string }, group.name);
-      }
-      const current = new Set([...(user.groups ?? [])].map((group) => nameKey(group.name)));
-      for (const group of entry.groups) {
-        if (!current.has(nameKey(group))) this.registry.joinGroup(user as RemoteUser & { name: string }, group);
-      }
-    }
-  }
-
-  /** Remove a node's users from the registry, each announced with `reason`; returns how many. */
-  private dropUsers(peer: Peer, reason: string): number {
-    const count = peer.users.size;
-    for (const user of peer.users.values()) this.registry.remove(user, reason);
-    peer.users.clear();
-    return count;
+    applyPeerMessage(this.registry, peer, message);
   }
 }
