@@ -286,6 +286,39 @@ describe('ClusterNode on the memory backplane', () => {
     expect((await join(b, 'ann')).refused).toBeUndefined();
   });
 
+  it('keeps a name for as long as its user stays, renewing the lease within the bucket TTL', async () => {
+    setup();
+    const a = await startNode('a');
+    const b = await startNode('b');
+    await join(a, 'ann');
+    await pass(3 * hub.leaseTtlMs);
+    expect(hub.leaseKeys()).toHaveLength(1);
+    expect((await join(b, 'ann')).refused).toBe('NAME_TAKEN');
+    a.node.registry.remove(a.node.registry.localUser('ann')!, 'quit');
+    await settle();
+    expect(hub.leaseKeys()).toEqual([]);
+    expect((await join(b, 'ann')).refused).toBeUndefined();
+  });
+
+  it('brings group memberships missed in transit back with the state', async () => {
+    setup();
+    const a = await startNode('a');
+    const b = await startNode('b');
+    const { user: ann } = await join(a, 'ann');
+    const { user: bob } = await join(b, 'bob');
+    b.node.registry.joinGroup(named(bob), 'crew');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    hub.drop(); // a never hears that bob joined crew
+    a.node.registry.joinGroup(named(ann), 'crew');
+    await settle();
+    expect(a.node.registry.groupPage(undefined, 10).entries).toEqual([{ name: 'crew', members: 1 }]);
+    await pass(HEARTBEAT); // b's heartbeat shows a the gap
+    expect(a.node.registry.groupPage(undefined, 10).entries).toEqual([{ name: 'crew', members: 2 }]);
+    a.node.registry.groupMessage(named(ann), 'crew', 'found you');
+    await settle();
+    expect(bob.lines().at(-1)).toBe('[Group crew] ann: found you');
+  });
+
   it('stops cleanly: the others hear goodbye at once and the names are free', async () => {
     setup();
     const a = await startNode('a');
