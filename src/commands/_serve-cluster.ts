@@ -89,13 +89,28 @@ async function readAll(files: FileStore, path: string): Promise<Uint8Array> {
   return bytes;
 }
 
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Validate the flags; undefined when --cluster is not given (nothing of the cluster loads). */
 export function clusterSettings(args: ClusterArgs, port: number) {
   if (!args.cluster?.trim()) return undefined;
-  const servers = args.cluster.split(',').map((url) => url.trim()).filter(Boolean);
-  for (const url of servers) {
-    if (!/^(nats|tls):\/\/[^\s/]+$/.test(url)) throw new UsageError(`--cluster takes nats://host:port URLs separated by commas, got "${url}"`);
+  const urls = args.cluster.split(',').map((url) => url.trim()).filter(Boolean);
+  const servers: string[] = [];
+  let user: { user: string; pass: string } | undefined;
+  for (const text of urls) {
+    const url = /^(nats|tls):\/\/[^\s/]+$/.test(text) ? parseUrl(text) : undefined;
+    if (!url || !url.hostname) throw new UsageError(`--cluster takes nats://host:port URLs separated by commas, got "${text}"`);
+    // The NATS client ignores credentials in a URL: they become its user and password options.
+    if (url.username) user ??= { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) };
+    servers.push(`${url.hostname}:${url.port || '4222'}`);
   }
+  const tlsRequired = urls.some((url) => url.startsWith('tls://'));
   const heartbeatMs = parseSeconds(args['cluster-heartbeat'], '--cluster-heartbeat') ?? 1_000;
   const deadAfterMs = parseSeconds(args['cluster-dead-after'], '--cluster-dead-after') ?? 5_000;
   if (heartbeatMs < 50) throw new UsageError('--cluster-heartbeat must be at least 0.05 seconds');
@@ -105,7 +120,7 @@ export function clusterSettings(args: ClusterArgs, port: number) {
   }
   const replicas = parseCount(args['cluster-replicas'], '--cluster-replicas', 1) ?? 1;
   if (![1, 3, 5].includes(replicas)) throw new UsageError(`--cluster-replicas must be 1, 3 or 5, got ${replicas}`);
-  return { servers, nodeId: nodeIdFrom(args['node-id'], port), heartbeatMs, deadAfterMs, replicas };
+  return { servers, nodeId: nodeIdFrom(args['node-id'], port), heartbeatMs, deadAfterMs, replicas, tlsRequired, ...(user && { user }) };
 }
 
 /** Connect to NATS and start this node; undefined (after logging why) when NATS cannot be reached. */
@@ -123,12 +138,13 @@ export async function joinCluster(
     import('../core/shared/clock.ts'),
     import('../core/shared/random-hex.ts'),
   ]);
-  const tls = args['cluster-tls-ca'] || args['cluster-tls-cert']
-    ? {
-        ...(args['cluster-tls-ca'] && { caFile: args['cluster-tls-ca'] }),
-        ...(args['cluster-tls-cert'] && { certFile: args['cluster-tls-cert'], keyFile: args['cluster-tls-key'] }),
-      }
-    : undefined;
+  const tls =
+    args['cluster-tls-ca'] || args['cluster-tls-cert'] || settings.tlsRequired
+      ? {
+          ...(args['cluster-tls-ca'] && { caFile: args['cluster-tls-ca'] }),
+          ...(args['cluster-tls-cert'] && { certFile: args['cluster-tls-cert'], keyFile: args['cluster-tls-key'] }),
+        }
+      : undefined;
   let backplane;
   try {
     const creds = args['cluster-creds'] ? await readAll(files, args['cluster-creds']) : undefined;
@@ -142,6 +158,7 @@ export async function joinCluster(
       timeoutMs: 5_000,
       reconnectWaitMs: 500,
       ...(creds && { creds }),
+      ...(settings.user && settings.user),
       ...(tls && { tls }),
     });
   } catch (error) {

@@ -9,12 +9,19 @@ describe('serve --cluster flags', () => {
   });
 
   it('take NATS URLs, a node id, bounds and replicas, with defaults', () => {
-    expect(clusterSettings({ cluster: 'nats://a:4222, nats://b:4222', 'node-id': 'n_1' }, 12000)).toEqual({
-      servers: ['nats://a:4222', 'nats://b:4222'],
+    expect(clusterSettings({ cluster: 'nats://a:4222, nats://b', 'node-id': 'n_1' }, 12000)).toEqual({
+      servers: ['a:4222', 'b:4222'],
       nodeId: 'n_1',
       heartbeatMs: 1000,
       deadAfterMs: 5000,
       replicas: 1,
+      tlsRequired: false,
+    });
+    // Credentials in a URL become the client's user and password; tls:// asks for TLS.
+    expect(clusterSettings({ cluster: 'tls://chat:s%40cret@[::1]:4333', 'node-id': 'n' }, 1)).toMatchObject({
+      servers: ['[::1]:4333'],
+      user: { user: 'chat', pass: 's@cret' },
+      tlsRequired: true,
     });
     const settings = clusterSettings({ cluster: 'nats://a:4222', 'cluster-heartbeat': '0.5', 'cluster-dead-after': '1', 'cluster-replicas': '3' }, 7);
     expect(settings).toMatchObject({ heartbeatMs: 500, deadAfterMs: 1000, replicas: 3 });

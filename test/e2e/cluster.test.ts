@@ -2,7 +2,8 @@
 // them, raw line clients on different nodes, and the failures: a node SIGKILLed, NATS killed and
 // started again. Every wait is on a line arriving, never on time passing.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_RUNTIME, type CliProcess } from '../helpers/cli.ts';
+import { EXIT } from '../../src/commands/_shared.ts';
+import { CLI_RUNTIME, spawnCli, type CliProcess } from '../helpers/cli.ts';
 import { joinedClient, meshed, startClusterNode, type ClusterNodeProcess } from '../helpers/cluster-nodes.ts';
 import { LineClient } from '../helpers/line-client.ts';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts';
@@ -136,5 +137,22 @@ describe(`netchat serve --cluster [${CLI_RUNTIME}]`, () => {
     bo.sendLine('LIST_USERS');
     await bo.waitForLine('[Users] ada, bo, dup');
     expect(early.lines.some((line) => line.startsWith('ERROR'))).toBe(false);
+  });
+
+  it('joins a NATS server that wants a user and password, given in the URL, and says so when they are wrong', async () => {
+    const guarded = await startNatsServer(['--user', 'chat', '--pass', 's3cret']);
+    try {
+      const url = `nats://chat:s3cret@127.0.0.1:${guarded.port}`;
+      const node = await startClusterNode(url);
+      running.push(node.proc);
+      await node.proc.waitForStderr(/joined the cluster as node /);
+      const refused = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--cluster', url.replace('s3cret', 'wrong'), '--node-id', 'refused']);
+      running.push(refused);
+      expect(await refused.exited).toBe(EXIT.CONNECT);
+      expect(refused.stderr()).toMatch(/cannot join the cluster at 127\.0\.0\.1:\d+: .*(auth|Authorization)/i);
+      expect(refused.stderr()).not.toMatch(/listening on/);
+    } finally {
+      await guarded.stop();
+    }
   });
 });

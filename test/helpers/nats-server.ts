@@ -37,10 +37,12 @@ function waitForReady(child: ChildProcess): Promise<number> {
   });
 }
 
-export async function startNatsServer(): Promise<NatsServer> {
+/** `extraArgs`: more nats-server options, such as `--user u --pass p`. */
+export async function startNatsServer(extraArgs: string[] = []): Promise<NatsServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'netchat-nats-'));
   const launch = async (port: number | undefined) => {
-    const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port ?? -1), '-js', '-sd', path.join(dir, 'js'), '--ports_file_dir', dir], {
+    const args = ['-a', '127.0.0.1', '-p', String(port ?? -1), '-js', '-sd', path.join(dir, 'js'), '--ports_file_dir', dir, ...extraArgs];
+    const child = spawn('nats-server', args, {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     return { child, port: await waitForReady(child) };
