@@ -2,6 +2,10 @@
 // them, raw line clients on different nodes, and the failures: a node SIGKILLed, NATS killed and
 // started again. Every wait is on a line arriving, never on time passing.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { EXIT } from '../../src/commands/_shared.ts';
 import { CLI_RUNTIME, spawnCli, type CliProcess } from '../helpers/cli.ts';
 import { joinedClient, meshed, startClusterNode, type ClusterNodeProcess } from '../helpers/cluster-nodes.ts';
@@ -153,6 +157,27 @@ describe(`netchat serve --cluster [${CLI_RUNTIME}]`, () => {
       expect(refused.stderr()).not.toMatch(/listening on/);
     } finally {
       await guarded.stop();
+    }
+  });
+
+  it('reaches NATS over TLS with --cluster-tls-ca, and refuses a server it cannot verify', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'netchat-nats-tls-'));
+    const [cert, key] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
+    // The NATS client checks 127.0.0.1 against `localhost` under Node and Deno, against the IP under Bun: name both.
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+    const secured = await startNatsServer(['--tlscert', cert, '--tlskey', key]);
+    try {
+      const url = `tls://127.0.0.1:${secured.port}`;
+      const node = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--cluster', url, '--cluster-tls-ca', cert, '--node-id', 'tls-ok']);
+      running.push(node);
+      await node.waitForStderr(/joined the cluster as node tls-ok/);
+      const unverified = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--cluster', url, '--node-id', 'tls-refused']);
+      running.push(unverified);
+      expect(await unverified.exited).toBe(EXIT.CONNECT);
+      expect(unverified.stderr()).toMatch(/cannot join the cluster at 127\.0\.0\.1:\d+: .*certificate/i);
+    } finally {
+      await secured.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
