@@ -7,6 +7,8 @@ import type { ConsolaInstance } from 'consola';
 import type { ChatLimits } from '../core/chat/chat-limits.ts';
 import type { UserRegistry } from '../core/chat/user-registry.ts';
 import type { ClusterEvent } from '../core/cluster/cluster-options.ts';
+import { systemClock } from '../core/shared/clock.ts';
+import { randomHex } from '../core/shared/random-hex.ts';
 import type { FileStore } from '../runtime/file-store-types.ts';
 import { parseCount, parseSeconds, UsageError } from './_shared.ts';
 
@@ -131,12 +133,10 @@ export async function joinCluster(
   files: FileStore,
   logger: ConsolaInstance,
 ): Promise<JoinedCluster | undefined> {
-  const [{ ClusterNode }, { openNatsBackplane }, options, { systemClock }, { randomHex }] = await Promise.all([
+  const [{ ClusterNode }, { openNatsBackplane }, options] = await Promise.all([
     import('../core/cluster/cluster-node.ts'),
     import('../core/cluster/nats-backplane.ts'),
     import('../core/cluster/cluster-options.ts'),
-    import('../core/shared/clock.ts'),
-    import('../core/shared/random-hex.ts'),
   ]);
   const tls =
     args['cluster-tls-ca'] || args['cluster-tls-cert'] || settings.tlsRequired

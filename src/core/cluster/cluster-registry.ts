@@ -59,7 +59,7 @@ export class ClusterRegistry extends UserRegistry {
     this.claiming.add(key);
     let claimed: 'ok' | 'taken';
     try {
-      claimed = await this.link.claimName(name);
+      claimed = await this.link.claimName(name).catch(() => 'taken' as const);
     } finally {
       this.claiming.delete(key);
     }
