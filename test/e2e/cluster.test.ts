@@ -111,6 +111,27 @@ describe(`netchat serve --cluster [${CLI_RUNTIME}]`, () => {
     await amy.waitForLine('[Server] CYD has joined the chat.');
   });
 
+  it('a node restarted under the same id deletes what its killed run left, and the others drop that run’s users', async () => {
+    // A long bound: the restart, not the dead-node check, must be what cleans up.
+    const one = await startClusterNode(nats.url, { deadAfter: '30' });
+    running.push(one.proc);
+    const killed = await startClusterNode(nats.url, { deadAfter: '30' });
+    running.push(killed.proc);
+    await meshed([one, killed]);
+    const uma = await joined(one.port, 'uma');
+    await joined(killed.port, 'rex');
+    await uma.waitForLine('[Server] rex has joined the chat.');
+    killed.proc.child.kill('SIGKILL');
+    await killed.proc.exited;
+
+    const again = await startClusterNode(nats.url, { id: killed.id, deadAfter: '30' });
+    running.push(again.proc);
+    await again.proc.waitForStderr(/deleted 1 name leases left by an earlier run of this node/);
+    await uma.waitForLine('[Server] rex has left the chat (server restarted).');
+    await joined(again.port, 'rex');
+    await uma.waitForLine((line) => line === '[Server] rex has joined the chat.', { from: uma.lines.indexOf('[Server] rex has left the chat (server restarted).') });
+  });
+
   it('keeps serving through a NATS outage and settles a name claimed on two nodes meanwhile', async () => {
     const one = await startNode(nats.url);
     const two = await startNode(nats.url);

@@ -14,10 +14,13 @@ export interface ClusterNodeProcess {
 
 let nextNode = 0;
 
-export async function startClusterNode(natsUrl: string, options: { runtime?: CliRuntime; id?: string } = {}): Promise<ClusterNodeProcess> {
+export async function startClusterNode(
+  natsUrl: string,
+  options: { runtime?: CliRuntime; id?: string; deadAfter?: string } = {},
+): Promise<ClusterNodeProcess> {
   const id = options.id ?? `node-${process.pid}-${++nextNode}`;
   const args = ['serve', '--port', '0', '--host', '127.0.0.1', '--cluster', natsUrl, '--node-id', id, '--shared-dir', `shared-${id}`];
-  const proc = spawnCli([...args, '--cluster-heartbeat', TEST_HEARTBEAT, '--cluster-dead-after', TEST_DEAD_AFTER], {
+  const proc = spawnCli([...args, '--cluster-heartbeat', TEST_HEARTBEAT, '--cluster-dead-after', options.deadAfter ?? TEST_DEAD_AFTER], {
     ...(options.runtime && { runtime: options.runtime }),
   });
   const [, port] = await proc.waitForStderr(/listening on (?:\S+):(\d+)\n/, 30000).catch((error: Error) => {
