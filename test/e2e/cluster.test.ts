@@ -158,7 +158,10 @@ describe(`netchat serve --cluster [${CLI_RUNTIME}]`, () => {
     // Chat crosses nodes again.
     bo.sendLine('BROADCAST after the outage');
     await ada.waitForLine('[Broadcast] bo: after the outage', { timeoutMs: 15000 });
-    await bo.waitForLine('[Server] dup has joined the chat.', { timeoutMs: 15000 });
+    // bo saw the losing dup join during the outage and leave; the winner joins after that.
+    await bo.waitForLine('[Server] dup has left the chat (name taken on another server).', { timeoutMs: 15000 });
+    const lost = bo.lines.indexOf('[Server] dup has left the chat (name taken on another server).');
+    await bo.waitForLine('[Server] dup has joined the chat.', { from: lost, timeoutMs: 15000 });
     bo.sendLine('LIST_USERS');
     await bo.waitForLine('[Users] ada, bo, dup');
     expect(early.lines.some((line) => line.startsWith('ERROR'))).toBe(false);
