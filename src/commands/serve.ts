@@ -17,6 +17,7 @@ import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal } from './_share
 import { startWebFromFlags, webArgs } from './_serve-web.ts';
 import { resolveStateDir, stateDirArg } from './_state-dir.ts';
 import { logTlsListening, reloadTlsOnHangup, serveTlsArgs, serveTlsOptions } from './_tls-flags.ts';
+import { clusterArgs, clusterSettings, joinCluster, type JoinedCluster } from './_serve-cluster.ts';
 
 const endpoint = (a: { address: string; port: number }) => formatHostPort(a.address, a.port);
 
@@ -120,11 +121,13 @@ export default defineCommand({
     ...serveTlsArgs,
     ...stateDirArg,
     ...webArgs,
+    ...clusterArgs,
     ...logArgs,
   },
   async run({ args }) {
     const logger = createLogger(args);
     const { host, port } = listenAddress(args, { host: '0.0.0.0', port: 12000 });
+    const cluster = clusterSettings(args, port);
     const flagLimits = limitsFromFlags(LIMIT_FLAGS.serve, args, resolveChatLimits);
     const filesLimits = limitsFromFlags(LIMIT_FLAGS.serveFiles, args, resolveFilesLimits);
     const udpLimits = limitsFromFlags(LIMIT_FLAGS.serveUdp, args, resolveUdpTransferLimits);
@@ -155,6 +158,14 @@ export default defineCommand({
       process.exitCode = EXIT.FAILURE;
       return;
     }
+    let joined: JoinedCluster | undefined;
+    if (cluster) {
+      joined = await joinCluster(args, cluster, limits, runtime.files, logger);
+      if (!joined) {
+        process.exitCode = EXIT.CONNECT;
+        return;
+      }
+    }
     let server: ChatServer;
     try {
       server = await startChatServer(runtime, {
@@ -164,22 +175,28 @@ export default defineCommand({
         files,
         ...(tls && { tls: tls.options }),
         onEvent: (event) => logEvent(logger, event),
+        ...(joined && { registry: joined.registry }),
       });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
       const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code;
       logger.error(`cannot listen on ${endpoint({ address: host, port })}: ${why}`);
+      await joined?.stop();
       process.exitCode = EXIT.CONNECT;
       return;
     }
     const web = await startWebFromFlags({ ...args, host }, { logger, chat: server, files });
-    if (web === false) return void (await server.close());
+    if (web === false) {
+      await server.close();
+      await joined?.stop();
+      return;
+    }
     const stopReloadingTls = tls ? reloadTlsOnHangup(server, tls.source, logger) : () => {};
     const stopped = new Promise<void>((resolve) => {
       onShutdownSignal((signal) => {
         logger.info(`${signal}: shutting down (${server.connectionCount} connected)`);
         files.stopUdp();
-        server.close().then(() => web?.close()).then(resolve);
+        server.close().then(() => Promise.all([web?.close(), joined?.stop()])).then(() => resolve());
       });
     });
     logger.info(`listening on ${endpoint(server.address)}`);

@@ -32,6 +32,8 @@ export interface ChatServerOptions {
   files?: FileService;
   /** Speak TLS: on `port` alone, or on `tls.port` beside plain TCP on `port` (one chat). */
   tls?: TlsServerOptions & { port?: number };
+  /** The registry to use instead of a lone server's own (a cluster node's, which relays to other nodes). */
+  registry?: UserRegistry;
 }
 
 /** TCP keepalive on accepted sockets finds peers that vanished without a FIN. */
@@ -68,8 +70,9 @@ export class ChatServer implements SessionHost {
     private readonly sweepIntervalMs: number,
     private readonly closeGraceMs: number,
     readonly files: FileService | undefined = undefined,
+    registry: UserRegistry | undefined = undefined,
   ) {
-    this.registry = new UserRegistry(limits, clock);
+    this.registry = registry ?? new UserRegistry(limits, clock);
     this.batcher = new OutputBatcher(limits.maxSendQueueBytes);
     this.addresses = new AddressThrottle(limits, Math.max(MIN_RESTING_ADDRESSES, RESTING_ADDRESSES_PER_CONNECTION * limits.maxConnections));
   }
@@ -319,6 +322,7 @@ export async function startChatServer(
     options.sweepIntervalMs ?? defaultSweepInterval(limits),
     options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
     options.files,
+    options.registry,
   );
   const { port: tlsPort, ...tls } = options.tls ?? {};
   try {
