@@ -5,7 +5,7 @@ import type { ChatClient } from '../core/chat-client/chat-client.ts';
 import { FileTransfers, type TransferEvent } from '../core/chat-client/file-transfers.ts';
 import { systemClock } from '../core/shared/clock.ts';
 import { DEFAULT_UDP_TRANSFER_LIMITS } from '../core/udp-transfer/transfer-limits.ts';
-import { getRuntime } from '../runtime/index.ts';
+import { getRuntime, type Runtime } from '../runtime/index.ts';
 import type { Paint } from '../ui/chat-format.ts';
 import type { TerminalPrinter } from '../ui/terminal-session.ts';
 import { TransferReport, transferJson } from '../ui/transfer-report.ts';
@@ -17,6 +17,8 @@ const JSON_PROGRESS_INTERVAL_MS = 1_000;
 
 export interface JoinTransfersOptions {
   client: ChatClient;
+  /** The runtime the chat connected through (its TLS checks included); default the plain one. */
+  runtime?: Runtime;
   host: string;
   port: number;
   connectTimeoutMs: number;
@@ -36,7 +38,7 @@ export interface JoinTransfers {
 }
 
 export function joinTransfers(options: JoinTransfersOptions): JoinTransfers {
-  const runtime = getRuntime();
+  const runtime = options.runtime ?? getRuntime();
   const report = new TransferReport(options.paint);
   let printer: TerminalPrinter | undefined;
   const jsonShownAt = new Map<string, number>();

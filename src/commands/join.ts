@@ -17,6 +17,8 @@ import { joinTransfers } from './_join-transfers.ts';
 import { joinCredentials, joinLoginArgs, joinWithLogin, refusalMessage } from './_join-login.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, UsageError } from './_shared.ts';
+import { resolveStateDir, stateDirArg } from './_state-dir.ts';
+import { clientTlsArgs, clientTlsRuntime, isTrustRefusal, parseChatAddress, withoutScheme } from './_tls-flags.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 12000;
@@ -30,7 +32,7 @@ const resolveJoinLimits = (overrides: { connectTimeoutMs?: number }) =>
 function describeClose(close: CloseInfo, registered: boolean): { message: string; exitCode: number } {
   const detail = [close.code, close.message].filter(Boolean).join(' ');
   if (close.reason === 'quit') return { message: 'left the chat', exitCode: EXIT.OK };
-  if (!registered && (close.code === 'SERVER_FULL' || close.code === 'TOO_MANY_CONNECTIONS' || close.reason === 'timeout')) {
+  if (!registered && (close.code === 'SERVER_FULL' || close.code === 'TLS_REQUIRED' || close.code === 'TOO_MANY_CONNECTIONS' || close.reason === 'timeout')) {
     return { message: `the server did not let us in: ${detail}`, exitCode: EXIT.CONNECT };
   }
   const messages: Record<CloseInfo['reason'], string> = {
@@ -85,6 +87,8 @@ export default defineCommand({
       default: false,
     },
     timeout: { ...limitArgs(LIMIT_FLAGS.join, DEFAULT_JOIN_LIMITS).timeout, alias: ['W', 'w'] },
+    ...clientTlsArgs,
+    ...stateDirArg,
     ...joinLoginArgs,
     ...logArgs,
   },
@@ -100,7 +104,10 @@ export default defineCommand({
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
     const { connectTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.join, args, resolveJoinLimits);
     let name = args.name?.trim() || undefined;
-    let { host, port } = connectAddress(args);
+    // netchats://host:port asks for TLS; the rest is read as any address.
+    const typedAddress = args.host === undefined ? undefined : withoutScheme(args.host, 'HOST');
+    let tlsTyped = typedAddress?.tls ?? false;
+    let { host, port } = connectAddress({ ...args, host: typedAddress?.rest });
     if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
     if (args.raw && args.json) throw new UsageError('--raw is for plain output: --json prints exact values, escaped');
     if (args.raw && interactive) throw new UsageError('--raw is for pipes: in a terminal, server text is always made safe');
@@ -115,6 +122,9 @@ export default defineCommand({
         return;
       }
       ({ name, host, port } = target);
+      // A netchats:// address may be typed at the prompt too.
+      const typed = parseChatAddress(host);
+      if (typed.tls) [host, port, tlsTyped] = [typed.host, typed.port ?? port, true];
     }
     host ??= DEFAULT_HOST;
     port ??= DEFAULT_PORT;
@@ -124,13 +134,16 @@ export default defineCommand({
       return;
     }
 
+    const runtime = await clientTlsRuntime(args, { tls: tlsTyped, stateDir: resolveStateDir(args['state-dir']) }, say);
     const stopSignals = onShutdownSignal(() => controller.abort());
     try {
       const progress = connectProgress(interactive, formatHostPort(host, port), say);
-      const connected = await connectToServer({ host, port, connectTimeoutMs }, controller.signal);
+      const connected = await connectToServer({ host, port, connectTimeoutMs }, controller.signal, runtime);
       if (!connected.ok) {
-        if (!connected.interrupted) progress.failed(connected.message);
-        process.exitCode = connected.interrupted ? interruptedCode() : EXIT.CONNECT;
+        // A refused certificate was already described, loudly, by the TLS connector.
+        const untrusted = isTrustRefusal(connected.code);
+        if (!connected.interrupted) progress.failed(untrusted ? 'the server\'s TLS certificate was refused' : connected.message);
+        process.exitCode = connected.interrupted ? interruptedCode() : untrusted ? EXIT.TLS_UNTRUSTED : EXIT.CONNECT;
         return;
       }
       const { client, foreign } = connected;
@@ -180,6 +193,7 @@ export default defineCommand({
       else logger.info(`joined ${formatHostPort(host, port)} as ${joined.name}`);
       const { transfers, setPrinter } = joinTransfers({
         client,
+        runtime,
         host,
         port,
         connectTimeoutMs,

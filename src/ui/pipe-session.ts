@@ -101,7 +101,7 @@ export function attachPipeOutput(options: PipeOutputOptions): PipeOutput {
   const order = new OrderedLocalErrors(() => client.send(clientLine.limits()).ok);
   let refused = 0;
   // JSON escapes what it prints, so it gets the values exact.
-  onServerEvent(client, (event, line) => {
+  onServerEvent<ServerEvent>(client, (event, line) => {
     // What a server that is not netchat said: the command reports it as NOT_NETCHAT.
     if (client.name === undefined && isForeignLine(event, line)) return;
     // The answer to a barrier of OrderedLocalErrors, not to anything in the input.

@@ -3,6 +3,7 @@ import type { ChatClient } from '../core/chat-client/chat-client.ts';
 import type { FileTransfers } from '../core/chat-client/file-transfers.ts';
 import { helpLines, submitInput } from '../core/chat-client/slash-commands.ts';
 import { formatEvent, type Paint } from './chat-format.ts';
+import type { ServerEvent } from '../protocol/chat/chat-lines.ts';
 import { onServerEvent } from './display-safe.ts';
 import { LineEditor } from './line-editor.ts';
 import type { SessionEnd } from './pipe-session.ts';
@@ -43,7 +44,7 @@ export async function runTerminalSession(
   };
 
   // Made safe before it is painted: the colours are ours, nothing in the text is the server's.
-  onServerEvent(client, (event) => {
+  onServerEvent<ServerEvent>(client, (event) => {
     // The command greets the user and says goodbye in its own words.
     if (event.type === 'greeting' || event.type === 'welcome' || event.type === 'goodbye') return;
     const text = formatEvent(event, paint);

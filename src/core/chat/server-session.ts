@@ -203,7 +203,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   }
 
   udpControl(): { channel: ControlChannel; release: () => void } {
-    this.udpLines ??= new UdpControlLines(this.link.remote.address, (line) => this.reply(line));
+    this.udpLines ??= new UdpControlLines(this.link.remote.address, (line) => this.reply(line), this.link.encrypted);
     const opened = this.udpLines.open();
     this.beginTransfer();
     // Reading may have stopped for the DOWNLOAD_UDP command itself: the feedback must get in.

@@ -19,6 +19,8 @@ export class TransferError extends Error {
 /** The longest line a transfer connection reads (a header with a 255-byte name fits easily). */
 const MAX_LINE_BYTES = 4096;
 const LF = 0x0a;
+/** ServerTrustError's codes (core/tls/server-trust.ts). */
+const TLS_REFUSALS = new Set(['TLS_HOST_CHANGED', 'TLS_FINGERPRINT_MISMATCH', 'TLS_UNTRUSTED']);
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -65,12 +67,19 @@ export class TransferConnection {
       return new TransferConnection(connection, clock, target.idleTimeoutMs);
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'ECONNECT';
+      // A TLS server whose certificate was refused keeps its own code: it is not unreachable.
+      if (TLS_REFUSALS.has(code)) throw new TransferError(code, (error as Error).message);
       throw new TransferError('CONNECT_FAILED', `cannot connect to ${formatHostPort(target.host, target.port)}: ${code}`);
     }
   }
 
   get closed(): boolean {
     return this.closedFlag;
+  }
+
+  /** Whether the connection runs inside TLS. */
+  get encrypted(): boolean {
+    return this.connection.encrypted;
   }
 
   /** The server's IP address. */

@@ -9,7 +9,7 @@ import { parseDownloadUdpArgs } from '../../protocol/files/file-lines.ts';
 import { parseTransferRequestOptions } from '../../protocol/udp-transfer/transfer-request.ts';
 import type { FileStore, Runtime, Sha256 } from '../../runtime/types.ts';
 import { readerSource } from '../udp-transfer/file-adapters.ts';
-import { UdpSendService } from '../udp-transfer/send-service.ts';
+import { UdpSendService, type SendServiceOptions } from '../udp-transfer/send-service.ts';
 import type { ControlChannel } from '../udp-transfer/transfer-io.ts';
 import { resolveUdpTransferLimits, type UdpTransferLimits } from '../udp-transfer/transfer-limits.ts';
 import type { RawOutput } from '../links/line-link.ts';
@@ -76,7 +76,7 @@ export interface OpenFileServiceOptions {
   randomHex?: (bytes: number) => string;
   onEvent?: (event: FileEvent) => void;
   /** Serve DOWNLOAD_UDP through this runtime's UDP sockets, with these limits. */
-  udp?: { bindUdp: Runtime['bindUdp']; limits?: Partial<UdpTransferLimits> };
+  udp?: { bindUdp: Runtime['bindUdp']; limits?: Partial<UdpTransferLimits>; sealing?: SendServiceOptions['sealing'] };
 }
 
 /** Check the limits, open and index the folder, and return the service with its file count. */
@@ -98,6 +98,7 @@ export async function openFileService(options: OpenFileServiceOptions): Promise<
         clock: options.clock,
         limits: resolveUdpTransferLimits(options.udp.limits),
         randomTransferId: () => Number.parseInt(randomHex(4), 16),
+        ...(options.udp.sealing && { sealing: options.udp.sealing }),
       }),
     }),
   });
