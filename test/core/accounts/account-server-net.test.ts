@@ -1,6 +1,7 @@
 // The chat server with accounts on real sockets on 127.0.0.1, as an `nc` user types it: AUTH
 // and PASS before JOIN, real scrypt (N = 2^15), operators' KICK, BAN, UNBAN, BANS and WHOIS.
 import net from 'node:net';
+import tls from 'node:tls';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +26,7 @@ let accounts: AccountsDocument;
 const stateDir = mkdtempSync(path.join(os.tmpdir(), 'netchat-accounts-net-'));
 const bansPath = path.join(stateDir, 'bans');
 const events: ChatServerEvent[] = [];
+const certificate = getRuntime().createCertificate();
 
 beforeAll(async () => {
   accounts = [
@@ -35,7 +37,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 async function start(
-  options: { serverPassword?: string; requireAccount?: boolean; host?: string; limits?: Partial<ChatLimits> } = {},
+  options: { serverPassword?: string; requireAccount?: boolean; host?: string; limits?: Partial<ChatLimits>; tls?: boolean } = {},
 ): Promise<number> {
   const bans = await BanList.open({ files: nodeSmallTextFiles, path: bansPath, onSaveError: (error) => expect.fail(error.message) });
   const service = new AccountService({
@@ -53,6 +55,7 @@ async function start(
     port: 0,
     limits: { floodBurst: 0, ...options.limits },
     accounts: service,
+    ...(options.tls && { tls: { cert: certificate.certificatePem, key: certificate.privateKeyPem, port: 0 } }),
     closeGraceMs: 300,
     onEvent: (event) => events.push(event),
   });
@@ -269,5 +272,28 @@ describe('plain connections from other machines', () => {
     const refusal = await client.waitForLine(/^ERROR PLAINTEXT_AUTH_REFUSED /);
     expect(refusal).toMatch(/TLS/);
     expect(refusal).not.toContain('bob-pw');
+  });
+
+  it.skipIf(!external)('accept them over TLS', async () => {
+    await start({ host: '0.0.0.0', tls: true });
+    const secure = server!.listening.find((listener) => listener.encrypted)!.address.port;
+    const socket = tls.connect({ host: external!.address, port: secure, rejectUnauthorized: false });
+    let text = '';
+    const arrived = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => (pattern.test(text) ? resolve() : undefined);
+        socket.on('data', check);
+        socket.on('close', () => reject(new Error(`closed; got:\n${text}`)));
+        check();
+      });
+    socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    try {
+      await arrived(/Before JOIN, send AUTH/);
+      socket.write('AUTH bob bob-pw\nJOIN bob\n');
+      await arrived(/\[Server\] Welcome, bob!/);
+      expect(text).toContain('[Server] Logged in as bob.');
+    } finally {
+      socket.destroy();
+    }
   });
 });
