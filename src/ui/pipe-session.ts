@@ -131,7 +131,7 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
     } else if (result.kind === 'local' && result.action === 'quit') {
       quitRequested = true;
       stopReading();
-      void options.transfers.idle().then(() => client.leave());
+      void options.transfers.idle().then(() => client.leave({ reason: result.reason }));
     } else if (result.kind === 'local' && result.action === 'download') options.transfers.download(result.name, result.udp ?? options.udpByDefault ?? false);
     else if (result.kind === 'local' && result.action === 'upload') options.transfers.upload(result.path);
     if (client.queuedLines >= HIGH_WATER_LINES) rl.pause();
