@@ -107,7 +107,7 @@ export default defineCommand({
     ...logArgs,
   },
   async run({ args }) {
-    const logger = createLogger(args);
+    const logger = createLogger(args, { timestamps: true });
     const port = parsePort(args.port, '--port');
     const flagLimits = limitsFromFlags(LIMIT_FLAGS.serve, args, resolveChatLimits);
     const filesLimits = limitsFromFlags(LIMIT_FLAGS.serveFiles, args, resolveFilesLimits);
