@@ -169,6 +169,44 @@ describe('LineEditor', () => {
     expect(t.events).toEqual(['interrupt', 'end']);
   });
 
+  it('clears typed text on the first Ctrl+C and reports the second', async () => {
+    const t = open();
+    await t.type(`half typed${LEFT}${LEFT}`);
+    await t.type('\x03');
+    expect(t.events).toEqual([]);
+    expect(t.editor.input).toBe('');
+    expect(t.screen.lines()).toEqual(['me>']);
+    await t.type('\x03');
+    expect(t.events).toEqual(['interrupt']);
+  });
+
+  it('takes a submitted line off the screen, however many rows it took', async () => {
+    const t = open();
+    t.editor.print('before');
+    t.editor.on('line', (text) => t.editor.print(`said: ${text.length}`));
+    await t.type('short\r');
+    const long = 'y'.repeat(COLUMNS * 2 - 'me> '.length);
+    await t.type(`${long}\r`);
+    expect(t.screen.lines()).toEqual(['before', 'said: 5', `said: ${long.length}`, 'me>']);
+  });
+
+  it('leaves nothing of the prompt on the screen after Ctrl+D', async () => {
+    const t = open();
+    t.editor.print('last message');
+    await t.type('\x04');
+    expect(t.events).toEqual(['end']);
+    expect(t.screen.lines()).toEqual(['last message']);
+  });
+
+  it('changes the prompt in place, keeping the input', async () => {
+    const t = open();
+    await t.type('draft');
+    t.editor.setPrompt('me→bob> ');
+    expect(t.screen.lines()).toEqual(['me→bob> draft']);
+    await t.type('\r');
+    expect(t.lines).toEqual(['draft']);
+  });
+
   it('after close, prints plain lines and drops the unsent input', async () => {
     const t = open();
     await t.type('unsent');
