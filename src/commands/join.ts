@@ -2,12 +2,16 @@ import * as clack from '@clack/prompts';
 import { defineCommand } from 'citty';
 import { createConsola } from 'consola';
 import { connectChat, ConnectError, type ChatClient, type CloseInfo } from '../core/chat-client/chat-client.ts';
+import { ReconnectingClient } from '../core/chat-client/reconnecting-client.ts';
+import { systemClock } from '../core/shared/clock.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { mergeLimits } from '../core/shared/limit-rules.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { painter } from '../ui/chat-format.ts';
 import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
 import { OutputFlow } from '../ui/output-flow.ts';
+import { DEFAULT_TIMESTAMP_FORMAT, parseTimestampFormat } from '../ui/message-time.ts';
+import { formatStatus } from '../ui/session-status.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
 import { askMissingTarget, askName } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
@@ -58,6 +62,33 @@ function openOutputs(args: { verbose?: boolean; quiet?: boolean }, onStdoutClose
   return { flow, logger, writeLine: (line: string) => writeOut(`${line}\n`) };
 }
 
+/**
+ * The session on `client`: with `reconnect`, one that connects and joins again with the same
+ * name when the server goes away after we joined.
+ */
+function reconnectingSession(client: ChatClient, reconnect: boolean, target: { host: string; port: number; connectTimeoutMs: number }) {
+  const rejoin = async (name: string) => {
+    const next = await connectChat(getRuntime(), target);
+    const joined = await next.join(name);
+    if (joined.ok) return next;
+    next.close();
+    throw Object.assign(new Error(joined.message), { code: joined.code });
+  };
+  return new ReconnectingClient(client, { clock: systemClock, reconnect: reconnect ? rejoin : undefined });
+}
+
+/** Reconnecting, in a pipe: a line on stderr for each step worth one. */
+function reportStatus(status: Parameters<typeof formatStatus>[0], logger: DisplayLogger): void {
+  if (status.state === 'failed') return logger.debug(`reconnect attempt ${status.attempt} failed: ${status.code} ${status.message}`);
+  const line = formatStatus(status, undefined, (_style, text) => text);
+  if (line !== undefined) logger.info(line.replace(/^\* /, ''));
+}
+
+/** Data lines after their time (`--timestamps` in a pipe). */
+function stampedLines(writeLine: (line: string) => void, stamp: (date: Date) => string): (line: string) => void {
+  return (line) => writeLine(`[${stamp(new Date())}] ${line}`);
+}
+
 export default defineCommand({
   meta: {
     name: 'join',
@@ -74,6 +105,15 @@ export default defineCommand({
       type: 'boolean',
       description: '/download over UDP unless a download says --tcp (reliable and verified all the same)',
       default: false,
+    },
+    reconnect: {
+      type: 'boolean',
+      description: 'Connect again when the server goes away (default in a terminal; --no-reconnect: exit instead)',
+    },
+    timestamps: {
+      type: 'string',
+      description: `Time before each message: off, or a format of %H %M %S %d %m %Y (default ${DEFAULT_TIMESTAMP_FORMAT} in a terminal, off in a pipe)`,
+      valueHint: 'format',
     },
     raw: {
       type: 'boolean',
@@ -100,6 +140,8 @@ export default defineCommand({
     if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
     if (args.raw && args.json) throw new UsageError('--raw is for plain output: --json prints exact values, escaped');
     if (args.raw && interactive) throw new UsageError('--raw is for pipes: in a terminal, server text is always made safe');
+    const timestamps = parseTimestampFormat(args.timestamps, interactive ? DEFAULT_TIMESTAMP_FORMAT : undefined);
+    if (timestamps.error) throw new UsageError(`--timestamps: ${timestamps.error}`);
 
     const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
     const say = interactive ? displayLogger({ debug: () => {}, info: clack.log.info, warn: clack.log.warn, error: clack.log.error }) : logger;
@@ -126,10 +168,13 @@ export default defineCommand({
         process.exitCode = controller.signal.aborted ? interruptedCode() : EXIT.CONNECT;
         return;
       }
-      flow.control(client);
+      const session = reconnectingSession(client, args.reconnect ?? interactive, { host, port, connectTimeoutMs });
+      if (!interactive) session.on('status', (status) => reportStatus(status, logger));
+      flow.control(session);
       // Interrupted before registering: nothing to leave cleanly from.
       controller.signal.addEventListener('abort', () => client.name === undefined && client.close(), { once: true });
-      const output = interactive ? undefined : attachPipeOutput({ client, json: args.json, raw: args.raw, logger, writeLine });
+      const pipeLine = timestamps.stamp && !args.json ? stampedLines(writeLine, timestamps.stamp) : writeLine;
+      const output = interactive ? undefined : attachPipeOutput({ client: session, json: args.json, raw: args.raw, logger, writeLine: pipeLine });
 
       let joined = await client.join(name!);
       while (interactive && !joined.ok && !('close' in joined)) {
@@ -161,7 +206,7 @@ export default defineCommand({
       if (interactive) clack.log.success(`Joined ${formatHostPort(host, port)} as ${joined.name}. ${joined.online} online. /help lists the commands.`);
       else logger.info(`joined ${formatHostPort(host, port)} as ${joined.name}`);
       const { transfers, setPrinter } = joinTransfers({
-        client,
+        client: session,
         host,
         port,
         connectTimeoutMs,
@@ -173,11 +218,20 @@ export default defineCommand({
       });
       const { close, interrupted } = interactive
         ? await runTerminalSession(
-            { client, input: process.stdin, output: process.stdout, paint, signal: controller.signal, transfers, udpByDefault: args.udp },
+            {
+              client: session,
+              input: process.stdin,
+              output: process.stdout,
+              paint,
+              signal: controller.signal,
+              transfers,
+              udpByDefault: args.udp,
+              timestamps: timestamps.stamp,
+            },
             setPrinter,
           )
         : await runPipeSession({
-            client,
+            client: session,
             output: output!,
             input: process.stdin,
             logger,

@@ -2,7 +2,8 @@
 // broadcast, `/…` as a command), every message received is one line on stdout, and at the end
 // of input the client leaves with the flush guarantee. No prompt, no colour, no spinner.
 import readline from 'node:readline';
-import type { ChatClient, CloseInfo } from '../core/chat-client/chat-client.ts';
+import type { CloseInfo } from '../core/chat-client/chat-client.ts';
+import type { ChatSessionClient } from '../core/chat-client/reconnecting-client.ts';
 import type { FileTransfers } from '../core/chat-client/file-transfers.ts';
 import { helpLines, submitInput } from '../core/chat-client/slash-commands.ts';
 import { FATAL_ERROR_CODES, type ErrorCode } from '../protocol/chat/error-codes.ts';
@@ -18,7 +19,7 @@ export interface SessionLogger {
 }
 
 export interface PipeOutputOptions {
-  client: ChatClient;
+  client: ChatSessionClient;
   /** Writes one line of data (stdout). */
   writeLine: (line: string) => void;
   json: boolean;
@@ -55,7 +56,7 @@ export function pipeEndings<Close extends object>(
 }
 
 export interface PipeSessionOptions {
-  client: ChatClient;
+  client: ChatSessionClient;
   output: PipeOutput;
   input: NodeJS.ReadableStream;
   logger: SessionLogger;

@@ -67,6 +67,10 @@ function openPane(args: string[], dir: string) {
 }
 
 const lastLine = (lines: string[]) => lines.filter((l) => l !== '').at(-1) ?? '';
+/** Whether some line on the screen contains `text`. */
+const shows = (lines: string[], text: string) => lines.some((l) => l.includes(text));
+/** `[14:02] ` and the like: the default timestamp. */
+const STAMP = /^\[\d\d:\d\d\] /;
 
 async function peer(port: number, name: string): Promise<LineClient> {
   const client = await LineClient.connect(port);
@@ -117,10 +121,12 @@ describe.skipIf(!HAS_TMUX)(title, () => {
 
     bob.sendLine('BROADCAST message from bob');
     const lines = await pane.waitFor(
-      (l) => l.includes('bob: message from bob') && lastLine(l) === 'alice> hello wor',
+      (l) => shows(l, 'bob: message from bob') && lastLine(l) === 'alice> hello wor',
       'the message above the intact input',
     );
     expect(lines.filter((l) => l.includes('hello wor'))).toEqual(['alice> hello wor']);
+    // Each message after the time it arrived.
+    expect(lines.find((l) => l.includes('bob: message from bob'))).toMatch(STAMP);
 
     // A partial line longer than the terminal is wide wraps; it must survive just the same.
     const long = 'x'.repeat(150);
@@ -128,26 +134,29 @@ describe.skipIf(!HAS_TMUX)(title, () => {
     await pane.waitFor((l) => lastLine(l) === `alice> hello world ${long}`, 'the wrapped input');
     bob.sendLine('BROADCAST second message');
     await pane.waitFor(
-      (l) => l.includes('bob: second message') && lastLine(l) === `alice> hello world ${long}`,
+      (l) => shows(l, 'bob: second message') && lastLine(l) === `alice> hello world ${long}`,
       'the second message above the wrapped input',
     );
 
     pane.key('Enter');
     await bob.waitForLine(`[Broadcast] alice: hello world ${long}`);
+    // What was typed is shown as what was said, the raw input line gone.
+    const said = await pane.waitFor((l) => shows(l, `alice: hello world ${long}`) && lastLine(l) === 'alice>', 'our own message');
+    expect(said.filter((l) => l.includes('hello world'))).toHaveLength(1);
 
     // The cursor stays where it was inside the line, not just the text.
     pane.type('abcdef');
     for (let i = 0; i < 3; i++) pane.key('Left');
     bob.sendLine('BROADCAST third message');
-    await pane.waitFor((l) => l.includes('bob: third message') && lastLine(l) === 'alice> abcdef', 'the third message');
+    await pane.waitFor((l) => shows(l, 'bob: third message') && lastLine(l) === 'alice> abcdef', 'the third message');
     pane.type('X');
     await pane.waitFor((l) => lastLine(l) === 'alice> abcXdef', 'the insertion at the cursor');
     pane.key('Enter');
     await bob.waitForLine('[Broadcast] alice: abcXdef');
-    pane.type('/quit');
+    pane.type('/quit see you tomorrow');
     pane.key('Enter');
     expect(await pane.exitCode()).toBe(EXIT.OK);
-    await bob.waitForLine(/^\[Server\] alice has left the chat/);
+    await bob.waitForLine('[Server] alice has left the chat (quit: see you tomorrow).');
   });
 
   it('asks for missing values, and Ctrl+C leaves cleanly with exit 130', async () => {
@@ -164,6 +173,10 @@ describe.skipIf(!HAS_TMUX)(title, () => {
     pane.key('Enter');
     await pane.waitFor((lines) => lastLine(lines) === 'carol>', 'the prompt');
     pane.type('unsent');
+    await pane.waitFor((lines) => lastLine(lines) === 'carol> unsent', 'the typed text');
+    // The first Ctrl+C clears what is typed; the second leaves.
+    pane.key('C-c');
+    await pane.waitFor((lines) => lastLine(lines) === 'carol>' && !shows(lines, 'unsent'), 'the cleared line');
     pane.key('C-c');
     expect(await pane.exitCode()).toBe(EXIT.INTERRUPTED);
     await watcher.waitForLine(/^\[Server\] carol has left the chat/);
@@ -181,6 +194,8 @@ describe.skipIf(!HAS_TMUX)(title, () => {
     await pane.waitFor((lines) => lastLine(lines) === 'dave2>', 'the prompt');
     pane.key('C-d');
     expect(await pane.exitCode()).toBe(EXIT.OK);
+    // No prompt is left behind on the screen.
+    expect(pane.screen().some((l) => l.startsWith('dave2>'))).toBe(false);
     await holder.waitForLine(/^\[Server\] dave2 has left the chat/);
   });
 
@@ -212,15 +227,15 @@ describe.skipIf(!HAS_TMUX)(title, () => {
     }
   });
 
-  it('says so and exits 5 when the server shuts down', async () => {
+  it('with --no-reconnect, says once that the server shut down and exits 5', async () => {
     const own = await startServer();
     try {
-      const pane = openPane(['join', 'erin', '127.0.0.1', String(own.port)], dir);
+      const pane = openPane(['join', 'erin', '127.0.0.1', String(own.port), '--no-reconnect'], dir);
       await pane.waitFor((lines) => lastLine(lines) === 'erin>', 'the prompt');
       pane.type('half typed');
       own.server.child.kill('SIGTERM');
       expect(await pane.exitCode()).toBe(EXIT.SERVER_CLOSED);
-      expect(pane.screen().join('\n')).toMatch(/shutting down/);
+      expect(pane.screen().filter((l) => /shutting down/i.test(l))).toHaveLength(1);
     } finally {
       own.server.child.kill('SIGKILL');
       await own.server.exited;
