@@ -37,6 +37,7 @@ function openPane(args: string[], dir: string) {
   tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '30', `${line}; echo $? > ${quote(exitFile)}; sleep 60`);
   const screen = () => tmux('capture-pane', '-p', '-J', '-t', name).split('\n').map((l) => l.trimEnd());
   return {
+    name,
     screen,
     type: (text: string) => tmux('send-keys', '-t', name, '-l', text),
     key: (key: string) => tmux('send-keys', '-t', name, key),
@@ -239,6 +240,135 @@ describe.skipIf(!HAS_TMUX)(title, () => {
     } finally {
       own.server.child.kill('SIGKILL');
       await own.server.exited;
+    }
+  });
+
+  it('completes commands and names with Tab, and /query sends plain text to one user', async () => {
+    const pane = openPane(['join', 'gina', '127.0.0.1', String(port)], dir);
+    await pane.waitFor((lines) => lastLine(lines) === 'gina>', 'the prompt');
+    const hal = await peer(port, 'hal');
+    peers.push(hal);
+    hal.sendLine('JOIN_GROUP devs');
+    await pane.waitFor((l) => shows(l, 'hal joined the chat'), 'the peer joining');
+    pane.type('/he');
+    pane.key('Tab');
+    await pane.waitFor((l) => lastLine(l) === 'gina> /help', 'the completed command');
+    pane.key('C-c');
+    pane.type('/msg h');
+    pane.key('Tab');
+    await pane.waitFor((l) => lastLine(l) === 'gina> /msg hal', 'the completed user name');
+    pane.type('hi there');
+    pane.key('Enter');
+    await hal.waitForLine('[Private] gina: hi there');
+    await pane.waitFor((l) => shows(l, '→ hal: hi there') && !shows(l, '/msg'), 'our own private message');
+    // Group names are learned from the listing.
+    pane.type('/groups');
+    pane.key('Enter');
+    await pane.waitFor((l) => shows(l, 'devs (1)'), 'the group listing');
+    pane.type('/join d');
+    pane.key('Tab');
+    await pane.waitFor((l) => lastLine(l) === 'gina> /join devs', 'the completed group name');
+    pane.key('Enter');
+    await pane.waitFor((l) => shows(l, 'you joined group devs'), 'the group joined');
+    pane.type('/switch devs');
+    pane.key('Enter');
+    await pane.waitFor((l) => lastLine(l) === 'gina[devs]>', 'the group in the prompt');
+    pane.type('to the group');
+    pane.key('Enter');
+    await hal.waitForLine('[Group devs] gina: to the group');
+    await pane.waitFor((l) => shows(l, '[devs] you: to the group'), 'our own group message');
+    pane.type('/query hal');
+    pane.key('Enter');
+    await pane.waitFor((l) => lastLine(l) === 'gina→hal>', 'the user in the prompt');
+    pane.type('just for you');
+    pane.key('Enter');
+    await hal.waitForLine('[Private] gina: just for you');
+    pane.type('/query');
+    pane.key('Enter');
+    await pane.waitFor((l) => lastLine(l) === 'gina>', 'the prompt back to everyone');
+    pane.type('for all');
+    pane.key('Enter');
+    await hal.waitForLine('[Broadcast] gina: for all');
+    pane.key('C-d');
+    expect(await pane.exitCode()).toBe(EXIT.OK);
+  });
+
+  it('redraws at the new width when the window is resized, losing no message and leaving no stale prompt', async () => {
+    const pane = openPane(['join', 'ivan', '127.0.0.1', String(port)], dir);
+    await pane.waitFor((lines) => lastLine(lines) === 'ivan>', 'the prompt');
+    const jo = await peer(port, 'jo');
+    peers.push(jo);
+    jo.sendLine('BROADCAST keep me on screen');
+    await pane.waitFor((l) => shows(l, 'jo: keep me on screen'), 'the message');
+    // Long enough to wrap at every width used here.
+    const draft = `draft ${'d'.repeat(200)}`;
+    pane.type(draft);
+    await pane.waitFor((l) => l.join('').includes(`ivan> ${draft}`), 'the wrapped draft');
+    for (const width of [200, 60, 120]) {
+      tmux('resize-window', '-t', pane.name, '-x', String(width));
+      const lines = await pane.waitFor(
+        (l) => shows(l, 'jo: keep me on screen') && l.join('').includes(`ivan> ${draft}`) && l.filter((line) => line.includes('ivan>')).length === 1,
+        `the message and one intact prompt at width ${width}`,
+      );
+      expect(lines.filter((l) => l.includes('keep me on screen'))).toHaveLength(1);
+    }
+    pane.key('C-c');
+    pane.key('C-c');
+    expect(await pane.exitCode()).toBe(EXIT.INTERRUPTED);
+  });
+
+  it('asks before sending a paste of many lines', async () => {
+    const pane = openPane(['join', 'kim', '127.0.0.1', String(port)], dir);
+    await pane.waitFor((lines) => lastLine(lines) === 'kim>', 'the prompt');
+    const lee = await peer(port, 'lee');
+    peers.push(lee);
+    tmux('set-buffer', '-b', 'paste', 'line 1\nline 2\nline 3\nline 4\nline 5\n');
+    tmux('paste-buffer', '-b', 'paste', '-t', pane.name);
+    await pane.waitFor((l) => shows(l, '5 lines pasted: send them all?') && lastLine(l) === 'send 5 lines? (y/n)', 'the question');
+    expect(lee.lines.some((l) => l.includes('line 1'))).toBe(false);
+    pane.type('y');
+    pane.key('Enter');
+    for (let i = 1; i <= 5; i++) await lee.waitForLine(`[Broadcast] kim: line ${i}`);
+    pane.key('C-d');
+    expect(await pane.exitCode()).toBe(EXIT.OK);
+  });
+
+  it('reconnects when the server restarts: shows it, keeps the typed text, rejoins its group', async () => {
+    const first = await startServer();
+    let second: CliProcess | undefined;
+    try {
+      const pane = openPane(['join', 'mo', '127.0.0.1', String(first.port)], dir);
+      await pane.waitFor((lines) => lastLine(lines) === 'mo>', 'the prompt');
+      pane.type('/join crew');
+      pane.key('Enter');
+      await pane.waitFor((l) => shows(l, 'you joined group crew'), 'the group joined');
+      pane.type('/switch crew');
+      pane.key('Enter');
+      await pane.waitFor((l) => lastLine(l) === 'mo[crew]>', 'the group as target');
+      pane.type('typed meanwhile');
+      first.server.child.kill('SIGTERM');
+      await first.server.exited;
+      const away = await pane.waitFor(
+        (l) => lastLine(l) === '(reconnecting) mo[crew]> typed meanwhile' && shows(l, 'trying again in'),
+        'the reconnecting status with the typed text kept',
+      );
+      expect(away.filter((l) => /shutting down/i.test(l))).toHaveLength(1);
+      second = spawnCli(['serve', '--host', '127.0.0.1', '--port', String(first.port)]);
+      await second.waitForStderr(/listening on/);
+      await pane.waitFor((l) => shows(l, 'reconnected as mo; back in crew') && lastLine(l) === 'mo[crew]> typed meanwhile', 'the reconnection', 30_000);
+      const nell = await LineClient.connect(first.port);
+      peers.push(nell);
+      nell.sendLine('JOIN nell');
+      nell.sendLine('JOIN_GROUP crew');
+      await nell.waitForLine(/You joined group crew \(2 members\)/);
+      pane.key('Enter');
+      await nell.waitForLine('[Group crew] mo: typed meanwhile');
+      pane.key('C-d');
+      expect(await pane.exitCode()).toBe(EXIT.OK);
+    } finally {
+      first.server.child.kill('SIGKILL');
+      second?.child.kill('SIGTERM');
+      await second?.exited;
     }
   });
 
