@@ -24,7 +24,8 @@ export type TimeStamper = (date: Date) => string;
 export function parseTimestampFormat(value: string | undefined, fallback: string | undefined): { stamp?: TimeStamper; error?: string } {
   const format = value?.trim() ?? fallback;
   if (format === undefined || format === '' || format === 'off' || format === 'none') return {};
-  const unknown = /%([^HMSdmY%]|$)/.exec(format);
+  // Read left to right, so that `%%` is one field, not a `%` and the start of another.
+  const unknown = [...format.matchAll(/%(.?)/gs)].find((field) => FIELDS[field[1]!] === undefined);
   if (unknown) return { error: `unknown field "%${unknown[1]}" in "${format}" (use %H %M %S %d %m %Y, or off)` };
   return { stamp: (date) => format.replace(/%(.)/g, (_, field: string) => FIELDS[field]!(date)) };
 }
