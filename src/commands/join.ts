@@ -2,8 +2,6 @@ import * as clack from '@clack/prompts';
 import { defineCommand } from 'citty';
 import { createConsola } from 'consola';
 import { connectChat, ConnectError, type ChatClient, type CloseInfo } from '../core/chat-client/chat-client.ts';
-import { ReconnectingClient } from '../core/chat-client/reconnecting-client.ts';
-import { systemClock } from '../core/shared/clock.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { mergeLimits } from '../core/shared/limit-rules.ts';
 import { getRuntime } from '../runtime/index.ts';
@@ -11,11 +9,11 @@ import { painter } from '../ui/chat-format.ts';
 import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
 import { OutputFlow } from '../ui/output-flow.ts';
 import { DEFAULT_TIMESTAMP_FORMAT, parseTimestampFormat } from '../ui/message-time.ts';
-import { formatStatus } from '../ui/session-status.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
 import { askMissingTarget, askName } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
 import { joinTransfers } from './_join-transfers.ts';
+import { reconnectingSession, reportStatus, stampedLines } from './_join-reconnect.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
 
@@ -60,33 +58,6 @@ function openOutputs(args: { verbose?: boolean; quiet?: boolean }, onStdoutClose
   const streams = { stdout: stderr, stderr } as unknown as { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
   const logger: DisplayLogger = displayLogger(createConsola({ ...consola.options, ...streams }));
   return { flow, logger, writeLine: (line: string) => writeOut(`${line}\n`) };
-}
-
-/**
- * The session on `client`: with `reconnect`, one that connects and joins again with the same
- * name when the server goes away after we joined.
- */
-function reconnectingSession(client: ChatClient, reconnect: boolean, target: { host: string; port: number; connectTimeoutMs: number }) {
-  const rejoin = async (name: string) => {
-    const next = await connectChat(getRuntime(), target);
-    const joined = await next.join(name);
-    if (joined.ok) return next;
-    next.close();
-    throw Object.assign(new Error(joined.message), { code: joined.code });
-  };
-  return new ReconnectingClient(client, { clock: systemClock, reconnect: reconnect ? rejoin : undefined });
-}
-
-/** Reconnecting, in a pipe: a line on stderr for each step worth one. */
-function reportStatus(status: Parameters<typeof formatStatus>[0], logger: DisplayLogger): void {
-  if (status.state === 'failed') return logger.debug(`reconnect attempt ${status.attempt} failed: ${status.code} ${status.message}`);
-  const line = formatStatus(status, undefined, (_style, text) => text);
-  if (line !== undefined) logger.info(line.replace(/^\* /, ''));
-}
-
-/** Data lines after their time (`--timestamps` in a pipe). */
-function stampedLines(writeLine: (line: string) => void, stamp: (date: Date) => string): (line: string) => void {
-  return (line) => writeLine(`[${stamp(new Date())}] ${line}`);
 }
 
 export default defineCommand({
