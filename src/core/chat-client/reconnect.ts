@@ -49,6 +49,8 @@ export interface ReconnectorOptions<T> {
   /** A number in [0, 1); Math.random unless a test fixes it. */
   random?: () => number;
   onStatus?: (status: ReconnectStatus) => void;
+  /** Count from here: a connection that just failed again goes on with the longer waits. */
+  firstAttempt?: number;
 }
 
 /**
@@ -70,7 +72,7 @@ export class Reconnector<T> {
   /** The connection, or undefined when stopped or out of attempts. */
   async run(discard: (connection: T) => void = () => {}): Promise<T | undefined> {
     const report = this.options.onStatus ?? (() => {});
-    for (let attempt = 1; attempt <= this.policy.maxAttempts; attempt++) {
+    for (let attempt = this.options.firstAttempt ?? 1; attempt <= this.policy.maxAttempts; attempt++) {
       const delayMs = reconnectDelay(this.policy, attempt, this.random());
       report({ state: 'waiting', attempt, delayMs });
       await this.wait(delayMs);

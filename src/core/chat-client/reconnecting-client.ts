@@ -37,6 +37,12 @@ export interface ReconnectingClientOptions {
   maxPendingLines?: number;
 }
 
+/**
+ * A connection lost this soon after it was made again counts as one more failed attempt, so a
+ * server that lets us in and drops us at once is not hammered at the shortest wait.
+ */
+const STABLE_AFTER_MS = 30_000;
+
 /** Closes after which coming back is right: the server went, not us, and it did not throw us out. */
 const RECONNECT_AFTER: ReadonlySet<CloseInfo['reason']> = new Set(['server-closed', 'shutdown', 'error', 'timeout']);
 
@@ -49,6 +55,8 @@ export class ReconnectingClient implements ChatSessionClient {
   private readonly maxPendingLines: number;
   private readingPaused = false;
   private leaveRequest: { reason?: string } | undefined;
+  /** When the last reconnect succeeded, and after how many attempts. */
+  private lastRejoin: { at: number; attempts: number } | undefined;
   private detach: () => void = () => {};
   private closeInfo: CloseInfo | undefined;
   private resolveClosed!: (info: CloseInfo) => void;
@@ -164,12 +172,18 @@ export class ReconnectingClient implements ChatSessionClient {
     const reconnect = this.options.reconnect;
     if (!reconnect || name === undefined || !RECONNECT_AFTER.has(info.reason)) return this.finish(info);
     this.emit('status', { state: 'lost', close: info });
+    const clock = this.options.clock;
+    const flapped = this.lastRejoin !== undefined && clock.now() - this.lastRejoin.at < STABLE_AFTER_MS;
     const reconnector = new Reconnector<ChatClient>({
       connect: () => reconnect(name),
-      clock: this.options.clock,
+      clock,
       policy: this.options.policy,
       random: this.options.random,
-      onStatus: (status) => this.emit('status', status),
+      firstAttempt: flapped ? this.lastRejoin!.attempts + 1 : 1,
+      onStatus: (status) => {
+        if (status.state === 'connected') this.lastRejoin = { at: clock.now(), attempts: status.attempt };
+        this.emit('status', status);
+      },
     });
     this.reconnector = reconnector;
     void reconnector.run((late) => late.close()).then((client) => {

@@ -144,3 +144,25 @@ describe('ReconnectingClient', () => {
     expect(await session.closed).toEqual({ reason: 'aborted' });
   });
 });
+
+describe('ReconnectingClient against a server that drops it again at once', () => {
+  it('goes on with the longer waits, and starts over once a connection has lasted', async () => {
+    const s = setup();
+    const session = await s.start();
+    const waits = () => s.statuses.flatMap((status) => (status.state === 'waiting' ? [status.delayMs] : []));
+    const rejoined = () => new Promise<void>((resolve) => {
+      const off = session.on('status', (status) => status.state === 'rejoined' && (off(), resolve()));
+    });
+    for (let i = 0; i < 3; i++) {
+      const back = rejoined();
+      s.connections.at(-1)!.emitClose(false);
+      await s.clock.advanceWhileWaiting(back);
+    }
+    expect(waits()).toEqual([1_000, 2_000, 4_000]);
+    s.clock.advance(30_000);
+    const back = rejoined();
+    s.connections.at(-1)!.emitClose(false);
+    await s.clock.advanceWhileWaiting(back);
+    expect(waits()).toEqual([1_000, 2_000, 4_000, 1_000]);
+  });
+});
