@@ -72,11 +72,13 @@ export async function runTerminalSession(
     if (text !== undefined) show(text);
   });
   let lastFailure: string | undefined;
-  client.on('status', (status) => {
-    if (status.state === 'failed') lastFailure = `${status.code}`;
+  client.on('status', (unsafe) => {
+    // Its words may be the server's (a close message): made safe before they are painted.
+    const status = displaySafe(unsafe);
+    if (status.state === 'failed') lastFailure = status.code;
     if (status.state === 'rejoined') lastFailure = undefined;
     const line = formatStatus(status, lastFailure, paint);
-    if (line !== undefined) show(displayText(line));
+    if (line !== undefined) show(line);
     editor.setPrompt(prompt());
   });
 

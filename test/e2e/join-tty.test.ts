@@ -353,6 +353,8 @@ describe.skipIf(!HAS_TMUX)(title, () => {
         'the reconnecting status with the typed text kept',
       );
       expect(away.filter((l) => /shutting down/i.test(l))).toHaveLength(1);
+      // Its colours are its own, not server text made safe.
+      expect(away.join('\n')).not.toContain('\uFFFD');
       second = spawnCli(['serve', '--host', '127.0.0.1', '--port', String(first.port)]);
       await second.waitForStderr(/listening on/);
       await pane.waitFor((l) => shows(l, 'reconnected as mo; back in crew') && lastLine(l) === 'mo[crew]> typed meanwhile', 'the reconnection', 30_000);
