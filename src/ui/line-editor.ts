@@ -3,7 +3,7 @@
 // may wrap over several rows), is written on its own line, and the prompt is redrawn with the
 // partial input and the cursor exactly where they were. A resized window is redrawn the same
 // way, measured at its new width (terminals re-wrap the rows they show), and a submitted line
-// is taken off the screen: the session shows what it meant instead (`→ bob: hi`, not `/msg …`).
+// may be taken off the screen: `join` shows what it meant instead (`→ bob: hi`, not `/msg …`).
 import readline from 'node:readline';
 
 export interface LineEditorOptions {
@@ -12,6 +12,8 @@ export interface LineEditorOptions {
   prompt: string;
   /** Tab completion: the candidates for the line so far, and the part of it they replace. */
   completer?: (line: string) => [string[], string];
+  /** Take each submitted line off the screen: for a session that shows what it meant instead. */
+  eraseSubmitted?: boolean;
 }
 
 export interface LineEditorEvents {
@@ -54,7 +56,7 @@ export class LineEditor {
     }
     this.output.on('resize', this.onResize);
     this.rl.on('line', (text) => {
-      if (!this.closing) this.eraseSubmitted(text);
+      if (!this.closing && options.eraseSubmitted) this.eraseSubmitted(text);
       this.handlers.line?.(text);
       if (!this.closing) this.rl.prompt();
     });

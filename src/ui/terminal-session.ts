@@ -49,6 +49,7 @@ export async function runTerminalSession(
     input: options.input,
     output: options.output,
     prompt: prompt(),
+    eraseSubmitted: true,
     completer: (line) => {
       const { candidates, word } = completeInput(line, names);
       return [candidates, word];

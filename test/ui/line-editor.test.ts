@@ -74,7 +74,7 @@ class Screen {
 }
 
 /** A keyboard and a screen around a LineEditor, as a terminal would give it. */
-function terminal() {
+function terminal(options: { eraseSubmitted?: boolean } = {}) {
   const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => input });
   const screen = new Screen();
   const output = Object.assign(
@@ -86,7 +86,7 @@ function terminal() {
     }),
     { isTTY: true, columns: COLUMNS, rows: 24 },
   );
-  const editor = new LineEditor({ input, output, prompt: 'me> ' });
+  const editor = new LineEditor({ input, output, prompt: 'me> ', ...options });
   const lines: string[] = [];
   const events: string[] = [];
   editor.on('line', (text) => lines.push(text));
@@ -114,8 +114,8 @@ afterEach(() => {
   for (const editor of editors.splice(0)) editor.close();
 });
 
-function open() {
-  const t = terminal();
+function open(options: { eraseSubmitted?: boolean } = {}) {
+  const t = terminal(options);
   editors.push(t.editor);
   t.editor.start();
   return t;
@@ -180,8 +180,14 @@ describe('LineEditor', () => {
     expect(t.events).toEqual(['interrupt']);
   });
 
-  it('takes a submitted line off the screen, however many rows it took', async () => {
+  it('keeps a submitted line on the screen unless asked to take it off', async () => {
     const t = open();
+    await t.type('kept\r');
+    expect(t.screen.lines()).toEqual(['me> kept', 'me>']);
+  });
+
+  it('takes a submitted line off the screen, however many rows it took', async () => {
+    const t = open({ eraseSubmitted: true });
     t.editor.print('before');
     t.editor.on('line', (text) => t.editor.print(`said: ${text.length}`));
     await t.type('short\r');
