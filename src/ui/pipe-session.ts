@@ -5,7 +5,7 @@ import readline from 'node:readline';
 import type { CloseInfo } from '../core/chat-client/chat-client.ts';
 import type { ChatSessionClient } from '../core/chat-client/reconnecting-client.ts';
 import type { FileTransfers } from '../core/chat-client/file-transfers.ts';
-import { helpLines, submitInput } from '../core/chat-client/slash-commands.ts';
+import { helpLines, submitInput, type ChatTarget } from '../core/chat-client/slash-commands.ts';
 import { FATAL_ERROR_CODES, type ErrorCode } from '../protocol/chat/error-codes.ts';
 import type { ServerEvent } from '../protocol/chat/chat-lines.ts';
 import { eventJson, type LocalEvent } from './chat-format.ts';
@@ -115,6 +115,7 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
   const rl = readline.createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });
   let reading = true;
   let quitRequested = false;
+  let target: ChatTarget | undefined;
   const stopReading = () => {
     if (!reading) return;
     reading = false;
@@ -125,7 +126,7 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
   });
   rl.on('line', (text) => {
     if (!reading) return;
-    const result = submitInput(client, text);
+    const result = submitInput(client, text, target);
     if (result.kind === 'error') output.localError(result.code, result.message);
     else if (result.kind === 'local' && result.action === 'help') {
       for (const line of helpLines()) logger.info(line);
@@ -135,6 +136,8 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
       void options.transfers.idle().then(() => client.leave({ reason: result.reason }));
     } else if (result.kind === 'local' && result.action === 'download') options.transfers.download(result.name, result.udp ?? options.udpByDefault ?? false);
     else if (result.kind === 'local' && result.action === 'upload') options.transfers.upload(result.path);
+    // /query and /switch: later plain lines go there, as in a terminal.
+    else if (result.kind === 'local' && result.action === 'target') target = result.target;
     if (client.queuedLines >= HIGH_WATER_LINES) rl.pause();
   });
   // End of input (or /quit): everything read is queued; leave() sends QUIT after it. A watcher

@@ -1,6 +1,6 @@
 // `netchat join` in a pipe across a server restart: by default it exits as it always did; with
 // --reconnect it comes back with the same name and sends what it read meanwhile. And
-// --timestamps puts the time before each line it prints.
+// --timestamps puts the time before each line it prints; /query works as in a terminal.
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/commands/_shared.ts';
 import { CLI_RUNTIME, runCli, spawnCli, type CliProcess } from '../helpers/cli.ts';
@@ -83,5 +83,25 @@ describe(`netchat join in a pipe, across a server restart [${CLI_RUNTIME}]`, () 
     const bad = await runCli(['join', 'bot4', '127.0.0.1', String(port), '--timestamps', '%H:%Q']);
     expect(bad.code).toBe(EXIT.USAGE);
     expect(bad.stderr).toContain('%Q');
+  });
+});
+
+describe(`netchat join in a pipe, with a current target [${CLI_RUNTIME}]`, () => {
+  it('sends plain lines after /query to that user, and after /query alone to everyone again', async () => {
+    const { server, port } = await startServer();
+    try {
+      const pat = await peer(port, 'pat5');
+      const sam = await peer(port, 'sam5');
+      const result = await runCli(['join', 'bot5', '127.0.0.1', String(port)], { input: '/query pat5\nonly for pat\n/query\nfor all\n' });
+      expect(result.code, result.stderr).toBe(EXIT.OK);
+      await pat.waitForLine('[Private] bot5: only for pat');
+      await sam.waitForLine('[Broadcast] bot5: for all');
+      expect(sam.lines.some((l) => l.includes('only for pat'))).toBe(false);
+      pat.close();
+      sam.close();
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
   });
 });
