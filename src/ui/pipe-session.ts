@@ -92,7 +92,7 @@ export function attachPipeOutput(options: PipeOutputOptions): PipeOutput {
   const now = options.now ?? (() => new Date());
   const writeJson = (event: ServerEvent | LocalEvent) => writeLine(jsonLine(eventJson(event, now())));
   // JSON escapes what it prints, so it gets the values exact.
-  onServerEvent(client, (event, line) => {
+  onServerEvent<ServerEvent>(client, (event, line) => {
     if (json) return writeJson(event);
     if (event.type === 'error') {
       // A fatal error is the reason for the close that follows, and a refused JOIN is the

@@ -7,6 +7,7 @@ import { completeInput } from '../core/chat-client/input-completion.ts';
 import { KnownNames } from '../core/chat-client/known-names.ts';
 import type { ChatSessionClient } from '../core/chat-client/reconnecting-client.ts';
 import { helpLines, submitInput, type ChatTarget } from '../core/chat-client/slash-commands.ts';
+import type { ServerEvent } from '../protocol/chat/chat-lines.ts';
 import { formatEvent, formatNotice, formatOwnMessage, formatProblem, withTime, type Paint } from './chat-format.ts';
 import { displaySafe, displayText, onServerEvent } from './display-safe.ts';
 import { LineEditor } from './line-editor.ts';
@@ -64,7 +65,7 @@ export async function runTerminalSession(
   };
 
   // Made safe before it is painted: the colours are ours, nothing in the text is the server's.
-  onServerEvent(client, (event) => {
+  onServerEvent<ServerEvent>(client, (event) => {
     names.learn(event);
     // The command greets the user and says goodbye in its own words; a shutdown is told once,
     // with what follows it (reconnecting, or the end).
