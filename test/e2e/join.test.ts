@@ -117,7 +117,7 @@ describe(`netchat join in a pipe [${CLI_RUNTIME}]`, () => {
 
   it('--json prints one JSON object per event, ending with how it closed', async () => {
     const result = await join(['bot6', '--json'], '/users\n/nope\n');
-    expect(result.code, result.stderr).toBe(EXIT.OK);
+    expect(result.code, result.stderr).toBe(EXIT.INPUT_REFUSED);
     const events = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     for (const event of events) expect(Date.parse(String(event.time))).not.toBeNaN();
     const types = events.map((e) => e.type);

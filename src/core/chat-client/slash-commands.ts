@@ -304,11 +304,15 @@ function splitLine(line: string, prefix: string, maxLineBytes: number): string[]
   return splitMessage(line.slice(prefix.length), room).map((part) => prefix + part);
 }
 
+/** Aliases that keep working but are not taught: /boardcast is the original assignment's misspelling. */
+const UNLISTED_ALIASES: ReadonlySet<string> = new Set(['boardcast']);
+
 /** The /help text: one line per command. */
 export function helpLines(): string[] {
   const width = Math.max(...SLASH_COMMANDS.map((c) => c.syntax.length));
   return SLASH_COMMANDS.map((c) => {
-    const aliases = c.aliases.length ? ` (${c.aliases.map((a) => `/${a}`).join(' ')})` : '';
+    const listed = c.aliases.filter((alias) => !UNLISTED_ALIASES.has(alias));
+    const aliases = listed.length ? ` (${listed.map((a) => `/${a}`).join(' ')})` : '';
     return `${c.syntax.padEnd(width)}  ${c.summary}${aliases}`;
   });
 }
