@@ -14,6 +14,8 @@ import { getRuntime, type SocketAddress } from '../runtime/index.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { listenAddress } from './_address-args.ts';
 import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal } from './_shared.ts';
+import { startWebFromFlags, webArgs } from './_serve-web.ts';
+import { clusterArgs, clusterSettings, joinCluster, type JoinedCluster } from './_serve-cluster.ts';
 
 const endpoint = (a: { address: string; port: number }) => formatHostPort(a.address, a.port);
 
@@ -105,11 +107,14 @@ export default defineCommand({
     uploads: { type: 'boolean', description: 'Accept uploads into the shared folder; --no-uploads refuses them', default: true },
     ...limitArgs(LIMIT_FLAGS.serveFiles, DEFAULT_FILES_LIMITS),
     ...limitArgs(LIMIT_FLAGS.serveUdp, DEFAULT_UDP_TRANSFER_LIMITS),
+    ...webArgs,
+    ...clusterArgs,
     ...logArgs,
   },
   async run({ args }) {
     const logger = createLogger(args, { timestamps: true });
     const { host, port } = listenAddress(args, { host: '0.0.0.0', port: 12000 });
+    const cluster = clusterSettings(args, port);
     const flagLimits = limitsFromFlags(LIMIT_FLAGS.serve, args, resolveChatLimits);
     const filesLimits = limitsFromFlags(LIMIT_FLAGS.serveFiles, args, resolveFilesLimits);
     const udpLimits = limitsFromFlags(LIMIT_FLAGS.serveUdp, args, resolveUdpTransferLimits);
@@ -139,6 +144,14 @@ export default defineCommand({
       process.exitCode = EXIT.FAILURE;
       return;
     }
+    let joined: JoinedCluster | undefined;
+    if (cluster) {
+      joined = await joinCluster(args, cluster, limits, runtime.files, logger);
+      if (!joined) {
+        process.exitCode = EXIT.CONNECT;
+        return;
+      }
+    }
     let server: ChatServer;
     try {
       server = await startChatServer(runtime, {
@@ -147,19 +160,27 @@ export default defineCommand({
         limits,
         files,
         onEvent: (event) => logEvent(logger, event),
+        ...(joined && { registry: joined.registry }),
       });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
       const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code;
       logger.error(`cannot listen on ${endpoint({ address: host, port })}: ${why}`);
+      await joined?.stop();
       process.exitCode = EXIT.CONNECT;
+      return;
+    }
+    const web = await startWebFromFlags({ ...args, host }, { logger, chat: server, files });
+    if (web === false) {
+      await server.close();
+      await joined?.stop();
       return;
     }
     const stopped = new Promise<void>((resolve) => {
       onShutdownSignal((signal) => {
         logger.info(`${signal}: shutting down (${server.connectionCount} connected)`);
         files.stopUdp();
-        server.close().then(resolve);
+        server.close().then(() => Promise.all([web?.close(), joined?.stop()])).then(() => resolve());
       });
     });
     logger.info(`listening on ${endpoint(server.address)}`);
