@@ -18,7 +18,10 @@ export interface ByteSink {
   /** Resolves true once the buffer drained, false if the sink closed first. */
   drained(): Promise<boolean>;
   readonly closed: boolean;
-  /** Bytes written and not yet handed to the system, where the sink knows (then 0 frees every buffer). */
+  /**
+   * Bytes queued and not yet handed to the system, where the sink knows: written chunks and
+   * anything else it holds (lines kept back until the download ends).
+   */
   readonly pendingBytes?: number;
 }
 
@@ -82,6 +85,10 @@ export async function streamDownload(
     return read;
   };
   let next = readAhead();
+  // Whether the sink holds none of our chunks. What else it counts as pending (chat lines held
+  // back until the download ends) does not change while a chunk is written, so a write that
+  // leaves the count where it was went straight through.
+  let clear = sink.pendingBytes === 0;
   try {
     for (;;) {
       const { value: chunk, done } = await next;
@@ -93,12 +100,16 @@ export async function streamDownload(
       sent += chunk.length;
       options.onProgress?.(chunk.length);
       spares.written(chunk);
+      const pendingBefore = sink.pendingBytes;
       if (!sink.write(chunk)) {
         if (!(await sink.drained())) return 'closed';
         spares.drained();
-      } else if (sink.pendingBytes === 0) {
+        clear = true;
+      } else if (clear && pendingBefore !== undefined && sink.pendingBytes === pendingBefore) {
         // Written straight through to the system (a socket with room does that): nothing holds it.
         spares.drained();
+      } else {
+        clear = false;
       }
     }
   } catch (error) {

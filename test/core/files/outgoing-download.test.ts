@@ -57,14 +57,21 @@ class HoldingSink implements ByteSink {
   }
 }
 
-/** A sink that takes every write at once, as a socket with room in its buffer does. */
+/**
+ * A sink that takes every write at once, as a socket with room in its buffer does, while it may
+ * count more and more other bytes as pending between writes (chat lines held back on a chat
+ * connection until the download ends).
+ */
 class CopyingSink implements ByteSink {
   readonly received: Uint8Array[] = [];
-  readonly pendingBytes = 0;
   closed = false;
+  pendingBytes = 0;
+
+  constructor(private readonly otherBytesPerWrite = 0) {}
 
   write(bytes: Uint8Array): boolean {
     this.received.push(Buffer.from(bytes));
+    if (this.otherBytesPerWrite > 0) setImmediate(() => (this.pendingBytes += this.otherBytesPerWrite));
     return true;
   }
 
@@ -96,13 +103,13 @@ async function sharedFile(bytes: Uint8Array, countSpares?: { given: number }): P
 }
 
 describe('streamDownload', () => {
-  it('reads into the same buffers again when every write goes straight through', async () => {
+  it.each([0, 120])('reads into the same buffers again when every write goes straight through (%i more other bytes pending each time)', async (otherBytes) => {
     const bytes = randomBytes(10 * 1000);
     const spares = { given: 0 };
     const folder = await sharedFile(bytes, spares);
     const prepared = await prepareDownload(folder, 'data.bin');
     if ('code' in prepared) throw new Error(prepared.message);
-    const sink = new CopyingSink();
+    const sink = new CopyingSink(otherBytes);
     expect(await streamDownload(folder, prepared, sink, { chunkBytes: 1000 })).toBe('sent');
     expect(Buffer.concat(sink.received).equals(bytes)).toBe(true);
     // Ten chunks: the first two are new buffers (one read ahead), the other eight reused ones.
