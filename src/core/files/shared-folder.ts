@@ -46,6 +46,7 @@ export class SharedFolder {
   private scanning: Promise<void> | undefined;
   private scannedAt = Number.NEGATIVE_INFINITY;
   private realRoot = '';
+  private opened = false;
   private readonly hashes = new Map<string, CachedHash>();
 
   constructor(
@@ -64,6 +65,7 @@ export class SharedFolder {
     await this.store.makeDirectory(this.root, { recursive: true });
     this.realRoot = await this.store.realpath(this.root);
     await this.rescan(true);
+    this.opened = true;
     return this.index.size;
   }
 
@@ -212,8 +214,12 @@ export class SharedFolder {
     await this.index.finish();
   }
 
-  /** A turn of the event loop for everyone else (a zero-delay timer runs after pending I/O). */
+  /**
+   * A turn of the event loop for everyone else (a zero-delay timer runs after pending I/O); none
+   * during the first scan, which runs before anyone can connect.
+   */
   private rest(): Promise<void> {
+    if (!this.opened) return Promise.resolve();
     return new Promise((resolve) => this.clock.setTimeout(resolve, 0));
   }
 }
