@@ -41,6 +41,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/{protocol,core,runtime,ui,commands}/**/*.test.ts'],
+          // Net tests share two cores with the e2e projects running beside them.
+          testTimeout: 15000,
         },
       },
       e2e('node'),

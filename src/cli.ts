@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { stripVTControlCharacters } from 'node:util';
-import type { CommandDef } from 'citty';
+import type { ArgsDef, CommandDef } from 'citty';
 import packageJson from '../package.json' with { type: 'json' };
 import { EXIT, UsageError } from './commands/_exit.ts';
 
@@ -15,7 +15,7 @@ const subCommands = {
 };
 
 // A plain object rather than citty's defineCommand (an identity function), so that citty itself
-// loads only when a command runs or usage is printed.
+// loads only when a command runs.
 export const main: CommandDef = {
   meta: {
     name: 'netchat',
@@ -25,46 +25,59 @@ export const main: CommandDef = {
   subCommands: subCommands as CommandDef['subCommands'],
 };
 
-async function commandFor(rawArgs: string[]): Promise<[CommandDef, CommandDef | undefined]> {
-  const name = rawArgs.find((arg) => !arg.startsWith('-'));
-  if (name && name in subCommands) {
-    return [(await subCommands[name as keyof typeof subCommands]()) as CommandDef, main];
-  }
-  return [main, undefined];
-}
-
 /** Usage text with colour only on a terminal that wants it. */
-async function writeUsage(stream: NodeJS.WriteStream, rawArgs: string[], suffix = ''): Promise<void> {
-  const { renderUsage } = await import('citty');
-  const text = (await renderUsage(...(await commandFor(rawArgs)))) + suffix;
+async function writeUsage(stream: NodeJS.WriteStream, command: CommandDef, parent?: CommandDef): Promise<void> {
+  const { renderUsage, COLOUR_STYLE, PLAIN_STYLE } = await import('./commands/_usage.ts');
   const colour = stream.isTTY && !process.env.NO_COLOR;
-  stream.write(`${colour ? text : stripVTControlCharacters(text)}\n`);
+  stream.write(`${await renderUsage(command, parent, colour ? COLOUR_STYLE : PLAIN_STYLE)}\n`);
 }
 
-// citty's runMain prints usage errors to stdout and exits 1; netchat keeps stdout for data and
-// gives usage errors their own exit code.
+/** A usage error: what is wrong in one line, where to read more in another; nothing on stdout. */
+function usageError(message: string, helpFor = 'netchat'): void {
+  process.stderr.write(`error: ${stripVTControlCharacters(message)}\nTry '${helpFor} --help' for more information.\n`);
+  process.exitCode = EXIT.USAGE;
+}
+
+/** Arguments before `--`: options after it are positionals (`--help` there is not a request for help). */
+function optionsPart(rawArgs: string[]): string[] {
+  const end = rawArgs.indexOf('--');
+  return end < 0 ? rawArgs : rawArgs.slice(0, end);
+}
+
+// citty's runMain prints usage errors to stdout and exits 1, and lets unknown options through;
+// netchat keeps stdout for data, checks every command's arguments strictly (_strict-args.ts),
+// and gives usage errors their own exit code.
 async function run(rawArgs: string[]): Promise<void> {
-  if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v')) {
+  if (rawArgs.length === 1 && (rawArgs[0] === '--version' || rawArgs[0] === '-v' || rawArgs[0] === '-V')) {
     process.stdout.write(`${packageJson.version}\n`);
     return;
   }
-  if (rawArgs.includes('--help') || rawArgs.includes('-h')) {
-    await writeUsage(process.stdout, rawArgs);
-    return;
-  }
   if (rawArgs.length === 0) {
-    await writeUsage(process.stderr, rawArgs);
+    await writeUsage(process.stderr, main);
     process.exitCode = EXIT.USAGE;
     return;
   }
+  const [name, ...commandArgs] = rawArgs as [string, ...string[]];
+  const wantsHelp = optionsPart(rawArgs).some((arg) => arg === '--help' || arg === '-h');
+  if (!Object.hasOwn(subCommands, name)) {
+    if (wantsHelp && name.startsWith('-')) return writeUsage(process.stdout, main);
+    if (name.startsWith('-')) return usageError(`unknown option ${name}`);
+    const guess = (await import('./commands/_strict-args.ts')).nearest(name, Object.keys(subCommands));
+    return usageError(`unknown command ${JSON.stringify(name)}${guess ? ` (did you mean ${guess}?)` : ''}`);
+  }
+  const command = (await subCommands[name as keyof typeof subCommands]()) as CommandDef;
+  if (wantsHelp) return writeUsage(process.stdout, command, main);
+  const helpFor = `netchat ${name}`;
+  const { strictArgsProblem } = await import('./commands/_strict-args.ts');
+  const problem = strictArgsProblem(command, (command.args ?? {}) as ArgsDef, commandArgs);
+  if (problem) return usageError(problem, helpFor);
   try {
     const { runCommand } = await import('citty');
-    await runCommand(main, { rawArgs });
+    await runCommand(command, { rawArgs: commandArgs });
   } catch (error) {
     const isUsage = error instanceof UsageError || (error as Error).name === 'CLIError';
     if (!isUsage) throw error;
-    await writeUsage(process.stderr, rawArgs, `\n\nerror: ${(error as Error).message}`);
-    process.exitCode = EXIT.USAGE;
+    usageError((error as Error).message, helpFor);
   }
 }
 

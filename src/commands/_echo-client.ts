@@ -14,7 +14,8 @@ import { resolveEchoClientLimits } from '../core/echo/echo-limits.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { flagsOf, LIMIT_FLAGS, limitsFromFlags } from './_limit-flags.ts';
-import { EXIT, onShutdownSignal, parseCount, parsePort, UsageError } from './_shared.ts';
+import { connectAddress } from './_address-args.ts';
+import { EXIT, onShutdownSignal, parseCount, UsageError } from './_shared.ts';
 import type { EchoArgs } from './echo.ts';
 
 export const DEFAULT_PORT = 12345;
@@ -25,13 +26,14 @@ export function only(options: EchoArgs, keys: Array<keyof EchoArgs>, mode: strin
   if (given) throw new UsageError(`--${given} is for ${mode}`);
 }
 
-export async function runClient(options: EchoArgs, host: string, logger: ConsolaInstance): Promise<void> {
-  only(options, flagsOf(LIMIT_FLAGS.echoServer), 'server mode');
+export async function runClient(options: EchoArgs, server: string, logger: ConsolaInstance): Promise<void> {
+  only(options, ['host', ...flagsOf(LIMIT_FLAGS.echoServer)], 'server mode');
   if (options.server_port !== undefined && options.port !== undefined && options.server_port !== options.port) {
     throw new UsageError(`two different ports: ${options.server_port} and --port ${options.port}`);
   }
-  const portText = options.server_port ?? options.port;
-  const port = portText === undefined ? DEFAULT_PORT : parsePort(portText, 'SERVER_PORT', false);
+  const address = connectAddress({ host: server, port: options.server_port ?? options.port }, { host: 'SERVER', port: 'SERVER_PORT' });
+  const host = address.host!;
+  const port = address.port ?? DEFAULT_PORT;
   const count = parseCount(options.count, '--count', 1);
   if (count === undefined && options.interval !== undefined) throw new UsageError('--interval needs --count');
   const { timeoutMs, intervalMs } = limitsFromFlags(LIMIT_FLAGS.echoClient, options, resolveEchoClientLimits);

@@ -16,6 +16,12 @@ export const EXIT = {
   SERVER_CLOSED: 5,
   /** A file transfer failed: refused by the server, corrupted, or cut off (send-file, join's /download and /upload). */
   TRANSFER_FAILED: 6,
+  /**
+   * `join` in a pipe: a line of the input was refused — by the server (`/msg` to a user not
+   * online, a group you are not in) or by the client (an unknown /command, a line too long) —
+   * and the session otherwise ended well. The others were still sent.
+   */
+  INPUT_REFUSED: 7,
   /** Interrupted by SIGINT (128 + 2, as shells report it). */
   INTERRUPTED: 130,
   /** The reader of stdout went away (128 + SIGPIPE, as `… | head -1` reports a writer it cut off). */

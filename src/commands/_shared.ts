@@ -8,17 +8,17 @@ import { EXIT, UsageError } from './_exit.ts';
 export { EXIT, UsageError };
 
 export const logArgs = {
-  verbose: { type: 'boolean', description: 'Log more detail (debug level)', default: false },
-  quiet: { type: 'boolean', description: 'Log only warnings and errors', default: false },
+  verbose: { type: 'boolean', alias: ['v'], description: 'Log more detail (debug level)', default: false },
+  quiet: { type: 'boolean', alias: ['q'], description: 'Log only warnings and errors', default: false },
 } as const satisfies ArgsDef;
 
 /** The arguments every chat client shares (`join`, `udp-join`): who, where, and how to print. */
 export function chatClientArgs(defaults: { host: string; port: number }) {
   return {
     name: { type: 'positional', required: false, description: 'Your user name (asked for in a terminal)', valueHint: 'name' },
-    host: { type: 'positional', required: false, description: `Server address (default ${defaults.host})` },
+    host: { type: 'positional', required: false, description: `Server address, or HOST:PORT, [IPv6]:PORT (default ${defaults.host})` },
     port: { type: 'positional', required: false, description: `Server port (default ${defaults.port})` },
-    json: { type: 'boolean', description: 'Print one JSON object per event on stdout; never prompts', default: false },
+    json: { type: 'boolean', alias: ['j'], description: 'Print one JSON object per event on stdout; never prompts', default: false },
     stay: {
       type: 'boolean',
       description: 'Without a terminal: stay joined after the end of input, printing messages until the server goes or a signal',
@@ -28,7 +28,7 @@ export function chatClientArgs(defaults: { host: string; port: number }) {
 }
 
 export const hostArg = {
-  host: { type: 'string', description: 'Address to listen on', default: '0.0.0.0', valueHint: 'address' },
+  host: { type: 'string', description: 'Address to listen on, or ADDRESS:PORT, [IPv6]:PORT (default 0.0.0.0)', valueHint: 'address' },
 } as const satisfies ArgsDef;
 
 /** A TCP/UDP port from a flag or positional; `allowZero` permits asking the OS for a free one. */

@@ -6,18 +6,26 @@ import { getRuntime } from '../runtime/index.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { DEFAULT_PORT, only, runClient } from './_echo-client.ts';
 import { flagsOf, LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
-import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
+import { listenAddress } from './_address-args.ts';
+import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, UsageError } from './_shared.ts';
+
+const clientLimitArgs = limitArgs(LIMIT_FLAGS.echoClient, DEFAULT_ECHO_CLIENT_LIMITS);
 
 const args = {
   // Named apart from --host/--port: citty would read a missing positional from a same-named flag.
-  server: { type: 'positional', required: false, description: 'Echo server to send to; without it, netchat echo is the server' },
+  server: {
+    type: 'positional',
+    required: false,
+    description: 'Echo server to send to, or HOST:PORT, [IPv6]:PORT; without it, netchat echo is the server',
+  },
   server_port: { type: 'positional', required: false, description: `Its port (default ${DEFAULT_PORT})` },
-  port: { type: 'string', description: `Port to listen on, or of the server (default ${DEFAULT_PORT})`, valueHint: 'port' },
+  port: { type: 'string', alias: ['p'], description: `Port to listen on, or of the server (default ${DEFAULT_PORT})`, valueHint: 'port' },
   ...hostArg,
-  udp: { type: 'boolean', description: 'Use UDP: one reply datagram per datagram', default: false },
+  udp: { type: 'boolean', alias: ['u'], description: 'Use UDP: one reply datagram per datagram', default: false },
   lines: { type: 'boolean', description: 'Reply per line, not per read (TCP); client: send line by line', default: false },
-  count: { type: 'string', description: 'Client: send N probes and print round-trip times, like ping', valueHint: 'n' },
-  ...limitArgs(LIMIT_FLAGS.echoClient, DEFAULT_ECHO_CLIENT_LIMITS),
+  count: { type: 'string', alias: ['c'], description: 'Client: send N probes and print round-trip times, like ping', valueHint: 'n' },
+  interval: { ...clientLimitArgs.interval, alias: ['i'] },
+  timeout: { ...clientLimitArgs.timeout, alias: ['W', 'w'] },
   ...limitArgs(LIMIT_FLAGS.echoServer, DEFAULT_ECHO_LIMITS),
   ...logArgs,
 } as const satisfies ArgsDef;
@@ -37,18 +45,18 @@ export default defineCommand({
 async function runServer(options: EchoArgs, logger: ConsolaInstance): Promise<void> {
   only(options, ['count', ...flagsOf(LIMIT_FLAGS.echoClient)], 'client mode (netchat echo <host> ...)');
   if (options.udp && options.lines) throw new UsageError('--lines is for TCP: over UDP each datagram is already one message');
-  const port = options.port === undefined ? DEFAULT_PORT : parsePort(options.port, '--port');
+  const { host, port } = listenAddress(options, { host: '0.0.0.0', port: DEFAULT_PORT });
   const transport = options.udp ? 'udp' : 'tcp';
   const limits = limitsFromFlags(LIMIT_FLAGS.echoServer, options, resolveEchoLimits);
   const server = await startEchoServer(getRuntime(), {
-    host: options.host,
+    host,
     port,
     transport,
     framing: options.lines ? 'lines' : 'read',
     limits,
     onEvent: (event) => logEvent(logger, event),
   }).catch((error: Error & { code?: string }) => {
-    logger.error(`cannot listen on ${transport} ${formatHostPort(options.host, port)}: ${error.code ?? error.message}`);
+    logger.error(`cannot listen on ${transport} ${formatHostPort(host, port)}: ${error.code ?? error.message}`);
     process.exitCode = EXIT.CONNECT;
   });
   if (!server) return;

@@ -1,7 +1,7 @@
 import * as clack from '@clack/prompts';
 import { defineCommand } from 'citty';
 import { createConsola } from 'consola';
-import { connectChat, ConnectError, type ChatClient, type CloseInfo } from '../core/chat-client/chat-client.ts';
+import type { CloseInfo } from '../core/chat-client/chat-client.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { mergeLimits } from '../core/shared/limit-rules.ts';
 import { getRuntime } from '../runtime/index.ts';
@@ -9,11 +9,13 @@ import { painter } from '../ui/chat-format.ts';
 import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
 import { OutputFlow } from '../ui/output-flow.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
-import { askMissingTarget, askName } from '../ui/join-prompts.ts';
+import { askMissingTarget, askName, nameRefusal } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
+import { connectAddress } from './_address-args.ts';
+import { connectProgress, connectToServer, loginName } from './_join-connect.ts';
 import { joinTransfers } from './_join-transfers.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
-import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
+import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, UsageError } from './_shared.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 12000;
@@ -72,6 +74,7 @@ export default defineCommand({
     },
     udp: {
       type: 'boolean',
+      alias: ['u'],
       description: '/download over UDP unless a download says --tcp (reliable and verified all the same)',
       default: false,
     },
@@ -80,7 +83,7 @@ export default defineCommand({
       description: 'Without a terminal: print server lines exactly as received, control characters included (stderr stays safe)',
       default: false,
     },
-    ...limitArgs(LIMIT_FLAGS.join, DEFAULT_JOIN_LIMITS),
+    timeout: { ...limitArgs(LIMIT_FLAGS.join, DEFAULT_JOIN_LIMITS).timeout, alias: ['W', 'w'] },
     ...logArgs,
   },
   async run({ args }) {
@@ -95,8 +98,7 @@ export default defineCommand({
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
     const { connectTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.join, args, resolveJoinLimits);
     let name = args.name?.trim() || undefined;
-    let host = args.host?.trim() || undefined;
-    let port = args.port === undefined ? undefined : parsePort(args.port, 'PORT', false);
+    let { host, port } = connectAddress(args);
     if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
     if (args.raw && args.json) throw new UsageError('--raw is for plain output: --json prints exact values, escaped');
     if (args.raw && interactive) throw new UsageError('--raw is for pipes: in a terminal, server text is always made safe');
@@ -104,7 +106,8 @@ export default defineCommand({
     const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
     const say = interactive ? displayLogger({ debug: () => {}, info: clack.log.info, warn: clack.log.warn, error: clack.log.error }) : logger;
     if (interactive) {
-      const target = await askMissingTarget(paint('bold', 'netchat join'), { name, host, port }, { host: DEFAULT_HOST, port: DEFAULT_PORT });
+      const defaults = { host: DEFAULT_HOST, port: DEFAULT_PORT, loginName: loginName() };
+      const target = await askMissingTarget(paint('bold', 'netchat join'), { name, host, port }, defaults);
       if (!target) {
         process.exitCode = EXIT.INTERRUPTED;
         return;
@@ -116,24 +119,31 @@ export default defineCommand({
 
     const stopSignals = onShutdownSignal(() => controller.abort());
     try {
-      let client: ChatClient;
-      try {
-        logger.debug(`connecting to ${formatHostPort(host, port)}`);
-        client = await connectChat(getRuntime(), { host, port, connectTimeoutMs });
-      } catch (error) {
-        if (!(error instanceof ConnectError)) throw error;
-        say.error(error.message);
-        process.exitCode = controller.signal.aborted ? interruptedCode() : EXIT.CONNECT;
+      const progress = connectProgress(interactive, formatHostPort(host, port), say);
+      const connected = await connectToServer({ host, port, connectTimeoutMs }, controller.signal);
+      if (!connected.ok) {
+        if (!connected.interrupted) progress.failed(connected.message);
+        process.exitCode = connected.interrupted ? interruptedCode() : EXIT.CONNECT;
         return;
       }
+      const { client, foreign } = connected;
       flow.control(client);
       // Interrupted before registering: nothing to leave cleanly from.
       controller.signal.addEventListener('abort', () => client.name === undefined && client.close(), { once: true });
       const output = interactive ? undefined : attachPipeOutput({ client, json: args.json, raw: args.raw, logger, writeLine });
 
       let joined = await client.join(name!);
+      // A port that answered with something else than netchat: say what it said, exit 3.
+      if (foreign.message !== undefined) {
+        if (interactive) progress.failed(foreign.message);
+        else output!.localError('NOT_NETCHAT', foreign.message);
+        process.exitCode = EXIT.CONNECT;
+        output?.closed(await client.closed);
+        return;
+      }
+      progress.done();
       while (interactive && !joined.ok && !('close' in joined)) {
-        say.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
+        say.warn(nameRefusal(name!, joined.code, joined.message));
         name = await askName('Another name');
         if (!name) {
           client.close();
@@ -150,7 +160,7 @@ export default defineCommand({
           say.error(message);
           process.exitCode = exitCode;
         } else {
-          say.error(`the server refused the name "${name}": ${joined.code} ${joined.message}`);
+          say.error(nameRefusal(name!, joined.code, joined.message));
           process.exitCode = EXIT.NAME_REFUSED;
           await client.leave();
         }
@@ -190,7 +200,15 @@ export default defineCommand({
       const { message, exitCode } = describeClose(close, true);
       // Leaving cleanly does not hide a /download or /upload that failed.
       const transferFailed = exitCode === EXIT.OK && transfers.failed > 0;
-      process.exitCode = interrupted ? interruptedCode() : transferFailed ? EXIT.TRANSFER_FAILED : exitCode;
+      // Nor a line of the input that was refused: a script learns it from the exit code.
+      const inputRefused = exitCode === EXIT.OK && (output?.refused ?? 0) > 0;
+      process.exitCode = interrupted
+        ? interruptedCode()
+        : transferFailed
+          ? EXIT.TRANSFER_FAILED
+          : inputRefused
+            ? EXIT.INPUT_REFUSED
+            : exitCode;
       if (exitCode !== EXIT.OK && !interrupted) say.error(message);
       if (interactive) clack.outro(exitCode === EXIT.OK || interrupted ? 'Left the chat.' : 'Disconnected.');
       else logger.debug(message);

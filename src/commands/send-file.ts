@@ -5,11 +5,13 @@
 import { defineCommand } from 'citty';
 import { planUploads, sendAll, type UploadOutcome } from '../core/files-client/send-files.ts';
 import { systemClock } from '../core/shared/clock.ts';
-import { formatHostPort, parseHostPort } from '../core/shared/host-port.ts';
+import { formatHostPort } from '../core/shared/host-port.ts';
 import { checkFileName } from '../protocol/files/file-names.ts';
 import { formatSize } from '../protocol/files/file-sizes.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { progressStyle, startProgress, type TransferProgress } from '../ui/transfer-progress.ts';
+import { splitHostPort } from './_address-args.ts';
+import { takesPositionalList } from './_strict-args.ts';
 import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, parseSeconds, UsageError } from './_shared.ts';
 
 const DEFAULT_PORT = 12000;
@@ -23,18 +25,18 @@ function splitTarget(positionals: readonly string[]): { paths: string[]; host: s
   const withPort = positionals.length >= 3 && /^\d+$/.test(last);
   const host = positionals[positionals.length - (withPort ? 2 : 1)]!;
   const paths = positionals.slice(0, positionals.length - (withPort ? 2 : 1));
-  const parsed = parseHostPort(host);
+  const parsed = splitHostPort(host, 'HOST', false);
   if (withPort && parsed.port !== undefined) throw new UsageError(`two ports: ${host} and ${last}`);
   const port = withPort ? parsePort(last, 'PORT', false) : (parsed.port ?? DEFAULT_PORT);
   return { paths, host: parsed.host, port };
 }
 
-export default defineCommand({
+export default takesPositionalList(defineCommand({
   meta: { name: 'send-file', description: "Upload files (or a folder's files, or stdin as -) to a server's shared folder" },
   args: {
     name: { type: 'string', description: 'Name to store stdin (-) under on the server', valueHint: 'name' },
-    json: { type: 'boolean', description: 'Print one JSON object per file (and progress events) on stdout', default: false },
-    timeout: { type: 'string', description: `Seconds to wait for each connection (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})`, valueHint: 'seconds' },
+    json: { type: 'boolean', alias: ['j'], description: 'Print one JSON object per file (and progress events) on stdout', default: false },
+    timeout: { type: 'string', alias: ['W', 'w'], description: `Seconds to wait for each connection (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})`, valueHint: 'seconds' },
     ...logArgs,
   },
   async run({ args }) {
@@ -117,4 +119,4 @@ export default defineCommand({
     // stdin may still be open (a terminal) when it was not sent; it must not keep us alive.
     if (!paths.includes('-')) process.stdin.destroy();
   },
-});
+}));

@@ -12,7 +12,10 @@ import { formatHostPort } from '../core/shared/host-port.ts';
 import { DEFAULT_CHAT_LIMITS, resolveChatLimits, type ChatLimits } from '../core/chat/chat-limits.ts';
 import { getRuntime, type SocketAddress } from '../runtime/index.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
-import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, parsePort } from './_shared.ts';
+import { listenAddress } from './_address-args.ts';
+import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal } from './_shared.ts';
+import { startWebFromFlags, webArgs } from './_serve-web.ts';
+import { clusterArgs, clusterSettings, joinCluster, type JoinedCluster } from './_serve-cluster.ts';
 
 const endpoint = (a: { address: string; port: number }) => formatHostPort(a.address, a.port);
 
@@ -88,27 +91,30 @@ function reachableAt(address: SocketAddress): string[] {
 export default defineCommand({
   meta: { name: 'serve', description: 'Run the TCP chat server' },
   args: {
-    port: { type: 'string', description: 'TCP port to listen on (0 = any free port)', default: '12000' },
+    port: { type: 'string', alias: ['p'], description: 'TCP port to listen on; 0 = any free port (default 12000)', valueHint: 'port' },
     ...hostArg,
     ...limitArgs(LIMIT_FLAGS.serve, DEFAULT_CHAT_LIMITS),
     // Its default follows the descriptor limit (see below), so the table's default is only the cap.
     'max-connections': {
       ...limitArgs(LIMIT_FLAGS.serve, DEFAULT_CHAT_LIMITS)['max-connections'],
-      description: `Connections in total (default: what ulimit -n leaves room for, at most ${DEFAULT_CHAT_LIMITS.maxConnections})`,
+      description: `Connections in total (default what ulimit -n leaves room for, at most ${DEFAULT_CHAT_LIMITS.maxConnections})`,
     },
     'shared-dir': {
       type: 'string',
       description: 'Folder to share (default $SERVER_SHARED_FILES, else ./SharedFiles; created if missing)',
       valueHint: 'path',
     },
-    uploads: { type: 'boolean', description: 'Accept uploads into the shared folder (--no-uploads refuses them)', default: true },
+    uploads: { type: 'boolean', description: 'Accept uploads into the shared folder; --no-uploads refuses them', default: true },
     ...limitArgs(LIMIT_FLAGS.serveFiles, DEFAULT_FILES_LIMITS),
     ...limitArgs(LIMIT_FLAGS.serveUdp, DEFAULT_UDP_TRANSFER_LIMITS),
+    ...webArgs,
+    ...clusterArgs,
     ...logArgs,
   },
   async run({ args }) {
     const logger = createLogger(args);
-    const port = parsePort(args.port, '--port');
+    const { host, port } = listenAddress(args, { host: '0.0.0.0', port: 12000 });
+    const cluster = clusterSettings(args, port);
     const flagLimits = limitsFromFlags(LIMIT_FLAGS.serve, args, resolveChatLimits);
     const filesLimits = limitsFromFlags(LIMIT_FLAGS.serveFiles, args, resolveFilesLimits);
     const udpLimits = limitsFromFlags(LIMIT_FLAGS.serveUdp, args, resolveUdpTransferLimits);
@@ -138,27 +144,43 @@ export default defineCommand({
       process.exitCode = EXIT.FAILURE;
       return;
     }
+    let joined: JoinedCluster | undefined;
+    if (cluster) {
+      joined = await joinCluster(args, cluster, limits, runtime.files, logger);
+      if (!joined) {
+        process.exitCode = EXIT.CONNECT;
+        return;
+      }
+    }
     let server: ChatServer;
     try {
       server = await startChatServer(runtime, {
-        host: args.host,
+        host,
         port,
         limits,
         files,
         onEvent: (event) => logEvent(logger, event),
+        ...(joined && { registry: joined.registry }),
       });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
       const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code;
-      logger.error(`cannot listen on ${endpoint({ address: args.host, port })}: ${why}`);
+      logger.error(`cannot listen on ${endpoint({ address: host, port })}: ${why}`);
+      await joined?.stop();
       process.exitCode = EXIT.CONNECT;
+      return;
+    }
+    const web = await startWebFromFlags({ ...args, host }, { logger, chat: server, files });
+    if (web === false) {
+      await server.close();
+      await joined?.stop();
       return;
     }
     const stopped = new Promise<void>((resolve) => {
       onShutdownSignal((signal) => {
         logger.info(`${signal}: shutting down (${server.connectionCount} connected)`);
         files.stopUdp();
-        server.close().then(resolve);
+        server.close().then(() => Promise.all([web?.close(), joined?.stop()])).then(() => resolve());
       });
     });
     logger.info(`listening on ${endpoint(server.address)}`);

@@ -5,16 +5,19 @@ import { UDP_CHAT_DEFAULT_PORT } from '../protocol/udp-chat/client-datagrams.ts'
 import { getRuntime } from '../runtime/index.ts';
 import { painter } from '../ui/chat-format.ts';
 import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
-import { askMissingTarget, askName } from '../ui/join-prompts.ts';
+import { askMissingTarget, askName, nameRefusal } from '../ui/join-prompts.ts';
 import { attachUdpPipeOutput, runUdpPipeSession } from '../ui/udp-pipe-session.ts';
 import { runUdpTerminalSession } from '../ui/udp-terminal-session.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { DEFAULT_UDP_CHAT_CLIENT_LIMITS, resolveUdpChatClientLimits } from '../core/udp-chat/udp-chat-limits.ts';
+import { connectAddress } from './_address-args.ts';
+import { loginName } from './_join-connect.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
-import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, parsePort, UsageError } from './_shared.ts';
+import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, UsageError } from './_shared.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = UDP_CHAT_DEFAULT_PORT;
+const udpJoinLimitArgs = limitArgs(LIMIT_FLAGS.udpJoin, DEFAULT_UDP_CHAT_CLIENT_LIMITS);
 
 /**
  * Why the chat ended, in words, and the exit code that says it to scripts (the same as `join`'s).
@@ -44,7 +47,8 @@ export default defineCommand({
   },
   args: {
     ...chatClientArgs({ host: DEFAULT_HOST, port: DEFAULT_PORT }),
-    ...limitArgs(LIMIT_FLAGS.udpJoin, DEFAULT_UDP_CHAT_CLIENT_LIMITS),
+    ...udpJoinLimitArgs,
+    timeout: { ...udpJoinLimitArgs.timeout, alias: ['W', 'w'] },
     ...logArgs,
   },
   async run({ args }) {
@@ -53,8 +57,7 @@ export default defineCommand({
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
     const { replyTimeoutMs, serverTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.udpJoin, args, resolveUdpChatClientLimits);
     let name = args.name?.trim() || undefined;
-    let host = args.host?.trim() || undefined;
-    let port = args.port === undefined ? undefined : parsePort(args.port, 'PORT', false);
+    let { host, port } = connectAddress(args);
     if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
 
     const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
@@ -62,7 +65,7 @@ export default defineCommand({
       ? displayLogger({ debug: () => {}, info: clack.log.info, warn: clack.log.warn, error: clack.log.error })
       : logger;
     if (interactive) {
-      const target = await askMissingTarget(paint('bold', 'netchat udp-join'), { name, host, port }, { host: DEFAULT_HOST, port: DEFAULT_PORT });
+      const target = await askMissingTarget(paint('bold', 'netchat udp-join'), { name, host, port }, { host: DEFAULT_HOST, port: DEFAULT_PORT, loginName: loginName() });
       if (!target) {
         process.exitCode = EXIT.INTERRUPTED;
         return;
@@ -85,7 +88,7 @@ export default defineCommand({
 
       let joined = await client.join(name!);
       while (interactive && !joined.ok && !('close' in joined)) {
-        say.warn(`The server refused the name "${name}": ${joined.code} ${joined.message}`);
+        say.warn(nameRefusal(name!, joined.code, joined.message));
         name = await askName('Another name');
         if (!name) {
           client.close();
@@ -102,7 +105,7 @@ export default defineCommand({
           say.error(message);
           process.exitCode = exitCode;
         } else {
-          say.error(`the server refused the name "${name}": ${joined.code} ${joined.message}`);
+          say.error(nameRefusal(name!, joined.code, joined.message));
           process.exitCode = EXIT.NAME_REFUSED;
           client.close();
         }

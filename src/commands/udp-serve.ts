@@ -7,7 +7,8 @@ import { formatHostPort } from '../core/shared/host-port.ts';
 import { DROP_REASONS, LEAVE_REASONS, type UdpChatServerEvent } from '../core/udp-chat/udp-server-events.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
-import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal, parsePort } from './_shared.ts';
+import { listenAddress } from './_address-args.ts';
+import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal } from './_shared.ts';
 
 function logEvent(logger: ConsolaInstance, event: UdpChatServerEvent): void {
   const from = formatHostPort(event.remote.address, event.remote.port);
@@ -33,22 +34,22 @@ function logEvent(logger: ConsolaInstance, event: UdpChatServerEvent): void {
 export default defineCommand({
   meta: { name: 'udp-serve', description: 'Run the UDP chat server (the original UDP chat, safe to run in the open)' },
   args: {
-    port: { type: 'string', description: `UDP port to listen on (0 = any free port)`, default: String(UDP_CHAT_DEFAULT_PORT) },
+    port: { type: 'string', alias: ['p'], description: `UDP port to listen on; 0 = any free port (default ${UDP_CHAT_DEFAULT_PORT})`, valueHint: 'port' },
     ...hostArg,
     ...limitArgs(LIMIT_FLAGS.udpServe, DEFAULT_UDP_CHAT_LIMITS),
     ...logArgs,
   },
   async run({ args }) {
     const logger = createLogger(args);
-    const port = parsePort(args.port, '--port');
+    const { host, port } = listenAddress(args, { host: '0.0.0.0', port: UDP_CHAT_DEFAULT_PORT });
     const limits = limitsFromFlags(LIMIT_FLAGS.udpServe, args, resolveUdpChatLimits);
     let server: UdpChatServer;
     try {
-      server = await startUdpChatServer(getRuntime(), { host: args.host, port, limits, onEvent: (event) => logEvent(logger, event) });
+      server = await startUdpChatServer(getRuntime(), { host, port, limits, onEvent: (event) => logEvent(logger, event) });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code;
-      logger.error(`cannot listen on udp ${formatHostPort(args.host, port)}: ${why}`);
+      logger.error(`cannot listen on udp ${formatHostPort(host, port)}: ${why}`);
       process.exitCode = EXIT.CONNECT;
       return;
     }

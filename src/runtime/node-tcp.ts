@@ -195,7 +195,8 @@ function tlsConnectOptions(options: TcpConnectOptions, allowHalfOpen: boolean): 
 }
 
 export function connectTcp(options: TcpConnectOptions): Promise<TcpConnection> {
-  const where = `${options.host}:${options.port}`;
+  // IPv6 in brackets, as everywhere netchat prints an address.
+  const where = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
   return new Promise((resolve, reject) => {
     const allowHalfOpen = options.allowHalfOpen ?? false;
     const socket = options.tls

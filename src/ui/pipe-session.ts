@@ -7,8 +7,11 @@ import type { FileTransfers } from '../core/chat-client/file-transfers.ts';
 import { helpLines, submitInput } from '../core/chat-client/slash-commands.ts';
 import { FATAL_ERROR_CODES, type ErrorCode } from '../protocol/chat/error-codes.ts';
 import type { ServerEvent } from '../protocol/chat/chat-lines.ts';
+import { clientLine } from '../protocol/chat/chat-lines.ts';
 import { eventJson, type LocalEvent } from './chat-format.ts';
+import { OrderedLocalErrors } from './ordered-local-errors.ts';
 import { displayLogger, jsonLine, onServerEvent } from './display-safe.ts';
+import { isForeignLine } from './foreign-server.ts';
 
 export interface SessionLogger {
   debug(message: string): void;
@@ -29,9 +32,13 @@ export interface PipeOutputOptions {
 }
 
 export interface PipeOutput {
-  /** An error the client found itself (a refused input line). */
+  /** An error the client found itself (a refused input line), printed after the replies to the lines before it. */
   localError(code: string, message: string): void;
+  /** A line from the input went to the server. */
+  lineSent(): void;
   closed(close: CloseInfo): void;
+  /** Input lines refused, by the client or by the server (`/msg nobody …`): the exit code says so. */
+  readonly refused: number;
 }
 
 /**
@@ -90,21 +97,42 @@ export function attachPipeOutput(options: PipeOutputOptions): PipeOutput {
   const logger = displayLogger(options.logger);
   const now = options.now ?? (() => new Date());
   const writeJson = (event: ServerEvent | LocalEvent) => writeLine(jsonLine(eventJson(event, now())));
+  const endings = pipeEndings<CloseInfo>(json, writeJson, logger);
+  const order = new OrderedLocalErrors(() => client.send(clientLine.limits()).ok);
+  let refused = 0;
   // JSON escapes what it prints, so it gets the values exact.
   onServerEvent(client, (event, line) => {
+    // What a server that is not netchat said: the command reports it as NOT_NETCHAT.
+    if (client.name === undefined && isForeignLine(event, line)) return;
+    // The answer to a barrier of OrderedLocalErrors, not to anything in the input.
+    if (event.type === 'limits' && client.name !== undefined && order.answered()) return;
+    // A fatal error is the reason for the close that follows, and a refused JOIN is the reason
+    // for the exit: the command reports those. Others refuse a line of the input.
+    const refusal = event.type === 'error' && client.name !== undefined && !FATAL_ERROR_CODES.has(event.code as ErrorCode);
+    if (refusal) refused++;
     if (json) return writeJson(event);
     if (event.type === 'error') {
-      // A fatal error is the reason for the close that follows, and a refused JOIN is the
-      // reason for the exit: the command reports those. Others are worth a line on stderr.
-      const fatal = FATAL_ERROR_CODES.has(event.code as ErrorCode);
-      if (!fatal && client.name !== undefined) logger.error(`${event.code}: ${event.message}`);
+      if (refusal) logger.error(`${event.code}: ${event.message}`);
     } else if (LIFECYCLE.has(event.type)) {
       logger.debug(line);
     } else {
       writeLine(line);
     }
   }, { raw: json || options.raw === true });
-  return pipeEndings<CloseInfo>(json, writeJson, logger);
+  return {
+    localError: (code, message) => {
+      refused++;
+      order.report(() => endings.localError(code, message));
+    },
+    lineSent: () => order.lineSent(),
+    closed: (close) => {
+      order.flush();
+      endings.closed(close);
+    },
+    get refused() {
+      return refused;
+    },
+  };
 }
 
 /** Send every input line; at the end of input leave, so that all of them are delivered. */
@@ -125,7 +153,8 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
   rl.on('line', (text) => {
     if (!reading) return;
     const result = submitInput(client, text);
-    if (result.kind === 'error') output.localError(result.code, result.message);
+    if (result.kind === 'sent') output.lineSent();
+    else if (result.kind === 'error') output.localError(result.code, result.message);
     else if (result.kind === 'local' && result.action === 'help') {
       for (const line of helpLines()) logger.info(line);
     } else if (result.kind === 'local' && result.action === 'quit') {

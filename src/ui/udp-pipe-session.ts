@@ -66,7 +66,7 @@ export function attachUdpPipeOutput(options: UdpPipeOutputOptions): UdpPipeOutpu
   const writeJson = (event: UdpServerEvent | UdpLocalEvent) =>
     writeLine(jsonLine(eventJson(event as Parameters<typeof eventJson>[0], now())));
   // JSON escapes what it prints, so it gets the values exact.
-  onServerEvent(client, (event, text) => {
+  onServerEvent<UdpServerEvent>(client, (event, text) => {
     if (json) return writeJson(event);
     if (event.type === 'error') {
       // A refused name and the reason the server dropped us are the command's to report.

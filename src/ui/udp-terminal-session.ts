@@ -1,6 +1,7 @@
 // `netchat udp-join` in a terminal: the same prompt and look as `netchat join` — messages shown
 // above the line being typed, which they never garble.
 import type { UdpChatClient } from '../core/udp-chat/udp-chat-client.ts';
+import type { UdpServerEvent } from '../protocol/udp-chat/server-datagrams.ts';
 import { submitUdpInput, udpHelpLines } from '../core/udp-chat/udp-input.ts';
 import type { Paint } from './chat-format.ts';
 import { onServerEvent } from './display-safe.ts';
@@ -31,7 +32,7 @@ export async function runUdpTerminalSession(options: UdpTerminalSessionOptions):
   };
 
   // Made safe before it is painted: the colours are ours, nothing in the text is the server's.
-  onServerEvent(client, (event) => {
+  onServerEvent<UdpServerEvent>(client, (event) => {
     // The command says goodbye in its own words.
     if (event.type === 'goodbye') return;
     const text = formatUdpEvent(event, paint);

@@ -68,6 +68,12 @@ function openPane(args: string[], dir: string) {
 
 const lastLine = (lines: string[]) => lines.filter((l) => l !== '').at(-1) ?? '';
 
+/** The name prompt offers the login name; erase it to type another. */
+function clearOfferedName(pane: { key(key: string): void }): void {
+  const offered = Math.max(os.userInfo().username.length, (process.env.USER ?? process.env.LOGNAME ?? '').length);
+  for (let i = 0; i < offered; i++) pane.key('BSpace');
+}
+
 async function peer(port: number, name: string): Promise<LineClient> {
   const client = await LineClient.connect(port);
   client.sendLine(`JOIN ${name}`);
@@ -153,14 +159,11 @@ describe.skipIf(!HAS_TMUX)(title, () => {
   it('asks for missing values, and Ctrl+C leaves cleanly with exit 130', async () => {
     const watcher = await peer(port, 'watch2');
     peers.push(watcher);
-    const pane = openPane(['join'], dir);
+    // NAME left empty: asked, with the login name offered; host and port have defaults, never asked.
+    const pane = openPane(['join', '', `127.0.0.1:${port}`], dir);
     await pane.waitFor((l) => l.some((line) => line.includes('Your name')), 'the name prompt');
+    clearOfferedName(pane);
     pane.type('carol');
-    pane.key('Enter');
-    await pane.waitFor((l) => l.some((line) => line.includes('Server address')), 'the address prompt');
-    pane.key('Enter');
-    await pane.waitFor((l) => l.some((line) => line.includes('Server port')), 'the port prompt');
-    pane.type(String(port));
     pane.key('Enter');
     await pane.waitFor((lines) => lastLine(lines) === 'carol>', 'the prompt');
     pane.type('unsent');
@@ -188,8 +191,9 @@ describe.skipIf(!HAS_TMUX)(title, () => {
     const own = spawnCli(['serve', '--host', '127.0.0.1', '--port', '0', '--max-name-length', '64']);
     try {
       const [, ownPort] = await own.waitForStderr(/listening on 127\.0\.0\.1:(\d+)/);
-      const pane = openPane(['join'], dir);
+      const pane = openPane(['join', '', '127.0.0.1', ownPort!], dir);
       await pane.waitFor((l) => l.some((line) => line.includes('Your name')), 'the name prompt');
+      clearOfferedName(pane);
       // Characters are checked at once, before anything is sent.
       pane.type('no spaces');
       pane.key('Enter');
@@ -197,11 +201,6 @@ describe.skipIf(!HAS_TMUX)(title, () => {
       for (let i = 0; i < 'no spaces'.length; i++) pane.key('BSpace');
       const long = 'n'.repeat(40);
       pane.type(long);
-      pane.key('Enter');
-      await pane.waitFor((l) => l.some((line) => line.includes('Server address')), 'the address prompt');
-      pane.key('Enter');
-      await pane.waitFor((l) => l.some((line) => line.includes('Server port')), 'the port prompt');
-      pane.type(ownPort!);
       pane.key('Enter');
       await pane.waitFor((lines) => lastLine(lines) === `${long}>`, 'the prompt of the joined user');
       pane.key('C-d');

@@ -108,7 +108,8 @@ describe(`netchat join in a pipe [${CLI_RUNTIME}]`, () => {
     const fits = 'a'.repeat(4096 - 'BROADCAST '.length);
     const tooLong = 'b'.repeat(4097 - 'BROADCAST '.length);
     const result = await join(['bot5'], `${fits}\n${tooLong}\nafter\n`);
-    expect(result.code, result.stderr).toBe(EXIT.OK);
+    // The refused line makes the exit code say so; the lines after it are sent all the same.
+    expect(result.code, result.stderr).toBe(EXIT.INPUT_REFUSED);
     expect(result.stderr).toContain('LINE_TOO_LONG');
     await alice.waitForLine('[Broadcast] bot5: after');
     expect(alice.lines).toContain(`[Broadcast] bot5: ${fits}`);
@@ -117,7 +118,7 @@ describe(`netchat join in a pipe [${CLI_RUNTIME}]`, () => {
 
   it('--json prints one JSON object per event, ending with how it closed', async () => {
     const result = await join(['bot6', '--json'], '/users\n/nope\n');
-    expect(result.code, result.stderr).toBe(EXIT.OK);
+    expect(result.code, result.stderr).toBe(EXIT.INPUT_REFUSED);
     const events = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     for (const event of events) expect(Date.parse(String(event.time))).not.toBeNaN();
     const types = events.map((e) => e.type);

@@ -49,8 +49,11 @@ export const SCRATCH = mkdtempSync(path.join(os.tmpdir(), 'netchat-cli-'));
 process.on('exit', () => rmSync(SCRATCH, { recursive: true, force: true }));
 
 /** `wrapper`: a command that execs the CLI after it, such as `prlimit --nofile=64 --`. */
-export function spawnCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; wrapper?: string[] } = {}): CliProcess {
-  const [runtimeCommand, prefix] = cliCommand();
+export function spawnCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; wrapper?: string[]; runtime?: CliRuntime } = {},
+): CliProcess {
+  const [runtimeCommand, prefix] = cliCommand(options.runtime);
   const [command, ...wrapped] = [...(options.wrapper ?? []), runtimeCommand];
   const child = spawn(command!, [...wrapped, ...prefix, ...args], {
     cwd: options.cwd ?? SCRATCH,

@@ -48,15 +48,17 @@ export function saturatedSide(serverBusy, loadBusy) {
 
 /**
  * Run the load against `server` ({ pid, port, protocol }). `config` holds the load fields of
- * fanout-load.mjs plus warmupMs, durationMs, processes and phaseTimeoutMs.
+ * fanout-load.mjs plus warmupMs, durationMs, processes and phaseTimeoutMs. `server.ports`, when
+ * given, sends load process i to ports[i] instead (cluster nodes: senders are in process 0).
  */
 export async function runFanout(server, config) {
   const loadConfig = { ...config, host: '127.0.0.1', port: server.port, protocol: server.protocol };
   const loads = [];
   try {
-    loads.push(spawnLoad({ ...loadConfig, index: 0 }));
+    const portOf = (index) => server.ports?.[index] ?? server.port;
+    loads.push(spawnLoad({ ...loadConfig, index: 0, port: portOf(0) }));
     const controlPort = config.processes > 1 ? (await loads[0].next('control')).port : 0;
-    for (let index = 1; index < config.processes; index++) loads.push(spawnLoad({ ...loadConfig, index, controlPort }));
+    for (let index = 1; index < config.processes; index++) loads.push(spawnLoad({ ...loadConfig, index, controlPort, port: portOf(index) }));
     const ready = await Promise.all(loads.map((load) => load.next('ready')));
 
     const all = (command) => loads.forEach((load) => load.next.send(command));

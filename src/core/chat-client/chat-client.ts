@@ -16,6 +16,7 @@ import { fileClientLine } from '../../protocol/files/file-lines.ts';
 import type { LineDecoderLimits } from '../../protocol/shared/line-decoder.ts';
 import type { Runtime, TcpConnection } from '../../runtime/types.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
+import { formatHostPort } from '../shared/host-port.ts';
 import type { LineLink } from '../links/line-link.ts';
 import { TcpLineLink } from '../links/tcp-line-link.ts';
 import { ClientOutbox } from './client-outbox.ts';
@@ -109,7 +110,7 @@ export async function connectChat(runtime: Pick<Runtime, 'connectTcp'>, options:
     connection = await runtime.connectTcp({ host: options.host, port: options.port, timeoutMs: options.connectTimeoutMs });
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'ECONNECT';
-    const target = `${options.host}:${options.port}`;
+    const target = formatHostPort(options.host, options.port);
     throw new ConnectError(code, options.host, options.port, `cannot connect to ${target}: ${(error as Error).message}`);
   }
   return new ChatClient(new TcpLineLink(connection, INCOMING_LINE_LIMITS), options);

@@ -231,11 +231,15 @@ export function submitInput(client: { send(line: string): SendResult }, input: s
   return sent.ok ? { kind: 'sent' } : { kind: 'error', code: sent.code, message: sent.message };
 }
 
+/** Aliases that keep working but are not taught: /boardcast is the original assignment's misspelling. */
+const UNLISTED_ALIASES: ReadonlySet<string> = new Set(['boardcast']);
+
 /** The /help text: one line per command. */
 export function helpLines(): string[] {
   const width = Math.max(...SLASH_COMMANDS.map((c) => c.syntax.length));
   return SLASH_COMMANDS.map((c) => {
-    const aliases = c.aliases.length ? ` (${c.aliases.map((a) => `/${a}`).join(' ')})` : '';
+    const listed = c.aliases.filter((alias) => !UNLISTED_ALIASES.has(alias));
+    const aliases = listed.length ? ` (${listed.map((a) => `/${a}`).join(' ')})` : '';
     return `${c.syntax.padEnd(width)}  ${c.summary}${aliases}`;
   });
 }

@@ -28,6 +28,8 @@ export interface ChatServerOptions {
   closeGraceMs?: number;
   /** The shared folder's service (LIST_FILES, DOWNLOAD_TCP, uploads); without it those commands are refused. */
   files?: FileService;
+  /** The registry to use instead of a lone server's own (a cluster node's, which relays to other nodes). */
+  registry?: UserRegistry;
 }
 
 /** TCP keepalive on accepted sockets finds peers that vanished without a FIN. */
@@ -62,8 +64,9 @@ export class ChatServer implements SessionHost {
     private readonly sweepIntervalMs: number,
     private readonly closeGraceMs: number,
     readonly files: FileService | undefined = undefined,
+    registry: UserRegistry | undefined = undefined,
   ) {
-    this.registry = new UserRegistry(limits, clock);
+    this.registry = registry ?? new UserRegistry(limits, clock);
     this.batcher = new OutputBatcher(limits.maxSendQueueBytes);
     this.addresses = new AddressThrottle(limits, Math.max(MIN_RESTING_ADDRESSES, RESTING_ADDRESSES_PER_CONNECTION * limits.maxConnections));
   }
@@ -252,6 +255,7 @@ export async function startChatServer(
     options.sweepIntervalMs ?? defaultSweepInterval(limits),
     options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
     options.files,
+    options.registry,
   );
   await server.listen(runtime, options.host, options.port);
   return server;

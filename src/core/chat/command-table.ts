@@ -58,16 +58,10 @@ const CHAT_COMMANDS: Record<ClientVerb, CommandSpec> = {
       // JOIN <name>
       if (session.name !== undefined) return session.replyError('ALREADY_REGISTERED', `you are already ${session.name}`);
       const wanted = name!.trimEnd();
-      const refused = session.registry.add(session, wanted);
-      if (refused === 'NAME_TAKEN') return session.replyError(refused, `the name ${wanted} is taken; choose another`);
-      if (refused) {
-        return session.replyError(
-          refused,
-          `invalid name "${quote(wanted)}": 1-${session.limits.maxNameLength} of A-Z a-z 0-9 _ . - (not starting with . or -)`,
-        );
-      }
-      session.reply(serverLine.welcome(wanted, session.registry.userCount));
-      session.registered();
+      // In a cluster the name is claimed across nodes first; the connection may close meanwhile.
+      const claim = session.registry.claim(session, wanted, () => session.writable);
+      if (claim) return claim.then((refused) => (session.writable ? answerJoin(session, wanted, refused) : undefined));
+      answerJoin(session, wanted, session.registry.add(session, wanted));
     },
   },
   BROADCAST: {
@@ -273,6 +267,18 @@ export function limitsReply(limits: ChatLimits): LimitsReplyValues {
  */
 export function maxReplyBytes(limits: ChatLimits): number {
   return 3 * limits.maxLineBytes + 2 * limits.maxNameLength + 32;
+}
+
+function answerJoin(session: CommandSession, wanted: string, refused: ErrorCode | undefined): void {
+  if (refused === 'NAME_TAKEN') return session.replyError(refused, `the name ${wanted} is taken; choose another`);
+  if (refused) {
+    return session.replyError(
+      refused,
+      `invalid name "${quote(wanted)}": 1-${session.limits.maxNameLength} of A-Z a-z 0-9 _ . - (not starting with . or -)`,
+    );
+  }
+  session.reply(serverLine.welcome(wanted, session.registry.userCount));
+  session.registered();
 }
 
 function groupProblem(code: ErrorCode, name: string, limits: ChatLimits): string {

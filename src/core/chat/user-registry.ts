@@ -43,8 +43,8 @@ export type RegistryLimits = Pick<
 >;
 
 export class UserRegistry {
-  private readonly users = new Map<string, RegistryMember>();
-  private readonly groups = new Map<string, ChatGroup>();
+  protected readonly users = new Map<string, RegistryMember>();
+  protected readonly groups = new Map<string, ChatGroup>();
   /** The keys of `users` and `groups` in listing order. */
   private readonly userKeys = new SortedKeys();
   private readonly groupKeys = new SortedKeys();
@@ -52,7 +52,7 @@ export class UserRegistry {
   private readonly notices: NoticeBudget;
 
   constructor(
-    private readonly limits: RegistryLimits,
+    protected readonly limits: RegistryLimits,
     private readonly clock: Pick<Clock, 'now'>,
   ) {
     this.maxNameLength = limits.maxNameLength;
@@ -77,6 +77,15 @@ export class UserRegistry {
     this.users.set(key, member);
     this.userKeys.add(key);
     if (this.announcing()) this.announcePresence('join', member, serverLine.userJoined(name));
+    return undefined;
+  }
+
+  /**
+   * A name that must be checked elsewhere first (across a cluster): a promise of `add`'s answer,
+   * settled once the member is registered or refused; `isOpen` says whether the connection is
+   * still there to register. Undefined on a lone server: call `add`.
+   */
+  claim(_member: RegistryMember, _name: string, _isOpen: () => boolean): Promise<ErrorCode | undefined> | undefined {
     return undefined;
   }
 
@@ -219,17 +228,17 @@ export class UserRegistry {
     this.groupKeys.delete(nameKey(group.name));
   }
 
-  private toMember(member: RegistryMember, line: string): void {
+  protected toMember(member: RegistryMember, line: string): void {
     member.sendBytes(encodeLine(line));
   }
 
   /** The same line to every registered user but `except`. */
-  private toAllExcept(except: RegistryMember | undefined, line: string): void {
+  protected toAllExcept(except: RegistryMember | undefined, line: string): void {
     const bytes = encodeLine(line);
     for (const user of this.users.values()) if (user !== except) user.sendBytes(bytes);
   }
 
-  private toGroupExcept(group: ChatGroup, except: RegistryMember, line: string): void {
+  protected toGroupExcept(group: ChatGroup, except: RegistryMember, line: string): void {
     if (group.members.size === 0 || (group.members.size === 1 && group.members.has(except))) return;
     const bytes = encodeLine(line);
     for (const member of group.members) if (member !== except) member.sendBytes(bytes);

@@ -4,6 +4,7 @@
 import { concatBytes } from '../../protocol/shared/bytes.ts';
 import type { Runtime, TcpConnection } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
+import { formatHostPort } from '../shared/host-port.ts';
 
 /** Why a transfer connection failed; `code` is stable (the client maps it to messages and exits). */
 export class TransferError extends Error {
@@ -64,7 +65,7 @@ export class TransferConnection {
       return new TransferConnection(connection, clock, target.idleTimeoutMs);
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'ECONNECT';
-      throw new TransferError('CONNECT_FAILED', `cannot connect to ${target.host}:${target.port}: ${code}`);
+      throw new TransferError('CONNECT_FAILED', `cannot connect to ${formatHostPort(target.host, target.port)}: ${code}`);
     }
   }
 

@@ -278,7 +278,21 @@ export class FileService {
     }
   }
 
-  private report(event: FileEvent): void {
+  /** Whether uploads are accepted (serve --no-uploads turns them off). */
+  get uploadsEnabled(): boolean {
+    return this.options.uploadsEnabled;
+  }
+
+  /**
+   * A transfer slot for a transfer outside a chat connection (an HTTP download or upload from
+   * the web page), counted with the others: its release, or undefined when a limit is reached.
+   */
+  acquireSlot(owner: { name?: string; address: string }): (() => void) | undefined {
+    return this.slots.acquire(owner.name !== undefined ? `user:${owner.name.toLowerCase()}` : `address:${owner.address}`);
+  }
+
+  /** Report a transfer made outside a chat connection (HTTP), as the service's own are. */
+  report(event: FileEvent): void {
     this.options.onEvent?.(event);
   }
 

@@ -1,0 +1,197 @@
+// `serve --cluster`: the flags, and joining the cluster before the chat server starts. This file
+// is light on purpose: the cluster code and the NATS client load with dynamic imports, only
+// when --cluster is given, so a lone server starts as before.
+import os from 'node:os';
+import type { ArgsDef } from 'citty';
+import type { ConsolaInstance } from 'consola';
+import type { ChatLimits } from '../core/chat/chat-limits.ts';
+import type { UserRegistry } from '../core/chat/user-registry.ts';
+import type { ClusterEvent } from '../core/cluster/cluster-options.ts';
+import { systemClock } from '../core/shared/clock.ts';
+import { randomHex } from '../core/shared/random-hex.ts';
+import type { FileStore } from '../runtime/file-store-types.ts';
+import { parseCount, parseSeconds, UsageError } from './_shared.ts';
+
+export const clusterArgs = {
+  cluster: {
+    type: 'string',
+    description: 'Join a cluster through NATS: nats://host:4222[,nats://…] (user:password@ in the URL if needed)',
+    valueHint: 'urls',
+  },
+  'node-id': {
+    type: 'string',
+    description: 'This node’s id in the cluster, the same across restarts (default <hostname>-<port>)',
+    valueHint: 'id',
+  },
+  'cluster-creds': { type: 'string', description: 'NATS credentials file (.creds)', valueHint: 'path' },
+  'cluster-tls-ca': { type: 'string', description: 'CA certificate to verify the NATS servers with (PEM)', valueHint: 'path' },
+  'cluster-tls-cert': { type: 'string', description: 'Client certificate for NATS (PEM; with --cluster-tls-key)', valueHint: 'path' },
+  'cluster-tls-key': { type: 'string', description: 'Client key for NATS (PEM)', valueHint: 'path' },
+  'cluster-replicas': {
+    type: 'string',
+    description: 'Copies of the name-lease bucket across a NATS cluster, 1, 3 or 5, when this node creates it (default 1)',
+    valueHint: 'n',
+  },
+  'cluster-heartbeat': { type: 'string', description: 'Seconds between heartbeats (default 1)', valueHint: 'seconds' },
+  'cluster-dead-after': {
+    type: 'string',
+    description: 'Seconds of silence after which a node is dead: its users are announced gone and their names freed (default 5)',
+    valueHint: 'seconds',
+  },
+} as const satisfies ArgsDef;
+
+type ClusterArgs = { [K in keyof typeof clusterArgs]?: string };
+
+export interface JoinedCluster {
+  registry: UserRegistry;
+  stop(): Promise<void>;
+}
+
+const NATS_PREFIX = 'netchat';
+const LEASE_BUCKET = 'netchat-names';
+
+function clusterEventLine(event: ClusterEvent): [level: 'info' | 'warn', text: string] {
+  switch (event.type) {
+    case 'backplane-down':
+      return ['warn', 'lost the NATS connection: serving local users, admitting new names provisionally until it is back'];
+    case 'backplane-up':
+      return ['info', 'NATS connection back: resynchronising'];
+    case 'node-up':
+      return ['info', `cluster node ${event.node} is up`];
+    case 'node-dead':
+      return ['warn', `cluster node ${event.node} is silent: declared dead, ${event.users} of its users gone`];
+    case 'node-left':
+      return ['info', `cluster node ${event.node} stopped (${event.users} users)`];
+    case 'name-lost':
+      return ['warn', `the name ${event.name} was also claimed on ${event.winner} during a partition and stays there: our user was told`];
+    case 'leftovers-deleted':
+      return ['info', `deleted ${event.leases} name leases left by an earlier run of this node`];
+    case 'bad-message':
+      return ['warn', 'dropped a malformed cluster message'];
+    case 'duplicate-node-id':
+      return ['warn', `another process uses this node id (${event.node}): give each node its own --node-id`];
+  }
+}
+
+function nodeIdFrom(flag: string | undefined, port: number): string {
+  const id = (flag?.trim() || `${os.hostname()}-${port}`).replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 64);
+  if (flag !== undefined && id !== flag.trim()) throw new UsageError(`--node-id may have only A-Z a-z 0-9 _ - (1-64 of them), got "${flag}"`);
+  return id;
+}
+
+async function readAll(files: FileStore, path: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of files.read(path)) chunks.push(chunk);
+  const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}
+
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Validate the flags; undefined when --cluster is not given (nothing of the cluster loads). */
+export function clusterSettings(args: ClusterArgs, port: number) {
+  if (!args.cluster?.trim()) return undefined;
+  const urls = args.cluster.split(',').map((url) => url.trim()).filter(Boolean);
+  const servers: string[] = [];
+  let user: { user: string; pass: string } | undefined;
+  for (const text of urls) {
+    const url = /^(nats|tls):\/\/[^\s/]+$/.test(text) ? parseUrl(text) : undefined;
+    if (!url || !url.hostname) throw new UsageError(`--cluster takes nats://host:port URLs separated by commas, got "${text}"`);
+    // The NATS client ignores credentials in a URL: they become its user and password options.
+    if (url.username) user ??= { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) };
+    servers.push(`${url.hostname}:${url.port || '4222'}`);
+  }
+  const tlsRequired = urls.some((url) => url.startsWith('tls://'));
+  const heartbeatMs = parseSeconds(args['cluster-heartbeat'], '--cluster-heartbeat') ?? 1_000;
+  const deadAfterMs = parseSeconds(args['cluster-dead-after'], '--cluster-dead-after') ?? 5_000;
+  if (heartbeatMs < 50) throw new UsageError('--cluster-heartbeat must be at least 0.05 seconds');
+  if (deadAfterMs < 2 * heartbeatMs) throw new UsageError('--cluster-dead-after must be at least twice --cluster-heartbeat');
+  if (Boolean(args['cluster-tls-cert']) !== Boolean(args['cluster-tls-key'])) {
+    throw new UsageError('--cluster-tls-cert and --cluster-tls-key go together');
+  }
+  const replicas = parseCount(args['cluster-replicas'], '--cluster-replicas', 1) ?? 1;
+  if (![1, 3, 5].includes(replicas)) throw new UsageError(`--cluster-replicas must be 1, 3 or 5, got ${replicas}`);
+  return { servers, nodeId: nodeIdFrom(args['node-id'], port), heartbeatMs, deadAfterMs, replicas, tlsRequired, ...(user && { user }) };
+}
+
+/** Connect to NATS and start this node; undefined (after logging why) when NATS cannot be reached. */
+export async function joinCluster(
+  args: ClusterArgs,
+  settings: NonNullable<ReturnType<typeof clusterSettings>>,
+  limits: ChatLimits,
+  files: FileStore,
+  logger: ConsolaInstance,
+): Promise<JoinedCluster | undefined> {
+  const [{ ClusterNode }, { openNatsBackplane }, options] = await Promise.all([
+    import('../core/cluster/cluster-node.ts'),
+    import('../core/cluster/nats-backplane.ts'),
+    import('../core/cluster/cluster-options.ts'),
+  ]);
+  const tls =
+    args['cluster-tls-ca'] || args['cluster-tls-cert'] || settings.tlsRequired
+      ? {
+          ...(args['cluster-tls-ca'] && { caFile: args['cluster-tls-ca'] }),
+          ...(args['cluster-tls-cert'] && { certFile: args['cluster-tls-cert'], keyFile: args['cluster-tls-key'] }),
+        }
+      : undefined;
+  let backplane;
+  try {
+    const creds = args['cluster-creds'] ? await readAll(files, args['cluster-creds']) : undefined;
+    backplane = await openNatsBackplane({
+      servers: settings.servers,
+      nodeId: settings.nodeId,
+      prefix: NATS_PREFIX,
+      bucket: LEASE_BUCKET,
+      leaseTtlMs: options.leaseTtlMs(settings.deadAfterMs),
+      replicas: settings.replicas,
+      timeoutMs: 5_000,
+      reconnectWaitMs: 500,
+      ...(creds && { creds }),
+      ...(settings.user && settings.user),
+      ...(tls && { tls }),
+    });
+  } catch (error) {
+    logger.error(`cannot join the cluster at ${settings.servers.join(', ')}: ${(error as Error).message}`);
+    return undefined;
+  }
+  // The bucket keeps the TTL of whoever created it: renew well within that one.
+  const wantedTtl = options.leaseTtlMs(settings.deadAfterMs);
+  if (backplane.leaseTtlMs !== wantedTtl) {
+    logger.warn(`the name-lease bucket ${LEASE_BUCKET} has a TTL of ${backplane.leaseTtlMs / 1000} s (made for another --cluster-dead-after): leases are renewed within it`);
+  }
+  const renewEveryMs = Math.min(
+    options.renewEveryMs(settings.deadAfterMs),
+    backplane.leaseTtlMs > 0 ? Math.max(100, Math.floor(backplane.leaseTtlMs / 3)) : Number.POSITIVE_INFINITY,
+  );
+  const node = new ClusterNode(
+    backplane,
+    limits,
+    systemClock,
+    {
+      nodeId: settings.nodeId,
+      heartbeatMs: settings.heartbeatMs,
+      deadAfterMs: settings.deadAfterMs,
+      renewEveryMs,
+      maxStateUsers: Math.max(options.DEFAULT_MAX_STATE_USERS, limits.maxConnections),
+    },
+    (event) => {
+      const [level, text] = clusterEventLine(event);
+      logger[level](text);
+    },
+    randomHex(8),
+  );
+  await node.start();
+  logger.info(`joined the cluster as node ${settings.nodeId} through ${settings.servers.join(', ')}`);
+  return { registry: node.registry, stop: () => node.stop() };
+}

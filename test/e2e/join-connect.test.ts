@@ -1,0 +1,227 @@
+// How `join` reaches a server, as a croc or ssh user expects it: no questions when the command
+// line says enough, the address on screen while connecting, a port that is not netchat named
+// for what it is (exit 3, in a terminal and in a pipe), host:port and [v6]:port, and the short
+// flags of nc and ping doing what they do there.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/commands/_shared.ts';
+import { CLI_RUNTIME, cliCommand, runCli, spawnCli, type CliProcess } from '../helpers/cli.ts';
+
+/** A TCP server that is not netchat: it greets like sshd, or answers the first line like a web server. */
+async function foreignServer(kind: 'ssh' | 'http'): Promise<{ port: number; close(): void }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    if (kind === 'ssh') socket.write('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n');
+    else socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function ipv6Loopback(): Promise<boolean> {
+  const server = net.createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(0, '::1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function listening(args: string[]): Promise<{ process: CliProcess; port: number }> {
+  const process = spawnCli(args);
+  const [, port] = await process.waitForStderr(/listening on (?:127\.0\.0\.1|\[::1\]):(\d+)/);
+  return { process, port: Number(port) };
+}
+
+describe(`netchat join reaching its server [${CLI_RUNTIME}]`, () => {
+  const foreign: Array<{ close(): void }> = [];
+  afterAll(() => foreign.forEach((server) => server.close()));
+
+  it.each([
+    ['an SSH banner', 'ssh', 'SSH-2.0-OpenSSH_9.2p1'],
+    ['an HTTP reply', 'http', 'HTTP/1.1 400 Bad Request'],
+  ] as const)('recognises a server that is not netchat by %s: exit 3, nothing on stdout', async (_, kind, said) => {
+    const server = await foreignServer(kind);
+    foreign.push(server);
+    const result = await runCli(['join', 'bob', `127.0.0.1:${server.port}`], { input: 'hi\n' });
+    expect(result.code, result.stderr).toBe(EXIT.CONNECT);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('not a netchat server: it said');
+    expect(result.stderr).toContain(said);
+  });
+
+  it('says it in --json as a local NOT_NETCHAT error, then closed', async () => {
+    const server = await foreignServer('ssh');
+    foreign.push(server);
+    const result = await runCli(['join', 'bob', '127.0.0.1', String(server.port), '-j'], { input: '' });
+    expect(result.code, result.stderr).toBe(EXIT.CONNECT);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.map((event) => event.type)).toEqual(['error', 'closed']);
+    expect(events[0]).toMatchObject({ code: 'NOT_NETCHAT', local: true, message: 'not a netchat server: it said `SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3`' });
+  });
+
+  it('joins at host:port and [v6]:port, and writes an IPv6 address in brackets', async () => {
+    const server = await listening(['serve', '--host', '127.0.0.1:0']);
+    try {
+      const result = await runCli(['join', 'hostport', `127.0.0.1:${server.port}`], { input: 'hi\n' });
+      expect(result.code, result.stderr).toBe(EXIT.OK);
+      expect(result.stderr).toContain(`joined 127.0.0.1:${server.port} as hostport`);
+    } finally {
+      server.process.child.kill('SIGTERM');
+      await server.process.exited;
+    }
+    if (!(await ipv6Loopback())) return;
+    const v6 = await listening(['serve', '--host', '[::1]:0']);
+    try {
+      const result = await runCli(['join', 'v6', `[::1]:${v6.port}`], { input: 'hi\n' });
+      expect(result.code, result.stderr).toBe(EXIT.OK);
+      expect(result.stderr).toContain(`joined [::1]:${v6.port} as v6`);
+    } finally {
+      v6.process.child.kill('SIGTERM');
+      await v6.process.exited;
+    }
+  });
+
+  it('serve -p PORT listens on PORT', async () => {
+    const port = await freePort();
+    const server = await listening(['serve', '--host', '127.0.0.1', '-p', String(port)]);
+    server.process.child.kill('SIGTERM');
+    await server.process.exited;
+    expect(server.port).toBe(port);
+  });
+
+  it('echo HOST -c 2 sends two probes (2 is the count, not the port), to HOST:PORT or -p PORT', async () => {
+    const port = await freePort();
+    const server = await listening(['echo', '--host', '127.0.0.1', '-p', String(port)]);
+    try {
+      expect(server.port).toBe(port);
+      for (const target of [[`127.0.0.1:${port}`], ['127.0.0.1', '-p', String(port)]]) {
+        const result = await runCli(['echo', ...target, '-c', '2', '-i', '0.01', '-W', '5']);
+        expect(result.code, result.stderr).toBe(EXIT.OK);
+        expect(result.stdout).toContain('2 probes, 2 replies, 0% loss');
+      }
+    } finally {
+      server.process.child.kill('SIGTERM');
+      await server.process.exited;
+    }
+  });
+});
+
+function tmuxAvailable(): boolean {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const HAS_TMUX = tmuxAvailable();
+const SOCKET = `netchat-connect-${process.pid}-${CLI_RUNTIME}`;
+const tmux = (...args: string[]) =>
+  execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+let paneCount = 0;
+
+function cliCommandLine(args: string[]): string[] {
+  const [command, prefix] = cliCommand();
+  return [command, ...prefix, ...args];
+}
+
+/** `netchat <args>` (or, `raw`, the command line as given) in a fresh tmux pane; its exit code is written to a file. */
+function openPane(args: string[], dir: string, { raw = false } = {}) {
+  const name = `connect${++paneCount}`;
+  const exitFile = path.join(dir, `${name}.exit`);
+  const line = (raw ? args : cliCommandLine(args)).map(quote).join(' ');
+  tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '30', `${line}; echo $? > ${quote(exitFile)}; sleep 60`);
+  const screen = () => tmux('capture-pane', '-p', '-J', '-t', name).split('\n').map((l) => l.trimEnd());
+  const ended = () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim() !== '';
+  const poll = async (test: () => boolean, what: string, timeoutMs = 15_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!test()) {
+      if (Date.now() > deadline) throw new Error(`[${CLI_RUNTIME}] ${what} never came:\n${screen().join('\n')}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  return {
+    screen,
+    key: (key: string) => tmux('send-keys', '-t', name, key),
+    kill: () => tmux('kill-session', '-t', name),
+    waitFor: (test: (text: string) => boolean, what: string) => poll(() => test(screen().join('\n')), what),
+    async exitCode(): Promise<number> {
+      await poll(ended, 'the exit');
+      return Number(readFileSync(exitFile, 'utf8').trim());
+    },
+  };
+}
+
+const ttyTitle = HAS_TMUX ? `netchat join connecting in a terminal [${CLI_RUNTIME}]` : 'netchat join connecting in a terminal (skipped: no tmux)';
+
+describe.skipIf(!HAS_TMUX)(ttyTitle, () => {
+  let dir: string;
+  let server: CliProcess;
+  let port: number;
+  const foreign: Array<{ close(): void }> = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'netchat-connect-'));
+    ({ process: server, port } = await listening(['serve', '--host', '127.0.0.1', '--port', '0']));
+  });
+  afterAll(async () => {
+    foreign.forEach((each) => each.close());
+    try {
+      tmux('kill-server');
+    } catch {
+      // No session left.
+    }
+    server?.child.kill('SIGTERM');
+    await server?.exited;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('join NAME asks nothing: it goes to the default address and shows it', async () => {
+    // Whatever is (or is not) on the default port, the address shows and no question does.
+    const pane = openPane(['join', 'nobody-asked'], dir);
+    await pane.waitFor((text) => text.includes('127.0.0.1:12000'), 'the default address');
+    expect(pane.screen().join('\n')).not.toMatch(/Server address|Server port|Your name/);
+    pane.kill();
+  });
+
+  it('asks only for the name, offering the login name, and joins with it', async () => {
+    const login = 'tester7';
+    const pane = openPane(['env', `USER=${login}`, ...cliCommandLine(['join', '', `127.0.0.1:${port}`])], dir, { raw: true });
+    await pane.waitFor((text) => text.includes('Your name') && text.includes(login), 'the name prompt with the login name');
+    pane.key('Enter');
+    await pane.waitFor((text) => text.includes(`Joined 127.0.0.1:${port} as ${login}`), 'the join');
+    expect(pane.screen().join('\n')).not.toMatch(/Server address|Server port/);
+    pane.key('C-d');
+    expect(await pane.exitCode()).toBe(EXIT.OK);
+  });
+
+  it('names a server that is not netchat and exits 3', async () => {
+    const ssh = await foreignServer('ssh');
+    foreign.push(ssh);
+    const pane = openPane(['join', 'bob', `127.0.0.1:${ssh.port}`], dir);
+    expect(await pane.exitCode()).toBe(EXIT.CONNECT);
+    expect(pane.screen().join('\n')).toContain('not a netchat server: it said `SSH-2.0-OpenSSH_9.2p1');
+  });
+});

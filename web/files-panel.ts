@@ -1,0 +1,133 @@
+// The shared folder on the page: the listing with download links, and uploads by drag and drop
+// (or the file picker) with a progress bar each. An upload declares its SHA-256 when the
+// browser can compute it (a secure context: localhost or https) and the file is small enough to
+// hash in memory; the server checks it and stores nothing that does not match.
+import { byId, element, formatSize } from './dom.ts';
+
+interface Listing {
+  files: Array<{ name: string; size: number; mtime: string }>;
+  total: number;
+  continueAfter?: string;
+  uploads: boolean;
+  maxUploadBytes: number;
+}
+
+/** Larger files are sent without a declared hash (hashing would hold the whole file in memory). */
+const MAX_HASHED_BYTES = 256 * 1024 * 1024;
+
+export class FilesPanel {
+  private readonly list = byId<HTMLUListElement>('files');
+  private readonly uploads = byId<HTMLUListElement>('uploads');
+  private readonly dropZone = byId('drop-zone');
+  private readonly picker = byId<HTMLInputElement>('upload-input');
+  private refreshing = false;
+  private again = false;
+
+  constructor() {
+    const zone = this.dropZone;
+    zone.addEventListener('dragover', (event) => {
+      event.preventDefault();
+      zone.classList.add('over');
+    });
+    zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+    zone.addEventListener('drop', (event) => {
+      event.preventDefault();
+      zone.classList.remove('over');
+      for (const file of event.dataTransfer?.files ?? []) void this.upload(file);
+    });
+    // A file dropped anywhere else must not make the browser navigate away from the chat.
+    window.addEventListener('dragover', (event) => event.preventDefault());
+    window.addEventListener('drop', (event) => event.preventDefault());
+    this.picker.addEventListener('change', () => {
+      for (const file of this.picker.files ?? []) void this.upload(file);
+      this.picker.value = '';
+    });
+  }
+
+  /** Fetch the listing again (at start, after a `shared` notice, after an upload). */
+  async refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.again = true;
+      return;
+    }
+    this.refreshing = true;
+    try {
+      const response = await fetch('/files', { cache: 'no-store' });
+      if (!response.ok) return;
+      const listing = (await response.json()) as Listing;
+      this.render(listing);
+    } catch {
+      // Offline: the chat's own status says so; the list stays as it was.
+    } finally {
+      this.refreshing = false;
+      if (this.again) {
+        this.again = false;
+        void this.refresh();
+      }
+    }
+  }
+
+  private render(listing: Listing): void {
+    const items = listing.files.map((file) => {
+      const item = element('li');
+      const link = element('a', undefined, file.name);
+      link.href = `/files/${encodeURIComponent(file.name)}`;
+      link.download = file.name;
+      item.append(link, element('span', 'size', formatSize(file.size)));
+      return item;
+    });
+    if (listing.total > listing.files.length) items.push(element('li', 'size', `… ${listing.total - listing.files.length} more`));
+    if (items.length === 0) items.push(element('li', 'size', 'No files yet'));
+    this.list.replaceChildren(...items);
+    this.dropZone.hidden = !listing.uploads;
+  }
+
+  private async upload(file: File): Promise<void> {
+    const item = element('li');
+    const label = element('span', undefined, `${file.name} (${formatSize(file.size)})`);
+    const bar = element('progress');
+    bar.max = Math.max(1, file.size);
+    bar.value = 0;
+    bar.setAttribute('aria-label', `Uploading ${file.name}`);
+    const state = element('span', 'size', 'preparing…');
+    item.append(label, bar, state);
+    this.uploads.append(item);
+    const headers: Record<string, string> = {};
+    if (crypto.subtle && file.size <= MAX_HASHED_BYTES) {
+      const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+      headers['X-Netchat-Sha256'] = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    }
+    const result = await send(file, headers, (sent) => {
+      bar.value = sent;
+      state.textContent = `${Math.floor((100 * sent) / bar.max)} %`;
+    });
+    bar.value = bar.max;
+    state.textContent = result.ok ? `stored as ${result.name}` : `failed: ${result.message}`;
+    item.classList.add(result.ok ? 'done' : 'failed');
+    if (result.ok) void this.refresh();
+  }
+}
+
+type UploadResult = { ok: true; name: string } | { ok: false; message: string };
+
+/** XMLHttpRequest, not fetch: only it reports upload progress in every browser. */
+function send(file: File, headers: Record<string, string>, progress: (sent: number) => void): Promise<UploadResult> {
+  return new Promise((resolve) => {
+    const request = new XMLHttpRequest();
+    request.open('POST', `/files/${encodeURIComponent(file.name)}`);
+    for (const [name, value] of Object.entries(headers)) request.setRequestHeader(name, value);
+    request.upload.addEventListener('progress', (event) => progress(event.loaded));
+    request.addEventListener('load', () => {
+      let body: { name?: string; error?: string; message?: string } = {};
+      try {
+        body = JSON.parse(request.responseText) as typeof body;
+      } catch {
+        // not JSON: the status says enough
+      }
+      if (request.status === 201 && body.name) resolve({ ok: true, name: body.name });
+      else resolve({ ok: false, message: body.error ? `${body.error} ${body.message ?? ''}` : `HTTP ${request.status}` });
+    });
+    request.addEventListener('error', () => resolve({ ok: false, message: 'the connection broke' }));
+    request.send(file);
+  });
+}
