@@ -71,13 +71,18 @@ const failed = (result: Exclude<LoginResult, { ok: true }>): JoinResult =>
  */
 export async function joinWithLogin(client: ChatClient, name: string, credentials: JoinCredentials): Promise<JoinResult> {
   const sent = { pass: false, auth: false };
+  // A password that worked is kept in `credentials`, for joining again after a reconnect.
   const pass = async (password: string) => {
     sent.pass = true;
-    return client.login(accountClientLine.pass(password));
+    const result = await client.login(accountClientLine.pass(password));
+    if (result.ok) credentials.serverPassword = password;
+    return result;
   };
   const auth = async (password: string) => {
     sent.auth = true;
-    return client.login(accountClientLine.auth(name, password));
+    const result = await client.login(accountClientLine.auth(name, password));
+    if (result.ok) credentials.password = password;
+    return result;
   };
   if (credentials.serverPassword !== undefined) {
     const result = await pass(credentials.serverPassword);

@@ -8,6 +8,7 @@ import { getRuntime } from '../runtime/index.ts';
 import { painter } from '../ui/chat-format.ts';
 import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
 import { OutputFlow } from '../ui/output-flow.ts';
+import { DEFAULT_TIMESTAMP_FORMAT, parseTimestampFormat } from '../ui/message-time.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
 import { askMissingTarget, askName } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
@@ -15,6 +16,7 @@ import { connectAddress } from './_address-args.ts';
 import { connectProgress, connectToServer, loginName } from './_join-connect.ts';
 import { joinTransfers } from './_join-transfers.ts';
 import { joinCredentials, joinLoginArgs, joinWithLogin, refusalMessage } from './_join-login.ts';
+import { reconnectingSession, reportStatus, stampedLines } from './_join-reconnect.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, UsageError } from './_shared.ts';
 import { resolveStateDir, stateDirArg } from './_state-dir.ts';
@@ -81,6 +83,15 @@ export default defineCommand({
       description: '/download over UDP unless a download says --tcp (reliable and verified all the same)',
       default: false,
     },
+    reconnect: {
+      type: 'boolean',
+      description: 'Connect again when the server goes away (default in a terminal; --no-reconnect: exit instead)',
+    },
+    timestamps: {
+      type: 'string',
+      description: `Time before each message: off, or a format of %H %M %S %d %m %Y (default ${DEFAULT_TIMESTAMP_FORMAT} in a terminal, off in a pipe)`,
+      valueHint: 'format',
+    },
     raw: {
       type: 'boolean',
       description: 'Without a terminal: print server lines exactly as received, control characters included (stderr stays safe)',
@@ -111,6 +122,8 @@ export default defineCommand({
     if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
     if (args.raw && args.json) throw new UsageError('--raw is for plain output: --json prints exact values, escaped');
     if (args.raw && interactive) throw new UsageError('--raw is for pipes: in a terminal, server text is always made safe');
+    const timestamps = parseTimestampFormat(args.timestamps, interactive ? DEFAULT_TIMESTAMP_FORMAT : undefined);
+    if (timestamps.error) throw new UsageError(`--timestamps: ${timestamps.error}`);
 
     const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
     const say = interactive ? displayLogger({ debug: () => {}, info: clack.log.info, warn: clack.log.warn, error: clack.log.error }) : logger;
@@ -147,10 +160,15 @@ export default defineCommand({
         return;
       }
       const { client, foreign } = connected;
-      flow.control(client);
+      const session = reconnectingSession(client, args.reconnect ?? interactive, { host, port, connectTimeoutMs }, runtime, (next, joinName) =>
+        joinWithLogin(next, joinName, { ...credentials, interactive: false }),
+      );
+      if (!interactive) session.on('status', (status) => reportStatus(status, logger));
+      flow.control(session);
       // Interrupted before registering: nothing to leave cleanly from.
       controller.signal.addEventListener('abort', () => client.name === undefined && client.close(), { once: true });
-      const output = interactive ? undefined : attachPipeOutput({ client, json: args.json, raw: args.raw, logger, writeLine });
+      const pipeLine = timestamps.stamp && !args.json ? stampedLines(writeLine, timestamps.stamp) : writeLine;
+      const output = interactive ? undefined : attachPipeOutput({ client: session, json: args.json, raw: args.raw, logger, writeLine: pipeLine });
 
       let joined = await joinWithLogin(client, name!, credentials);
       // A port that answered with something else than netchat: say what it said, exit 3.
@@ -192,7 +210,7 @@ export default defineCommand({
       if (interactive) clack.log.success(`Joined ${formatHostPort(host, port)} as ${joined.name}. ${joined.online} online. /help lists the commands.`);
       else logger.info(`joined ${formatHostPort(host, port)} as ${joined.name}`);
       const { transfers, setPrinter } = joinTransfers({
-        client,
+        client: session,
         runtime,
         host,
         port,
@@ -205,11 +223,20 @@ export default defineCommand({
       });
       const { close, interrupted } = interactive
         ? await runTerminalSession(
-            { client, input: process.stdin, output: process.stdout, paint, signal: controller.signal, transfers, udpByDefault: args.udp },
+            {
+              client: session,
+              input: process.stdin,
+              output: process.stdout,
+              paint,
+              signal: controller.signal,
+              transfers,
+              udpByDefault: args.udp,
+              timestamps: timestamps.stamp,
+            },
             setPrinter,
           )
         : await runPipeSession({
-            client,
+            client: session,
             output: output!,
             input: process.stdin,
             logger,

@@ -127,7 +127,7 @@ export default defineCommand({
     ...logArgs,
   },
   async run({ args }) {
-    const logger = createLogger(args);
+    const logger = createLogger(args, { timestamps: true });
     const { host, port } = listenAddress(args, { host: '0.0.0.0', port: 12000 });
     const cluster = clusterSettings(args, port);
     const flagLimits = limitsFromFlags(LIMIT_FLAGS.serve, args, resolveChatLimits);

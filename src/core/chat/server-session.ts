@@ -108,6 +108,11 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     return this.state === OPEN;
   }
 
+  /** Bytes accepted for this connection and not yet handed to the system (a download's buffers wait for 0). */
+  get pendingOutputBytes(): number {
+    return this.link.pendingOutputBytes;
+  }
+
   get files(): FileService | undefined {
     return this.host.files;
   }

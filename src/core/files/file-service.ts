@@ -29,6 +29,8 @@ export interface TransferSession extends IntakeConnection {
   readonly transferOwner: string | undefined;
   readonly remoteAddress: string;
   readonly writable: boolean;
+  /** Bytes queued on the connection; 0 once the system has taken everything written. */
+  readonly pendingOutputBytes?: number;
   reply(line: string): void;
   /** Write `header` after everything queued, then hand out raw output until its `end()`. */
   startRawOutput(header: string, onDrain: () => void): RawOutput;
@@ -156,6 +158,9 @@ export class FileService {
         drained: () => (session.writable ? new Promise<boolean>((resolve) => (wake = resolve)) : Promise.resolve(false)),
         get closed() {
           return !session.writable;
+        },
+        get pendingBytes() {
+          return session.pendingOutputBytes;
         },
       };
       const outcome = await streamDownload(this.folder, prepared, sink, {
