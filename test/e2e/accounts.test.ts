@@ -16,10 +16,19 @@ const annPasswordFile = path.join(dir, 'ann-password');
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function startServer(state = stateDir): Promise<{ server: CliProcess; port: number }> {
+// Every describe below uses these accounts, made the way a person makes them: in a pipe.
+beforeAll(async () => {
+  const ann = await runCli(['account', 'add', 'ann', '--operator', '--accounts', accountsFile], { input: 'ann pass word\n' });
+  expect(ann.code, ann.stderr).toBe(EXIT.OK);
+  const bob = await runCli(['account', 'add', 'bob', '--accounts', accountsFile], { input: 'bob-pw' });
+  expect(bob.code, bob.stderr).toBe(EXIT.OK);
+  writeFileSync(annPasswordFile, 'ann pass word\n');
+});
+
+async function startServer(state = stateDir, wantedPort = 0): Promise<{ server: CliProcess; port: number }> {
   const server = spawnCli([
     'serve',
-    ...['--host', '127.0.0.1', '--port', '0', '--announce-rate', '1000'],
+    ...['--host', '127.0.0.1', '--port', String(wantedPort), '--announce-rate', '1000'],
     ...['--accounts', accountsFile, '--state-dir', state, '--shared-dir', path.join(dir, 'shared')],
   ]);
   const [, port] = await server.waitForStderr(/listening on 127\.0\.0\.1:(\d+)/);
@@ -46,11 +55,6 @@ describe(`accounts [${CLI_RUNTIME}]`, () => {
     runCli(['join', ...args, '127.0.0.1', String(port)], { input, env: { NETCHAT_PASSWORD: '', ...env } });
 
   beforeAll(async () => {
-    const ann = await runCli(['account', 'add', 'ann', '--operator', '--accounts', accountsFile], { input: 'ann pass word\n' });
-    expect(ann.code, ann.stderr).toBe(EXIT.OK);
-    const bob = await runCli(['account', 'add', 'bob', '--accounts', accountsFile], { input: 'bob-pw' });
-    expect(bob.code, bob.stderr).toBe(EXIT.OK);
-    writeFileSync(annPasswordFile, 'ann pass word\n');
     ({ server, port } = await startServer());
   });
   afterAll(async () => {
@@ -180,6 +184,25 @@ describe(`login throttling [${CLI_RUNTIME}]`, () => {
       expect(right.stderr).toMatch(/LOGIN_THROTTLED .*try again in \d+ s/);
       await server.waitForStderr(/login as "bob" from 127\.0\.0\.1: throttled/);
     } finally {
+      await stopServer(server);
+    }
+  });
+});
+
+describe(`reconnecting with an account [${CLI_RUNTIME}]`, () => {
+  it('logs in again before joining again when the server comes back', async () => {
+    let { server, port } = await startServer(path.join(dir, 'state-reconnect'));
+    const join = spawnCli(['join', 'bob', '127.0.0.1', String(port), '--reconnect', '--stay'], { env: { NETCHAT_PASSWORD: 'bob-pw' } });
+    try {
+      await join.waitForStderr(/joined 127\.0\.0\.1:\d+ as bob/);
+      await stopServer(server);
+      ({ server } = await startServer(path.join(dir, 'state-reconnect'), port));
+      await join.waitForStderr(/reconnected as bob/, 30_000);
+      await server.waitForStderr(/logged in as bob/);
+      expect(join.stderr()).not.toContain('bob-pw');
+    } finally {
+      join.child.kill('SIGTERM');
+      await join.exited;
       await stopServer(server);
     }
   });
