@@ -27,8 +27,13 @@ function flag(name: string): string | undefined {
   return at === -1 ? undefined : process.argv[at + 1];
 }
 
-function report(value: unknown, ok: boolean): never {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
+/** Reset when the transfer starts, so start-up and hashing the file beforehand are not counted. */
+let cpuAtStart = process.cpuUsage();
+
+function report(value: object, ok: boolean): never {
+  // CPU time (ms, user + system) tells a slow side from a starved one on a loaded machine.
+  const cpu = process.cpuUsage(cpuAtStart);
+  process.stdout.write(`${JSON.stringify({ ...value, cpuMs: Math.round((cpu.user + cpu.system) / 1000) })}\n`);
   process.exit(ok ? 0 : 1);
 }
 
@@ -54,6 +59,7 @@ async function send(): Promise<void> {
       resolve(line);
     });
   });
+  cpuAtStart = process.cpuUsage();
   const [verb, , port, ...words] = request.split(' ');
   const options = parseTransferRequestOptions(words);
   if (verb !== 'DOWNLOAD_UDP' || !options.ok) report({ error: `bad request: ${request}` }, false);
@@ -93,6 +99,7 @@ async function receive(): Promise<void> {
   const hash = await sha256After(partialPathOf(outPath), sink.existingBytes);
   const transferId = ((Math.random() * 2 ** 32) >>> 0) | 1;
   const startedAt = systemClock.now();
+  cpuAtStart = process.cpuUsage();
   const incoming = startReceive({
     socket: udp,
     clock: systemClock,
