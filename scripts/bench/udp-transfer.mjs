@@ -5,6 +5,7 @@
 //   node scripts/bench/udp-transfer.mjs [--size-mib 256] [--runtimes node,bun,deno] [--rounds 3]
 //                                       [--loss 5] [--no-tftp] [--no-cli] [--dir /dev/shm] [--json <file>]
 //                                       [--cases loopback,veth,loss] [--sender node|bun|deno]
+//                                       [--cli-runtime node|bun|deno]
 //
 // With the build in dist/ (and without --no-cli), the same file is also downloaded through
 // `netchat serve` and `netchat join` — `/download --tcp` against `/download --udp`, alternating,
@@ -156,7 +157,7 @@ for (const runtime of runtimes) {
 let cli;
 if (!process.argv.includes('--no-cli') && existsSync(path.join(path.dirname(new URL(import.meta.url).pathname), '../../dist/cli.mjs'))) {
   console.error('netchat serve + join, /download --tcp and --udp …');
-  cli = await cliDownloads({ file, sizeMiB, rounds, dir });
+  cli = await cliDownloads({ file, sizeMiB, rounds, dir, runtime: option('cli-runtime', 'node') });
 }
 const TCP_PENDING = '—';
 
