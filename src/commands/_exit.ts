@@ -22,6 +22,8 @@ export const EXIT = {
    * and the session otherwise ended well. The others were still sent.
    */
   INPUT_REFUSED: 7,
+  /** The server's TLS certificate was refused: changed since first use, not the --fingerprint, or not valid for --tls-ca. Nothing was sent. */
+  TLS_UNTRUSTED: 8,
   /** Interrupted by SIGINT (128 + 2, as shells report it). */
   INTERRUPTED: 130,
   /** The reader of stdout went away (128 + SIGPIPE, as `… | head -1` reports a writer it cut off). */

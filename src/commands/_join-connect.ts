@@ -5,7 +5,7 @@ import * as clack from '@clack/prompts';
 import { userInfo } from 'node:os';
 import { connectChat, ConnectError, type ChatClient, type ChatClientOptions } from '../core/chat-client/chat-client.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
-import { getRuntime } from '../runtime/index.ts';
+import { getRuntime, type Runtime } from '../runtime/index.ts';
 import { watchForForeignServer, type ForeignServerWatch } from '../ui/foreign-server.ts';
 
 /**
@@ -57,17 +57,17 @@ export function connectProgress(
 
 export type ConnectOutcome =
   | { ok: true; client: ChatClient; foreign: ForeignServerWatch }
-  | { ok: false; interrupted: boolean; message: string };
+  | { ok: false; interrupted: boolean; message: string; code?: string };
 
 /**
  * Connect, unless `signal` is aborted first (a connection that comes later is closed). The
  * client comes with a watch that closes it at the first line showing the server is not netchat.
  */
-export async function connectToServer(options: ChatClientOptions, signal: AbortSignal): Promise<ConnectOutcome> {
+export async function connectToServer(options: ChatClientOptions, signal: AbortSignal, runtime: Pick<Runtime, 'connectTcp'> = getRuntime()): Promise<ConnectOutcome> {
   const where = formatHostPort(options.host, options.port);
   const interrupted = { ok: false as const, interrupted: true, message: `interrupted while connecting to ${where}` };
   if (signal.aborted) return interrupted;
-  const connecting = connectChat(getRuntime(), options);
+  const connecting = connectChat(runtime, options);
   let onAbort!: () => void;
   const aborted = new Promise<'aborted'>((resolve) => {
     onAbort = () => resolve('aborted');
@@ -85,7 +85,7 @@ export async function connectToServer(options: ChatClientOptions, signal: AbortS
     if (!(error instanceof ConnectError)) throw error;
     // The core says host:port; an IPv6 address is written in brackets here.
     const reason = error.message.replace(/^cannot connect to \S+: /, '');
-    return { ok: false, interrupted: signal.aborted, message: `cannot connect to ${where}: ${reason}` };
+    return { ok: false, interrupted: signal.aborted, message: `cannot connect to ${where}: ${reason}`, code: error.code };
   } finally {
     signal.removeEventListener('abort', onAbort);
   }

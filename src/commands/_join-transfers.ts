@@ -1,11 +1,11 @@
 // `join`'s /download and /upload: the transfers runner, wired to the runtime, and its reports
 // sent where the mode wants them — above the prompt in a terminal, as log lines on stderr in a
 // pipe, as JSON events on stdout with --json.
-import type { ChatClient } from '../core/chat-client/chat-client.ts';
+import type { ChatSessionClient } from '../core/chat-client/reconnecting-client.ts';
 import { FileTransfers, type TransferEvent } from '../core/chat-client/file-transfers.ts';
 import { systemClock } from '../core/shared/clock.ts';
 import { DEFAULT_UDP_TRANSFER_LIMITS } from '../core/udp-transfer/transfer-limits.ts';
-import { getRuntime } from '../runtime/index.ts';
+import { getRuntime, type Runtime } from '../runtime/index.ts';
 import type { Paint } from '../ui/chat-format.ts';
 import type { TerminalPrinter } from '../ui/terminal-session.ts';
 import { TransferReport, transferJson } from '../ui/transfer-report.ts';
@@ -16,7 +16,9 @@ const TRANSFER_IDLE_TIMEOUT_MS = 60_000;
 const JSON_PROGRESS_INTERVAL_MS = 1_000;
 
 export interface JoinTransfersOptions {
-  client: ChatClient;
+  client: Pick<ChatSessionClient, 'requestTicket'>;
+  /** The runtime the chat connected through (its TLS checks included); default the plain one. */
+  runtime?: Runtime;
   host: string;
   port: number;
   connectTimeoutMs: number;
@@ -36,7 +38,7 @@ export interface JoinTransfers {
 }
 
 export function joinTransfers(options: JoinTransfersOptions): JoinTransfers {
-  const runtime = getRuntime();
+  const runtime = options.runtime ?? getRuntime();
   const report = new TransferReport(options.paint);
   let printer: TerminalPrinter | undefined;
   const jsonShownAt = new Map<string, number>();

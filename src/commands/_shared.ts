@@ -1,7 +1,7 @@
 // What every command shares: exit codes, argument groups, value parsing and the logger.
 // Only commands print, prompt or set exit codes; the core returns values and emits events.
 import type { ArgsDef } from 'citty';
-import { createConsola, LogLevels, type ConsolaInstance } from 'consola';
+import { createConsola, LogLevels, type ConsolaInstance, type ConsolaReporter } from 'consola';
 
 import { EXIT, UsageError } from './_exit.ts';
 
@@ -83,10 +83,25 @@ export function parseBytes(value: unknown, option: string): number | undefined {
   return bytes;
 }
 
-/** Logs go to stderr, always: stdout carries only data. */
-export function createLogger(args: { verbose?: boolean; quiet?: boolean }): ConsolaInstance {
+/**
+ * Logs go to stderr, always: stdout carries only data. With `timestamps` (a server's log), each
+ * line starts with the time when stderr is not a terminal: a log file or a journal is read later.
+ */
+export function createLogger(args: { verbose?: boolean; quiet?: boolean }, options: { timestamps?: boolean } = {}): ConsolaInstance {
   const level = args.quiet ? LogLevels.warn : args.verbose ? LogLevels.debug : LogLevels.info;
-  return createConsola({ level, stdout: process.stderr, stderr: process.stderr });
+  const stamped = options.timestamps === true && !process.stderr.isTTY;
+  const reporters = stamped ? { reporters: [timestampedReporter((text) => process.stderr.write(text))] } : {};
+  return createConsola({ level, stdout: process.stderr, stderr: process.stderr, ...reporters });
+}
+
+/** One log line: `2026-12-01T14:02:07.123Z info  message`, the time in UTC as logs have it. */
+export function timestampedReporter(write: (text: string) => void): ConsolaReporter {
+  return {
+    log: (entry) => {
+      const message = entry.args.map((arg) => (arg instanceof Error ? (arg.stack ?? arg.message) : String(arg))).join(' ');
+      write(`${entry.date.toISOString()} ${entry.type.padEnd(5)} ${message}\n`);
+    },
+  };
 }
 
 /** Run `handler` once on the first SIGINT or SIGTERM. */

@@ -8,14 +8,18 @@ import { getRuntime } from '../runtime/index.ts';
 import { painter } from '../ui/chat-format.ts';
 import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
 import { OutputFlow } from '../ui/output-flow.ts';
+import { DEFAULT_TIMESTAMP_FORMAT, parseTimestampFormat } from '../ui/message-time.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
 import { askMissingTarget, askName, nameRefusal } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
 import { connectAddress } from './_address-args.ts';
 import { connectProgress, connectToServer, loginName } from './_join-connect.ts';
 import { joinTransfers } from './_join-transfers.ts';
+import { reconnectingSession, reportStatus, stampedLines } from './_join-reconnect.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, UsageError } from './_shared.ts';
+import { resolveStateDir, stateDirArg } from './_state-dir.ts';
+import { clientTlsArgs, clientTlsRuntime, isTrustRefusal, parseChatAddress, withoutScheme } from './_tls-flags.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 12000;
@@ -29,7 +33,7 @@ const resolveJoinLimits = (overrides: { connectTimeoutMs?: number }) =>
 function describeClose(close: CloseInfo, registered: boolean): { message: string; exitCode: number } {
   const detail = [close.code, close.message].filter(Boolean).join(' ');
   if (close.reason === 'quit') return { message: 'left the chat', exitCode: EXIT.OK };
-  if (!registered && (close.code === 'SERVER_FULL' || close.code === 'TOO_MANY_CONNECTIONS' || close.reason === 'timeout')) {
+  if (!registered && (close.code === 'SERVER_FULL' || close.code === 'TLS_REQUIRED' || close.code === 'TOO_MANY_CONNECTIONS' || close.reason === 'timeout')) {
     return { message: `the server did not let us in: ${detail}`, exitCode: EXIT.CONNECT };
   }
   const messages: Record<CloseInfo['reason'], string> = {
@@ -78,12 +82,23 @@ export default defineCommand({
       description: '/download over UDP unless a download says --tcp (reliable and verified all the same)',
       default: false,
     },
+    reconnect: {
+      type: 'boolean',
+      description: 'Connect again when the server goes away (default in a terminal; --no-reconnect: exit instead)',
+    },
+    timestamps: {
+      type: 'string',
+      description: `Time before each message: off, or a format of %H %M %S %d %m %Y (default ${DEFAULT_TIMESTAMP_FORMAT} in a terminal, off in a pipe)`,
+      valueHint: 'format',
+    },
     raw: {
       type: 'boolean',
       description: 'Without a terminal: print server lines exactly as received, control characters included (stderr stays safe)',
       default: false,
     },
     timeout: { ...limitArgs(LIMIT_FLAGS.join, DEFAULT_JOIN_LIMITS).timeout, alias: ['W', 'w'] },
+    ...clientTlsArgs,
+    ...stateDirArg,
     ...logArgs,
   },
   async run({ args }) {
@@ -98,10 +113,15 @@ export default defineCommand({
     const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !args.json;
     const { connectTimeoutMs } = limitsFromFlags(LIMIT_FLAGS.join, args, resolveJoinLimits);
     let name = args.name?.trim() || undefined;
-    let { host, port } = connectAddress(args);
+    // netchats://host:port asks for TLS; the rest is read as any address.
+    const typedAddress = args.host === undefined ? undefined : withoutScheme(args.host, 'HOST');
+    let tlsTyped = typedAddress?.tls ?? false;
+    let { host, port } = connectAddress({ ...args, host: typedAddress?.rest });
     if (!interactive && !name) throw new UsageError('NAME is required when stdin is not a terminal');
     if (args.raw && args.json) throw new UsageError('--raw is for plain output: --json prints exact values, escaped');
     if (args.raw && interactive) throw new UsageError('--raw is for pipes: in a terminal, server text is always made safe');
+    const timestamps = parseTimestampFormat(args.timestamps, interactive ? DEFAULT_TIMESTAMP_FORMAT : undefined);
+    if (timestamps.error) throw new UsageError(`--timestamps: ${timestamps.error}`);
 
     const paint = painter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
     const say = interactive ? displayLogger({ debug: () => {}, info: clack.log.info, warn: clack.log.warn, error: clack.log.error }) : logger;
@@ -113,24 +133,33 @@ export default defineCommand({
         return;
       }
       ({ name, host, port } = target);
+      // A netchats:// address may be typed at the prompt too.
+      const typed = parseChatAddress(host);
+      if (typed.tls) [host, port, tlsTyped] = [typed.host, typed.port ?? port, true];
     }
     host ??= DEFAULT_HOST;
     port ??= DEFAULT_PORT;
 
+    const runtime = await clientTlsRuntime(args, { tls: tlsTyped, stateDir: resolveStateDir(args['state-dir']) }, say);
     const stopSignals = onShutdownSignal(() => controller.abort());
     try {
       const progress = connectProgress(interactive, formatHostPort(host, port), say);
-      const connected = await connectToServer({ host, port, connectTimeoutMs }, controller.signal);
+      const connected = await connectToServer({ host, port, connectTimeoutMs }, controller.signal, runtime);
       if (!connected.ok) {
-        if (!connected.interrupted) progress.failed(connected.message);
-        process.exitCode = connected.interrupted ? interruptedCode() : EXIT.CONNECT;
+        // A refused certificate was already described, loudly, by the TLS connector.
+        const untrusted = isTrustRefusal(connected.code);
+        if (!connected.interrupted) progress.failed(untrusted ? 'the server\'s TLS certificate was refused' : connected.message);
+        process.exitCode = connected.interrupted ? interruptedCode() : untrusted ? EXIT.TLS_UNTRUSTED : EXIT.CONNECT;
         return;
       }
       const { client, foreign } = connected;
-      flow.control(client);
+      const session = reconnectingSession(client, args.reconnect ?? interactive, { host, port, connectTimeoutMs }, runtime);
+      if (!interactive) session.on('status', (status) => reportStatus(status, logger));
+      flow.control(session);
       // Interrupted before registering: nothing to leave cleanly from.
       controller.signal.addEventListener('abort', () => client.name === undefined && client.close(), { once: true });
-      const output = interactive ? undefined : attachPipeOutput({ client, json: args.json, raw: args.raw, logger, writeLine });
+      const pipeLine = timestamps.stamp && !args.json ? stampedLines(writeLine, timestamps.stamp) : writeLine;
+      const output = interactive ? undefined : attachPipeOutput({ client: session, json: args.json, raw: args.raw, logger, writeLine: pipeLine });
 
       let joined = await client.join(name!);
       // A port that answered with something else than netchat: say what it said, exit 3.
@@ -171,7 +200,8 @@ export default defineCommand({
       if (interactive) clack.log.success(`Joined ${formatHostPort(host, port)} as ${joined.name}. ${joined.online} online. /help lists the commands.`);
       else logger.info(`joined ${formatHostPort(host, port)} as ${joined.name}`);
       const { transfers, setPrinter } = joinTransfers({
-        client,
+        client: session,
+        runtime,
         host,
         port,
         connectTimeoutMs,
@@ -183,11 +213,20 @@ export default defineCommand({
       });
       const { close, interrupted } = interactive
         ? await runTerminalSession(
-            { client, input: process.stdin, output: process.stdout, paint, signal: controller.signal, transfers, udpByDefault: args.udp },
+            {
+              client: session,
+              input: process.stdin,
+              output: process.stdout,
+              paint,
+              signal: controller.signal,
+              transfers,
+              udpByDefault: args.udp,
+              timestamps: timestamps.stamp,
+            },
             setPrinter,
           )
         : await runPipeSession({
-            client,
+            client: session,
             output: output!,
             input: process.stdin,
             logger,

@@ -8,27 +8,27 @@ import { systemClock } from '../core/shared/clock.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { checkFileName } from '../protocol/files/file-names.ts';
 import { formatSize } from '../protocol/files/file-sizes.ts';
-import { getRuntime } from '../runtime/index.ts';
 import { progressStyle, startProgress, type TransferProgress } from '../ui/transfer-progress.ts';
-import { splitHostPort } from './_address-args.ts';
 import { takesPositionalList } from './_strict-args.ts';
 import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, parseSeconds, UsageError } from './_shared.ts';
+import { resolveStateDir, stateDirArg } from './_state-dir.ts';
+import { clientTlsArgs, clientTlsRuntime, isTrustRefusal, parseChatAddress } from './_tls-flags.ts';
 
 const DEFAULT_PORT = 12000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const IDLE_TIMEOUT_MS = 60_000;
 
 /** The paths, then the host, then maybe a port: `a.csv b.csv host 12000`, `dir host:12000`. */
-function splitTarget(positionals: readonly string[]): { paths: string[]; host: string; port: number } {
+function splitTarget(positionals: readonly string[]): { paths: string[]; host: string; port: number; tls: boolean } {
   if (positionals.length < 2) throw new UsageError('send-file needs at least one PATH and a HOST: netchat send-file <path>... <host> [port]');
   const last = positionals[positionals.length - 1]!;
   const withPort = positionals.length >= 3 && /^\d+$/.test(last);
   const host = positionals[positionals.length - (withPort ? 2 : 1)]!;
   const paths = positionals.slice(0, positionals.length - (withPort ? 2 : 1));
-  const parsed = splitHostPort(host, 'HOST', false);
+  const parsed = parseChatAddress(host, 'HOST');
   if (withPort && parsed.port !== undefined) throw new UsageError(`two ports: ${host} and ${last}`);
   const port = withPort ? parsePort(last, 'PORT', false) : (parsed.port ?? DEFAULT_PORT);
-  return { paths, host: parsed.host, port };
+  return { paths, host: parsed.host, port, tls: parsed.tls };
 }
 
 export default takesPositionalList(defineCommand({
@@ -36,17 +36,19 @@ export default takesPositionalList(defineCommand({
   args: {
     name: { type: 'string', description: 'Name to store stdin (-) under on the server', valueHint: 'name' },
     json: { type: 'boolean', alias: ['j'], description: 'Print one JSON object per file (and progress events) on stdout', default: false },
+    ...clientTlsArgs,
+    ...stateDirArg,
     timeout: { type: 'string', alias: ['W', 'w'], description: `Seconds to wait for each connection (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})`, valueHint: 'seconds' },
     ...logArgs,
   },
   async run({ args }) {
     const logger = createLogger(args);
-    const { paths, host, port } = splitTarget(args._ as string[]);
+    const { paths, host, port, tls } = splitTarget(args._ as string[]);
     if (paths.filter((path) => path === '-').length > 1) throw new UsageError('stdin (-) can be sent once');
     if (paths.includes('-') && !args.name) throw new UsageError('--name is required to send stdin (-)');
     if (args.name !== undefined && checkFileName(args.name)) throw new UsageError(`--name "${args.name}" is not a valid shared file name`);
     const connectTimeoutMs = parseSeconds(args.timeout, '--timeout') ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const runtime = getRuntime();
+    const runtime = await clientTlsRuntime(args, { tls, stateDir: resolveStateDir(args['state-dir']) }, logger);
     const writeJson = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...event, time: new Date().toISOString() })}\n`);
 
     const stdin = { chunks: process.stdin as AsyncIterable<Uint8Array>, name: args.name };
@@ -109,9 +111,12 @@ export default takesPositionalList(defineCommand({
     }
 
     const failed = outcomes.filter((outcome) => 'error' in outcome);
+    const untrusted = failed.some((outcome) => 'error' in outcome && isTrustRefusal(outcome.error.code));
     const unreachable = failed.some((outcome) => 'error' in outcome && outcome.error.code === 'CONNECT_FAILED');
     if (unreachable) logger.error(`cannot reach ${formatHostPort(host, port)}`);
-    process.exitCode = unreachable
+    process.exitCode = untrusted
+      ? EXIT.TLS_UNTRUSTED
+      : unreachable
       ? EXIT.CONNECT
       : failed.length > 0 || plan.problems.length > 0 || plan.uploads.length === 0
         ? EXIT.TRANSFER_FAILED

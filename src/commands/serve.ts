@@ -15,6 +15,8 @@ import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { listenAddress } from './_address-args.ts';
 import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal } from './_shared.ts';
 import { startWebFromFlags, webArgs } from './_serve-web.ts';
+import { resolveStateDir, stateDirArg } from './_state-dir.ts';
+import { logTlsListening, reloadTlsOnHangup, serveTlsArgs, serveTlsOptions } from './_tls-flags.ts';
 import { clusterArgs, clusterSettings, joinCluster, type JoinedCluster } from './_serve-cluster.ts';
 
 const endpoint = (a: { address: string; port: number }) => formatHostPort(a.address, a.port);
@@ -36,6 +38,8 @@ function logEvent(logger: ConsolaInstance, event: ChatServerEvent): void {
       return logger.warn(`out of file descriptors (${event.code}) with ${event.connections} connected: not accepting until some close`);
     case 'accept-resumed':
       return logger.info(`accepting connections again (${event.connections} connected)`);
+    case 'tls-failed':
+      return logger.info(`TLS: ${endpoint(event.remote)} ${TLS_FAILURES[event.code] ?? event.code}`);
   }
 }
 
@@ -54,6 +58,13 @@ function logFileEvent(logger: ConsolaInstance, event: FileEvent): void {
       return logger.info(`upload of ${JSON.stringify(event.name)} by ${who} refused: ${event.code}`);
   }
 }
+
+const TLS_FAILURES: Record<string, string> = {
+  TLS_HANDSHAKE_FAILED: 'failed its TLS handshake',
+  TLS_HANDSHAKE_TIMEOUT: 'did not finish its TLS handshake in time',
+  TLS_PEER_NOT_TLS: 'spoke plain TCP to the TLS port: told TLS_REQUIRED, closed',
+  TLS_CLIENT_ON_PLAIN_PORT: 'began a TLS handshake on the plain port: closed',
+};
 
 /** Descriptors kept for everything but chat connections: stdio, the listener, the runtime's own. */
 const DESCRIPTORS_BESIDES_CONNECTIONS = 32;
@@ -107,12 +118,14 @@ export default defineCommand({
     uploads: { type: 'boolean', description: 'Accept uploads into the shared folder; --no-uploads refuses them', default: true },
     ...limitArgs(LIMIT_FLAGS.serveFiles, DEFAULT_FILES_LIMITS),
     ...limitArgs(LIMIT_FLAGS.serveUdp, DEFAULT_UDP_TRANSFER_LIMITS),
+    ...serveTlsArgs,
+    ...stateDirArg,
     ...webArgs,
     ...clusterArgs,
     ...logArgs,
   },
   async run({ args }) {
-    const logger = createLogger(args);
+    const logger = createLogger(args, { timestamps: true });
     const { host, port } = listenAddress(args, { host: '0.0.0.0', port: 12000 });
     const cluster = clusterSettings(args, port);
     const flagLimits = limitsFromFlags(LIMIT_FLAGS.serve, args, resolveChatLimits);
@@ -121,6 +134,7 @@ export default defineCommand({
     // A TCP transfer holds its file; a UDP transfer its file and its socket.
     const transferDescriptors = filesLimits.maxTransfers + 2 * udpLimits.maxConcurrentTransfers;
     const limits = fitConnectionsToDescriptors(logger, flagLimits, args['max-connections'] !== undefined, transferDescriptors);
+    const tls = await serveTlsOptions(args, resolveStateDir(args['state-dir']), logger);
     const runtime = getRuntime();
     const directory = runtime.files.resolve(sharedDirectory(args['shared-dir']));
     let files: FileService;
@@ -134,7 +148,7 @@ export default defineCommand({
         uploadsEnabled: args.uploads,
         maxSendQueueBytes: limits.maxSendQueueBytes,
         onEvent: (event) => logFileEvent(logger, event),
-        udp: { bindUdp: runtime.bindUdp, limits: udpLimits },
+        udp: { bindUdp: runtime.bindUdp, limits: udpLimits, sealing: { newKey: () => runtime.randomBytes(32), aead: runtime.aes256Gcm } },
       });
       files = opened.service;
       const uploads = args.uploads ? '' : '; uploads are off';
@@ -159,6 +173,7 @@ export default defineCommand({
         port,
         limits,
         files,
+        ...(tls && { tls: tls.options }),
         onEvent: (event) => logEvent(logger, event),
         ...(joined && { registry: joined.registry }),
       });
@@ -176,6 +191,7 @@ export default defineCommand({
       await joined?.stop();
       return;
     }
+    const stopReloadingTls = tls ? reloadTlsOnHangup(server, tls.source, logger) : () => {};
     const stopped = new Promise<void>((resolve) => {
       onShutdownSignal((signal) => {
         logger.info(`${signal}: shutting down (${server.connectionCount} connected)`);
@@ -184,9 +200,11 @@ export default defineCommand({
       });
     });
     logger.info(`listening on ${endpoint(server.address)}`);
+    logTlsListening(server, logger);
     const others = reachableAt(server.address);
     if (others.length > 0) logger.info(`reachable from other machines at ${others.join(', ')}`);
     await stopped;
+    stopReloadingTls();
     logger.info('server stopped');
     process.exitCode = EXIT.OK;
   },

@@ -31,6 +31,12 @@ export interface ReadRange {
   end?: number;
   /** Largest chunk yielded, 1 byte to 16 MiB (default 64 KiB). */
   chunkBytes?: number;
+  /**
+   * Asked before each read for a buffer of the consumer's that nobody references any more (one
+   * of its earlier chunks); a buffer of at least the chunk's size is read into, and comes back as
+   * the chunk. Undefined, or too small: a new buffer. Saves allocating one per chunk.
+   */
+  spare?: () => Uint8Array | undefined;
 }
 
 /** An open file, opened without following a symlink in its last path component. */
@@ -39,7 +45,8 @@ export interface FileReader {
   readonly stat: FileStat;
   /**
    * The range as chunks, read one at a time as the consumer pulls: a consumer that stops
-   * pulling stops the reading. Each chunk is a new buffer the consumer may keep. A file that
+   * pulling stops the reading. Each chunk is a new buffer the consumer may keep, or one it gave
+   * back through `spare`. A file that
    * ends before an explicit `end` fails with FILE_SHORT_READ.
    */
   chunks(range?: ReadRange): AsyncIterable<Uint8Array>;

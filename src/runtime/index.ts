@@ -1,3 +1,4 @@
+import { aes256Gcm, randomBytes } from './aead.ts';
 import { detectRuntime } from './detect.ts';
 import { descriptorLimit } from './descriptors.ts';
 import { networkAddresses } from './network-addresses.ts';
@@ -32,6 +33,8 @@ export function getRuntime(): Runtime {
     allocateWriteBuffer: (bytes) => Buffer.allocUnsafeSlow(bytes),
     createCertificate,
     certificateFingerprint256,
+    aes256Gcm,
+    randomBytes,
   };
   return current;
 }

@@ -74,15 +74,16 @@ export class NodeFileReader implements FileReader {
     const { start, end, chunkBytes } = checkedRange(range);
     for (let position = start; end === undefined || position < end; ) {
       const wanted = end === undefined ? chunkBytes : Math.min(chunkBytes, end - position);
-      // A new buffer each time: the consumer may keep the chunk (a socket write queues it).
-      const buffer = Buffer.allocUnsafe(wanted);
+      // A new buffer unless the consumer gave one back: it may keep a chunk (a socket write queues it).
+      const spare = range.spare?.();
+      const buffer = spare && spare.length >= wanted ? spare : Buffer.allocUnsafe(wanted);
       const bytesRead = await this.readAt(buffer, wanted, position);
       if (bytesRead === 0) {
         if (end !== undefined) throw shortRead(this.path, end, position);
         return;
       }
       position += bytesRead;
-      yield bytesRead === wanted ? buffer : buffer.subarray(0, bytesRead);
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
     }
   }
 

@@ -12,6 +12,13 @@ import { runtimeError, type RuntimeError } from './runtime-errors.ts';
 import type { TcpConnectOptions, TcpConnection, TcpListenOptions, TcpServer, TlsCredentials } from './types.ts';
 
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** The first byte of every TLS handshake record (a ClientHello begins with one). */
+const TLS_HANDSHAKE_RECORD = 0x16;
+/**
+ * What OpenSSL (Node), BoringSSL (Bun) and rustls (Deno's node:tls) all report, under this one
+ * code, when the reply to a ClientHello is not a TLS record: the server does not speak TLS.
+ */
+const NOT_TLS_REPLY = 'ERR_SSL_WRONG_VERSION_NUMBER';
 
 /** node:tls takes PEM as text or as a Buffer, not as any Uint8Array. */
 const pem = (value: string | Uint8Array) => (typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength));
@@ -39,19 +46,32 @@ export function listenTcp(options: TcpListenOptions, onConnection: (connection: 
   const handshakeTimeoutMs = options.tls?.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
   const handshakes = new Set<net.Socket>();
 
-  const upgrade = (raw: net.Socket, context: tls.SecureContext) => {
+  const plainReply = options.tls?.plainReply;
+
+  /**
+   * Wait for the first bytes before upgrading: a TLS client begins with a handshake record
+   * (0x16); anything else is someone talking plain TCP to the TLS port, who gets `plainReply`
+   * in words instead of a handshake failure in bytes. The bytes read are put back for TLS.
+   */
+  const handshake = (raw: net.Socket) => {
     const remote = remoteOf(raw);
-    const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
+    if (options.onHandshakeStart && !options.onHandshakeStart(remote)) {
+      raw.destroy();
+      return;
+    }
     handshakes.add(raw);
+    let secure: tls.TLSSocket | undefined;
     const finish = () => {
       clearTimeout(timer);
       handshakes.delete(raw);
-      secure.off('error', onError);
-      secure.off('close', onClose);
+      raw.off('data', onFirstBytes);
+      raw.off('close', onClose);
+      secure?.off('error', onError);
+      secure?.off('close', onClose);
     };
     const fail = (error: RuntimeError) => {
       finish();
-      secure.destroy();
+      secure?.destroy();
       raw.destroy();
       options.onConnectionFailed?.(remote, error);
     };
@@ -61,12 +81,35 @@ export function listenTcp(options: TcpListenOptions, onConnection: (connection: 
       () => fail(runtimeError('TLS_HANDSHAKE_TIMEOUT', `TLS handshake with ${remote.address} took over ${handshakeTimeoutMs} ms`)),
       handshakeTimeoutMs,
     );
-    secure.on('error', onError);
-    secure.on('close', onClose);
-    secure.once('secure', () => {
-      finish();
-      onConnection(new NodeTcpConnection(secure, { transport: raw }));
-    });
+    const onFirstBytes = (chunk: Buffer) => {
+      raw.off('data', onFirstBytes);
+      raw.pause();
+      if (chunk[0] !== TLS_HANDSHAKE_RECORD) {
+        finish();
+        // Flushed, then closed; destroyed by close(), or after the handshake timeout if the peer never reads it.
+        handshakes.add(raw);
+        const linger = setTimeout(() => raw.destroy(), handshakeTimeoutMs);
+        raw.once('close', () => {
+          clearTimeout(linger);
+          handshakes.delete(raw);
+        });
+        if (plainReply === undefined) raw.end();
+        else raw.end(typeof plainReply === 'string' ? plainReply : pem(plainReply));
+        options.onConnectionFailed?.(remote, runtimeError('TLS_PEER_NOT_TLS', `${remote.address} spoke plain TCP to the TLS port`));
+        return;
+      }
+      raw.off('close', onClose);
+      raw.unshift(chunk);
+      secure = new tls.TLSSocket(raw, { isServer: true, secureContext: secureContext! });
+      secure.on('error', onError);
+      secure.on('close', onClose);
+      secure.once('secure', () => {
+        finish();
+        onConnection(new NodeTcpConnection(secure!, { transport: raw }));
+      });
+    };
+    raw.on('data', onFirstBytes);
+    raw.on('close', onClose);
   };
 
   const onSocket = (socket: net.Socket) => {
@@ -75,7 +118,7 @@ export function listenTcp(options: TcpListenOptions, onConnection: (connection: 
       socket.destroy();
     } else if (secureContext) {
       socket.on('error', () => {});
-      upgrade(socket, secureContext);
+      handshake(socket);
     } else {
       onConnection(new NodeTcpConnection(socket));
     }
@@ -206,7 +249,11 @@ export function connectTcp(options: TcpConnectOptions): Promise<TcpConnection> {
     const fail = (error: Error) => {
       if (timer) clearTimeout(timer);
       socket.destroy();
-      reject(error);
+      if (options.tls && (error as { code?: string }).code === NOT_TLS_REPLY) {
+        reject(runtimeError('TLS_NOT_SPOKEN', `the server at ${where} does not speak TLS (it answered the handshake in plain text)`, error));
+      } else {
+        reject(error);
+      }
     };
     if (options.timeoutMs && options.timeoutMs > 0) {
       timer = setTimeout(() => fail(runtimeError('ETIMEDOUT', `connect to ${where} timed out after ${options.timeoutMs} ms`)), options.timeoutMs);

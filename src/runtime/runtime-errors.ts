@@ -6,6 +6,8 @@
 // | ETIMEDOUT | `connectTcp` did not connect (and finish the TLS handshake) within `timeoutMs` |
 // | TLS_HANDSHAKE_TIMEOUT | an accepted TLS connection did not finish its handshake in time |
 // | TLS_HANDSHAKE_FAILED | an accepted TLS connection failed its handshake (the runtime's error is the `cause`) |
+// | TLS_PEER_NOT_TLS | an accepted connection on a TLS server began with something other than a TLS handshake |
+// | TLS_NOT_SPOKEN | `connectTcp` with `tls`: the server answered the handshake with something that is not TLS |
 // | TLS_BAD_CERTIFICATE | text given as a PEM certificate is not one |
 // | TLS_NOT_ENABLED | TLS credentials given to a server that listens without TLS |
 // | FILE_NOT_REGULAR | opening for reading or writing something that is not a file (a FIFO, a socket, a device) |
@@ -20,6 +22,8 @@ export type RuntimeErrorCode =
   | 'ETIMEDOUT'
   | 'TLS_HANDSHAKE_TIMEOUT'
   | 'TLS_HANDSHAKE_FAILED'
+  | 'TLS_PEER_NOT_TLS'
+  | 'TLS_NOT_SPOKEN'
   | 'TLS_BAD_CERTIFICATE'
   | 'TLS_NOT_ENABLED'
   | 'FILE_NOT_REGULAR'

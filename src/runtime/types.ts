@@ -78,6 +78,11 @@ export interface TlsServerOptions extends TlsCredentials {
    * so a silent or slow peer cannot hold a connection slot open.
    */
   handshakeTimeoutMs?: number;
+  /**
+   * Sent, in plain text, to a peer whose first byte is not a TLS handshake record (someone
+   * talking plain TCP to the TLS port), before it is closed and reported as `TLS_PEER_NOT_TLS`.
+   */
+  plainReply?: string | Uint8Array;
 }
 
 export interface TlsClientOptions {
@@ -104,6 +109,12 @@ export interface TcpListenOptions {
    * (`TLS_HANDSHAKE_FAILED`, the runtime's error as `cause`) or timed out (`TLS_HANDSHAKE_TIMEOUT`).
    */
   onConnectionFailed?: (remote: SocketAddress, error: Error & { code: string }) => void;
+  /**
+   * A TLS socket was accepted and its handshake is about to start: false closes it at once
+   * (a per-address limit). Every socket admitted here ends in exactly one `onConnection` or
+   * `onConnectionFailed`, so a handshake in progress can be counted like a connection.
+   */
+  onHandshakeStart?: (remote: SocketAddress) => boolean;
   /**
    * Out of file descriptors (`EMFILE`, or `ENFILE` for the whole system): the server stops
    * accepting, so new connection attempts are refused, and tries again with a growing delay
@@ -188,6 +199,15 @@ export interface Sha256 {
   digestHex(): string;
 }
 
+/** Authenticated encryption with one key (AES-256-GCM): the tag follows the ciphertext. */
+export interface Aead {
+  readonly tagBytes: number;
+  /** Ciphertext then tag, in a new array. The nonce (12 bytes) must never repeat under one key. */
+  seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** The plaintext, or undefined when the tag does not prove the message (forged, altered, other key). */
+  open(nonce: Uint8Array, additionalData: Uint8Array, sealed: Uint8Array): Uint8Array | undefined;
+}
+
 export interface CertificateOptions {
   /** Subject common name (default "netchat"). */
   commonName?: string;
@@ -236,4 +256,8 @@ export interface Runtime {
   createCertificate(options?: CertificateOptions): IssuedCertificate;
   /** The fingerprint connections report, for a PEM certificate (or its DER bytes). */
   certificateFingerprint256(certificate: string | Uint8Array): string;
+  /** AES-256-GCM with this 32-byte key. */
+  aes256Gcm(key: Uint8Array): Aead;
+  /** Unpredictable bytes (keys). */
+  randomBytes(count: number): Uint8Array;
 }

@@ -1,5 +1,6 @@
 // How chat events look to a person (plain text, colour only when asked) and to a program
 // (one JSON object per event). Pure functions: the caller decides where the text goes.
+import type { OwnMessage } from '../core/chat-client/outgoing-message.ts';
 import type { ServerEvent } from '../protocol/chat/chat-lines.ts';
 import { formatSize } from '../protocol/files/file-sizes.ts';
 
@@ -32,10 +33,39 @@ function nameColour(name: string): StyleName {
   return NAME_COLOURS[hash % NAME_COLOURS.length]!;
 }
 
+const whoPainted = (paint: Paint, name: string) => paint('bold', paint(nameColour(name), name));
+
+/** The one look of an error, the server's or the client's own. */
+export function formatProblem(code: string, message: string, paint: Paint): string {
+  return paint('red', `error ${code}: ${message}`);
+}
+
+/** The one look of a notice: something that happened, not something someone said. */
+export function formatNotice(text: string, paint: Paint): string {
+  return paint('dim', `* ${text}`);
+}
+
+/** What the user said, as the others see it: `alice: hi`, `→ carol: hi`, `[team] you: hi`. */
+export function formatOwnMessage(message: OwnMessage, self: string, paint: Paint): string {
+  switch (message.to) {
+    case 'everyone':
+      return `${whoPainted(paint, self)}: ${message.text}`;
+    case 'user':
+      return `${paint('magenta', '→')} ${whoPainted(paint, message.name)}: ${message.text}`;
+    case 'group':
+      return `${paint('green', `[${message.name}]`)} ${paint('bold', 'you')}: ${message.text}`;
+  }
+}
+
+/** `line` after the time it happened, as `stamp` writes it. */
+export function withTime(line: string, stamp: ((date: Date) => string) | undefined, date: Date, paint: Paint): string {
+  return stamp ? `${paint('dim', `[${stamp(date)}]`)} ${line}` : line;
+}
+
 /** One event as a line for a person; undefined for events a person need not see. */
 export function formatEvent(event: ServerEvent, paint: Paint): string | undefined {
-  const who = (name: string) => paint('bold', paint(nameColour(name), name));
-  const aside = (text: string) => paint('dim', `* ${text}`);
+  const who = (name: string) => whoPainted(paint, name);
+  const aside = (text: string) => formatNotice(text, paint);
   switch (event.type) {
     case 'broadcast':
       return `${who(event.from)}: ${event.text}`;
@@ -80,7 +110,7 @@ export function formatEvent(event: ServerEvent, paint: Paint): string | undefine
     case 'shutdown':
       return paint('yellow', event.text);
     case 'error':
-      return paint('red', `error ${event.code}: ${event.message}`);
+      return formatProblem(event.code, event.message, paint);
     case 'file':
       return `  ${event.name}  ${paint('dim', `${formatSize(event.size)}  ${event.mtime.replace('T', ' ').replace('Z', ' UTC')}`)}`;
     case 'files-end':

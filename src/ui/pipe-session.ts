@@ -2,9 +2,10 @@
 // broadcast, `/…` as a command), every message received is one line on stdout, and at the end
 // of input the client leaves with the flush guarantee. No prompt, no colour, no spinner.
 import readline from 'node:readline';
-import type { ChatClient, CloseInfo } from '../core/chat-client/chat-client.ts';
+import type { CloseInfo } from '../core/chat-client/chat-client.ts';
+import type { ChatSessionClient } from '../core/chat-client/reconnecting-client.ts';
 import type { FileTransfers } from '../core/chat-client/file-transfers.ts';
-import { helpLines, submitInput } from '../core/chat-client/slash-commands.ts';
+import { helpLines, submitInput, type ChatTarget } from '../core/chat-client/slash-commands.ts';
 import { FATAL_ERROR_CODES, type ErrorCode } from '../protocol/chat/error-codes.ts';
 import type { ServerEvent } from '../protocol/chat/chat-lines.ts';
 import { clientLine } from '../protocol/chat/chat-lines.ts';
@@ -21,7 +22,7 @@ export interface SessionLogger {
 }
 
 export interface PipeOutputOptions {
-  client: ChatClient;
+  client: ChatSessionClient;
   /** Writes one line of data (stdout). */
   writeLine: (line: string) => void;
   json: boolean;
@@ -62,7 +63,7 @@ export function pipeEndings<Close extends object>(
 }
 
 export interface PipeSessionOptions {
-  client: ChatClient;
+  client: ChatSessionClient;
   output: PipeOutput;
   input: NodeJS.ReadableStream;
   logger: SessionLogger;
@@ -101,7 +102,7 @@ export function attachPipeOutput(options: PipeOutputOptions): PipeOutput {
   const order = new OrderedLocalErrors(() => client.send(clientLine.limits()).ok);
   let refused = 0;
   // JSON escapes what it prints, so it gets the values exact.
-  onServerEvent(client, (event, line) => {
+  onServerEvent<ServerEvent>(client, (event, line) => {
     // What a server that is not netchat said: the command reports it as NOT_NETCHAT.
     if (client.name === undefined && isForeignLine(event, line)) return;
     // The answer to a barrier of OrderedLocalErrors, not to anything in the input.
@@ -142,6 +143,7 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
   const rl = readline.createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });
   let reading = true;
   let quitRequested = false;
+  let target: ChatTarget | undefined;
   const stopReading = () => {
     if (!reading) return;
     reading = false;
@@ -152,7 +154,7 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
   });
   rl.on('line', (text) => {
     if (!reading) return;
-    const result = submitInput(client, text);
+    const result = submitInput(client, text, target);
     if (result.kind === 'sent') output.lineSent();
     else if (result.kind === 'error') output.localError(result.code, result.message);
     else if (result.kind === 'local' && result.action === 'help') {
@@ -160,9 +162,11 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
     } else if (result.kind === 'local' && result.action === 'quit') {
       quitRequested = true;
       stopReading();
-      void options.transfers.idle().then(() => client.leave());
+      void options.transfers.idle().then(() => client.leave({ reason: result.reason }));
     } else if (result.kind === 'local' && result.action === 'download') options.transfers.download(result.name, result.udp ?? options.udpByDefault ?? false);
     else if (result.kind === 'local' && result.action === 'upload') options.transfers.upload(result.path);
+    // /query and /switch: later plain lines go there, as in a terminal.
+    else if (result.kind === 'local' && result.action === 'target') target = result.target;
     if (client.queuedLines >= HIGH_WATER_LINES) rl.pause();
   });
   // End of input (or /quit): everything read is queued; leave() sends QUIT after it. A watcher

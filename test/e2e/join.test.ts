@@ -103,17 +103,16 @@ describe(`netchat join in a pipe [${CLI_RUNTIME}]`, () => {
     expect(alice.lines).not.toContain('[Broadcast] bot4: after');
   });
 
-  it('sends a line of exactly max-line-bytes and refuses one byte longer without sending it', async () => {
+  it('sends a line of exactly max-line-bytes whole and one byte longer as two, in order', async () => {
     const alice = await watcher('alice5');
     const fits = 'a'.repeat(4096 - 'BROADCAST '.length);
     const tooLong = 'b'.repeat(4097 - 'BROADCAST '.length);
     const result = await join(['bot5'], `${fits}\n${tooLong}\nafter\n`);
-    // The refused line makes the exit code say so; the lines after it are sent all the same.
-    expect(result.code, result.stderr).toBe(EXIT.INPUT_REFUSED);
-    expect(result.stderr).toContain('LINE_TOO_LONG');
+    expect(result.code, result.stderr).toBe(EXIT.OK);
+    expect(result.stderr).not.toContain('LINE_TOO_LONG');
     await alice.waitForLine('[Broadcast] bot5: after');
-    expect(alice.lines).toContain(`[Broadcast] bot5: ${fits}`);
-    expect(alice.lines.some((l) => l.includes('bbbb'))).toBe(false);
+    const received = alice.lines.filter((l) => l.startsWith('[Broadcast] bot5: '));
+    expect(received).toEqual([`[Broadcast] bot5: ${fits}`, `[Broadcast] bot5: ${tooLong.slice(0, -1)}`, '[Broadcast] bot5: b', '[Broadcast] bot5: after']);
   });
 
   it('--json prints one JSON object per event, ending with how it closed', async () => {

@@ -89,6 +89,12 @@ export class FakeNetwork implements Pick<Runtime, 'listenTcp' | 'connectTcp'> {
     const serverAddress: SocketAddress = { address: options.host, port: options.port, family: 'IPv4' };
     const fail = (code: string, message: string) =>
       listener.options.onConnectionFailed?.(clientAddress, codedError(code, message) as Error & { code: string });
+    if (listener.cert && listener.options.onHandshakeStart?.(clientAddress) === false) {
+      const [serverEnd, clientEnd] = this.pair(listener, clientAddress, serverAddress, options.allowHalfOpen);
+      serverEnd.destroy();
+      if (options.tls) throw codedError('ECONNRESET', `${where} closed the connection during the TLS handshake`);
+      return clientEnd;
+    }
     if (listener.cert && !options.tls) return this.plainToTls(listener, clientAddress, serverAddress, options);
     if (!listener.cert && options.tls) return this.tlsToPlain(listener, clientAddress, serverAddress, options);
     let tls: TlsView | undefined;
@@ -131,7 +137,14 @@ export class FakeNetwork implements Pick<Runtime, 'listenTcp' | 'connectTcp'> {
     };
     const timeoutMs = listener.options.tls?.handshakeTimeoutMs ?? 10_000;
     const timer = setTimeout(() => fail('TLS_HANDSHAKE_TIMEOUT', `TLS handshake took over ${timeoutMs} ms`), timeoutMs);
-    serverEnd.on('data', () => fail('TLS_HANDSHAKE_FAILED', `TLS handshake with ${clientAddress.address} failed: not TLS`));
+    serverEnd.on('data', (chunk: Uint8Array) => {
+      if (chunk[0] === CLIENT_HELLO[0]) return fail('TLS_HANDSHAKE_FAILED', `TLS handshake with ${clientAddress.address} failed`);
+      clearTimeout(timer);
+      const reply = listener.options.tls?.plainReply;
+      if (reply !== undefined) serverEnd.write(reply);
+      serverEnd.end();
+      listener.options.onConnectionFailed?.(clientAddress, codedError('TLS_PEER_NOT_TLS', `${clientAddress.address} spoke plain TCP to the TLS port`) as Error & { code: string });
+    });
     serverEnd.on('close', () => clearTimeout(timer));
     return clientEnd;
   }
@@ -149,7 +162,7 @@ export class FakeNetwork implements Pick<Runtime, 'listenTcp' | 'connectTcp'> {
       };
       const where = `${options.host}:${options.port}`;
       const timer = options.timeoutMs ? setTimeout(() => fail('ETIMEDOUT', `connect to ${where} timed out after ${options.timeoutMs} ms`), options.timeoutMs) : undefined;
-      clientEnd.on('data', () => fail('ERR_SSL_WRONG_VERSION_NUMBER', `${where} answered without TLS`));
+      clientEnd.on('data', () => fail('TLS_NOT_SPOKEN', `the server at ${where} does not speak TLS (it answered the handshake in plain text)`));
       clientEnd.on('end', () => fail('ECONNRESET', `${where} closed the connection during the TLS handshake`));
     });
   }

@@ -1,5 +1,6 @@
 // A whole Runtime without sockets or disk: TCP and UDP in memory, files in memory, and the real
 // hashing and certificate functions (they touch nothing outside the process).
+import { aes256Gcm, randomBytes } from '../../src/runtime/aead.ts';
 import { createSha256 } from '../../src/runtime/node-hash.ts';
 import { certificateFingerprint256, createCertificate } from '../../src/runtime/self-signed-certificate.ts';
 import type { Runtime } from '../../src/runtime/types.ts';
@@ -36,6 +37,8 @@ export function createFakeRuntime(): FakeRuntime {
     allocateWriteBuffer: (bytes) => new Uint8Array(bytes),
     createCertificate,
     certificateFingerprint256,
+    aes256Gcm,
+    randomBytes,
   };
   return { runtime, network, udp, files, descriptors };
 }

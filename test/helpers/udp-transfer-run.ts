@@ -9,6 +9,8 @@ import type { UdpTransferLimits } from '../../src/core/udp-transfer/transfer-lim
 import { systemClock, type Clock } from '../../src/core/shared/clock.ts';
 import type { TransferRequestOptions } from '../../src/protocol/udp-transfer/transfer-request.ts';
 import type { Runtime, UdpSocket } from '../../src/runtime/types.ts';
+import type { ControlChannel } from '../../src/core/udp-transfer/transfer-io.ts';
+import { getRuntime } from '../../src/runtime/index.ts';
 import type { TestControlChannel } from './udp-control-channels.ts';
 import { fileSize, fileSource, partialFileSink, partialPathOf, sha256After, sha256OfFile } from './udp-transfer-files.ts';
 
@@ -27,6 +29,8 @@ export interface RealTransferSetup {
   socketBufferBytes?: number;
   senderAddress?: string;
   clock?: Clock;
+  /** Ask for sealed datagrams, the sender's control channel counting as inside TLS. */
+  sealed?: boolean;
 }
 
 export interface RealTransferOutcome {
@@ -48,6 +52,8 @@ export function grantedReceiveBuffer(requested: number): number | undefined {
   }
 }
 
+const runtime = getRuntime();
+
 export async function runRealTransfer(setup: RealTransferSetup): Promise<RealTransferOutcome> {
   const clock = setup.clock ?? systemClock;
   const sink = await partialFileSink(setup.destinationPath);
@@ -64,13 +70,19 @@ export async function runRealTransfer(setup: RealTransferSetup): Promise<RealTra
     limits: setup.limits,
     socketBufferBytes: setup.socketBufferBytes,
     senderAddress: setup.senderAddress,
+    ...(setup.sealed && { sealed: { aead: runtime.aes256Gcm } }),
   });
-  const request: TransferRequestOptions = { transferId: setup.transferId, offset, maxDatagramBytes: setup.maxDatagramBytes };
-  const service = new UdpSendService({ bindUdp: setup.bindUdp, clock, limits: setup.limits, randomTransferId: () => 1 });
+  const request: TransferRequestOptions = { transferId: setup.transferId, offset, maxDatagramBytes: setup.maxDatagramBytes, ...(setup.sealed && { sealed: true }) };
+  const sealing = { newKey: () => runtime.randomBytes(32), aead: runtime.aes256Gcm };
+  const service = new UdpSendService({ bindUdp: setup.bindUdp, clock, limits: setup.limits, randomTransferId: () => 1, sealing });
+  const channel = setup.control.sender;
+  const senderControl: ControlChannel = setup.sealed
+    ? { remoteAddress: channel.remoteAddress, encrypted: true, sendLine: (line) => channel.sendLine(line), onLine: (f) => channel.onLine(f), onClose: (f) => channel.onClose(f) }
+    : channel;
   const size = await fileSize(setup.sourcePath);
   const sha256 = await sha256OfFile(setup.sourcePath);
   const outgoing = await service.send({
-    control: setup.control.sender,
+    control: senderControl,
     port: setup.receiverSocket.address.port,
     options: request,
     file: { size, sha256, open: (from) => fileSource(setup.sourcePath, from, size) },

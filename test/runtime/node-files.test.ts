@@ -30,6 +30,38 @@ describe('node file store', () => {
     await expect(files.openWrite(fifo, { mode: 'append' })).rejects.toMatchObject({ code: expect.stringMatching(/^(ENXIO|FILE_NOT_REGULAR)$/) });
   });
 
+  it('reads into a spare buffer the consumer gives back, and into a new one when the spare is too small', async () => {
+    const file = path.join(await temporaryDirectory(), 'data');
+    const bytes = Buffer.from(Array.from({ length: 250 }, (_, i) => i));
+    await fs.writeFile(file, bytes);
+    const reader = await NodeFileReader.open(file);
+    onTestFinished(() => reader.close());
+    const mine = new Uint8Array(100);
+    const small = new Uint8Array(99);
+    const offered = [mine, small, undefined];
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of reader.chunks({ chunkBytes: 100, spare: () => offered.shift() })) chunks.push(Buffer.from(chunk));
+    expect(Buffer.concat(chunks)).toEqual(bytes);
+    expect(chunks.map((chunk) => chunk.length)).toEqual([100, 100, 50]);
+    // The first chunk was read into `mine`; `small` could not take 100 bytes.
+    expect(Buffer.from(mine)).toEqual(bytes.subarray(0, 100));
+    expect(small.every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('lists a folder of more entries than one batch, each with its stat, and skips one removed meanwhile', async () => {
+    const dir = await temporaryDirectory();
+    const names = Array.from({ length: 300 }, (_, i) => `f${String(i).padStart(3, '0')}`);
+    for (const [i, name] of names.entries()) await fs.writeFile(path.join(dir, name), 'x'.repeat(i));
+    const seen = new Map<string, number>();
+    for await (const entry of files.list(dir)) {
+      seen.set(entry.name, entry.size);
+      // Removed after the directory was read but (most likely) before its lstat.
+      if (seen.size === 1) await fs.rm(path.join(dir, 'f299'), { force: true });
+    }
+    for (const [i, name] of names.entries()) if (name !== 'f299') expect(seen.get(name)).toBe(i);
+    expect(seen.size).toBeGreaterThanOrEqual(299);
+  });
+
   it('says FILE_CHANGED when a file grows while it is hashed', async () => {
     const file = path.join(await temporaryDirectory(), 'growing');
     await fs.writeFile(file, 'before');

@@ -74,7 +74,7 @@ class Screen {
 }
 
 /** A keyboard and a screen around a LineEditor, as a terminal would give it. */
-function terminal() {
+function terminal(options: { eraseSubmitted?: boolean } = {}) {
   const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => input });
   const screen = new Screen();
   const output = Object.assign(
@@ -86,7 +86,7 @@ function terminal() {
     }),
     { isTTY: true, columns: COLUMNS, rows: 24 },
   );
-  const editor = new LineEditor({ input, output, prompt: 'me> ' });
+  const editor = new LineEditor({ input, output, prompt: 'me> ', ...options });
   const lines: string[] = [];
   const events: string[] = [];
   editor.on('line', (text) => lines.push(text));
@@ -114,8 +114,8 @@ afterEach(() => {
   for (const editor of editors.splice(0)) editor.close();
 });
 
-function open() {
-  const t = terminal();
+function open(options: { eraseSubmitted?: boolean } = {}) {
+  const t = terminal(options);
   editors.push(t.editor);
   t.editor.start();
   return t;
@@ -167,6 +167,50 @@ describe('LineEditor', () => {
     expect(t.events).toEqual(['interrupt']);
     await t.type('\x04');
     expect(t.events).toEqual(['interrupt', 'end']);
+  });
+
+  it('clears typed text on the first Ctrl+C and reports the second', async () => {
+    const t = open();
+    await t.type(`half typed${LEFT}${LEFT}`);
+    await t.type('\x03');
+    expect(t.events).toEqual([]);
+    expect(t.editor.input).toBe('');
+    expect(t.screen.lines()).toEqual(['me>']);
+    await t.type('\x03');
+    expect(t.events).toEqual(['interrupt']);
+  });
+
+  it('keeps a submitted line on the screen unless asked to take it off', async () => {
+    const t = open();
+    await t.type('kept\r');
+    expect(t.screen.lines()).toEqual(['me> kept', 'me>']);
+  });
+
+  it('takes a submitted line off the screen, however many rows it took', async () => {
+    const t = open({ eraseSubmitted: true });
+    t.editor.print('before');
+    t.editor.on('line', (text) => t.editor.print(`said: ${text.length}`));
+    await t.type('short\r');
+    const long = 'y'.repeat(COLUMNS * 2 - 'me> '.length);
+    await t.type(`${long}\r`);
+    expect(t.screen.lines()).toEqual(['before', 'said: 5', `said: ${long.length}`, 'me>']);
+  });
+
+  it('leaves nothing of the prompt on the screen after Ctrl+D', async () => {
+    const t = open();
+    t.editor.print('last message');
+    await t.type('\x04');
+    expect(t.events).toEqual(['end']);
+    expect(t.screen.lines()).toEqual(['last message']);
+  });
+
+  it('changes the prompt in place, keeping the input', async () => {
+    const t = open();
+    await t.type('draft');
+    t.editor.setPrompt('me→bob> ');
+    expect(t.screen.lines()).toEqual(['me→bob> draft']);
+    await t.type('\r');
+    expect(t.lines).toEqual(['draft']);
   });
 
   it('after close, prints plain lines and drops the unsent input', async () => {

@@ -84,9 +84,11 @@ async function main() {
       latenciesMs: phase.latenciesMs.map((ms) => Math.round(ms * 1000) / 1000),
     };
   }
-  emit('result', { phases: result, disconnected: counters.filter((c) => c.closed).length });
   for (const socket of sockets) socket.destroy();
-  process.exit(0);
+  // Exit once the result is written: a large one may still be on its way when write returns.
+  process.stdout.write(`${JSON.stringify({ event: 'result', phases: result, disconnected: counters.filter((c) => c.closed).length })}\n`, () =>
+    process.exit(0),
+  );
 }
 
 main().catch((error) => {

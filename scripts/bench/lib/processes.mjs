@@ -123,7 +123,12 @@ export function jsonEvents(child, timeoutMs) {
     received.push(message);
     check?.();
   });
-  child.on('exit', () => check?.());
+  // 'close', not 'exit': a child may exit before its last lines (a large result) have been read.
+  let closed = false;
+  child.on('close', () => {
+    closed = true;
+    check?.();
+  });
   const next = (wanted) =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => settle(reject, new Error(`no '${wanted}' report after ${timeoutMs} ms`)), timeoutMs);
@@ -138,7 +143,7 @@ export function jsonEvents(child, timeoutMs) {
           const [message] = received.splice(index, 1);
           if (message.event === 'error') settle(reject, new Error(message.message));
           else settle(resolve, message);
-        } else if (child.exitCode !== null || child.signalCode !== null) {
+        } else if (closed) {
           settle(reject, new Error(`load process exited (${child.exitCode ?? child.signalCode}):\n${child.recentStderr()}`));
         }
       };

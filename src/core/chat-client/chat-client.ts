@@ -49,7 +49,7 @@ export interface CloseInfo {
 
 export type SendResult =
   | { ok: true }
-  | { ok: false; code: 'LINE_TOO_LONG' | 'INVALID_LINE' | 'CLOSED' | 'LEAVING'; message: string };
+  | { ok: false; code: 'LINE_TOO_LONG' | 'INVALID_LINE' | 'CLOSED' | 'LEAVING' | 'NOT_CONNECTED'; message: string };
 
 export type JoinResult =
   | { ok: true; name: string; online: number; text: string }

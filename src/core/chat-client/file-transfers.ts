@@ -19,7 +19,7 @@ export type TransferEvent =
   | { type: 'transfer-failed'; kind: TransferKind; name: string; code: string; message: string };
 
 export interface FileTransfersOptions {
-  runtime: Pick<Runtime, 'connectTcp' | 'sha256' | 'bindUdp' | 'name'>;
+  runtime: Pick<Runtime, 'connectTcp' | 'sha256' | 'bindUdp' | 'name' | 'aes256Gcm'>;
   /** The limits a UDP download receives with. */
   udpLimits: UdpTransferLimits;
   store: FileStore;

@@ -4,14 +4,25 @@
 import { clientLine, splitParams, splitWord } from '../../protocol/chat/chat-lines.ts';
 import { fileClientLine } from '../../protocol/files/file-lines.ts';
 import type { SendResult } from './chat-client.ts';
+import { splitMessage } from './message-split.ts';
+import { outgoingMessage, type OwnMessage } from './outgoing-message.ts';
 
 /** What the client does itself rather than send. */
 export type LocalAction =
   | { action: 'help' }
-  | { action: 'quit' }
+  /** `reason`: the /quit message, passed on to the others. */
+  | { action: 'quit'; reason?: string }
+  /** Plain text goes to `target` from now on; undefined: to everyone. */
+  | { action: 'target'; target?: ChatTarget }
   /** `udp` undefined: the client's default transport. */
   | { action: 'download'; name: string; udp?: boolean }
   | { action: 'upload'; path: string };
+
+/** Where plain text goes when it is not everyone: one user (/query) or one group (/switch). */
+export interface ChatTarget {
+  kind: 'user' | 'group';
+  name: string;
+}
 
 export type InputErrorCode = 'UNKNOWN_COMMAND' | 'MISSING_ARGUMENT';
 
@@ -151,17 +162,46 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     takesText: false,
     run: () => ({ kind: 'local', action: 'help' }),
   },
-  // /quit
+  // /quit [message]
   {
     name: 'quit',
     aliases: ['exit'],
-    syntax: '/quit',
-    summary: 'leave the chat',
+    syntax: '/quit [message]',
+    summary: 'leave the chat, telling the others why if you like',
     minArgs: 0,
-    takesText: false,
-    run: () => ({ kind: 'local', action: 'quit' }),
+    takesText: true,
+    run: ([reason]) => (reason?.trim() ? { kind: 'local', action: 'quit', reason: reason.trim() } : { kind: 'local', action: 'quit' }),
   },
+  ...targetCommands(),
 ];
+
+/** /query and /switch: the current target, which plain text goes to. */
+function targetCommands(): SlashCommand[] {
+  const target = (kind: ChatTarget['kind'], name: string | undefined): InputResult =>
+    name === undefined ? { kind: 'local', action: 'target' } : { kind: 'local', action: 'target', target: { kind, name } };
+  return [
+    // /query [user]
+    {
+      name: 'query',
+      aliases: ['q'],
+      syntax: '/query [user]',
+      summary: 'send plain text to one user from now on; /query alone: to everyone again',
+      minArgs: 0,
+      takesText: false,
+      run: ([user]) => target('user', user),
+    },
+    // /switch [group]
+    {
+      name: 'switch',
+      aliases: [],
+      syntax: '/switch [group]',
+      summary: 'send plain text to a group from now on; /switch alone: to everyone again',
+      minArgs: 0,
+      takesText: false,
+      run: ([group]) => target('group', group),
+    },
+  ];
+}
 
 const BY_NAME = new Map<string, SlashCommand>();
 for (const command of SLASH_COMMANDS) {
@@ -217,18 +257,51 @@ function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
+/**
+ * One input line with a current target: plain text (and `//text`) goes to the target, the rest
+ * means what it always does.
+ */
+export function parseTargetedInput(input: string, target: ChatTarget | undefined): InputResult {
+  if (!target || input.trim() === '' || (input.startsWith('/') && !input.startsWith('//'))) return parseInput(input);
+  const text = input.startsWith('//') ? input.slice(1) : input;
+  return send(target.kind === 'user' ? clientLine.unicast(target.name, text) : clientLine.groupMessage(target.name, text));
+}
+
 export type SubmitResult =
-  | { kind: 'sent' }
+  /** `messages`: what the user said, once each however many lines it took. */
+  | { kind: 'sent'; messages: OwnMessage[] }
   | ({ kind: 'local' } & LocalAction)
   | { kind: 'error'; code: string; message: string }
   | { kind: 'empty' };
 
-/** Parse one input line and queue what it means; both interactive and pipe mode go through here. */
-export function submitInput(client: { send(line: string): SendResult }, input: string): SubmitResult {
-  const parsed = parseInput(input);
+/** What submitting needs of the client; without `maxLineBytes` a message is never split. */
+export interface InputSender {
+  send(line: string): SendResult;
+  readonly maxLineBytes?: number;
+}
+
+/**
+ * Parse one input line and queue what it means; both interactive and pipe mode go through here.
+ * A message too long for one line is sent as several, each under the server's line limit.
+ */
+export function submitInput(client: InputSender, input: string, target?: ChatTarget): SubmitResult {
+  const parsed = parseTargetedInput(input, target);
   if (parsed.kind !== 'send') return parsed;
-  const sent = client.send(parsed.line);
-  return sent.ok ? { kind: 'sent' } : { kind: 'error', code: sent.code, message: sent.message };
+  const outgoing = outgoingMessage(parsed.line);
+  const lines = outgoing && client.maxLineBytes !== undefined ? splitLine(parsed.line, outgoing.prefix, client.maxLineBytes) : [parsed.line];
+  for (const line of lines) {
+    const sent = client.send(line);
+    if (!sent.ok) return { kind: 'error', code: sent.code, message: sent.message };
+  }
+  return { kind: 'sent', messages: outgoing ? [outgoing.message] : [] };
+}
+
+/** The message line as lines under `maxLineBytes`, each with the message's prefix. */
+function splitLine(line: string, prefix: string, maxLineBytes: number): string[] {
+  const room = maxLineBytes - new TextEncoder().encode(prefix).length;
+  // A recipient so long that no text fits: send it whole, and let the client refuse it.
+  if (room < 4) return [line];
+  return splitMessage(line.slice(prefix.length), room).map((part) => prefix + part);
 }
 
 /** Aliases that keep working but are not taught: /boardcast is the original assignment's misspelling. */

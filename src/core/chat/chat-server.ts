@@ -2,7 +2,7 @@
 // link, enforces connection limits, owns the user registry, runs the one sweep timer for every
 // timeout, and shuts down cleanly. It reports through `onEvent` and never prints.
 import { serverLine } from '../../protocol/chat/chat-lines.ts';
-import type { Runtime, SocketAddress, TcpConnection, TcpServer } from '../../runtime/types.ts';
+import type { Runtime, SocketAddress, TcpConnection, TcpServer, TlsCredentials, TlsServerOptions } from '../../runtime/types.ts';
 import type { FileService } from '../files/file-service.ts';
 import type { LineLink, LineLinkHandler } from '../links/line-link.ts';
 import { TcpLineLink } from '../links/tcp-line-link.ts';
@@ -14,6 +14,8 @@ import { resolveChatLimits, type ChatLimits } from './chat-limits.ts';
 import { OutputBatcher } from './output-batcher.ts';
 import { AddressThrottle } from './address-throttle.ts';
 import type { RefusalCode } from './server-events.ts';
+import type { PeerAddress } from './address-throttle.ts';
+import { onTlsClientHello, TLS_REQUIRED_TEXT } from '../tls/tls-ports.ts';
 
 export interface ChatServerOptions {
   host: string;
@@ -28,6 +30,8 @@ export interface ChatServerOptions {
   closeGraceMs?: number;
   /** The shared folder's service (LIST_FILES, DOWNLOAD_TCP, uploads); without it those commands are refused. */
   files?: FileService;
+  /** Speak TLS: on `port` alone, or on `tls.port` beside plain TCP on `port` (one chat). */
+  tls?: TlsServerOptions & { port?: number };
   /** The registry to use instead of a lone server's own (a cluster node's, which relays to other nodes). */
   registry?: UserRegistry;
 }
@@ -49,7 +53,9 @@ export class ChatServer implements SessionHost {
   private readonly closing = new Map<LineLink, number>();
   /** Connections, connect rate and shared flood bucket per address; bounded, swept. */
   private readonly addresses: AddressThrottle;
-  private listener: TcpServer | undefined;
+  private readonly listeners: TcpServer[] = [];
+  /** TLS sockets in their handshake, counted against their address like connections. */
+  private readonly handshakePeers = new Map<string, PeerAddress>();
   private sweepTimer: TimerHandle | undefined;
   private nextId = 1;
   /** Set the moment shutdown starts, before any session closes. */
@@ -72,8 +78,18 @@ export class ChatServer implements SessionHost {
   }
 
   get address(): SocketAddress {
-    if (!this.listener) throw new Error('chat server is not listening');
-    return this.listener.address;
+    if (!this.listeners[0]) throw new Error('chat server is not listening');
+    return this.listeners[0].address;
+  }
+
+  /** Every address listened on, and whether it speaks TLS. */
+  get listening(): Array<{ address: SocketAddress; encrypted: boolean }> {
+    return this.listeners.map((listener) => ({ address: listener.address, encrypted: listener.encrypted }));
+  }
+
+  /** New certificate and key for TLS connections accepted from now on; those open keep theirs. */
+  setTlsCredentials(credentials: TlsCredentials): void {
+    for (const listener of this.listeners) if (listener.encrypted) listener.setTlsCredentials(credentials);
   }
 
   /** Open connections, registered or not (refused ones are not counted). */
@@ -85,36 +101,87 @@ export class ChatServer implements SessionHost {
     return this.registry.userCount;
   }
 
-  async listen(runtime: Pick<Runtime, 'listenTcp'>, host: string, port: number): Promise<void> {
-    this.listener = await runtime.listenTcp(
+  /** Listen on one more address (call again for a second, TLS, port); all share one chat. */
+  async listen(runtime: Pick<Runtime, 'listenTcp'>, host: string, port: number, tls?: TlsServerOptions): Promise<void> {
+    const listener = await runtime.listenTcp(
       {
         host,
         port,
         allowHalfOpen: true,
         onAcceptPaused: (error) => this.onEvent({ type: 'accept-paused', code: error.code, connections: this.sessions.size }),
         onAcceptResumed: () => this.onEvent({ type: 'accept-resumed', connections: this.sessions.size }),
+        ...(tls && {
+          tls: { ...tls, plainReply: `${serverLine.error('TLS_REQUIRED', TLS_REQUIRED_TEXT)}\n` },
+          onHandshakeStart: (remote) => this.admitHandshake(remote),
+          onConnectionFailed: (remote, error) => this.handshakeFailed(remote, error.code),
+        }),
       },
       (connection) => this.acceptTcp(connection),
     );
-    this.scheduleSweep();
+    this.listeners.push(listener);
+    if (this.sweepTimer === undefined) this.scheduleSweep();
   }
 
   /** A TCP connection becomes a line link; from here on nothing knows it is TCP. */
   private acceptTcp(connection: TcpConnection): void {
-    if (this.stopping) return connection.destroy();
+    const peer = this.takeHandshakePeer(connection.remote);
+    if (this.stopping) {
+      if (peer) this.addresses.release(peer, this.clock.now());
+      return connection.destroy();
+    }
     connection.setKeepAlive(true, KEEPALIVE_DELAY_MS);
-    this.accept(new TcpLineLink(connection, this.limits));
+    if (!connection.encrypted) {
+      onTlsClientHello(connection, () => {
+        this.onEvent({ type: 'tls-failed', remote: connection.remote, code: 'TLS_CLIENT_ON_PLAIN_PORT' });
+        connection.destroy();
+      });
+    }
+    this.accept(new TcpLineLink(connection, this.limits), peer);
   }
 
-  /** Accept one connection or refuse it with an ERROR line when a limit is reached. */
-  accept(link: LineLink): void {
+  /** A TLS handshake counts against its address's connections and connect rate from its start. */
+  private admitHandshake(remote: SocketAddress): boolean {
+    if (this.stopping) return false;
+    const admission = this.addresses.admit(remote.address, this.clock.now());
+    if (admission.refused) {
+      // No ERROR line can reach a client before its handshake: it is only closed.
+      if (admission.report) this.onEvent({ type: 'refuse', remote, code: admission.refused });
+      return false;
+    }
+    this.handshakePeers.set(`${remote.address}|${remote.port}`, admission.peer);
+    return true;
+  }
+
+  private takeHandshakePeer(remote: SocketAddress): PeerAddress | undefined {
+    const key = `${remote.address}|${remote.port}`;
+    const peer = this.handshakePeers.get(key);
+    this.handshakePeers.delete(key);
+    return peer;
+  }
+
+  private handshakeFailed(remote: SocketAddress, code: string): void {
+    const peer = this.takeHandshakePeer(remote);
+    if (peer) this.addresses.release(peer, this.clock.now());
+    this.onEvent({ type: 'tls-failed', remote, code });
+  }
+
+  /**
+   * Accept one connection or refuse it with an ERROR line when a limit is reached. `admitted`:
+   * its address was already counted (a TLS connection, from the start of its handshake).
+   */
+  accept(link: LineLink, admitted?: PeerAddress): void {
     const remote = link.remote;
-    if (this.stopping) return link.destroy();
+    const release = () => admitted && this.addresses.release(admitted, this.clock.now());
+    if (this.stopping) {
+      release();
+      return link.destroy();
+    }
     if (this.sessions.size >= this.limits.maxConnections) {
+      release();
       return this.refuse(link, 'SERVER_FULL', `the server is full (${this.limits.maxConnections} connections)`);
     }
     const now = this.clock.now();
-    const admission = this.addresses.admit(remote.address, now);
+    const admission = admitted ? { peer: admitted } : this.addresses.admit(remote.address, now);
     if (admission.refused === 'TOO_MANY_CONNECTIONS') {
       const message = `too many connections from ${remote.address} (limit ${this.limits.maxConnectionsPerIp})`;
       return this.refuse(link, admission.refused, message, admission.report);
@@ -215,7 +282,7 @@ export class ChatServer implements SessionHost {
     // Set before any session closes: a closing session must not announce itself to the others,
     // or N users would get N² leave lines ahead of the shutdown notice.
     this.stopping = true;
-    const listenerClosed = this.listener?.close() ?? Promise.resolve();
+    const listenerClosed = Promise.all(this.listeners.map((listener) => listener.close()));
     for (const session of [...this.sessions]) session.close('server-shutdown', serverLine.shutdown());
     this.registry.clear();
     const empty = new Promise<void>((resolve) => {
@@ -257,7 +324,14 @@ export async function startChatServer(
     options.files,
     options.registry,
   );
-  await server.listen(runtime, options.host, options.port);
+  const { port: tlsPort, ...tls } = options.tls ?? {};
+  try {
+    await server.listen(runtime, options.host, options.port, options.tls && tlsPort === undefined ? (tls as TlsServerOptions) : undefined);
+    if (options.tls && tlsPort !== undefined) await server.listen(runtime, options.host, tlsPort, tls as TlsServerOptions);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
   return server;
 }
 

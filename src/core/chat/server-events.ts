@@ -37,6 +37,12 @@ export type ChatServerEvent =
       message?: string;
     }
   | { type: 'refuse'; remote: SocketAddress; code: RefusalCode }
+  /**
+   * A connection that never became a session for want of TLS: its handshake failed or timed out
+   * (`TLS_HANDSHAKE_FAILED`, `TLS_HANDSHAKE_TIMEOUT`), it spoke plain TCP to the TLS port
+   * (`TLS_PEER_NOT_TLS`), or began a TLS handshake on the plain port (`TLS_CLIENT_ON_PLAIN_PORT`).
+   */
+  | { type: 'tls-failed'; remote: SocketAddress; code: string }
   /** Out of file descriptors (`code` EMFILE or ENFILE): not accepting until some close. Once per spell. */
   | { type: 'accept-paused'; code: string; connections: number }
   /** Accepting again after `accept-paused`. */

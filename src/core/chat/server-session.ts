@@ -100,6 +100,11 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     return this.state === OPEN;
   }
 
+  /** Bytes accepted for this connection and not yet handed to the system (a download's buffers wait for 0). */
+  get pendingOutputBytes(): number {
+    return this.link.pendingOutputBytes;
+  }
+
   get files(): FileService | undefined {
     return this.host.files;
   }
@@ -182,7 +187,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   }
 
   udpControl(): { channel: ControlChannel; release: () => void } {
-    this.udpLines ??= new UdpControlLines(this.link.remote.address, (line) => this.reply(line));
+    this.udpLines ??= new UdpControlLines(this.link.remote.address, (line) => this.reply(line), this.link.encrypted);
     const opened = this.udpLines.open();
     this.beginTransfer();
     // Reading may have stopped for the DOWNLOAD_UDP command itself: the feedback must get in.

@@ -19,6 +19,8 @@ export class TransferError extends Error {
 /** The longest line a transfer connection reads (a header with a 255-byte name fits easily). */
 const MAX_LINE_BYTES = 4096;
 const LF = 0x0a;
+/** ServerTrustError's codes (core/tls/server-trust.ts). */
+const TLS_REFUSALS = new Set(['TLS_HOST_CHANGED', 'TLS_FINGERPRINT_MISMATCH', 'TLS_UNTRUSTED']);
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -65,12 +67,19 @@ export class TransferConnection {
       return new TransferConnection(connection, clock, target.idleTimeoutMs);
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'ECONNECT';
+      // A TLS server whose certificate was refused keeps its own code: it is not unreachable.
+      if (TLS_REFUSALS.has(code)) throw new TransferError(code, (error as Error).message);
       throw new TransferError('CONNECT_FAILED', `cannot connect to ${formatHostPort(target.host, target.port)}: ${code}`);
     }
   }
 
   get closed(): boolean {
     return this.closedFlag;
+  }
+
+  /** Whether the connection runs inside TLS. */
+  get encrypted(): boolean {
+    return this.connection.encrypted;
   }
 
   /** The server's IP address. */
@@ -143,44 +152,85 @@ export class TransferConnection {
   }
 
   /**
-   * Read exactly `count` raw bytes, handing each chunk to `onChunk` (which may return a promise:
-   * reading pauses until it settles, so a slow disk slows the sender down, not our memory).
+   * Read exactly `count` raw bytes, handing each chunk to `onChunk` as it arrives (which may
+   * return a promise: reading pauses until it settles, so a slow disk slows the sender down, not
+   * our memory). Chunks are handed over from the connection's own data events, without a promise
+   * or a timer per chunk: one timer watches for a connection that goes quiet.
    */
-  async readBytes(count: number, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
-    let left = count;
-    const pending: Uint8Array[] = [];
-    this.rawSink = (chunk) => pending.push(chunk);
-    // Bytes that came in with the header line go first.
-    for (const chunk of this.buffered.splice(0)) pending.push(chunk);
-    this.bufferedBytes = 0;
-    try {
-      while (left > 0) {
-        const chunk = pending.shift();
-        if (!chunk) {
-          if (this.ended || this.closedFlag) {
-            throw new TransferError('SERVER_CLOSED', `the connection ended ${left} bytes before the end of the file`);
+  readBytes(count: number, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let left = count;
+      // Bytes that came in with the header line go first.
+      const queue: Uint8Array[] = this.buffered.splice(0);
+      this.bufferedBytes = 0;
+      let waiting = false;
+      let settled = false;
+      let lastActivity = this.clock.now();
+      let timer: unknown;
+      const finish = (error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        this.rawSink = undefined;
+        this.wake = undefined;
+        this.clock.clearTimeout(timer);
+        // Whatever follows the bytes (a line after them) is read as lines again.
+        for (const chunk of queue) this.keep(chunk);
+        if (error) reject(error);
+        else resolve();
+      };
+      const pump = () => {
+        while (!settled && !waiting) {
+          if (left === 0) return finish();
+          const chunk = queue.shift();
+          if (!chunk) {
+            if (this.ended || this.closedFlag) {
+              finish(new TransferError('SERVER_CLOSED', `the connection ended ${left} bytes before the end of the file`));
+            }
+            return;
           }
-          if (!(await this.waitForInput())) throw new TransferError('TIMEOUT', `no data for ${this.idleTimeoutMs / 1000} s`);
-          continue;
-        }
-        const take = chunk.length <= left ? chunk : chunk.subarray(0, left);
-        if (take.length < chunk.length) pending.unshift(chunk.subarray(take.length));
-        left -= take.length;
-        const settled = onChunk(take);
-        if (settled) {
-          this.connection.pause();
+          const take = chunk.length <= left ? chunk : chunk.subarray(0, left);
+          if (take.length < chunk.length) queue.unshift(chunk.subarray(take.length));
+          left -= take.length;
+          lastActivity = this.clock.now();
+          let pending: void | Promise<void>;
           try {
-            await settled;
-          } finally {
-            this.connection.resume();
+            pending = onChunk(take);
+          } catch (error) {
+            return finish(error);
+          }
+          if (pending) {
+            waiting = true;
+            this.connection.pause();
+            pending.then(
+              () => {
+                waiting = false;
+                this.connection.resume();
+                pump();
+              },
+              (error: unknown) => {
+                this.connection.resume();
+                finish(error);
+              },
+            );
           }
         }
-      }
-    } finally {
-      this.rawSink = undefined;
-      // Whatever follows the bytes (a line after them) is read as lines again.
-      for (const chunk of pending) this.keep(chunk);
-    }
+      };
+      // Quiet for the idle timeout while waiting for bytes (not while the disk catches up): TIMEOUT.
+      const watch = (delayMs: number) => {
+        timer = this.clock.setTimeout(() => {
+          if (settled) return;
+          const now = this.clock.now();
+          if (waiting) lastActivity = now;
+          const quietMs = now - lastActivity;
+          if (quietMs >= this.idleTimeoutMs) finish(new TransferError('TIMEOUT', `no data for ${this.idleTimeoutMs / 1000} s`));
+          else watch(this.idleTimeoutMs - quietMs);
+        }, delayMs);
+      };
+      this.rawSink = (chunk) => queue.push(chunk);
+      this.wake = pump;
+      watch(this.idleTimeoutMs);
+      pump();
+    });
   }
 
   private onData(chunk: Uint8Array): void {

@@ -18,7 +18,7 @@ import { TransferConnection, TransferError } from './transfer-connection.ts';
 import { expectGreeting } from './transfer-replies.ts';
 
 export interface UdpDownloadDeps extends DownloadDeps {
-  runtime: DownloadDeps['runtime'] & Pick<Runtime, 'bindUdp' | 'name'>;
+  runtime: DownloadDeps['runtime'] & Pick<Runtime, 'bindUdp' | 'name' | 'aes256Gcm'>;
   limits: UdpTransferLimits;
 }
 
@@ -96,6 +96,8 @@ async function receiveInto(
       socketBufferBytes: socket.receiveBufferBytes?.(),
       senderAddress: connection.remoteAddress,
       keepPartial: true,
+      // Inside TLS the datagrams are sealed too: nothing of the file crosses the network readable.
+      ...(connection.encrypted && { sealed: { aead: runtime.aes256Gcm } }),
       onBegin: (begin) => {
         header = { size: begin.size, sha256: begin.sha256 };
         if (partial && begin.sha256.slice(0, 16) !== partial.shaTag) {
@@ -109,7 +111,7 @@ async function receiveInto(
       onProgress: (written, total) => request.onProgress?.(offset + written, total),
     });
     connection.writeLine(fileClientLine.transfer(ticket));
-    connection.writeLine(fileClientLine.downloadUdp(request.name, socket.address.port, formatTransferRequestOptions({ transferId, offset })));
+    connection.writeLine(fileClientLine.downloadUdp(request.name, socket.address.port, formatTransferRequestOptions({ transferId, offset, sealed: connection.encrypted })));
     // The server refuses with a chat ERROR line (no such file …) instead of UDP_BEGIN.
     const refused = refusal.then((error) => {
       incoming.cancel(error.message);

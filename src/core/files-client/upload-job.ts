@@ -4,6 +4,7 @@
 // and the server's verdict is compared with the hash computed here while sending.
 import { fileClientLine } from '../../protocol/files/file-lines.ts';
 import type { FileStore, Runtime } from '../../runtime/types.ts';
+import { SpareBuffers } from '../files/spare-buffers.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { TransferTarget } from './download-job.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
@@ -35,6 +36,9 @@ export interface UploadResult {
   sha256: string;
 }
 
+/** Bytes read from the file per socket write: large enough that a gigabyte is a few thousand writes. */
+const SEND_CHUNK_BYTES = 256 * 1024;
+
 /** `target.ticket` absent: the upload is the first line of a fresh connection (a guest's upload). */
 export type UploadTarget = Omit<TransferTarget, 'ticket'> & { ticket?: () => Promise<string> };
 
@@ -58,7 +62,9 @@ export async function uploadFile(deps: UploadDeps, target: UploadTarget, request
     if (declared) {
       connection.writeLine(fileClientLine.upload({ ...declared, name: request.name }));
       await nextReply(connection, 'upload-ready');
-      await send(connection, store.read(path!, { start: 0, end: declared.size }), declared.size, request.onProgress);
+      const spares = new SpareBuffers(SEND_CHUNK_BYTES);
+      const chunks = store.read(path!, { start: 0, end: declared.size, chunkBytes: SEND_CHUNK_BYTES, spare: spares.take });
+      await send(connection, chunks, declared.size, request.onProgress, spares);
     } else {
       connection.writeLine(fileClientLine.uploadRaw(request.name));
       const hash = deps.runtime.sha256();
@@ -87,19 +93,45 @@ export async function uploadFile(deps: UploadDeps, target: UploadTarget, request
   }
 }
 
-/** Write every chunk with backpressure; stop early when the server answers (an ERROR) first. */
+/**
+ * Write every chunk with backpressure, reading the next while the last goes out; stop early when
+ * the server answers (an ERROR) first. With `spares`, the read buffers are used again once the
+ * connection holds nothing.
+ */
 async function send(
   connection: TransferConnection,
   chunks: AsyncIterable<Uint8Array>,
   total: number | undefined,
   onProgress: UploadRequest['onProgress'],
+  spares?: SpareBuffers,
 ): Promise<void> {
   let done = 0;
   onProgress?.(done, total);
-  for await (const chunk of chunks) {
-    if (connection.hasInput) return; // the server spoke before the end: its ERROR is read next
-    done += chunk.length;
-    if (!connection.write(chunk) && !(await connection.drained())) return;
-    onProgress?.(done, total);
+  const iterator = chunks[Symbol.asyncIterator]();
+  // A read ahead may fail while the previous chunk goes out; it is awaited (and thrown) next.
+  const readAhead = () => {
+    const read = iterator.next();
+    read.catch(() => {});
+    return read;
+  };
+  let next = readAhead();
+  try {
+    for (;;) {
+      const { value: chunk, done: finished } = await next;
+      if (finished) return;
+      if (connection.hasInput) return; // the server spoke before the end: its ERROR is read next
+      next = readAhead();
+      done += chunk.length;
+      spares?.written(chunk);
+      if (!connection.write(chunk)) {
+        if (!(await connection.drained())) return;
+        spares?.drained();
+      } else if (connection.pendingWriteBytes === 0) {
+        spares?.drained();
+      }
+      onProgress?.(done, total);
+    }
+  } finally {
+    void iterator.return?.();
   }
 }

@@ -9,7 +9,7 @@ import { parseDownloadUdpArgs } from '../../protocol/files/file-lines.ts';
 import { parseTransferRequestOptions } from '../../protocol/udp-transfer/transfer-request.ts';
 import type { FileStore, Runtime, Sha256 } from '../../runtime/types.ts';
 import { readerSource } from '../udp-transfer/file-adapters.ts';
-import { UdpSendService } from '../udp-transfer/send-service.ts';
+import { UdpSendService, type SendServiceOptions } from '../udp-transfer/send-service.ts';
 import type { ControlChannel } from '../udp-transfer/transfer-io.ts';
 import { resolveUdpTransferLimits, type UdpTransferLimits } from '../udp-transfer/transfer-limits.ts';
 import type { RawOutput } from '../links/line-link.ts';
@@ -29,6 +29,8 @@ export interface TransferSession extends IntakeConnection {
   readonly transferOwner: string | undefined;
   readonly remoteAddress: string;
   readonly writable: boolean;
+  /** Bytes queued on the connection; 0 once the system has taken everything written. */
+  readonly pendingOutputBytes?: number;
   reply(line: string): void;
   /** Write `header` after everything queued, then hand out raw output until its `end()`. */
   startRawOutput(header: string, onDrain: () => void): RawOutput;
@@ -76,7 +78,7 @@ export interface OpenFileServiceOptions {
   randomHex?: (bytes: number) => string;
   onEvent?: (event: FileEvent) => void;
   /** Serve DOWNLOAD_UDP through this runtime's UDP sockets, with these limits. */
-  udp?: { bindUdp: Runtime['bindUdp']; limits?: Partial<UdpTransferLimits> };
+  udp?: { bindUdp: Runtime['bindUdp']; limits?: Partial<UdpTransferLimits>; sealing?: SendServiceOptions['sealing'] };
 }
 
 /** Check the limits, open and index the folder, and return the service with its file count. */
@@ -98,6 +100,7 @@ export async function openFileService(options: OpenFileServiceOptions): Promise<
         clock: options.clock,
         limits: resolveUdpTransferLimits(options.udp.limits),
         randomTransferId: () => Number.parseInt(randomHex(4), 16),
+        ...(options.udp.sealing && { sealing: options.udp.sealing }),
       }),
     }),
   });
@@ -155,6 +158,9 @@ export class FileService {
         drained: () => (session.writable ? new Promise<boolean>((resolve) => (wake = resolve)) : Promise.resolve(false)),
         get closed() {
           return !session.writable;
+        },
+        get pendingBytes() {
+          return session.pendingOutputBytes;
         },
       };
       const outcome = await streamDownload(this.folder, prepared, sink, {

@@ -25,6 +25,8 @@ export class IncomingUpload {
   private sinceDiskCheck = 0;
   private problem: FileProblem | undefined;
   private settled = false;
+  /** A free-space check under way (a raw upload checks every DISK_CHECK_BYTES). */
+  private diskCheck: Promise<void> | undefined;
 
   private constructor(
     private readonly folder: SharedFolder,
@@ -64,27 +66,49 @@ export class IncomingUpload {
     return this.problem;
   }
 
-  /** Take the next bytes; resolves when they are written (the caller's backpressure). Never rejects. */
-  async write(chunk: Uint8Array): Promise<void> {
-    if (this.problem || this.settled || chunk.length === 0) return;
+  /**
+   * Take the next bytes: hashed, and queued for the disk. False when the disk is behind: stop
+   * feeding until `drained()` settles. Never throws; a failure shows in `failed`.
+   */
+  take(chunk: Uint8Array): boolean {
+    if (this.problem || this.settled || chunk.length === 0) return true;
     this.received += chunk.length;
     if (this.received > this.limits.maxUploadBytes) {
       this.problem = tooLarge(this.limits);
-      return;
+      return true;
     }
     this.hash.update(chunk);
-    try {
-      if (!this.writer.write(chunk)) await this.writer.drained();
-    } catch (error) {
-      this.problem = failure(error, this.limits);
-      return;
-    }
+    const more = this.writer.write(chunk);
     this.sinceDiskCheck += chunk.length;
     if (!this.request.declared && this.sinceDiskCheck >= DISK_CHECK_BYTES) {
       this.sinceDiskCheck = 0;
-      const free = await this.folder.freeBytes().catch(() => Number.POSITIVE_INFINITY);
-      if (free < this.limits.minFreeDiskBytes) this.problem = diskFull(this.limits);
+      this.diskCheck = this.checkDisk();
+      // Wait for the answer before taking more: a disk running low ends the upload there.
+      return false;
     }
+    return more;
+  }
+
+  /** Resolves once what was taken is written (or writing failed: see `failed`). Never rejects. */
+  async drained(): Promise<void> {
+    try {
+      await this.writer.drained();
+    } catch (error) {
+      this.problem ??= failure(error, this.limits);
+    }
+    await this.diskCheck;
+  }
+
+  /** Take the next bytes; resolves when they are written (the caller's backpressure). Never rejects. */
+  async write(chunk: Uint8Array): Promise<void> {
+    if (!this.take(chunk)) await this.drained();
+    else await this.diskCheck;
+  }
+
+  /** A raw upload has no declared size: it must stop when the disk runs low. */
+  private async checkDisk(): Promise<void> {
+    const free = await this.folder.freeBytes().catch(() => Number.POSITIVE_INFINITY);
+    if (free < this.limits.minFreeDiskBytes) this.problem ??= diskFull(this.limits);
   }
 
   /**
@@ -93,6 +117,7 @@ export class IncomingUpload {
    */
   async finish(): Promise<{ stored: DeclaredUpload } | FileProblem> {
     if (this.settled) throw new Error('upload already finished or aborted');
+    await this.drained();
     const declared = this.request.declared;
     let problem = this.problem;
     if (!problem && declared && this.received < declared.size) {

@@ -1,11 +1,15 @@
 // One download out of the shared folder: which file a DOWNLOAD_TCP line means, its header, and
 // its bytes streamed from disk with backpressure — a chunk is read only when the connection has
-// taken the previous one, so memory stays constant whatever the file size and however slowly
-// the client reads.
+// taken the one before the previous, so memory stays constant (two read buffers, used again and
+// again) whatever the file size and however slowly the client reads.
 import { downloadReadings, type FileHeader } from '../../protocol/files/file-lines.ts';
 import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
 import { errorCode } from './file-errors.ts';
 import type { SharedFile, SharedFolder } from './shared-folder.ts';
+import { SpareBuffers } from './spare-buffers.ts';
+
+/** The read size when the caller names none. */
+const DEFAULT_CHUNK_BYTES = 256 * 1024;
 
 /** Where the bytes go: a connection in raw mode. */
 export interface ByteSink {
@@ -14,6 +18,11 @@ export interface ByteSink {
   /** Resolves true once the buffer drained, false if the sink closed first. */
   drained(): Promise<boolean>;
   readonly closed: boolean;
+  /**
+   * Bytes queued and not yet handed to the system, where the sink knows: written chunks and
+   * anything else it holds (lines kept back until the download ends).
+   */
+  readonly pendingBytes?: number;
 }
 
 export interface PreparedDownload {
@@ -64,8 +73,10 @@ export async function streamDownload(
 ): Promise<DownloadOutcome> {
   const { file, offset } = download;
   let sent = 0;
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const spares = new SpareBuffers(chunkBytes);
   // An explicit end: a file that shrank fails the read (FILE_SHORT_READ) instead of ending early.
-  const chunks = folder.store.read(file.path, { start: offset, end: file.size, ...(options.chunkBytes && { chunkBytes: options.chunkBytes }) });
+  const chunks = folder.store.read(file.path, { start: offset, end: file.size, chunkBytes, spare: spares.take });
   const iterator = chunks[Symbol.asyncIterator]();
   // A read ahead may fail while the previous chunk drains; it is awaited (and handled) next.
   const readAhead = () => {
@@ -74,17 +85,32 @@ export async function streamDownload(
     return read;
   };
   let next = readAhead();
+  // Whether the sink holds none of our chunks. What else it counts as pending (chat lines held
+  // back until the download ends) does not change while a chunk is written, so a write that
+  // leaves the count where it was went straight through.
+  let clear = sink.pendingBytes === 0;
   try {
     for (;;) {
       const { value: chunk, done } = await next;
       if (done) break;
       if (sink.closed) return 'closed';
       // Read the next chunk while this one goes out: the disk and the socket work at once, and
-      // at most two chunks are in memory.
+      // at most two chunks are in memory — the same two, over and over (see SpareBuffers).
       next = readAhead();
       sent += chunk.length;
       options.onProgress?.(chunk.length);
-      if (!sink.write(chunk) && !(await sink.drained())) return 'closed';
+      spares.written(chunk);
+      const pendingBefore = sink.pendingBytes;
+      if (!sink.write(chunk)) {
+        if (!(await sink.drained())) return 'closed';
+        spares.drained();
+        clear = true;
+      } else if (clear && pendingBefore !== undefined && sink.pendingBytes === pendingBefore) {
+        // Written straight through to the system (a socket with room does that): nothing holds it.
+        spares.drained();
+      } else {
+        clear = false;
+      }
     }
   } catch (error) {
     if (sink.closed) return 'closed';

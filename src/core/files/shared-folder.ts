@@ -10,12 +10,15 @@ import { checkFileName, isListedName, numberedName } from '../../protocol/files/
 import type { FileStat, FileStore, Sha256 } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
 import { errorCode } from './file-errors.ts';
+import { FolderIndex } from './folder-index.ts';
 
 /** Partial uploads are hidden files with this prefix and suffix, never listed or served. */
 export const PARTIAL_PREFIX = '.netchat-upload-';
 export const PARTIAL_SUFFIX = '.part';
 
 const RESCAN_AFTER_MS = 5_000;
+/** Scanning works this long at most before it rests for a turn of the event loop. */
+const SCAN_SLICE_MS = 8;
 /** Names tried after the wanted one is taken: `name (1)` … `name (999)`. */
 const MAX_NUMBERED_NAMES = 999;
 /** Hashes remembered; past this the oldest is forgotten (and recomputed when asked again). */
@@ -39,13 +42,11 @@ interface CachedHash {
 }
 
 export class SharedFolder {
-  private files = new Map<string, FileListing>();
-  private sorted: string[] | undefined;
+  private readonly index: FolderIndex;
   private scanning: Promise<void> | undefined;
   private scannedAt = Number.NEGATIVE_INFINITY;
   private realRoot = '';
-  /** Files published while a scan runs: the scan may have read the folder before them. */
-  private publishedDuringScan: FileListing[] = [];
+  private opened = false;
   private readonly hashes = new Map<string, CachedHash>();
 
   constructor(
@@ -55,18 +56,21 @@ export class SharedFolder {
     private readonly randomHex: (bytes: number) => string,
     /** A fresh incremental SHA-256, for bytes that arrive in pieces. */
     readonly newHash: () => Sha256,
-  ) {}
+  ) {
+    this.index = new FolderIndex(() => this.rest());
+  }
 
   /** Create the folder if missing, remove partial uploads a previous run left, index it. */
   async open(): Promise<number> {
     await this.store.makeDirectory(this.root, { recursive: true });
     this.realRoot = await this.store.realpath(this.root);
     await this.rescan(true);
-    return this.files.size;
+    this.opened = true;
+    return this.index.size;
   }
 
   get fileCount(): number {
-    return this.files.size;
+    return this.index.size;
   }
 
   /** Start a background rescan when the index is old; never waits for it. */
@@ -76,13 +80,7 @@ export class SharedFolder {
 
   /** One page of the listing: names that sort after `after`, at most `limit` of them. */
   page(after: string | undefined, limit: number): { entries: FileListing[]; total: number; continueAfter?: string } {
-    this.sorted ??= [...this.files.keys()].sort();
-    const names = this.sorted;
-    const start = after === undefined ? 0 : firstAfter(names, after);
-    const slice = names.slice(start, start + limit);
-    const entries = slice.map((name) => this.files.get(name)!);
-    const more = start + limit < names.length;
-    return { entries, total: names.length, ...(more && { continueAfter: slice[slice.length - 1]! }) };
+    return this.index.page(after, limit);
   }
 
   /** The file a client asked for by name, or why it cannot have it. */
@@ -145,15 +143,12 @@ export class SharedFolder {
   }
 
   private record(name: string, info: FileStat, sha256: string): void {
-    const listing = { name, size: info.size, mtimeMs: info.mtimeMs };
-    if (!this.files.has(name)) this.sorted = undefined;
-    this.files.set(name, listing);
-    if (this.scanning) this.publishedDuringScan.push(listing);
+    this.index.set({ name, size: info.size, mtimeMs: info.mtimeMs });
     this.remember(name, { size: info.size, mtimeMs: info.mtimeMs, sha256: Promise.resolve(sha256) });
   }
 
   private forget(name: string): void {
-    if (this.files.delete(name)) this.sorted = undefined;
+    this.index.delete(name);
     this.hashes.delete(name);
   }
 
@@ -196,35 +191,35 @@ export class SharedFolder {
   }
 
   private async scan(removePartials: boolean): Promise<void> {
-    const found = new Map<string, FileListing>();
+    this.index.startRescan();
+    let restedAt = this.clock.now();
     for await (const entry of this.store.list(this.root)) {
+      // Long scans leave room for chat: a rest every few milliseconds of work.
+      if (this.clock.now() - restedAt >= SCAN_SLICE_MS) {
+        await this.rest();
+        restedAt = this.clock.now();
+      }
       if (entry.name.startsWith(PARTIAL_PREFIX) && entry.name.endsWith(PARTIAL_SUFFIX)) {
         // Only at start-up: later, a partial file may be an upload in progress.
         if (removePartials) await this.store.remove(this.store.join(this.root, entry.name)).catch(() => {});
         continue;
       }
       if (!isListedName(entry.name)) continue;
-      if (entry.kind === 'file') found.set(entry.name, { name: entry.name, size: entry.size, mtimeMs: entry.mtimeMs });
+      if (entry.kind === 'file') this.index.found({ name: entry.name, size: entry.size, mtimeMs: entry.mtimeMs });
       else if (entry.kind === 'symlink') {
         const target = await this.followInside(this.store.join(this.root, entry.name));
-        if (target) found.set(entry.name, { name: entry.name, size: target.info.size, mtimeMs: target.info.mtimeMs });
+        if (target) this.index.found({ name: entry.name, size: target.info.size, mtimeMs: target.info.mtimeMs });
       }
     }
-    for (const listing of this.publishedDuringScan) found.set(listing.name, listing);
-    this.publishedDuringScan = [];
-    this.files = found;
-    this.sorted = undefined;
+    await this.index.finish();
   }
-}
 
-/** Index of the first name in sorted `names` that sorts after `after`. */
-function firstAfter(names: readonly string[], after: string): number {
-  let low = 0;
-  let high = names.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (names[mid]! <= after) low = mid + 1;
-    else high = mid;
+  /**
+   * A turn of the event loop for everyone else (a zero-delay timer runs after pending I/O); none
+   * during the first scan, which runs before anyone can connect.
+   */
+  private rest(): Promise<void> {
+    if (!this.opened) return Promise.resolve();
+    return new Promise((resolve) => this.clock.setTimeout(resolve, 0));
   }
-  return low;
 }

@@ -13,6 +13,8 @@ export class UdpControlLines {
   constructor(
     private readonly remoteAddress: string,
     private readonly sendLine: (line: string) => void,
+    /** The connection runs inside TLS (a sealed transfer's key may go on it). */
+    private readonly encrypted = false,
   ) {}
 
   /** Whether a transfer uses the connection now. */
@@ -26,6 +28,7 @@ export class UdpControlLines {
     let released = false;
     const channel: ControlChannel = {
       remoteAddress: this.remoteAddress,
+      encrypted: this.encrypted,
       sendLine: this.sendLine,
       onLine: (listener) => {
         this.lineListeners.add(listener);

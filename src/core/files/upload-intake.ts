@@ -1,8 +1,9 @@
 // The raw bytes of one upload, from the connection to the upload. Bytes can arrive before the
 // upload is ready for them (an `nc` sender does not wait for anything), so the first ones are
 // kept — up to a bound, past which reading pauses — and then fed in order. Feeding follows the
-// disk: while writes are outstanding past a bound, reading pauses, so a fast sender and a slow
-// disk cost constant memory.
+// disk: once the upload's writer is past its mark, reading pauses until it has written what it
+// holds, so a fast sender and a slow disk cost constant memory. Bytes are fed as they arrive, with
+// no promise per chunk: only a pause waits for anything.
 import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
 import type { DeclaredUpload } from '../../protocol/files/file-lines.ts';
 import type { RawInputSink } from '../links/line-link.ts';
@@ -18,8 +19,8 @@ export interface IntakeConnection {
   replyProblem(problem: FileProblem): void;
 }
 
-/** Bytes accepted but not yet written before reading pauses. */
-const MAX_QUEUED_BYTES = 1024 * 1024;
+/** Bytes that may arrive before the upload is ready for them; past this, reading pauses. */
+const MAX_EARLY_BYTES = 1024 * 1024;
 
 export type IntakeResult = { stored: DeclaredUpload } | FileProblem | undefined;
 
@@ -27,10 +28,11 @@ export class UploadIntake implements RawInputSink {
   private early: Uint8Array[] | undefined = [];
   private earlyBytes = 0;
   private upload: IncomingUpload | undefined;
-  private queuedBytes = 0;
   /** Bytes handed to the upload so far (written or being written). */
   private fedBytes = 0;
+  /** Settles once the disk has caught up, while reading is paused for it. */
   private writing: Promise<void> = Promise.resolve();
+  private waitingForDisk = false;
   private paused = false;
   private ended = false;
   private settled = false;
@@ -53,7 +55,7 @@ export class UploadIntake implements RawInputSink {
     const early = this.early ?? [];
     this.early = undefined;
     for (const chunk of early) this.feed(chunk);
-    if (this.paused && this.queuedBytes < MAX_QUEUED_BYTES) this.setPaused(false);
+    if (!this.waitingForDisk) this.setPaused(false);
     this.checkComplete();
     return result;
   }
@@ -63,7 +65,7 @@ export class UploadIntake implements RawInputSink {
     if (this.early) {
       this.early.push(bytes);
       this.earlyBytes += bytes.length;
-      if (this.earlyBytes > MAX_QUEUED_BYTES) this.setPaused(true);
+      if (this.earlyBytes > MAX_EARLY_BYTES) this.setPaused(true);
       return;
     }
     this.feed(bytes);
@@ -95,16 +97,17 @@ export class UploadIntake implements RawInputSink {
     const take = bytes.length <= this.wanted ? bytes : bytes.subarray(0, Math.max(0, this.wanted));
     if (take.length === 0) return;
     this.fedBytes += take.length;
-    this.queuedBytes += take.length;
     this.connection.transferActivity();
-    this.writing = this.writing.then(async () => {
-      await upload.write(take);
-      this.queuedBytes -= take.length;
-      if (this.paused && this.queuedBytes < MAX_QUEUED_BYTES / 2 && !this.settled) this.setPaused(false);
-      // A write can fail (disk full, over the size limit): that ends the upload now.
+    if (upload.take(take) || this.waitingForDisk) return;
+    // The disk is behind: read nothing more until it has written what it holds.
+    this.waitingForDisk = true;
+    this.setPaused(true);
+    this.writing = upload.drained().then(() => {
+      this.waitingForDisk = false;
+      if (!this.settled) this.setPaused(false);
+      // A write can fail (disk full): that ends the upload now.
       if (upload.failed) this.checkComplete();
     });
-    if (this.queuedBytes >= MAX_QUEUED_BYTES) this.setPaused(true);
   }
 
   /** Done when the declared size is in, the upload failed, or the sender half-closed. */

@@ -6,9 +6,10 @@
 // It listens before UDP_BEGIN arrives: the sender's first datagrams may overtake its UDP_BEGIN
 // line, so a few are held until then.
 import { type BeginMessage, formatControlLine, isControlLine, parseControlLine } from '../../protocol/udp-transfer/control-lines.ts';
-import { DATAGRAM_HEADER_BYTES, MAX_UDP_PAYLOAD_BYTES, parseDatagram } from '../../protocol/udp-transfer/transfer-datagram.ts';
+import { DATAGRAM_HEADER_BYTES, MAX_UDP_PAYLOAD_BYTES, claimedTransferId, parseDatagram } from '../../protocol/udp-transfer/transfer-datagram.ts';
 import { TransferError, type TransferErrorCode } from '../../protocol/udp-transfer/transfer-errors.ts';
-import type { Sha256, UdpRemote, UdpSocket } from '../../runtime/types.ts';
+import type { Aead, Sha256, UdpRemote, UdpSocket } from '../../runtime/types.ts';
+import { keyFromHex, openSealedDatagram } from './datagram-seal.ts';
 import type { Clock, TimerHandle } from '../shared/clock.ts';
 import { ChunkLayout, MAX_CHUNKS, datagramsBufferHolds } from './chunk-layout.ts';
 import type { ByteSink, ControlChannel } from './transfer-io.ts';
@@ -42,9 +43,16 @@ export interface ReceiveTransferOptions {
   keepPartial?: boolean;
   onBegin?: (begin: BeginMessage) => void;
   onProgress?: (writtenBytes: number, totalBytes: number) => void;
+  /**
+   * The transfer was asked for sealed: UDP_BEGIN must carry a key, and only datagrams that open
+   * with it count (the others are forged or damaged, and counted as `forged`).
+   */
+  sealed?: { aead: (key: Uint8Array) => Aead };
 }
 
 export interface ReceiveReport extends ReceiverStats {
+  /** Datagrams of a sealed transfer that did not open with its key (forged, damaged, or plain). */
+  forged: number;
   transferId: number;
   /** Bytes this transfer wrote (after the offset). */
   bytes: number;
@@ -77,6 +85,8 @@ class ReceiveDriver implements IncomingTransfer {
   private timerAt = Number.POSITIVE_INFINITY;
   private readonly startedAt: number;
   private foreignSources = 0;
+  private forged = 0;
+  private aead: Aead | undefined;
   private readonly stopListening: Array<() => void> = [];
   private settle!: { resolve: (report: ReceiveReport) => void; reject: (error: TransferError) => void };
   private readonly onMessage = (data: Uint8Array, from: UdpRemote) => this.onDatagram(data, from);
@@ -112,6 +122,10 @@ class ReceiveDriver implements IncomingTransfer {
   private begin(begin: BeginMessage): void {
     const { limits, offset } = this.options;
     const layout = new ChunkLayout(begin.size, begin.offset, begin.chunkBytes);
+    if (this.options.sealed) {
+      if (begin.key === undefined) return this.fail('BAD_BEGIN', 'a sealed transfer was asked for and UDP_BEGIN carries no key');
+      this.aead = this.options.sealed.aead(keyFromHex(begin.key));
+    }
     if (begin.offset !== offset) return this.fail('BAD_BEGIN', `asked to resume at byte ${offset}, the sender starts at ${begin.offset}`);
     if (begin.chunkBytes + DATAGRAM_HEADER_BYTES > MAX_UDP_PAYLOAD_BYTES || layout.count > MAX_CHUNKS) {
       return this.fail('BAD_BEGIN', `cannot take ${layout.count} chunks of ${begin.chunkBytes} bytes`);
@@ -123,7 +137,10 @@ class ReceiveDriver implements IncomingTransfer {
     const { feedbackIntervalMs, abandonTimeoutMs } = limits;
     this.machine = new TransferReceiver(begin, { windowChunks, memoryChunks, feedbackIntervalMs, abandonTimeoutMs }, now);
     this.options.onBegin?.(begin);
-    for (const datagram of this.early.splice(0)) this.machine.onDatagram(datagram, now);
+    for (const early of this.early.splice(0)) {
+      const datagram = this.opened(early);
+      if (datagram) this.machine.onDatagram(datagram, now);
+    }
     // Chunks that came early, or none at all (an empty file): start writing or verifying now.
     this.startWriting();
   }
@@ -134,13 +151,25 @@ class ReceiveDriver implements IncomingTransfer {
       return;
     }
     if (this.machine) {
-      this.machine.onDatagram(data, this.options.clock.now());
+      const datagram = this.opened(data);
+      if (!datagram) return;
+      this.machine.onDatagram(datagram, this.options.clock.now());
       if (this.machine.hasReady) this.startWriting();
       if (this.machine.hasOutgoing) this.afterEvent();
       return;
     }
-    const parsed = parseDatagram(data);
-    if (parsed.ok && parsed.transferId === this.transferId && this.early.length < MAX_EARLY_DATAGRAMS) this.early.push(data);
+    // Sealed ones are opened once the key is known; until then only the id is looked at.
+    const parsed = this.options.sealed ? undefined : parseDatagram(data);
+    const ours = parsed ? parsed.ok && parsed.transferId === this.transferId : claimedTransferId(data) === this.transferId;
+    if (ours && this.early.length < MAX_EARLY_DATAGRAMS) this.early.push(data);
+  }
+
+  /** The datagram to hand the machine: as it came, or opened with a sealed transfer's key. */
+  private opened(data: Uint8Array): Uint8Array | undefined {
+    if (!this.aead) return data;
+    const plain = openSealedDatagram(this.aead, data);
+    if (!plain) this.forged++;
+    return plain;
   }
 
   private startWriting(): void {
@@ -226,6 +255,7 @@ class ReceiveDriver implements IncomingTransfer {
     this.settle.resolve({
       ...machine.stats,
       foreign: machine.stats.foreign + this.foreignSources,
+      forged: this.forged,
       transferId: this.transferId,
       bytes: machine.layout.size - machine.layout.offset,
       size: machine.layout.size,

@@ -7,7 +7,8 @@
 import { type ControlMessage, formatControlLine, isControlLine, parseControlLine } from '../../protocol/udp-transfer/control-lines.ts';
 import { DATAGRAM_HEADER_BYTES, writeDatagramHeader } from '../../protocol/udp-transfer/transfer-datagram.ts';
 import { TransferError } from '../../protocol/udp-transfer/transfer-errors.ts';
-import type { UdpSocket } from '../../runtime/types.ts';
+import type { Aead, UdpSocket } from '../../runtime/types.ts';
+import { keyToHex, sealDatagram } from './datagram-seal.ts';
 import type { Clock, TimerHandle } from '../shared/clock.ts';
 import type { ByteSource, ControlChannel } from './transfer-io.ts';
 import type { UdpTransferLimits } from './transfer-limits.ts';
@@ -35,6 +36,8 @@ export interface SendTransferOptions {
   sha256: string;
   limits: UdpTransferLimits;
   onProgress?: (acknowledgedBytes: number) => void;
+  /** Seal every datagram with this key (sent in UDP_BEGIN, so only over TLS). */
+  seal?: { key: Uint8Array; aead: Aead };
 }
 
 export interface SendReport {
@@ -90,6 +93,7 @@ class SendDriver implements OutgoingTransfer {
         offset: options.offset,
         chunkBytes: options.chunkBytes,
         sha256: options.sha256,
+        ...(options.seal && { key: keyToHex(options.seal.key) }),
         initialWindowChunks: Math.max(1, Math.floor(options.limits.initialWindowBytes / options.chunkBytes)),
         maxWindowChunks: Math.max(1, Math.floor(options.limits.maxWindowBytes / options.chunkBytes)),
         feedbackIntervalMs: options.limits.feedbackIntervalMs,
@@ -180,7 +184,8 @@ class SendDriver implements OutgoingTransfer {
     writeDatagramHeader(datagram, { transferId: this.transferId, chunkIndex, packetNumber });
     datagram.set(payload, DATAGRAM_HEADER_BYTES);
     this.pendingSends++;
-    this.options.socket.send(datagram, this.options.port, this.options.control.remoteAddress).then(
+    const seal = this.options.seal;
+    this.options.socket.send(seal ? sealDatagram(seal.aead, datagram) : datagram, this.options.port, this.options.control.remoteAddress).then(
       () => {
         // The kernel has the bytes: the buffer is free again.
         this.freeBuffers.push(buffer);

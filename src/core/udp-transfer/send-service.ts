@@ -4,7 +4,7 @@
 import { formatControlLine } from '../../protocol/udp-transfer/control-lines.ts';
 import { TransferError } from '../../protocol/udp-transfer/transfer-errors.ts';
 import type { TransferRequestOptions } from '../../protocol/udp-transfer/transfer-request.ts';
-import type { Runtime, UdpSocket } from '../../runtime/types.ts';
+import type { Aead, Runtime, UdpSocket } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
 import { ChunkLayout, chunkBytesToward, layoutFits } from './chunk-layout.ts';
 import { type OutgoingTransfer, type SendReport, startSend } from './send-driver.ts';
@@ -20,6 +20,8 @@ export interface SendServiceOptions {
   limits: UdpTransferLimits;
   /** A fresh transfer id, for requests that name none. */
   randomTransferId: () => number;
+  /** Sealed transfers (`seal=1`): a fresh key per transfer, and AES-256-GCM with it. Absent: refused. */
+  sealing?: { newKey: () => Uint8Array; aead: (key: Uint8Array) => Aead };
 }
 
 export interface SharedFileToSend {
@@ -64,6 +66,10 @@ export class UdpSendService {
     if (!Number.isInteger(request.port) || request.port < 1 || request.port > 65535) {
       return refuse(new TransferError('BAD_REQUEST', `${request.port} is not a UDP port`));
     }
+    if (request.options.sealed && !request.control.encrypted) {
+      return refuse(new TransferError('BAD_REQUEST', 'sealed UDP transfers need a TLS connection (their key travels on it)'));
+    }
+    if (request.options.sealed && !this.options.sealing) return refuse(new TransferError('BAD_REQUEST', 'this server does not seal UDP transfers'));
     if (offset > request.file.size) return refuse(new TransferError('BAD_REQUEST', `offset ${offset} is past the end (${request.file.size} bytes)`));
     const chunkBytes = chunkBytesToward(request.control.remoteAddress, request.options.maxDatagramBytes, limits);
     if (!layoutFits(new ChunkLayout(request.file.size, offset, chunkBytes))) {
@@ -100,6 +106,7 @@ export class UdpSendService {
       sha256: request.file.sha256,
       limits,
       onProgress: request.onProgress,
+      ...(request.options.sealed && this.options.sealing && { seal: newSeal(this.options.sealing) }),
     });
     this.running.add(transfer);
     const boundSocket = socket;
@@ -115,6 +122,11 @@ export class UdpSendService {
   cancelAll(reason: string): void {
     for (const transfer of this.running) transfer.cancel(reason);
   }
+}
+
+function newSeal(sealing: NonNullable<SendServiceOptions['sealing']>): { key: Uint8Array; aead: Aead } {
+  const key = sealing.newKey();
+  return { key, aead: sealing.aead(key) };
 }
 
 function refusedTransfer(transferId: number, error: TransferError): OutgoingTransfer {

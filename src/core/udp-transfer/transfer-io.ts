@@ -31,6 +31,8 @@ export interface ByteSink {
 export interface ControlChannel {
   /** The peer's IP address: datagrams go to it and nowhere else. */
   readonly remoteAddress: string;
+  /** The channel runs inside TLS: a sealed transfer's key may travel on it (absent: it does not). */
+  readonly encrypted?: boolean;
   /** Queue one line (without its LF). */
   sendLine(line: string): void;
   /** Call `listener` with each line from the peer; returns the way to stop. */

@@ -31,6 +31,8 @@ export interface SenderOptions {
   offset: number;
   chunkBytes: number;
   sha256: string;
+  /** A sealed transfer's key (hex), announced in UDP_BEGIN: only on a TLS control channel. */
+  key?: string;
   initialWindowChunks: number;
   /** The most chunks held unacknowledged, whatever the receiver advertises. */
   maxWindowChunks: number;
@@ -108,6 +110,7 @@ export class TransferSender {
       chunkBytes: options.chunkBytes,
       window,
       sha256: options.sha256,
+      ...(options.key !== undefined && { key: options.key }),
     };
     this.outbox.push(this.begin);
   }

@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   SERVER_FULL: { when: 'the server is at its connection limit', closes: true },
   TOO_MANY_CONNECTIONS: { when: 'this address is at its per-address connection limit', closes: true },
   CONNECTING_TOO_FAST: { when: 'this address opened new connections faster than the connect rate allows', closes: true },
+  TLS_REQUIRED: { when: 'plain TCP on the TLS port: sent in plain text, instead of a TLS handshake', closes: true },
   // The shared-files section (file transfers travel on the chat port).
   ...FILE_ERROR_CODES,
 } as const satisfies Record<string, ErrorCodeSpec>;

@@ -1,7 +1,8 @@
 // The control lines of a UDP file transfer. They travel on the TCP chat connection beside chat
 // lines, so each is one ASCII line of at most MAX_CONTROL_LINE_BYTES, readable with `nc`:
 //
-//   UDP_BEGIN <id> size=<bytes> offset=<bytes> chunk=<bytes> window=<chunks> sha256=<hex>   sender → receiver
+//   UDP_BEGIN <id> size=<bytes> offset=<bytes> chunk=<bytes> window=<chunks> sha256=<hex> [key=<hex>]
+//                                                                                           sender → receiver
 //   UDP_ACK <id> next=<n> high=<n> [upto=<n>] window=<n> rx=<n> [pn=<n> delay=<µs>] [missing=<ranges>]
 //                                                                                           receiver → sender
 //   UDP_DONE <id> bytes=<bytes> sha256=<hex>                                                receiver → sender
@@ -30,6 +31,8 @@ export interface BeginMessage {
   window: number;
   /** SHA-256 of the whole file, lowercase hex. */
   sha256: string;
+  /** A sealed transfer's AES-256-GCM key, 64 lowercase hex digits: only ever sent inside TLS. */
+  key?: string;
 }
 
 export interface AckMessage {
@@ -79,7 +82,7 @@ export function formatControlLine(message: ControlMessage): string {
   const id = formatTransferId(message.transferId);
   switch (message.type) {
     case 'begin':
-      return `UDP_BEGIN ${id} size=${message.size} offset=${message.offset} chunk=${message.chunkBytes} window=${message.window} sha256=${message.sha256}`;
+      return `UDP_BEGIN ${id} size=${message.size} offset=${message.offset} chunk=${message.chunkBytes} window=${message.window} sha256=${message.sha256}${message.key === undefined ? '' : ` key=${message.key}`}`;
     case 'ack': {
       let line = `UDP_ACK ${id} next=${message.next} high=${message.high}`;
       if (message.listedUpTo !== message.high) line += ` upto=${message.listedUpTo}`;
@@ -141,7 +144,9 @@ function parseBegin(transferId: number, values: KeyValues): ControlParse {
   if (chunkBytes < 1 || chunkBytes > MAX_UDP_PAYLOAD_BYTES) return fail('BAD_FIELD', `chunk must be 1..${MAX_UDP_PAYLOAD_BYTES}`);
   if (window < 1) return fail('BAD_FIELD', 'window must be at least 1');
   if (!SHA256_HEX.test(sha256)) return fail('BAD_FIELD', 'sha256 must be 64 lowercase hex digits');
-  return { ok: true, message: { type: 'begin', transferId, size, offset, chunkBytes, window, sha256 } };
+  const key = values.get('key');
+  if (key !== undefined && !SHA256_HEX.test(key)) return fail('BAD_FIELD', 'key must be 64 lowercase hex digits');
+  return { ok: true, message: { type: 'begin', transferId, size, offset, chunkBytes, window, sha256, ...(key !== undefined && { key }) } };
 }
 
 function parseAck(transferId: number, values: KeyValues): ControlParse {

@@ -10,9 +10,10 @@
 //  20  payload: the chunk's bytes (then the tag when sealed)
 //
 // A sealed datagram's AES-GCM nonce is transfer id ‖ chunk index ‖ packet number (12 bytes,
-// unique per datagram) and its additional data is the header. Nothing seals datagrams yet: a
-// parser meets the flag only from a newer sender and refuses it rather than misread the bytes.
-// Parsing never throws: anything short, foreign or malformed is a ParseFailure.
+// unique per datagram: header bytes 8 to 20) and its additional data is the header, flag set.
+// `parseDatagram` reads plain datagrams only: a sealed one is opened first (its tag checked),
+// and the plain datagram it held is parsed. Parsing never throws: anything short, foreign or
+// malformed is a ParseFailure.
 
 export const DATAGRAM_MAGIC = Uint8Array.of(0x4e, 0x43, 0x55, 0x01);
 export const DATAGRAM_HEADER_BYTES = 20;
@@ -90,6 +91,23 @@ export function parseDatagram(bytes: Uint8Array): DatagramParse {
     packetNumber: readU32(bytes, 16),
     payload: bytes.subarray(DATAGRAM_HEADER_BYTES),
   };
+}
+
+/** The transfer id a datagram of ours claims, sealed or not (undefined when it is not one of ours). */
+export function claimedTransferId(bytes: Uint8Array): number | undefined {
+  if (bytes.length < DATAGRAM_HEADER_BYTES) return undefined;
+  for (let i = 0; i < DATAGRAM_MAGIC.length; i++) if (bytes[i] !== DATAGRAM_MAGIC[i]) return undefined;
+  return readU32(bytes, 8);
+}
+
+/** Whether these bytes claim to be a sealed datagram (the claim is proven only by its tag). */
+export function isSealedDatagram(bytes: Uint8Array): boolean {
+  return bytes.length >= DATAGRAM_HEADER_BYTES + AUTH_TAG_BYTES && bytes[4] === FLAG_SEALED;
+}
+
+/** The sealed datagram's nonce: its header's transfer id, chunk index and packet number (a view). */
+export function sealedDatagramNonce(datagram: Uint8Array): Uint8Array {
+  return datagram.subarray(8, DATAGRAM_HEADER_BYTES);
 }
 
 /** Chunk bytes per datagram when datagrams may be `maxDatagramBytes` long (tag room kept). */

@@ -3,6 +3,7 @@
 //   id=<8 hex>        the transfer id to use (so the receiver can tell its transfers apart)
 //   offset=<bytes>    resume: send from this byte on (the receiver holds the bytes before it)
 //   datagram=<bytes>  the largest datagram the receiver wants (the sender may pick smaller)
+//   seal=1            encrypt and authenticate the datagrams (asked only over TLS)
 //
 // All are optional: `DOWNLOAD_UDP report.csv 5000` from `nc` works, with a sender-chosen id.
 // Parsing never throws.
@@ -16,6 +17,8 @@ export interface TransferRequestOptions {
   transferId?: number;
   offset?: number;
   maxDatagramBytes?: number;
+  /** Sealed datagrams (AES-256-GCM with a key sent in UDP_BEGIN): only over a TLS control channel. */
+  sealed?: boolean;
 }
 
 export function formatTransferRequestOptions(options: TransferRequestOptions): string {
@@ -23,6 +26,7 @@ export function formatTransferRequestOptions(options: TransferRequestOptions): s
   if (options.transferId !== undefined) words.push(`id=${formatTransferId(options.transferId)}`);
   if (options.offset !== undefined) words.push(`offset=${options.offset}`);
   if (options.maxDatagramBytes !== undefined) words.push(`datagram=${options.maxDatagramBytes}`);
+  if (options.sealed) words.push('seal=1');
   return words.join(' ');
 }
 
@@ -50,6 +54,11 @@ export function parseTransferRequestOptions(
       return { ok: false, detail: `datagram must be ${MIN_DATAGRAM_BYTES}..${MAX_UDP_PAYLOAD_BYTES}` };
     }
     options.maxDatagramBytes = datagram;
+  }
+  if (values.has('seal')) {
+    const seal = values.get('seal');
+    if (seal !== '0' && seal !== '1') return { ok: false, detail: 'seal must be 0 or 1' };
+    if (seal === '1') options.sealed = true;
   }
   return { ok: true, options };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SendResult } from '../../../src/core/chat-client/chat-client.ts';
-import { helpLines, parseInput, SLASH_COMMANDS, submitInput } from '../../../src/core/chat-client/slash-commands.ts';
+import { helpLines, parseInput, parseTargetedInput, SLASH_COMMANDS, submitInput } from '../../../src/core/chat-client/slash-commands.ts';
 
 describe('parseInput', () => {
   it.each([
@@ -91,7 +91,7 @@ describe('submitInput', () => {
 
   it('queues the protocol line of a message', () => {
     const client = sender({ ok: true });
-    expect(submitInput(client, '/msg bob hi')).toEqual({ kind: 'sent' });
+    expect(submitInput(client, '/msg bob hi')).toEqual({ kind: 'sent', messages: [{ to: 'user', name: 'bob', text: 'hi' }] });
     expect(client.sent).toEqual(['UNICAST bob hi']);
   });
 
@@ -104,5 +104,77 @@ describe('submitInput', () => {
     const client = sender({ ok: true });
     expect(submitInput(client, input).kind).not.toBe('sent');
     expect(client.sent).toEqual([]);
+  });
+});
+
+describe('/quit with a message', () => {
+  it.each([
+    ['/quit', { kind: 'local', action: 'quit' }],
+    ['/quit   ', { kind: 'local', action: 'quit' }],
+    ['/quit see you tomorrow', { kind: 'local', action: 'quit', reason: 'see you tomorrow' }],
+    ['/exit  gone fishing ', { kind: 'local', action: 'quit', reason: 'gone fishing' }],
+  ])('%j', (input, expected) => {
+    expect(parseInput(input)).toEqual(expected);
+  });
+});
+
+describe('the current target', () => {
+  it.each([
+    ['/query bob', { kind: 'local', action: 'target', target: { kind: 'user', name: 'bob' } }],
+    ['/q bob', { kind: 'local', action: 'target', target: { kind: 'user', name: 'bob' } }],
+    ['/switch team', { kind: 'local', action: 'target', target: { kind: 'group', name: 'team' } }],
+    ['/query', { kind: 'local', action: 'target' }],
+    ['/switch', { kind: 'local', action: 'target' }],
+  ])('%j sets it', (input, expected) => {
+    expect(parseInput(input)).toEqual(expected);
+  });
+
+  it('sends plain text and //text to the target, and commands as always', () => {
+    const bob = { kind: 'user', name: 'bob' } as const;
+    const team = { kind: 'group', name: 'team' } as const;
+    expect(parseTargetedInput('hi bob', bob)).toEqual({ kind: 'send', line: 'UNICAST bob hi bob' });
+    expect(parseTargetedInput('//etc', bob)).toEqual({ kind: 'send', line: 'UNICAST bob /etc' });
+    expect(parseTargetedInput('ship it', team)).toEqual({ kind: 'send', line: 'GROUP_MSG team ship it' });
+    expect(parseTargetedInput('/broadcast all', team)).toEqual({ kind: 'send', line: 'BROADCAST all' });
+    expect(parseTargetedInput('/users', team)).toEqual({ kind: 'send', line: 'LIST_USERS' });
+    expect(parseTargetedInput('hi all', undefined)).toEqual({ kind: 'send', line: 'BROADCAST hi all' });
+    expect(parseTargetedInput('  ', bob)).toEqual({ kind: 'empty' });
+  });
+});
+
+describe('submitInput with a line limit', () => {
+  const limited = (maxLineBytes: number) => {
+    const sent: string[] = [];
+    return { sent, maxLineBytes, send: (line: string): SendResult => (sent.push(line), { ok: true }) };
+  };
+
+  it('counts the text against the limit, not the verb and recipient: at the limit one line, one past it two', () => {
+    const prefix = 'UNICAST bob ';
+    const client = limited(64);
+    const fits = 'a'.repeat(64 - prefix.length);
+    expect(submitInput(client, `/msg bob ${fits}`)).toEqual({ kind: 'sent', messages: [{ to: 'user', name: 'bob', text: fits }] });
+    expect(client.sent).toEqual([prefix + fits]);
+    client.sent.length = 0;
+    submitInput(client, `/msg bob ${fits}b`);
+    expect(client.sent).toEqual([prefix + fits, `${prefix}b`]);
+  });
+
+  it('splits plain text for the target on character boundaries, each line within the limit', () => {
+    const client = limited(40);
+    const text = 'é'.repeat(30);
+    const result = submitInput(client, text, { kind: 'group', name: 'team' });
+    expect(result).toEqual({ kind: 'sent', messages: [{ to: 'group', name: 'team', text }] });
+    expect(client.sent.length).toBeGreaterThan(1);
+    for (const line of client.sent) {
+      expect(line.startsWith('GROUP_MSG team é')).toBe(true);
+      expect(new TextEncoder().encode(line).length).toBeLessThanOrEqual(40);
+    }
+    expect(client.sent.map((line) => line.slice('GROUP_MSG team '.length)).join('')).toBe(text);
+  });
+
+  it('does not split what is not a message', () => {
+    const client = limited(16);
+    submitInput(client, '/join a-rather-long-group-name');
+    expect(client.sent).toEqual(['JOIN_GROUP a-rather-long-group-name']);
   });
 });

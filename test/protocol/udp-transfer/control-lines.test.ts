@@ -29,6 +29,9 @@ const ack: AckMessage = {
 describe('control lines', () => {
   it('are the documented text', () => {
     expect(formatControlLine(begin)).toBe(`UDP_BEGIN 0badcafe size=1000000 offset=4096 chunk=1364 window=32 sha256=${SHA}`);
+    const key = 'ab'.repeat(32);
+    expect(formatControlLine({ ...begin, key })).toBe(`UDP_BEGIN 0badcafe size=1000000 offset=4096 chunk=1364 window=32 sha256=${SHA} key=${key}`);
+    expect(parseControlLine(formatControlLine({ ...begin, key }))).toEqual({ ok: true, message: { ...begin, key } });
     expect(formatControlLine(ack)).toBe('UDP_ACK 0badcafe next=1000 high=1050 window=3276 rx=1046 pn=1060 delay=2500 missing=0-1,17');
     expect(formatControlLine({ type: 'done', transferId: 1, bytes: 5, sha256: SHA })).toBe(`UDP_DONE 00000001 bytes=5 sha256=${SHA}`);
     expect(formatControlLine({ type: 'error', transferId: 1, code: 'HASH_MISMATCH', text: 'bad bytes' })).toBe('UDP_ERROR 00000001 HASH_MISMATCH bad bytes');
@@ -103,6 +106,8 @@ describe('control lines', () => {
     [`UDP_BEGIN 00000001 size=10 offset=0 chunk=5 window=0 sha256=${SHA}`, 'BAD_FIELD'],
     [`UDP_BEGIN 00000001 size=10 offset=0 chunk=5 window=1 sha256=${SHA.toUpperCase()}`, 'BAD_FIELD'],
     ['UDP_BEGIN 00000001 size=10 offset=0 chunk=5 window=1 sha256=abc', 'BAD_FIELD'],
+    [`UDP_BEGIN 00000001 size=10 offset=0 chunk=5 window=1 sha256=${SHA} key=${'AB'.repeat(32)}`, 'BAD_FIELD'],
+    [`UDP_BEGIN 00000001 size=10 offset=0 chunk=5 window=1 sha256=${SHA} key=${'ab'.repeat(31)}`, 'BAD_FIELD'],
     ['UDP_DONE 00000001 bytes=5', 'BAD_FIELD'],
     ['UDP_ERROR 00000001', 'BAD_FIELD'],
     ['UDP_ERROR 00000001 lower case', 'BAD_FIELD'],

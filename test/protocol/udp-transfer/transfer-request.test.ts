@@ -35,6 +35,14 @@ describe('DOWNLOAD_UDP request options', () => {
     }
   });
 
+  it('ask for sealed datagrams with seal=1, and say nothing of it otherwise', () => {
+    expect(formatTransferRequestOptions({ transferId: 1, sealed: true })).toBe('id=00000001 seal=1');
+    expect(formatTransferRequestOptions({ transferId: 1, sealed: false })).toBe('id=00000001');
+    expect(parseTransferRequestOptions(['seal=1'])).toEqual({ ok: true, options: { sealed: true } });
+    expect(parseTransferRequestOptions(['seal=0'])).toEqual({ ok: true, options: {} });
+    expect(parseTransferRequestOptions(['seal=yes']).ok).toBe(false);
+  });
+
   it.each(['id=xyz', 'id=1234567', 'id=DEADBEEF', 'offset=-1', 'offset=01', 'offset=1e3', 'datagram=', 'offset', 'offset=1 offset=2', '=1'])(
     'refuse %j',
     (text) => {

@@ -26,6 +26,30 @@ export function describeRuntimeContract(label: string, subject: ContractSubject)
     describeUdpContract(subject.makeRuntime, subject.has);
     describeFileStoreContract(subject.makeRuntime, subject.files);
 
+    describe('AES-256-GCM', () => {
+      it('opens what it sealed, and nothing forged: altered bytes, header or tag, another key or nonce', () => {
+        const runtime = subject.makeRuntime();
+        const key = runtime.randomBytes(32);
+        expect(key).toHaveLength(32);
+        expect(runtime.randomBytes(32)).not.toEqual(key);
+        const aead = runtime.aes256Gcm(key);
+        const nonce = Uint8Array.from({ length: 12 }, (_, i) => i);
+        const header = new TextEncoder().encode('header');
+        const plaintext = new TextEncoder().encode('chunk of a file');
+        const sealed = aead.seal(nonce, header, plaintext);
+        expect(sealed).toHaveLength(plaintext.length + 16);
+        expect(aead.open(nonce, header, sealed)).toEqual(Buffer.from(plaintext));
+        const flipped = (bytes: Uint8Array, at: number) => Uint8Array.from(bytes, (b, i) => (i === at ? b ^ 1 : b));
+        expect(aead.open(nonce, header, flipped(sealed, 0))).toBeUndefined();
+        expect(aead.open(nonce, header, flipped(sealed, sealed.length - 1))).toBeUndefined();
+        expect(aead.open(nonce, flipped(header, 0), sealed)).toBeUndefined();
+        expect(aead.open(flipped(nonce, 11), header, sealed)).toBeUndefined();
+        expect(runtime.aes256Gcm(runtime.randomBytes(32)).open(nonce, header, sealed)).toBeUndefined();
+        expect(aead.open(nonce, header, sealed.subarray(0, 15))).toBeUndefined();
+        expect(() => runtime.aes256Gcm(new Uint8Array(16))).toThrow();
+      });
+    });
+
     describe('SHA-256', () => {
       it('matches the FIPS 180-2 vectors, fed whole or in pieces, strings as UTF-8', () => {
         const { sha256 } = subject.makeRuntime();

@@ -14,7 +14,7 @@ async function tlsServer(runtime: Runtime, certificate: IssuedCertificate, hands
   const waiters = new Waiters();
   const served = await recordingServer(runtime, {
     allowHalfOpen: true,
-    tls: { cert: certificate.certificatePem, key: new TextEncoder().encode(certificate.privateKeyPem), handshakeTimeoutMs },
+    tls: { cert: certificate.certificatePem, key: new TextEncoder().encode(certificate.privateKeyPem), handshakeTimeoutMs, plainReply: 'ERROR TLS_REQUIRED plain\n' },
     onConnectionFailed: (remote, error) => {
       failures.push({ remote, code: error.code });
       waiters.poke();
@@ -89,15 +89,51 @@ export function describeTlsContract(makeRuntime: () => Runtime, has: { handshake
       );
     });
 
-    it('reports a plain client that talks to a TLS server as TLS_HANDSHAKE_FAILED and closes it', async () => {
+    it('answers a plain client on a TLS server with plainReply in plain text, reports TLS_PEER_NOT_TLS and closes it', async () => {
       const runtime = makeRuntime();
       const { port, failures, untilFailure, accepted } = await tlsServer(runtime, certificate());
-      const client = new Recorder(await runtime.connectTcp({ host: '127.0.0.1', port }));
+      const client = new Recorder(await runtime.connectTcp({ host: '127.0.0.1', port, allowHalfOpen: true }));
       onTestFinished(() => client.connection.destroy());
       client.connection.write('JOIN alice\n');
-      await Promise.all([untilFailure(), client.untilClose()]);
-      expect(failures).toEqual([{ remote: expect.objectContaining({ address: '127.0.0.1' }), code: 'TLS_HANDSHAKE_FAILED' }]);
+      await Promise.all([untilFailure(), client.untilEnd()]);
+      client.connection.end();
+      await client.untilClose();
+      expect(client.text()).toBe('ERROR TLS_REQUIRED plain\n');
+      expect(failures).toEqual([{ remote: expect.objectContaining({ address: '127.0.0.1' }), code: 'TLS_PEER_NOT_TLS' }]);
       expect(accepted).toEqual([]);
+    });
+
+    it('fails a TLS client whose server answers in plain text with TLS_NOT_SPOKEN', async () => {
+      const runtime = makeRuntime();
+      const plain = await recordingServer(runtime, {}, (recorder) => recorder.connection.write('HELLO plain server\n'));
+      onTestFinished(async () => {
+        for (const recorder of plain.accepted) recorder.connection.destroy();
+        await plain.server.close();
+      });
+      const error = await rejectionOf(runtime.connectTcp({ host: '127.0.0.1', port: plain.server.address.port, tls: { rejectUnauthorized: false } }));
+      expect(error.code).toBe('TLS_NOT_SPOKEN');
+    });
+
+    it('asks onHandshakeStart before each handshake and closes the sockets it refuses', async () => {
+      const runtime = makeRuntime();
+      const asked: string[] = [];
+      let admit = true;
+      const served = await recordingServer(runtime, {
+        tls: { cert: certificate().certificatePem, key: certificate().privateKeyPem },
+        onHandshakeStart: (remote) => (asked.push(remote.address), admit),
+      });
+      onTestFinished(async () => {
+        for (const recorder of served.accepted) recorder.connection.destroy();
+        await served.server.close();
+      });
+      const port = served.server.address.port;
+      const first = await runtime.connectTcp({ host: '127.0.0.1', port, tls: { rejectUnauthorized: false } });
+      onTestFinished(() => first.destroy());
+      await served.nextAccepted();
+      admit = false;
+      await rejectionOf(runtime.connectTcp({ host: '127.0.0.1', port, tls: { rejectUnauthorized: false } }));
+      expect(asked).toEqual(['127.0.0.1', '127.0.0.1']);
+      expect(served.accepted).toHaveLength(1);
     });
 
     it('fails a TLS client whose server does not answer the handshake with ETIMEDOUT, after timeoutMs', async () => {
