@@ -10,6 +10,8 @@ import type { ClusterEvent } from '../core/cluster/cluster-options.ts';
 import { systemClock } from '../core/shared/clock.ts';
 import { randomHex } from '../core/shared/random-hex.ts';
 import type { FileStore } from '../runtime/file-store-types.ts';
+import { detectRuntime } from '../runtime/detect.ts';
+import { EXIT } from './_exit.ts';
 import { parseCount, parseSeconds, UsageError } from './_shared.ts';
 
 export const clusterArgs = {
@@ -145,6 +147,7 @@ export async function joinCluster(
           ...(args['cluster-tls-cert'] && { certFile: args['cluster-tls-cert'], keyFile: args['cluster-tls-key'] }),
         }
       : undefined;
+  if (detectRuntime() === 'deno') ignoreResetsOfDiscardedSockets(logger);
   let backplane;
   try {
     const creds = args['cluster-creds'] ? await readAll(files, args['cluster-creds']) : undefined;
@@ -194,4 +197,22 @@ export async function joinCluster(
   await node.start();
   logger.info(`joined the cluster as node ${settings.nodeId} through ${settings.servers.join(', ')}`);
   return { registry: node.registry, stop: () => node.stop() };
+}
+
+/**
+ * Deno's node:net can report a connection reset on a socket the NATS client has already
+ * discarded (its listeners removed, as when NATS refuses a login and hangs up). Nobody is left
+ * to hear it, and an unheard socket error would end the server. Every socket netchat owns has
+ * its listener, so such a reset concerns only a socket nobody uses any more: note it and go on.
+ * Anything else that nobody caught ends the process as it would have.
+ */
+function ignoreResetsOfDiscardedSockets(logger: ConsolaInstance): void {
+  process.on('uncaughtException', (error: NodeJS.ErrnoException) => {
+    if (error?.code === 'ECONNRESET' || error?.code === 'EPIPE') {
+      logger.debug(`a discarded NATS connection reported ${error.code}`);
+      return;
+    }
+    logger.error(error?.stack ?? String(error));
+    process.exit(EXIT.FAILURE);
+  });
 }

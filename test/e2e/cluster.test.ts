@@ -176,7 +176,7 @@ describe(`netchat serve --cluster [${CLI_RUNTIME}]`, () => {
       await node.proc.waitForStderr(/joined the cluster as node /);
       const refused = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--cluster', url.replace('s3cret', 'wrong'), '--node-id', 'refused']);
       running.push(refused);
-      expect(await refused.exited).toBe(EXIT.CONNECT);
+      expect(await refused.exited, refused.stderr()).toBe(EXIT.CONNECT);
       expect(refused.stderr()).toMatch(/cannot join the cluster at 127\.0\.0\.1:\d+: .*(auth|Authorization)/i);
       expect(refused.stderr()).not.toMatch(/listening on/);
     } finally {

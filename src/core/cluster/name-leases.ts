@@ -32,6 +32,8 @@ export interface NameLeaseHooks {
   holderGone(holder: LeaseValue): boolean;
 }
 
+/** Tries at a claim whose entry changes under it (expired, or deleted by a survivor of its dead holder). */
+const CLAIM_ATTEMPTS = 3;
 /** Attempts at settling one conflict before leaving it to the next renewal. */
 const MAX_RESOLVE_ATTEMPTS = 3;
 
@@ -61,7 +63,7 @@ export class NameLeases {
     const key = leaseKey(nameKey(name));
     const lease: HeldLease = { value, revision: undefined };
     if (!this.hooks.online()) return this.hold(name, lease);
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
       const created = await this.track(this.store.create(key, encodeLease(value)));
       if (created.ok) return this.hold(name, { value, revision: created.revision });
       if (created.why === 'unavailable') return this.hold(name, lease);
@@ -74,7 +76,9 @@ export class NameLeases {
       const ours = holder?.node === this.self.node && holder.boot !== this.self.boot;
       if (!holder || !(ours || this.hooks.holderGone(holder))) return 'taken';
       const updated = await this.track(this.store.update(key, encodeLease(value), entry.revision));
-      return updated.ok ? this.hold(name, { value, revision: updated.revision }) : 'taken';
+      if (updated.ok) return this.hold(name, { value, revision: updated.revision });
+      if (updated.why === 'unavailable') return 'taken';
+      // Changed under us: another survivor may have deleted the dead holder's lease meanwhile.
     }
     return 'taken';
   }
