@@ -4,6 +4,8 @@
 //
 //   node scripts/bench/udp-transfer.mjs [--size-mib 256] [--runtimes node,bun,deno] [--rounds 3]
 //                                       [--loss 5] [--no-tftp] [--no-cli] [--dir /dev/shm] [--json <file>]
+//                                       [--cases loopback,veth,loss] [--sender node|bun|deno]
+//                                       [--cli-runtime node|bun|deno]
 //
 // With the build in dist/ (and without --no-cli), the same file is also downloaded through
 // `netchat serve` and `netchat join` — `/download --tcp` against `/download --udp`, alternating,
@@ -37,6 +39,10 @@ const runtimes = option('runtimes', 'node,bun,deno').split(',');
 const rounds = Number(option('rounds', '3'));
 const lossPercent = Number(option('loss', '5'));
 const withTftp = !process.argv.includes('--no-tftp');
+// Which cases to run, and a fixed runtime for the sender: `--sender node` with `--runtimes bun`
+// measures Bun's receiver alone, which tells which side of a slow pair is slow.
+const cases = option('cases', 'loopback,veth,loss').split(',');
+const senderRuntime = option('sender', undefined);
 const jsonOut = option('json', undefined);
 // makeTempDir creates its directory under os.tmpdir(), which follows TMPDIR.
 process.env.TMPDIR = option('dir', existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir());
@@ -73,7 +79,7 @@ async function measure({ runtime, name, sender, receiver, counterNamespace, drop
     rmSync(out, { force: true });
     const before = udpCounters(counterNamespace);
     const drops = dropped();
-    const { received, sent, wallMs } = await runTransfer({ harness, runtime, file, out, sender, receiver, datagram });
+    const { received, sent, wallMs } = await runTransfer({ harness, runtime, senderRuntime: senderRuntime ?? runtime, file, out, sender, receiver, datagram });
     const after = udpCounters(counterNamespace);
     if (received.error || sent.error) throw new Error(`${runtime} ${name}: ${received.error ?? sent.error}`);
     const exact = (await sha256Of(out)) === expectedSha;
@@ -90,7 +96,7 @@ async function measure({ runtime, name, sender, receiver, counterNamespace, drop
       ruleDrops: dropped() - drops,
       duplicates: received.duplicates,
     });
-    console.error(`  ${runtime} ${name} round ${round + 1}: ${fmt(samples.at(-1).mibPerSecond, 1)} MiB/s, exact=${exact}`);
+    console.error(`  ${runtime} ${name} round ${round + 1}: ${fmt(samples.at(-1).mibPerSecond, 1)} MiB/s, exact=${exact}, resent ${sent.retransmissions}, RcvbufErrors ${after.RcvbufErrors - before.RcvbufErrors}, CPU ms sender ${sent.cpuMs} receiver ${received.cpuMs}`);
   }
   const pick = (key) => median(samples.map((sample) => sample[key]));
   const row = {
@@ -129,10 +135,11 @@ for (const runtime of runtimes) {
   console.error(`${runtime} …`);
   const loop = noNamespaces ? undefined : loopbackNamespace();
   const local = { namespace: loop?.name, address: '127.0.0.1' };
-  await measure({ runtime, name: 'loopback', sender: local, receiver: local, counterNamespace: loop?.name });
+  if (cases.includes('loopback')) await measure({ runtime, name: 'loopback', sender: local, receiver: local, counterNamespace: loop?.name });
   loop?.remove();
   if (noNamespaces) continue;
   for (const loss of [0, lossPercent]) {
+    if (!cases.includes(loss === 0 ? 'veth' : 'loss')) continue;
     const link = vethPair(loss);
     await measure({
       runtime,
@@ -150,7 +157,7 @@ for (const runtime of runtimes) {
 let cli;
 if (!process.argv.includes('--no-cli') && existsSync(path.join(path.dirname(new URL(import.meta.url).pathname), '../../dist/cli.mjs'))) {
   console.error('netchat serve + join, /download --tcp and --udp …');
-  cli = await cliDownloads({ file, sizeMiB, rounds, dir });
+  cli = await cliDownloads({ file, sizeMiB, rounds, dir, runtime: option('cli-runtime', 'node') });
 }
 const TCP_PENDING = '—';
 

@@ -1,5 +1,7 @@
 import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { detectRuntime } from './detect.ts';
 import type { SocketAddress, UdpBindOptions, UdpSocket, UdpSocketEvents } from './types.ts';
 
 /** A `node:dgram` socket behind the runtime-neutral UdpSocket interface. */
@@ -23,7 +25,21 @@ export class NodeUdpSocket implements UdpSocket {
   }
 
   setReceiveBufferSize(bytes: number): void {
+    // Deno's node:dgram (2.x) never hands the size to the kernel, but allocates that many bytes
+    // for every datagram it then receives: asking only makes receiving slower.
+    if (ignoresReceiveBufferRequests) return;
     this.socket.setRecvBufferSize(bytes);
+  }
+
+  receiveBufferBytes(): number | undefined {
+    // Deno's getRecvBufferSize reports the size last asked for, not the kernel's: its socket
+    // keeps the system default (checked with `ss -m`, skmem rb).
+    if (ignoresReceiveBufferRequests) return systemDefaultReceiveBuffer();
+    try {
+      return this.socket.getRecvBufferSize();
+    } catch {
+      return undefined;
+    }
   }
 
   setSendBufferSize(bytes: number): void {
@@ -67,6 +83,18 @@ export class NodeUdpSocket implements UdpSocket {
       this.socket.off(event, listener as (...args: unknown[]) => void);
     }
     return this;
+  }
+}
+
+const ignoresReceiveBufferRequests = detectRuntime() === 'deno';
+
+/** `net.core.rmem_default`: what a socket that asked for nothing holds; undefined off Linux. */
+function systemDefaultReceiveBuffer(): number | undefined {
+  try {
+    const bytes = Number(readFileSync('/proc/sys/net/core/rmem_default', 'utf8'));
+    return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
+  } catch {
+    return undefined;
   }
 }
 

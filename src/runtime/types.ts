@@ -162,8 +162,16 @@ export interface UdpSocket {
   readonly address: SocketAddress;
   /** Resolves once the datagram is handed to the kernel; rejects with the send error. */
   send(data: Uint8Array | string, port: number, host: string): Promise<void>;
-  /** Ask the kernel for a larger queue (Node and Bun cap it at 2 × net.core.rmem_max). */
+  /**
+   * Ask the kernel for a larger queue (Node and Bun cap it at 2 × net.core.rmem_max; under Deno
+   * the request has no effect, and is not passed on).
+   */
   setReceiveBufferSize(bytes: number): void;
+  /**
+   * The receive queue the kernel actually gave the socket, in bytes (on Linux twice what was
+   * asked, within the cap), for a window the receiver can really hold; undefined where unknown.
+   */
+  receiveBufferBytes?(): number | undefined;
   setSendBufferSize(bytes: number): void;
   close(): Promise<void>;
   on<E extends keyof UdpSocketEvents>(event: E, listener: UdpSocketEvents[E]): this;

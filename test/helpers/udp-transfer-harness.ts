@@ -19,7 +19,6 @@ import { TransferError } from '../../src/protocol/udp-transfer/transfer-errors.t
 import { formatTransferRequestOptions, parseTransferRequestOptions } from '../../src/protocol/udp-transfer/transfer-request.ts';
 import { getRuntime } from '../../src/runtime/index.ts';
 import { tcpControlChannel } from './udp-control-channels.ts';
-import { grantedReceiveBuffer } from './udp-transfer-run.ts';
 import { fileSize, fileSource, partialFileSink, partialPathOf, sha256After, sha256OfFile } from './udp-transfer-files.ts';
 
 function flag(name: string): string | undefined {
@@ -27,8 +26,13 @@ function flag(name: string): string | undefined {
   return at === -1 ? undefined : process.argv[at + 1];
 }
 
-function report(value: unknown, ok: boolean): never {
-  process.stdout.write(`${JSON.stringify(value)}\n`);
+/** Reset when the transfer starts, so start-up and hashing the file beforehand are not counted. */
+let cpuAtStart = process.cpuUsage();
+
+function report(value: object, ok: boolean): never {
+  // CPU time (ms, user + system) tells a slow side from a starved one on a loaded machine.
+  const cpu = process.cpuUsage(cpuAtStart);
+  process.stdout.write(`${JSON.stringify({ ...value, cpuMs: Math.round((cpu.user + cpu.system) / 1000) })}\n`);
   process.exit(ok ? 0 : 1);
 }
 
@@ -54,6 +58,7 @@ async function send(): Promise<void> {
       resolve(line);
     });
   });
+  cpuAtStart = process.cpuUsage();
   const [verb, , port, ...words] = request.split(' ');
   const options = parseTransferRequestOptions(words);
   if (verb !== 'DOWNLOAD_UDP' || !options.ok) report({ error: `bad request: ${request}` }, false);
@@ -85,14 +90,12 @@ async function receive(): Promise<void> {
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   const control = tcpControlChannel(socket);
   const udp = await runtime.bindUdp({ host: flag('bind') ?? '0.0.0.0', port: 0 });
-  // Deno's node:dgram keeps the kernel's default buffer whatever it is asked, and allocates the
-  // asked size for every datagram it receives: asking makes it slower, not roomier.
-  const bufferBytes = runtime.name === 'deno' ? 0 : limits.receiveBufferBytes;
-  if (bufferBytes > 0) udp.setReceiveBufferSize(bufferBytes);
+  if (limits.receiveBufferBytes > 0) udp.setReceiveBufferSize(limits.receiveBufferBytes);
   const sink = await partialFileSink(outPath);
   const hash = await sha256After(partialPathOf(outPath), sink.existingBytes);
   const transferId = ((Math.random() * 2 ** 32) >>> 0) | 1;
   const startedAt = systemClock.now();
+  cpuAtStart = process.cpuUsage();
   const incoming = startReceive({
     socket: udp,
     clock: systemClock,
@@ -102,7 +105,7 @@ async function receive(): Promise<void> {
     sink,
     hash,
     limits,
-    socketBufferBytes: grantedReceiveBuffer(bufferBytes),
+    socketBufferBytes: udp.receiveBufferBytes?.(),
     senderAddress: host,
   });
   const options = formatTransferRequestOptions({

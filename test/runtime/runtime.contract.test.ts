@@ -13,7 +13,7 @@ it('runs on the runtime it claims', () => {
 
 describeRuntimeContract(getRuntime().name, {
   makeRuntime: getRuntime,
-  has: { handshakeTimeout: true },
+  has: { handshakeTimeout: true, kernelUdpBuffers: true },
   files: {
     async directory() {
       const dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'netchat-contract-')));

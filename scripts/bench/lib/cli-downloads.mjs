@@ -9,9 +9,17 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const CLI = path.join(ROOT, 'dist/cli.mjs');
+const BIN = path.join(ROOT, 'node_modules/.bin');
+/** `--cli-runtime`: the runtime that runs dist/cli.mjs, for the server and the client alike. */
+const COMMANDS = { node: [process.execPath], bun: [path.join(BIN, 'bun')], deno: [path.join(BIN, 'deno'), 'run', '-A'] };
+let command = COMMANDS.node;
+
+function cli(args, options) {
+  return spawn(command[0], [...command.slice(1), CLI, ...args], options);
+}
 
 function startServe(shared) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--shared-dir', shared], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = cli(['serve', '--host', '127.0.0.1', '--port', '0', '--shared-dir', shared], { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 60_000);
@@ -29,7 +37,7 @@ function startServe(shared) {
 
 function download(port, name, directory, udp) {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, 'join', `bench${udp ? 'u' : 't'}${Math.floor(Math.random() * 1e6)}`, '127.0.0.1', String(port), '--download-dir', directory, '--quiet'], {
+  const child = cli(['join', `bench${udp ? 'u' : 't'}${Math.floor(Math.random() * 1e6)}`, '127.0.0.1', String(port), '--download-dir', directory, '--quiet'], {
     stdio: ['pipe', 'ignore', 'pipe'],
   });
   let err = '';
@@ -49,7 +57,8 @@ function download(port, name, directory, udp) {
 }
 
 /** Median MiB/s of netchat TCP and UDP downloads of `file` (`sizeMiB`), `rounds` each, alternating. */
-export async function cliDownloads({ file, sizeMiB, rounds, dir }) {
+export async function cliDownloads({ file, sizeMiB, rounds, dir, runtime = 'node' }) {
+  command = COMMANDS[runtime];
   const shared = path.join(dir, 'cli-shared');
   mkdirSync(shared, { recursive: true });
   copyFileSync(file, path.join(shared, 'payload.bin'));

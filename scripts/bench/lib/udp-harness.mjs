@@ -50,9 +50,9 @@ function reports(child) {
  * Send `file` from a harness in `sender.namespace` (listening on `sender.address`) to one in
  * `receiver.namespace` writing `out`. Resolves with both reports and the receiver's wall time.
  */
-export async function runTransfer({ harness, runtime, file, out, sender, receiver, limits = {}, datagram, timeoutMs = 600_000 }) {
+export async function runTransfer({ harness, runtime, senderRuntime = runtime, file, out, sender, receiver, limits = {}, datagram, timeoutMs = 600_000 }) {
   const limitsJson = JSON.stringify(limits);
-  const sending = spawnIn(sender.namespace, runtime, [harness, 'send', '--host', sender.address, '--file', file, '--limits', limitsJson]);
+  const sending = spawnIn(sender.namespace, senderRuntime, [harness, 'send', '--host', sender.address, '--file', file, '--limits', limitsJson]);
   const nextSent = reports(sending);
   const { listening } = await nextSent();
   const args = [harness, 'receive', '--connect', `${sender.address}:${listening}`, '--bind', receiver.address, '--out', out, '--limits', limitsJson];

@@ -47,8 +47,7 @@ async function receiveInto(
   const socket = await runtime.bindUdp({ host: connection.remoteAddress.includes(':') ? '::' : '0.0.0.0', port: 0 });
   try {
     await expectGreeting(connection);
-    // Deno allocates the whole receive buffer for every datagram: leave its default there.
-    if (runtime.name !== 'deno' && deps.limits.receiveBufferBytes > 0) {
+    if (deps.limits.receiveBufferBytes > 0) {
       try {
         socket.setReceiveBufferSize(deps.limits.receiveBufferBytes);
       } catch {
@@ -92,6 +91,9 @@ async function receiveInto(
       sink,
       hash,
       limits: deps.limits,
+      // The window advertised never promises more than the socket really holds: beyond it the
+      // kernel drops silently (Deno's socket keeps the system default, 208 KiB here).
+      socketBufferBytes: socket.receiveBufferBytes?.(),
       senderAddress: connection.remoteAddress,
       keepPartial: true,
       // Inside TLS the datagrams are sealed too: nothing of the file crosses the network readable.

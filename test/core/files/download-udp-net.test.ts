@@ -111,4 +111,29 @@ describe('DOWNLOAD_UDP', () => {
       nc.destroy();
     }
   });
+
+  it('sizes its window by the buffer the kernel granted, read after asking for more; a one-datagram window still completes', async () => {
+    const target = await start();
+    const content = randomBytes(1024 * 1024 + 5);
+    await fs.mkdir(shared, { recursive: true });
+    await fs.writeFile(path.join(shared, 'small window.bin'), content);
+    const calls: string[] = [];
+    const tinyBuffer: Runtime['bindUdp'] = async (options) => {
+      const socket = await runtime.bindUdp(options);
+      const askFor = socket.setReceiveBufferSize.bind(socket);
+      socket.setReceiveBufferSize = (bytes) => {
+        calls.push(`set ${bytes}`);
+        askFor(bytes);
+      };
+      // A buffer that holds one datagram: the receiver must open its window one chunk at a time.
+      socket.receiveBufferBytes = () => {
+        calls.push('granted');
+        return 1;
+      };
+      return socket;
+    };
+    const result = await downloadFileUdp({ ...deps, runtime: { ...runtime, bindUdp: tinyBuffer } }, target, { name: 'small window.bin', directory: downloads });
+    expect(result).toMatchObject({ status: 'saved', size: content.length, sha256: sha(content) });
+    expect(calls).toEqual([`set ${DEFAULT_UDP_TRANSFER_LIMITS.receiveBufferBytes}`, 'granted']);
+  }, 60_000);
 });

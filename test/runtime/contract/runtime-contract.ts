@@ -16,14 +16,14 @@ export interface ContractSubject {
   /** Access to the store's files around the store. */
   files: FileFixture;
   /** Parts of the contract the implementation has (the fakes have no handshake timer). */
-  has: { handshakeTimeout: boolean };
+  has: { handshakeTimeout: boolean; kernelUdpBuffers?: boolean };
 }
 
 export function describeRuntimeContract(label: string, subject: ContractSubject): void {
   describe(`runtime contract: ${label}`, () => {
     describeTcpContract(subject.makeRuntime);
     describeTlsContract(subject.makeRuntime, subject.has);
-    describeUdpContract(subject.makeRuntime);
+    describeUdpContract(subject.makeRuntime, subject.has);
     describeFileStoreContract(subject.makeRuntime, subject.files);
 
     describe('AES-256-GCM', () => {

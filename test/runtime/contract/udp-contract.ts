@@ -1,5 +1,6 @@
 // UDP behaviour every Runtime keeps: datagrams both ways with the sender's address, `off`
 // removing the very listener given to `on`, and close.
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Runtime, UdpRemote, UdpSocket } from '../../../src/runtime/types.ts';
 import { Waiters, pattern, rejectionOf, sameBytes } from './contract-peers.ts';
@@ -29,8 +30,40 @@ async function bound(runtime: Runtime): Promise<UdpSocket> {
   return socket;
 }
 
-export function describeUdpContract(makeRuntime: () => Runtime): void {
+/** `ss` (iproute2) lists sockets with their kernel buffers; Linux only. */
+const ssAvailable = process.platform === 'linux' && (() => {
+  try {
+    execFileSync('ss', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** The receive buffer Linux gave the UDP socket on `port` (`ss -m`: skmem rb). */
+function kernelReceiveBuffer(port: number): number {
+  const report = execFileSync('ss', ['-uamnH', `sport = :${port}`], { encoding: 'utf8' });
+  const rb = /skmem:\(r\d+,rb(\d+),/.exec(report);
+  if (!rb) throw new Error(`no receive buffer in ss's report: ${report}`);
+  return Number(rb[1]);
+}
+
+export function describeUdpContract(makeRuntime: () => Runtime, has: { kernelUdpBuffers?: boolean } = {}): void {
   describe('UDP', () => {
+    // The receiver's window is what its socket holds: the runtime must report the kernel's size,
+    // not the size it was asked for (Deno's node:dgram reports the latter and sets nothing).
+    it.skipIf(!has.kernelUdpBuffers || !ssAvailable)(
+      'reports the receive buffer the kernel granted, before and after asking for more',
+      async () => {
+        const socket = await bound(makeRuntime());
+        expect(socket.receiveBufferBytes?.()).toBe(kernelReceiveBuffer(socket.address.port));
+        socket.setReceiveBufferSize(1024 * 1024);
+        const granted = socket.receiveBufferBytes?.();
+        expect(granted).toBe(kernelReceiveBuffer(socket.address.port));
+        expect(granted).toBeGreaterThan(0);
+      },
+    );
+
     it('sends datagrams both ways, whole, with the sender’s address', async () => {
       const runtime = makeRuntime();
       const [a, b] = [await bound(runtime), await bound(runtime)];
