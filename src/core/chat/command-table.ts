@@ -7,6 +7,7 @@
 // connection may have closed meanwhile.
 import { parseListArgs, splitCommand, splitParams, serverLine, type ClientVerb } from '../../protocol/chat/chat-lines.ts';
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
+import { isReservedName } from '../../protocol/shared/names.ts';
 import { limitsReplyPairs, type LimitsReplyValues } from '../../protocol/chat/limits-reply.ts';
 import { FILE_COMMANDS, type FileCommandSession, type FileVerb } from '../files/file-commands.ts';
 import { ACCOUNT_COMMANDS, refusedAnonymousUpload, type AccountCommandSession, type AccountVerb } from '../accounts/account-commands.ts';
@@ -278,6 +279,7 @@ export function maxReplyBytes(limits: ChatLimits): number {
 
 function answerJoin(session: CommandSession, wanted: string, refused: ErrorCode | undefined): void {
   if (refused === 'NAME_TAKEN') return session.replyError(refused, `the name ${wanted} is taken; choose another`);
+  if (refused === 'NAME_INVALID' && isReservedName(wanted)) return session.replyError(refused, `the name ${wanted} is reserved; choose another`);
   if (refused) {
     return session.replyError(
       refused,
