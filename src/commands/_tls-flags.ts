@@ -10,6 +10,7 @@ import { readSmallText } from '../core/tls/small-files.ts';
 import { ServerTrustError, trustedConnectTcp, type ServerTrustPolicy } from '../core/tls/server-trust.ts';
 import { formatFingerprint, parseFingerprint } from '../protocol/tls/fingerprint.ts';
 import { getRuntime, type Runtime } from '../runtime/index.ts';
+import type { TlsCredentials } from '../runtime/types.ts';
 import { splitHostPort } from './_address-args.ts';
 import { parsePort, parseSeconds, UsageError } from './_shared.ts';
 
@@ -98,14 +99,15 @@ export function logTlsListening(server: ChatServer, logger: Logger): void {
   }
 }
 
-/** On SIGHUP read the certificate and key again; connections open keep theirs. */
-export function reloadTlsOnHangup(server: ChatServer, source: CertificateSource, logger: Logger): () => void {
+/** On SIGHUP read the certificate and key again; connections open keep theirs. `alsoReload` gets them once the chat took them. */
+export function reloadTlsOnHangup(server: ChatServer, source: CertificateSource, logger: Logger, alsoReload?: (credentials: TlsCredentials) => void): () => void {
   const onHangup = () => {
     loadCredentials(source, logger).then(
       (credentials) => {
         try {
           server.setTlsCredentials(credentials);
           logger.info('SIGHUP: TLS certificate reloaded for new connections');
+          alsoReload?.(credentials);
         } catch (error) {
           logger.error(`SIGHUP: TLS certificate not reloaded, keeping the old one: ${(error as Error).message}`);
         }

@@ -3,6 +3,7 @@
 // upgrade is handled from node:http's 'upgrade' event on the request head alone: on Bun,
 // upgrading from a handler that read a request body breaks other connections (bun#43163).
 import http from 'node:http';
+import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
@@ -17,10 +18,15 @@ import type {
   WebSocketConnection,
 } from './http-types.ts';
 import { familyOf } from './node-tcp-connection.ts';
-import type { SocketAddress } from './types.ts';
+import type { SocketAddress, TlsCredentials } from './types.ts';
 
 const brotli = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
+
+/** node:tls takes PEM as text or as a Buffer, not as any Uint8Array. */
+const pem = (value: string | Uint8Array) => (typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+const pemCredentials = (credentials: TlsCredentials) => ({ cert: pem(credentials.cert), key: pem(credentials.key) });
+const isEncrypted = (socket: unknown) => (socket as { encrypted?: boolean } | null)?.encrypted === true;
 
 function remoteOf(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined; remoteFamily?: string | undefined }): SocketAddress {
   return { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, family: familyOf(socket.remoteFamily) };
@@ -34,7 +40,7 @@ function requestOf(message: http.IncomingMessage, remote: SocketAddress): HttpRe
     url: message.url ?? '/',
     headers,
     remote,
-    encrypted: false,
+    encrypted: isEncrypted(message.socket),
     onBody(handlers) {
       let settled = false;
       message.on('data', (chunk: Buffer) => handlers.data(chunk));
@@ -120,11 +126,10 @@ class WsConnection implements WebSocketConnection {
   constructor(
     private readonly socket: WebSocket,
     readonly remote: SocketAddress,
+    readonly encrypted: boolean,
   ) {
     socket.on('error', () => {});
   }
-
-  readonly encrypted = false;
 
   get bufferedAmount(): number {
     return this.socket.bufferedAmount;
@@ -208,12 +213,18 @@ class WsConnection implements WebSocketConnection {
 }
 
 async function listenHttp(options: HttpListenOptions): Promise<HttpServer> {
-  const server = http.createServer({
+  const serverOptions = {
     maxHeaderSize: options.maxHeaderBytes,
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: 0,
     keepAliveTimeout: options.keepAliveTimeoutMs,
-  });
+  };
+  // With TLS the handshake counts as part of the head: a silent peer goes after the same time.
+  const server: http.Server = options.tls
+    ? https.createServer({ ...serverOptions, ...pemCredentials(options.tls), handshakeTimeout: options.headersTimeoutMs })
+    : http.createServer(serverOptions);
+  // A failed handshake (a plain client, a refused certificate) only closes that socket.
+  server.on('tlsClientError', (_error: Error, socket: Duplex) => socket.destroy());
   // Inactivity on a socket (an upload or download that stalled); `ws` turns it off once upgraded.
   server.timeout = options.idleTimeoutMs;
   const sockets = new Set<WebSocket>();
@@ -242,7 +253,7 @@ async function listenHttp(options: HttpListenOptions): Promise<HttpServer> {
     wss.handleUpgrade(message, socket, head, (ws) => {
       sockets.add(ws);
       ws.once('close', () => sockets.delete(ws));
-      options.onWebSocket(new WsConnection(ws, request.remote), request);
+      options.onWebSocket(new WsConnection(ws, request.remote, request.encrypted), request);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -264,6 +275,13 @@ async function listenHttp(options: HttpListenOptions): Promise<HttpServer> {
     closeAllConnections: () => {
       for (const ws of sockets) ws.terminate();
       server.closeAllConnections();
+    },
+    setTlsCredentials: (credentials) => {
+      if (!options.tls) throw new Error('this web server listens without TLS');
+      const secure = server as https.Server;
+      if (typeof secure.setSecureContext !== 'function') return false;
+      secure.setSecureContext(pemCredentials(credentials));
+      return true;
     },
   };
 }
