@@ -96,8 +96,8 @@ export async function startWebFromFlags(
       close: () => web.close(),
       reloadTls: (credentials) => {
         try {
-          if (web.setTlsCredentials(credentials)) logger.info('SIGHUP: web client certificate reloaded for new connections');
-          else logger.warn('SIGHUP: the web client keeps its old certificate until restarted (this runtime cannot swap it while listening)');
+          web.setTlsCredentials(credentials);
+          logger.info('SIGHUP: web client certificate reloaded for new connections');
         } catch (error) {
           logger.error(`SIGHUP: web client certificate not reloaded, keeping the old one: ${(error as Error).message}`);
         }

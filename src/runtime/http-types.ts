@@ -94,12 +94,8 @@ export interface HttpServer {
   close(): Promise<void>;
   /** Drop every connection now (after their WebSockets were asked to close). */
   closeAllConnections(): void;
-  /**
-   * Use this certificate for new TLS connections (open ones keep theirs). False where the
-   * runtime cannot swap it on a listening server (Bun's node:https has no setSecureContext).
-   * Throws on credentials that do not load; the old ones stay then.
-   */
-  setTlsCredentials(credentials: TlsCredentials): boolean;
+  /** Use this certificate for new TLS connections (open ones keep theirs); throws, keeping the old one, when it does not load. */
+  setTlsCredentials(credentials: TlsCredentials): void;
 }
 
 export type Compression = 'br' | 'gzip';

@@ -3,7 +3,7 @@
 // upgrade is handled from node:http's 'upgrade' event on the request head alone: on Bun,
 // upgrading from a handler that read a request body breaks other connections (bun#43163).
 import http from 'node:http';
-import https from 'node:https';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
@@ -18,14 +18,11 @@ import type {
   WebSocketConnection,
 } from './http-types.ts';
 import { familyOf } from './node-tcp-connection.ts';
-import type { SocketAddress, TlsCredentials } from './types.ts';
+import { createTlsFront } from './node-http-tls.ts';
+import type { SocketAddress } from './types.ts';
 
 const brotli = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
-
-/** node:tls takes PEM as text or as a Buffer, not as any Uint8Array. */
-const pem = (value: string | Uint8Array) => (typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-const pemCredentials = (credentials: TlsCredentials) => ({ cert: pem(credentials.cert), key: pem(credentials.key) });
 const isEncrypted = (socket: unknown) => (socket as { encrypted?: boolean } | null)?.encrypted === true;
 
 function remoteOf(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined; remoteFamily?: string | undefined }): SocketAddress {
@@ -213,37 +210,49 @@ class WsConnection implements WebSocketConnection {
 }
 
 async function listenHttp(options: HttpListenOptions): Promise<HttpServer> {
-  const serverOptions = {
+  const server = http.createServer({
     maxHeaderSize: options.maxHeaderBytes,
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: 0,
     keepAliveTimeout: options.keepAliveTimeoutMs,
-  };
-  // With TLS the handshake counts as part of the head: a silent peer goes after the same time.
-  const server: http.Server = options.tls
-    ? https.createServer({ ...serverOptions, ...pemCredentials(options.tls), handshakeTimeout: options.headersTimeoutMs })
-    : http.createServer(serverOptions);
-  // A failed handshake (a plain client, a refused certificate) only closes that socket.
-  server.on('tlsClientError', (_error: Error, socket: Duplex) => socket.destroy());
+  });
   // Inactivity on a socket (an upload or download that stalled); `ws` turns it off once upgraded.
   server.timeout = options.idleTimeoutMs;
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxWebSocketMessageBytes, perMessageDeflate: false, clientTracking: false });
-  server.on('connection', (socket) => {
+  /** Counts the connection against its address until it closes; false when refused. */
+  const admit = (socket: Duplex, remote: SocketAddress) => {
     socket.on('error', () => {});
-    const release = options.admitConnection ? options.admitConnection(remoteOf(socket)) : () => {};
-    if (!release) return void socket.destroy();
+    const release = options.admitConnection ? options.admitConnection(remote) : () => {};
+    if (!release) return false;
     socket.once('close', release);
-  });
+    return true;
+  };
+  // Requests on a TLS socket read its address from the TCP socket beneath (Bun's and Deno's
+  // wrapped sockets may not have one of their own).
+  const remotes = new WeakMap<object, SocketAddress>();
+  const remoteOfSocket = (socket: http.IncomingMessage['socket']) => remotes.get(socket) ?? remoteOf(socket);
+  // With TLS the handshake counts as part of the head: a silent peer goes after the same time.
+  const front = options.tls
+    ? createTlsFront(options.tls, {
+        handshakeTimeoutMs: options.headersTimeoutMs,
+        admit: (raw) => admit(raw, remoteOf(raw)),
+        onSecure: (secure, raw) => {
+          remotes.set(secure, remoteOf(raw));
+          server.emit('connection', secure);
+        },
+      })
+    : undefined;
+  if (!front) server.on('connection', (socket) => void (admit(socket, remoteOf(socket)) || socket.destroy()));
   server.on('clientError', (error: Error & { code?: string }, socket) => {
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
-  server.on('request', (message, response) => options.onRequest(requestOf(message, remoteOf(message.socket)), responseOf(response)));
+  server.on('request', (message, response) => options.onRequest(requestOf(message, remoteOfSocket(message.socket)), responseOf(response)));
   server.on('upgrade', (message: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {});
-    const request = requestOf(message, remoteOf(message.socket));
+    const request = requestOf(message, remoteOfSocket(message.socket));
     const decision = options.checkUpgrade(request);
     if (!decision.accept) {
       const body = `${decision.message}\n`;
@@ -256,32 +265,33 @@ async function listenHttp(options: HttpListenOptions): Promise<HttpServer> {
       options.onWebSocket(new WsConnection(ws, request.remote, request.encrypted), request);
     });
   });
+  const listening: net.Server = front?.listener ?? server;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+    listening.once('error', reject);
+    listening.listen(options.port, options.host, () => {
+      listening.off('error', reject);
       resolve();
     });
   });
-  const bound = server.address() as { address: string; port: number; family: string };
-  server.on('error', () => {});
+  const bound = listening.address() as { address: string; port: number; family: string };
+  listening.on('error', () => {});
   return {
     address: { address: bound.address, port: bound.port, family: familyOf(bound.family) },
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Behind TLS the HTTP server never listened: the TCP listener settles once its sockets closed.
+        if (front) server.close();
+        listening.close(() => resolve());
         server.closeIdleConnections();
       }),
     closeAllConnections: () => {
       for (const ws of sockets) ws.terminate();
       server.closeAllConnections();
+      front?.destroyAll();
     },
     setTlsCredentials: (credentials) => {
-      if (!options.tls) throw new Error('this web server listens without TLS');
-      const secure = server as https.Server;
-      if (typeof secure.setSecureContext !== 'function') return false;
-      secure.setSecureContext(pemCredentials(credentials));
-      return true;
+      if (!front) throw new Error('this web server listens without TLS');
+      front.setCredentials(credentials);
     },
   };
 }

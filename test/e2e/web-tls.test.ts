@@ -159,7 +159,29 @@ describe(`netchat serve --web with TLS [${CLI_RUNTIME}]`, () => {
     expect(download.headers['x-netchat-sha256']).toBe(sha256(content));
   });
 
-  it('SIGHUP reloads the web certificate with the chat one (Bun keeps the old one and says so)', async () => {
+  it('counts TLS connections against --web-max-per-ip (at the limit and one past) and drops a silent handshake after --web-headers-timeout', async () => {
+    const server = await serve('--tls-port', '0', '--web-max-per-ip', '2', '--web-headers-timeout', '1');
+    const connect = () =>
+      new Promise<net.Socket>((resolve, reject) => {
+        const socket = net.connect(server.webPort, '127.0.0.1', () => resolve(socket));
+        socket.once('error', reject);
+      });
+    const closed = (socket: net.Socket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
+    // Two silent connections: the limit, both admitted and waiting for a handshake.
+    const held = [await connect(), await connect()];
+    for (const socket of held) socket.on('error', () => {});
+    const third = await connect();
+    third.on('error', () => {});
+    await server.proc.waitForStderr(/refused a web connection from 127\.0\.0\.1:\d+: TOO_MANY_CONNECTIONS/);
+    await closed(third);
+    expect(server.proc.stderr().match(/TOO_MANY_CONNECTIONS/g)).toHaveLength(1);
+    // Neither ever starts its handshake: the head timeout closes them.
+    await Promise.all(held.map(closed));
+    const page = await httpsGet(server.webPort, '/', await fs.readFile(path.join(dir, 'state', 'tls-certificate.pem'), 'utf8'));
+    expect(page.status).toBe(200);
+  });
+
+  it('SIGHUP reloads the web certificate with the chat one', async () => {
     const first = createCertificate({ altNames: ['localhost', '127.0.0.1'] });
     const second = createCertificate({ altNames: ['localhost', '127.0.0.1'] });
     const cert = path.join(dir, 'server.pem');
@@ -171,11 +193,6 @@ describe(`netchat serve --web with TLS [${CLI_RUNTIME}]`, () => {
     await fs.writeFile(cert, second.certificatePem);
     await fs.writeFile(key, second.privateKeyPem);
     server.proc.child.kill('SIGHUP');
-    if (CLI_RUNTIME === 'bun') {
-      await server.proc.waitForStderr(/web client keeps its old certificate until restarted/);
-      expect((await httpsGet(server.webPort, '/', first.certificatePem)).fingerprint).toBe(`sha256:${first.fingerprint256}`);
-      return;
-    }
     await server.proc.waitForStderr(/web client certificate reloaded/);
     const after = await httpsGet(server.webPort, '/', second.certificatePem);
     expect(after.status).toBe(200);

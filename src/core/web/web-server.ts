@@ -49,9 +49,9 @@ export class WebServer {
     return this.server.address;
   }
 
-  /** A new certificate for new connections; false where the runtime cannot swap it while listening. */
-  setTlsCredentials(credentials: TlsCredentials): boolean {
-    return this.server.setTlsCredentials(credentials);
+  /** A new certificate for new connections; open ones keep theirs. */
+  setTlsCredentials(credentials: TlsCredentials): void {
+    this.server.setTlsCredentials(credentials);
   }
 
   /** Stop listening and drop what is left (the chat server closes its WebSockets itself). */
