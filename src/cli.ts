@@ -12,6 +12,7 @@ const subCommands = {
   'send-file': () => import('./commands/send-file.ts').then((m) => m.default),
   'udp-serve': () => import('./commands/udp-serve.ts').then((m) => m.default),
   'udp-join': () => import('./commands/udp-join.ts').then((m) => m.default),
+  account: () => import('./commands/account.ts').then((m) => m.default),
 };
 
 // A plain object rather than citty's defineCommand (an identity function), so that citty itself

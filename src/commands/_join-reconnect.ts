@@ -1,7 +1,7 @@
 // `join`'s reconnecting: the session that connects and joins again when the server goes (in a
 // terminal by default, in a pipe with --reconnect), what a pipe says about it on stderr, and
 // the time before each line a pipe prints (--timestamps).
-import { connectChat, type ChatClient } from '../core/chat-client/chat-client.ts';
+import { connectChat, type ChatClient, type JoinResult } from '../core/chat-client/chat-client.ts';
 import { ReconnectingClient, type ConnectionStatus } from '../core/chat-client/reconnecting-client.ts';
 import { systemClock } from '../core/shared/clock.ts';
 import { getRuntime, type Runtime } from '../runtime/index.ts';
@@ -18,10 +18,12 @@ export function reconnectingSession(
   target: { host: string; port: number; connectTimeoutMs: number },
   // The runtime of the first connection, so a reconnect makes the same TLS checks.
   runtime: Runtime = getRuntime(),
+  // How to join on a new connection: logging in again first on a server with accounts.
+  joinAgain: (client: ChatClient, name: string) => Promise<JoinResult> = (next, name) => next.join(name),
 ) {
   const rejoin = async (name: string) => {
     const next = await connectChat(runtime, target);
-    const joined = await next.join(name);
+    const joined = await joinAgain(next, name);
     if (joined.ok) return next;
     next.close();
     throw Object.assign(new Error(joined.message), { code: joined.code });

@@ -10,11 +10,12 @@ import { displayLogger, type DisplayLogger } from '../ui/display-safe.ts';
 import { OutputFlow } from '../ui/output-flow.ts';
 import { DEFAULT_TIMESTAMP_FORMAT, parseTimestampFormat } from '../ui/message-time.ts';
 import { runTerminalSession } from '../ui/terminal-session.ts';
-import { askMissingTarget, askName, nameRefusal } from '../ui/join-prompts.ts';
+import { askMissingTarget, askName } from '../ui/join-prompts.ts';
 import { attachPipeOutput, runPipeSession } from '../ui/pipe-session.ts';
 import { connectAddress } from './_address-args.ts';
 import { connectProgress, connectToServer, loginName } from './_join-connect.ts';
 import { joinTransfers } from './_join-transfers.ts';
+import { joinCredentials, joinLoginArgs, joinWithLogin, refusalMessage } from './_join-login.ts';
 import { reconnectingSession, reportStatus, stampedLines } from './_join-reconnect.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, UsageError } from './_shared.ts';
@@ -99,6 +100,7 @@ export default defineCommand({
     timeout: { ...limitArgs(LIMIT_FLAGS.join, DEFAULT_JOIN_LIMITS).timeout, alias: ['W', 'w'] },
     ...clientTlsArgs,
     ...stateDirArg,
+    ...joinLoginArgs,
     ...logArgs,
   },
   async run({ args }) {
@@ -139,6 +141,11 @@ export default defineCommand({
     }
     host ??= DEFAULT_HOST;
     port ??= DEFAULT_PORT;
+    const credentials = await joinCredentials(args, interactive, name);
+    if (!credentials) {
+      process.exitCode = EXIT.INTERRUPTED;
+      return;
+    }
 
     const runtime = await clientTlsRuntime(args, { tls: tlsTyped, stateDir: resolveStateDir(args['state-dir']) }, say);
     const stopSignals = onShutdownSignal(() => controller.abort());
@@ -153,7 +160,9 @@ export default defineCommand({
         return;
       }
       const { client, foreign } = connected;
-      const session = reconnectingSession(client, args.reconnect ?? interactive, { host, port, connectTimeoutMs }, runtime);
+      const session = reconnectingSession(client, args.reconnect ?? interactive, { host, port, connectTimeoutMs }, runtime, (next, joinName) =>
+        joinWithLogin(next, joinName, { ...credentials, interactive: false }),
+      );
       if (!interactive) session.on('status', (status) => reportStatus(status, logger));
       flow.control(session);
       // Interrupted before registering: nothing to leave cleanly from.
@@ -161,7 +170,7 @@ export default defineCommand({
       const pipeLine = timestamps.stamp && !args.json ? stampedLines(writeLine, timestamps.stamp) : writeLine;
       const output = interactive ? undefined : attachPipeOutput({ client: session, json: args.json, raw: args.raw, logger, writeLine: pipeLine });
 
-      let joined = await client.join(name!);
+      let joined = await joinWithLogin(client, name!, credentials);
       // A port that answered with something else than netchat: say what it said, exit 3.
       if (foreign.message !== undefined) {
         if (interactive) progress.failed(foreign.message);
@@ -171,25 +180,26 @@ export default defineCommand({
         return;
       }
       progress.done();
-      while (interactive && !joined.ok && !('close' in joined)) {
-        say.warn(nameRefusal(name!, joined.code, joined.message));
+      while (interactive && !joined.ok && !('close' in joined) && joined.code !== 'CANCELLED') {
+        say.warn(refusalMessage(name!, joined.code, joined.message));
         name = await askName('Another name');
         if (!name) {
           client.close();
           process.exitCode = EXIT.INTERRUPTED;
           return;
         }
-        joined = await client.join(name);
+        joined = await joinWithLogin(client, name, { ...credentials, password: undefined, serverPassword: undefined });
       }
       if (!joined.ok) {
-        if (controller.signal.aborted) {
+        if (controller.signal.aborted || joined.code === 'CANCELLED') {
           process.exitCode = interruptedCode();
+          client.close();
         } else if ('close' in joined) {
           const { message, exitCode } = describeClose(joined.close, false);
           say.error(message);
           process.exitCode = exitCode;
         } else {
-          say.error(nameRefusal(name!, joined.code, joined.message));
+          say.error(refusalMessage(name!, joined.code, joined.message));
           process.exitCode = EXIT.NAME_REFUSED;
           await client.leave();
         }

@@ -18,6 +18,7 @@ import { startWebFromFlags, webArgs } from './_serve-web.ts';
 import { resolveStateDir, stateDirArg } from './_state-dir.ts';
 import { logTlsListening, reloadTlsOnHangup, serveTlsArgs, serveTlsOptions } from './_tls-flags.ts';
 import { clusterArgs, clusterSettings, joinCluster, type JoinedCluster } from './_serve-cluster.ts';
+import { openServeAccounts, reloadAccountsOnHangup, serveAccountArgs } from './_serve-accounts.ts';
 
 const endpoint = (a: { address: string; port: number }) => formatHostPort(a.address, a.port);
 
@@ -122,6 +123,7 @@ export default defineCommand({
     ...stateDirArg,
     ...webArgs,
     ...clusterArgs,
+    ...serveAccountArgs,
     ...logArgs,
   },
   async run({ args }) {
@@ -134,6 +136,7 @@ export default defineCommand({
     // A TCP transfer holds its file; a UDP transfer its file and its socket.
     const transferDescriptors = filesLimits.maxTransfers + 2 * udpLimits.maxConcurrentTransfers;
     const limits = fitConnectionsToDescriptors(logger, flagLimits, args['max-connections'] !== undefined, transferDescriptors);
+    const accounts = await openServeAccounts(args, logger);
     const tls = await serveTlsOptions(args, resolveStateDir(args['state-dir']), logger);
     const runtime = getRuntime();
     const directory = runtime.files.resolve(sharedDirectory(args['shared-dir']));
@@ -173,6 +176,7 @@ export default defineCommand({
         port,
         limits,
         files,
+        accounts,
         ...(tls && { tls: tls.options }),
         onEvent: (event) => logEvent(logger, event),
         ...(joined && { registry: joined.registry }),
@@ -192,6 +196,7 @@ export default defineCommand({
       return;
     }
     const stopReloadingTls = tls ? reloadTlsOnHangup(server, tls.source, logger, (credentials) => web?.reloadTls(credentials)) : () => {};
+    const stopReloading = reloadAccountsOnHangup(accounts, args.accounts, logger);
     const stopped = new Promise<void>((resolve) => {
       onShutdownSignal((signal) => {
         logger.info(`${signal}: shutting down (${server.connectionCount} connected)`);
@@ -205,6 +210,8 @@ export default defineCommand({
     if (others.length > 0) logger.info(`reachable from other machines at ${others.join(', ')}`);
     await stopped;
     stopReloadingTls();
+    stopReloading();
+    await accounts?.bans.flushed();
     logger.info('server stopped');
     process.exitCode = EXIT.OK;
   },

@@ -107,6 +107,14 @@ export function formatEvent(event: ServerEvent, paint: Paint): string | undefine
       return paint('dim', event.text);
     case 'goodbye':
       return paint('dim', `Goodbye, ${event.name}.`);
+    case 'login-hint':
+      return paint('dim', event.text);
+    case 'logged-in':
+      return aside(`logged in as ${event.name}${event.operator ? ' (operator)' : ''}`);
+    case 'password-accepted':
+      return aside('server password accepted');
+    case 'whois':
+      return `${who(event.name)}: address ${event.address}, account ${event.account ?? 'none'}${event.operator ? ', operator' : ''}`;
     case 'shutdown':
       return paint('yellow', event.text);
     case 'error':

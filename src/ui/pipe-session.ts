@@ -86,7 +86,7 @@ export interface SessionEnd {
 const HIGH_WATER_LINES = 256;
 
 // Lifecycle lines are reported by the command on stderr, so stdout holds only messages.
-const LIFECYCLE: ReadonlySet<ServerEvent['type']> = new Set(['greeting', 'welcome', 'goodbye', 'shutdown']);
+const LIFECYCLE: ReadonlySet<ServerEvent['type']> = new Set(['greeting', 'welcome', 'goodbye', 'shutdown', 'login-hint', 'logged-in', 'password-accepted']);
 
 /**
  * Print what the server sends, from the moment of connecting: the server's own line, greppable,

@@ -57,6 +57,9 @@ export type JoinResult =
   | { ok: false; code: string; message: string }
   | { ok: false; code: 'CLOSED'; message: string; close: CloseInfo };
 
+/** The answer to AUTH or PASS. */
+export type LoginResult = { ok: true } | { ok: false; code: string; message: string; close?: CloseInfo };
+
 export interface ChatClientOptions {
   host: string;
   port: number;
@@ -138,6 +141,7 @@ export class ChatClient {
   private readonly ticketWaiters: Array<(answer: { token: string } | { code: string; message: string }) => void> = [];
   private cancelReplyTimer: (() => void) | undefined;
   private pendingJoin: ((result: JoinResult) => void) | undefined;
+  private pendingLogin: ((result: LoginResult) => void) | undefined;
   private pendingLimits: (() => void) | undefined;
   private cancelLimitsTimer: (() => void) | undefined;
   private leaving = false;
@@ -209,6 +213,26 @@ export class ChatClient {
       this.pendingJoin = (result) => {
         this.cancelReplyTimer?.();
         this.pendingJoin = undefined;
+        resolve(result);
+      };
+    });
+  }
+
+  /**
+   * Before `join`: send AUTH or PASS (`line`) and resolve with the server's answer. The line
+   * holds a password: it is never emitted as an event.
+   */
+  login(line: string): Promise<LoginResult> {
+    if (this.closeInfo) return Promise.resolve(closedResult(this.closeInfo));
+    if (this.pendingLogin || this.pendingJoin) throw new Error('a login or join is in progress');
+    const sent = this.send(line);
+    if (!sent.ok) return Promise.resolve({ ok: false, code: sent.code, message: sent.message });
+    return new Promise((resolve) => {
+      // Checking a password takes the server a moment, and throttled servers queue it.
+      const cancel = this.after(() => this.abort({ reason: 'timeout', message: `no answer to the login within ${this.options.replyTimeoutMs} ms` }), this.options.replyTimeoutMs);
+      this.pendingLogin = (result) => {
+        cancel();
+        this.pendingLogin = undefined;
         resolve(result);
       };
     });
@@ -328,6 +352,13 @@ export class ChatClient {
       case 'welcome':
         if (this.pendingJoin) return this.registered(event, line);
         break;
+      case 'logged-in':
+      case 'password-accepted':
+        if (this.pendingLogin) {
+          this.emit('event', event, line);
+          return this.pendingLogin({ ok: true });
+        }
+        break;
       case 'error':
         if (FATAL_ERROR_CODES.has(event.code as ErrorCode)) {
           this.announced = { reason: 'kicked', code: event.code, message: event.message };
@@ -337,6 +368,9 @@ export class ChatClient {
         } else if (this.ticketWaiters.length > 0 && event.code === 'UNKNOWN_COMMAND') {
           // A server that shares no files (or knows no TICKET) refuses the transfer.
           return this.ticketWaiters[0]!({ code: event.code, message: event.message });
+        } else if (this.pendingLogin) {
+          this.emit('event', event, line);
+          return this.pendingLogin({ ok: false, code: event.code, message: event.message });
         } else if (this.pendingJoin && this.name === undefined) {
           this.emit('event', event, line);
           return this.pendingJoin({ ok: false, code: event.code, message: event.message });
@@ -400,6 +434,7 @@ export class ChatClient {
     this.pendingLimits = undefined;
     for (const waiter of [...this.ticketWaiters]) waiter({ code: 'CLOSED', message: 'the connection is closed' });
     this.pendingJoin?.(closedResult(info));
+    this.pendingLogin?.(closedResult(info));
     this.resolveClosed(info);
     this.emit('close', info);
   }

@@ -3,6 +3,7 @@
 // argument count before any builder runs, so every builder can trust its arguments.
 import { clientLine, splitParams, splitWord } from '../../protocol/chat/chat-lines.ts';
 import { fileClientLine } from '../../protocol/files/file-lines.ts';
+import { accountClientLine } from '../../protocol/accounts/account-lines.ts';
 import type { SendResult } from './chat-client.ts';
 import { splitMessage } from './message-split.ts';
 import { outgoingMessage, type OwnMessage } from './outgoing-message.ts';
@@ -151,6 +152,59 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     minArgs: 1,
     takesText: true,
     run: ([path]) => ({ kind: 'local', action: 'upload', path: path!.trim() }),
+  },
+  // /kick <user> [reason]
+  {
+    name: 'kick',
+    aliases: [],
+    syntax: '/kick <user> [reason]',
+    summary: 'operators: disconnect a user',
+    minArgs: 1,
+    takesText: true,
+    run: ([text]) => {
+      const [user, reason] = splitWord(text!);
+      return send(accountClientLine.kick(user, reason.trim() || undefined));
+    },
+  },
+  // /ban <name|address>
+  {
+    name: 'ban',
+    aliases: [],
+    syntax: '/ban <name|address>',
+    summary: 'operators: refuse a name or an address from now on',
+    minArgs: 1,
+    takesText: false,
+    run: ([target]) => send(accountClientLine.ban(target!)),
+  },
+  // /unban <name|address>
+  {
+    name: 'unban',
+    aliases: [],
+    syntax: '/unban <name|address>',
+    summary: 'operators: lift a ban',
+    minArgs: 1,
+    takesText: false,
+    run: ([target]) => send(accountClientLine.unban(target!)),
+  },
+  // /bans
+  {
+    name: 'bans',
+    aliases: [],
+    syntax: '/bans',
+    summary: 'operators: list the bans',
+    minArgs: 0,
+    takesText: false,
+    run: () => send(accountClientLine.bans()),
+  },
+  // /whois <user>
+  {
+    name: 'whois',
+    aliases: [],
+    syntax: '/whois <user>',
+    summary: "operators: a user's address and account",
+    minArgs: 1,
+    takesText: false,
+    run: ([user]) => send(accountClientLine.whois(user!)),
   },
   // /help
   {

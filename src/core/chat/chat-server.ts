@@ -16,6 +16,7 @@ import { AddressThrottle } from './address-throttle.ts';
 import type { RefusalCode } from './server-events.ts';
 import type { PeerAddress } from './address-throttle.ts';
 import { onTlsClientHello, TLS_REQUIRED_TEXT } from '../tls/tls-ports.ts';
+import type { AccountService } from '../accounts/account-service.ts';
 
 export interface ChatServerOptions {
   host: string;
@@ -34,6 +35,8 @@ export interface ChatServerOptions {
   tls?: TlsServerOptions & { port?: number };
   /** The registry to use instead of a lone server's own (a cluster node's, which relays to other nodes). */
   registry?: UserRegistry;
+  /** Accounts, bans and the server password (AUTH, PASS, operator commands). */
+  accounts?: AccountService;
 }
 
 /** TCP keepalive on accepted sockets finds peers that vanished without a FIN. */
@@ -71,6 +74,7 @@ export class ChatServer implements SessionHost {
     private readonly closeGraceMs: number,
     readonly files: FileService | undefined = undefined,
     registry: UserRegistry | undefined = undefined,
+    readonly accounts: AccountService | undefined = undefined,
   ) {
     this.registry = registry ?? new UserRegistry(limits, clock);
     this.batcher = new OutputBatcher(limits.maxSendQueueBytes);
@@ -190,10 +194,18 @@ export class ChatServer implements SessionHost {
       const message = `too many new connections from ${remote.address}; wait a moment (limit ${this.limits.connectRatePerIp} a second)`;
       return this.refuse(link, admission.refused, message, admission.report);
     }
+    // Checked after the connect rate, so a banned address reconnecting in a loop is slowed and
+    // its refusals logged no more often than its connections would be.
+    if (this.accounts?.bans.addressBanned(remote.address)) {
+      this.addresses.release(admission.peer, now);
+      return this.refuse(link, 'BANNED', 'this address is banned from this server');
+    }
     const session = new ServerSession(this.nextId++, link, this, now, admission.peer);
     this.sessions.add(session);
     this.onEvent({ type: 'connect', id: session.id, remote });
     session.reply(serverLine.greeting());
+    const hint = this.accounts?.greetingHint(remote.address, link.encrypted);
+    if (hint) session.reply(hint);
   }
 
   /** Send the ERROR line and close; `report` false keeps a refusal out of the events (a reconnect loop is reported once). */
@@ -323,6 +335,7 @@ export async function startChatServer(
     options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS,
     options.files,
     options.registry,
+    options.accounts,
   );
   const { port: tlsPort, ...tls } = options.tls ?? {};
   try {

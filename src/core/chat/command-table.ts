@@ -7,13 +7,15 @@
 // connection may have closed meanwhile.
 import { parseListArgs, splitCommand, splitParams, serverLine, type ClientVerb } from '../../protocol/chat/chat-lines.ts';
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
+import { isReservedName } from '../../protocol/shared/names.ts';
 import { limitsReplyPairs, type LimitsReplyValues } from '../../protocol/chat/limits-reply.ts';
 import { FILE_COMMANDS, type FileCommandSession, type FileVerb } from '../files/file-commands.ts';
+import { ACCOUNT_COMMANDS, refusedAnonymousUpload, type AccountCommandSession, type AccountVerb } from '../accounts/account-commands.ts';
 import type { UserRegistry, RegistryMember } from './user-registry.ts';
 import type { ChatLimits } from './chat-limits.ts';
 
 /** What a command handler may use of the connection that sent the line. */
-export interface CommandSession extends RegistryMember, FileCommandSession {
+export interface CommandSession extends RegistryMember, FileCommandSession, AccountCommandSession {
   readonly registry: UserRegistry;
   readonly limits: ChatLimits;
   /** False once the connection is closing: replies are dropped, and nothing should be registered for it. */
@@ -58,6 +60,9 @@ const CHAT_COMMANDS: Record<ClientVerb, CommandSpec> = {
       // JOIN <name>
       if (session.name !== undefined) return session.replyError('ALREADY_REGISTERED', `you are already ${session.name}`);
       const wanted = name!.trimEnd();
+      const barred = session.accounts?.refuseJoin(session, wanted);
+      if (barred?.closes) return session.removeByServer('banned', serverLine.error(barred.code, barred.message), 'banned');
+      if (barred) return session.replyError(barred.code, barred.message);
       // In a cluster the name is claimed across nodes first; the connection may close meanwhile.
       const claim = session.registry.claim(session, wanted, () => session.writable);
       if (claim) return claim.then((refused) => (session.writable ? answerJoin(session, wanted, refused) : undefined));
@@ -215,8 +220,10 @@ const CHAT_COMMANDS: Record<ClientVerb, CommandSpec> = {
   },
 };
 
-/** Every command of the chat port: chat, then shared files. */
-export const COMMANDS: Record<ClientVerb | FileVerb, CommandSpec> = { ...CHAT_COMMANDS, ...FILE_COMMANDS };
+type Verb = ClientVerb | FileVerb | AccountVerb;
+
+/** Every command of the chat port: chat, then shared files, then accounts. */
+export const COMMANDS: Record<Verb, CommandSpec> = { ...CHAT_COMMANDS, ...FILE_COMMANDS, ...ACCOUNT_COMMANDS };
 
 /**
  * Run one received line: checks, then the handler. Blank lines are ignored. Returns the
@@ -225,7 +232,7 @@ export const COMMANDS: Record<ClientVerb | FileVerb, CommandSpec> = { ...CHAT_CO
 export function dispatchCommand(session: CommandSession, line: string): Promise<void> | undefined {
   if (line.trim() === '') return undefined;
   const { verb, rest } = splitCommand(line.trimStart());
-  const spec = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb as ClientVerb | FileVerb] : undefined;
+  const spec = Object.hasOwn(COMMANDS, verb) ? COMMANDS[verb as Verb] : undefined;
   if (session.transfer && !spec?.onTransferConnection && verb !== 'QUIT') {
     session.replyError('NOT_REGISTERED', 'this connection carries one file transfer: DOWNLOAD_TCP, UPLOAD or UPLOAD_RAW');
     return undefined;
@@ -238,6 +245,7 @@ export function dispatchCommand(session: CommandSession, line: string): Promise<
     session.replyError('UNKNOWN_COMMAND', `unknown command ${quote(verb)}; type HELP`);
     return undefined;
   }
+  if (refusedAnonymousUpload(session, verb)) return undefined;
   const args = splitParams(rest, spec.params);
   if (args.length < spec.minArgs) {
     session.replyError('MISSING_ARGUMENT', `usage: ${spec.syntax}`);
@@ -271,6 +279,7 @@ export function maxReplyBytes(limits: ChatLimits): number {
 
 function answerJoin(session: CommandSession, wanted: string, refused: ErrorCode | undefined): void {
   if (refused === 'NAME_TAKEN') return session.replyError(refused, `the name ${wanted} is taken; choose another`);
+  if (refused === 'NAME_INVALID' && isReservedName(wanted)) return session.replyError(refused, `the name ${wanted} is reserved; choose another`);
   if (refused) {
     return session.replyError(
       refused,

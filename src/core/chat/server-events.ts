@@ -16,12 +16,15 @@ export const DISCONNECT_REASONS = {
   'transfer-done': 'file transfer done',
   'transfer-idle': 'file transfer stalled',
   'transfer-broken': 'file transfer broken',
+  kicked: 'kicked',
+  banned: 'banned',
+  'login-required': 'login required',
 } as const;
 
 export type DisconnectReason = keyof typeof DISCONNECT_REASONS;
 
 /** Why a connection was refused before it became a session (the ERROR code it was sent). */
-export type RefusalCode = 'SERVER_FULL' | 'TOO_MANY_CONNECTIONS' | 'CONNECTING_TOO_FAST';
+export type RefusalCode = 'SERVER_FULL' | 'TOO_MANY_CONNECTIONS' | 'CONNECTING_TOO_FAST' | 'BANNED';
 
 export type ChatServerEvent =
   | { type: 'connect'; id: number; remote: SocketAddress }

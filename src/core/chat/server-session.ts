@@ -21,6 +21,8 @@ import { FloodBucket, floodControlEnabled, replyTokens } from './flood-control.t
 import type { PeerAddress } from './address-throttle.ts';
 import type { ChatLimits } from './chat-limits.ts';
 import type { BatchRecipient, OutputBatcher } from './output-batcher.ts';
+import type { AccountService, LoggedInAccount } from '../accounts/account-service.ts';
+import type { RemovalReason } from '../accounts/account-commands.ts';
 
 /** What a session needs from the server that owns it. */
 export interface SessionHost {
@@ -30,6 +32,8 @@ export interface SessionHost {
   readonly batcher: OutputBatcher;
   /** The shared folder's service; undefined when the server shares no files. */
   readonly files: FileService | undefined;
+  /** Accounts, bans and the server password; undefined when the server has none of them. */
+  readonly accounts?: AccountService | undefined;
   sessionRegistered(session: ServerSession): void;
   /** The session stopped being usable: forget it in the registry, destroy it if it lingers. */
   sessionClosing(session: ServerSession): void;
@@ -74,6 +78,10 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   private rawIntake: UploadIntake | undefined = undefined;
   /** Set once the connection controls a UDP transfer (DOWNLOAD_UDP). */
   private udpLines: UdpControlLines | undefined = undefined;
+  /** Set by a successful AUTH. */
+  account: LoggedInAccount | undefined = undefined;
+  /** Set by a right PASS. */
+  serverPasswordOk = false;
 
   constructor(
     readonly id: number,
@@ -111,6 +119,19 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
 
   get remoteAddress(): string {
     return this.link.remote.address;
+  }
+
+  get encrypted(): boolean {
+    return this.link.encrypted;
+  }
+
+  get accounts(): AccountService | undefined {
+    return this.host.accounts;
+  }
+
+  removeByServer(reason: RemovalReason, finalLine: string, message: string): void {
+    this.quitMessage = message;
+    this.close(reason, finalLine);
   }
 
   get transferOwner(): string | undefined {

@@ -205,6 +205,16 @@ export class UserRegistry {
     return { entries, total: this.groups.size, continueAfter: page.more ? entries.at(-1)!.name : undefined };
   }
 
+  /** The user online as `name` (in any case). */
+  member(name: string): RegistryMember | undefined {
+    return this.users.get(nameKey(name));
+  }
+
+  /** Every user online. */
+  members(): IterableIterator<RegistryMember> {
+    return this.users.values();
+  }
+
   /** Forget everyone without telling anyone (server shutdown). */
   clear(): void {
     this.users.clear();

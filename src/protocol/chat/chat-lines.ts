@@ -2,6 +2,7 @@
 // reference; a change here changes it too. User-supplied text is sanitized before it is put
 // into a line, and names cannot hold spaces, ':' or ']', so every line parses one way only.
 import { parseFileServerLine, type FileServerEvent } from '../files/file-lines.ts';
+import { parseAccountServerLine, type AccountServerEvent } from '../accounts/account-lines.ts';
 import type { ErrorCode } from './error-codes.ts';
 import { sanitizeText } from '../shared/text-sanitize.ts';
 
@@ -153,6 +154,7 @@ function count(n: number, word: string): string {
 /** Every line the chat port sends, the shared-files lines included, as one event type. */
 export type ServerEvent =
   | FileServerEvent
+  | AccountServerEvent
   | { type: 'greeting'; text: string }
   | { type: 'welcome'; name: string; online: number; text: string }
   | { type: 'broadcast'; from: string; text: string }
@@ -257,6 +259,8 @@ function listEnd(m: RegExpExecArray): { shown: number; total: number; continueAf
 
 /** Read one line from the server as an event; anything unrecognised is a plain notice. */
 export function parseServerLine(line: string): ServerEvent {
+  const account = parseAccountServerLine(line);
+  if (account) return account;
   for (const [pattern, build] of PATTERNS) {
     const match = pattern.exec(line);
     if (match) return build(match);

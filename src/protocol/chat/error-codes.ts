@@ -11,6 +11,7 @@ interface ErrorCodeSpec {
 }
 
 import { FILE_ERROR_CODES } from '../files/file-error-codes.ts';
+import { ACCOUNT_ERROR_CODES } from '../accounts/account-error-codes.ts';
 
 export const ERROR_CODES = {
   NOT_REGISTERED: { when: 'command other than JOIN or QUIT before JOIN', closes: false },
@@ -37,6 +38,8 @@ export const ERROR_CODES = {
   TLS_REQUIRED: { when: 'plain TCP on the TLS port: sent in plain text, instead of a TLS handshake', closes: true },
   // The shared-files section (file transfers travel on the chat port).
   ...FILE_ERROR_CODES,
+  // The accounts section (logins, operators).
+  ...ACCOUNT_ERROR_CODES,
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -5,6 +5,11 @@ import type { ErrorCode } from '../chat/error-codes.ts';
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const RESERVED = new Set(['server', 'netchat', 'system']);
 
+/** Whether `name` is one no user may take (it would pass for the server speaking). */
+export function isReservedName(name: string): boolean {
+  return RESERVED.has(nameKey(name));
+}
+
 /** The key under which a user or group name is unique. */
 export function nameKey(name: string): string {
   return name.toLowerCase();

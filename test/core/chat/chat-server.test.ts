@@ -62,6 +62,12 @@ describe('registration', () => {
     expect(join(name).errorCodes()).toEqual(['NAME_INVALID']);
   });
 
+  it('says a reserved name is reserved, and what makes a name invalid otherwise', async () => {
+    const { join } = await setup();
+    expect(last(join('SERVER'))).toBe('ERROR NAME_INVALID the name SERVER is reserved; choose another');
+    expect(last(join('-dash'))).toMatch(/^ERROR NAME_INVALID invalid name "-dash": 1-\d+ of A-Z/);
+  });
+
   it('refuses a second JOIN', async () => {
     const { join } = await setup();
     const alice = join('alice');

@@ -2,14 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { COMMANDS, limitsReply, maxReplyBytes } from '../../../src/core/chat/command-table.ts';
 import { DEFAULT_CHAT_LIMITS } from '../../../src/core/chat/chat-limits.ts';
 import { FILE_VERBS } from '../../../src/core/files/file-commands.ts';
+import { ACCOUNT_VERBS } from '../../../src/core/accounts/account-commands.ts';
 import { CLIENT_VERBS } from '../../../src/protocol/chat/chat-lines.ts';
 import { limitsReplyPairs } from '../../../src/protocol/chat/limits-reply.ts';
 
 describe('command table', () => {
   it('has one entry per client verb; before registration only JOIN, QUIT and what opens a transfer connection', () => {
-    expect(Object.keys(COMMANDS).sort()).toEqual([...CLIENT_VERBS, ...FILE_VERBS].sort());
+    expect(Object.keys(COMMANDS).sort()).toEqual([...CLIENT_VERBS, ...FILE_VERBS, ...ACCOUNT_VERBS].sort());
     const early = Object.entries(COMMANDS).filter(([, spec]) => spec.beforeRegistration).map(([verb]) => verb);
-    expect(early.sort()).toEqual(['JOIN', 'QUIT', 'TRANSFER', 'UPLOAD', 'UPLOAD_RAW']);
+    expect(early.sort()).toEqual(['AUTH', 'JOIN', 'PASS', 'QUIT', 'TRANSFER', 'UPLOAD', 'UPLOAD_RAW']);
   });
 
   it('states each syntax starting with its verb, with as many parameters as it parses', () => {

@@ -18,9 +18,13 @@ function documentedTable(section: string, heading: string): Map<string, string> 
   return rows;
 }
 
-/** The chat `### Errors` table and its shared-files section, `### File errors`. */
+/** The chat `### Errors` table, its shared-files section (`### File errors`) and its accounts section (`### Account errors`). */
 function documentedChatErrors(): Map<string, string> {
-  return new Map([...documentedTable('## Chat', '### Errors'), ...documentedTable('## Shared files', '### File errors')]);
+  return new Map([
+    ...documentedTable('## Chat', '### Errors'),
+    ...documentedTable('## Shared files', '### File errors'),
+    ...documentedTable('## Accounts and operators', '### Account errors'),
+  ]);
 }
 
 describe('chat error codes', () => {
