@@ -1,13 +1,14 @@
 // `serve --web [host:]port`: the browser client beside the TCP chat, on its own HTTP port. The
 // web server and `ws` load only when the flag is given, so a plain `serve` starts as fast as
-// before. HTTPS and WSS with the server's certificate come with TLS for the chat port: the
-// HTTP runtime's request already says whether it was encrypted, and the origin check follows.
+// before. With TLS on the chat port (--tls or --tls-port) the web port speaks https and wss with
+// the same certificate, and SIGHUP's reload reaches it too; the origin check expects https then.
 import type { ArgsDef } from 'citty';
 import type { ConsolaInstance } from 'consola';
 import type { ChatServer } from '../core/chat/chat-server.ts';
 import type { FileService } from '../core/files/file-service.ts';
 import { formatHostPort, parseHostPort } from '../core/shared/host-port.ts';
 import type { WebEvent } from '../core/web/web-server.ts';
+import type { TlsCredentials } from '../runtime/types.ts';
 import { DEFAULT_WEB_LIMITS, resolveWebLimits, type WebLimits } from '../core/web/web-limits.ts';
 import { limitArgs, limitsFromFlags, type LimitFlagTable } from './_limit-flags.ts';
 import { getRuntime } from '../runtime/index.ts';
@@ -48,6 +49,8 @@ export function parseWebFlag(text: string, defaultHost: string): { host: string;
 
 export interface RunningWeb {
   close(): Promise<void>;
+  /** After the chat port took a new certificate (SIGHUP): the web port takes it too, or says why not. */
+  reloadTls(credentials: TlsCredentials): void;
 }
 
 /**
@@ -56,7 +59,7 @@ export interface RunningWeb {
  */
 export async function startWebFromFlags(
   args: { web?: string; 'web-origin'?: string; host: string } & Readonly<Record<string, unknown>>,
-  context: { logger: ConsolaInstance; chat: ChatServer; files: FileService | undefined },
+  context: { logger: ConsolaInstance; chat: ChatServer; files: FileService | undefined; tls?: TlsCredentials | undefined },
 ): Promise<RunningWeb | undefined | false> {
   if (args.web === undefined) return undefined;
   const { logger } = context;
@@ -78,6 +81,7 @@ export async function startWebFromFlags(
     const web = await WebServer.start(nodeHttp, {
       host,
       port,
+      ...(context.tls && { tls: context.tls }),
       chat: context.chat,
       limits,
       ...(context.files && { files: context.files }),
@@ -86,8 +90,19 @@ export async function startWebFromFlags(
       onEvent: (event) => logWebEvent(logger, event),
     });
     // Not "listening on": that line is the chat port's, and scripts look for it.
-    logger.info(`web client on http://${formatHostPort(web.address.address, web.address.port)}/`);
-    return web;
+    const scheme = context.tls ? 'https' : 'http';
+    logger.info(`web client on ${scheme}://${formatHostPort(web.address.address, web.address.port)}/`);
+    return {
+      close: () => web.close(),
+      reloadTls: (credentials) => {
+        try {
+          web.setTlsCredentials(credentials);
+          logger.info('SIGHUP: web client certificate reloaded for new connections');
+        } catch (error) {
+          logger.error(`SIGHUP: web client certificate not reloaded, keeping the old one: ${(error as Error).message}`);
+        }
+      },
+    };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     const why = code === 'EADDRINUSE' ? 'address already in use' : code === 'EACCES' ? 'permission denied' : code;

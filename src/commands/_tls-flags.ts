@@ -99,14 +99,20 @@ export function logTlsListening(server: ChatServer, logger: Logger): void {
   }
 }
 
-/** On SIGHUP read the certificate and key again; connections open keep theirs. */
-export function reloadTlsOnHangup(server: { setTlsCredentials(credentials: TlsCredentials): void }, source: CertificateSource, logger: Logger): () => void {
+/** On SIGHUP read the certificate and key again; connections open keep theirs. `alsoReload` gets them once the server took them. */
+export function reloadTlsOnHangup(
+  server: { setTlsCredentials(credentials: TlsCredentials): void },
+  source: CertificateSource,
+  logger: Logger,
+  alsoReload?: (credentials: TlsCredentials) => void,
+): () => void {
   const onHangup = () => {
     loadCredentials(source, logger).then(
       (credentials) => {
         try {
           server.setTlsCredentials(credentials);
           logger.info('SIGHUP: TLS certificate reloaded for new connections');
+          alsoReload?.(credentials);
         } catch (error) {
           logger.error(`SIGHUP: TLS certificate not reloaded, keeping the old one: ${(error as Error).message}`);
         }

@@ -189,13 +189,13 @@ export default defineCommand({
       process.exitCode = EXIT.CONNECT;
       return;
     }
-    const web = await startWebFromFlags({ ...args, host }, { logger, chat: server, files });
+    const web = await startWebFromFlags({ ...args, host }, { logger, chat: server, files, tls: tls?.options });
     if (web === false) {
       await server.close();
       await joined?.stop();
       return;
     }
-    const stopReloadingTls = tls ? reloadTlsOnHangup(server, tls.source, logger) : () => {};
+    const stopReloadingTls = tls ? reloadTlsOnHangup(server, tls.source, logger, (credentials) => web?.reloadTls(credentials)) : () => {};
     const stopReloading = reloadAccountsOnHangup(accounts, args.accounts, logger);
     const stopped = new Promise<void>((resolve) => {
       onShutdownSignal((signal) => {

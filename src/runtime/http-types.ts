@@ -1,7 +1,7 @@
 // HTTP and WebSocket in the runtime layer's vocabulary, so the web room in core
 // (src/core/web/) serves pages, files and chat without importing node:http, ws or node:zlib.
 // One implementation (node-http.ts: node:http + ws) serves Node, Bun and Deno alike.
-import type { SocketAddress } from './types.ts';
+import type { SocketAddress, TlsCredentials } from './types.ts';
 
 export type HttpHeaders = Record<string, string | number | readonly string[]>;
 
@@ -13,7 +13,7 @@ export interface HttpRequest {
   /** Header names lower-case; repeated headers joined with ", " (as node:http does). */
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly remote: SocketAddress;
-  /** Whether it came over TLS (https); always false until the web server has TLS. */
+  /** Whether it came over TLS (https). */
   readonly encrypted: boolean;
   /** Body chunks in order; `end` once it is complete, `aborted` when the client went away first. */
   onBody(handlers: { data(chunk: Uint8Array): void; end(): void; aborted(): void }): void;
@@ -68,6 +68,8 @@ export type UpgradeDecision = { accept: true } | { accept: false; status: number
 export interface HttpListenOptions {
   host: string;
   port: number;
+  /** Serve https and wss with this certificate instead of http and ws. */
+  tls?: TlsCredentials;
   /** Largest request head, in bytes (node:http answers 431 past it). */
   maxHeaderBytes: number;
   /** Largest WebSocket message; past it the socket closes with 1009. */
@@ -92,6 +94,8 @@ export interface HttpServer {
   close(): Promise<void>;
   /** Drop every connection now (after their WebSockets were asked to close). */
   closeAllConnections(): void;
+  /** Use this certificate for new TLS connections (open ones keep theirs); throws, keeping the old one, when it does not load. */
+  setTlsCredentials(credentials: TlsCredentials): void;
 }
 
 export type Compression = 'br' | 'gzip';

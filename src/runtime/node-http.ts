@@ -3,6 +3,7 @@
 // upgrade is handled from node:http's 'upgrade' event on the request head alone: on Bun,
 // upgrading from a handler that read a request body breaks other connections (bun#43163).
 import http from 'node:http';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
@@ -17,10 +18,12 @@ import type {
   WebSocketConnection,
 } from './http-types.ts';
 import { familyOf } from './node-tcp-connection.ts';
+import { createTlsFront } from './node-http-tls.ts';
 import type { SocketAddress } from './types.ts';
 
 const brotli = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
+const isEncrypted = (socket: unknown) => (socket as { encrypted?: boolean } | null)?.encrypted === true;
 
 function remoteOf(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined; remoteFamily?: string | undefined }): SocketAddress {
   return { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, family: familyOf(socket.remoteFamily) };
@@ -34,7 +37,7 @@ function requestOf(message: http.IncomingMessage, remote: SocketAddress): HttpRe
     url: message.url ?? '/',
     headers,
     remote,
-    encrypted: false,
+    encrypted: isEncrypted(message.socket),
     onBody(handlers) {
       let settled = false;
       message.on('data', (chunk: Buffer) => handlers.data(chunk));
@@ -120,11 +123,10 @@ class WsConnection implements WebSocketConnection {
   constructor(
     private readonly socket: WebSocket,
     readonly remote: SocketAddress,
+    readonly encrypted: boolean,
   ) {
     socket.on('error', () => {});
   }
-
-  readonly encrypted = false;
 
   get bufferedAmount(): number {
     return this.socket.bufferedAmount;
@@ -218,21 +220,39 @@ async function listenHttp(options: HttpListenOptions): Promise<HttpServer> {
   server.timeout = options.idleTimeoutMs;
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxWebSocketMessageBytes, perMessageDeflate: false, clientTracking: false });
-  server.on('connection', (socket) => {
+  /** Counts the connection against its address until it closes; false when refused. */
+  const admit = (socket: Duplex, remote: SocketAddress) => {
     socket.on('error', () => {});
-    const release = options.admitConnection ? options.admitConnection(remoteOf(socket)) : () => {};
-    if (!release) return void socket.destroy();
+    const release = options.admitConnection ? options.admitConnection(remote) : () => {};
+    if (!release) return false;
     socket.once('close', release);
-  });
+    return true;
+  };
+  // Requests on a TLS socket read its address from the TCP socket beneath (Bun's and Deno's
+  // wrapped sockets may not have one of their own).
+  const remotes = new WeakMap<object, SocketAddress>();
+  const remoteOfSocket = (socket: http.IncomingMessage['socket']) => remotes.get(socket) ?? remoteOf(socket);
+  // With TLS the handshake counts as part of the head: a silent peer goes after the same time.
+  const front = options.tls
+    ? createTlsFront(options.tls, {
+        handshakeTimeoutMs: options.headersTimeoutMs,
+        admit: (raw) => admit(raw, remoteOf(raw)),
+        onSecure: (secure, raw) => {
+          remotes.set(secure, remoteOf(raw));
+          server.emit('connection', secure);
+        },
+      })
+    : undefined;
+  if (!front) server.on('connection', (socket) => void (admit(socket, remoteOf(socket)) || socket.destroy()));
   server.on('clientError', (error: Error & { code?: string }, socket) => {
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
-  server.on('request', (message, response) => options.onRequest(requestOf(message, remoteOf(message.socket)), responseOf(response)));
+  server.on('request', (message, response) => options.onRequest(requestOf(message, remoteOfSocket(message.socket)), responseOf(response)));
   server.on('upgrade', (message: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {});
-    const request = requestOf(message, remoteOf(message.socket));
+    const request = requestOf(message, remoteOfSocket(message.socket));
     const decision = options.checkUpgrade(request);
     if (!decision.accept) {
       const body = `${decision.message}\n`;
@@ -242,28 +262,36 @@ async function listenHttp(options: HttpListenOptions): Promise<HttpServer> {
     wss.handleUpgrade(message, socket, head, (ws) => {
       sockets.add(ws);
       ws.once('close', () => sockets.delete(ws));
-      options.onWebSocket(new WsConnection(ws, request.remote), request);
+      options.onWebSocket(new WsConnection(ws, request.remote, request.encrypted), request);
     });
   });
+  const listening: net.Server = front?.listener ?? server;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+    listening.once('error', reject);
+    listening.listen(options.port, options.host, () => {
+      listening.off('error', reject);
       resolve();
     });
   });
-  const bound = server.address() as { address: string; port: number; family: string };
-  server.on('error', () => {});
+  const bound = listening.address() as { address: string; port: number; family: string };
+  listening.on('error', () => {});
   return {
     address: { address: bound.address, port: bound.port, family: familyOf(bound.family) },
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Behind TLS the HTTP server never listened: the TCP listener settles once its sockets closed.
+        if (front) server.close();
+        listening.close(() => resolve());
         server.closeIdleConnections();
       }),
     closeAllConnections: () => {
       for (const ws of sockets) ws.terminate();
       server.closeAllConnections();
+      front?.destroyAll();
+    },
+    setTlsCredentials: (credentials) => {
+      if (!front) throw new Error('this web server listens without TLS');
+      front.setCredentials(credentials);
     },
   };
 }

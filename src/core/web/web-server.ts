@@ -3,7 +3,7 @@
 // server's `accept`, so browser users are ordinary chat users: the same names, groups, limits
 // per address, flood control and sanitising as TCP. Only this file knows the routes.
 import type { HttpRequest, HttpResponse, HttpRuntime, HttpServer, UpgradeDecision, WebSocketConnection } from '../../runtime/http-types.ts';
-import type { SocketAddress, Sha256 } from '../../runtime/types.ts';
+import type { SocketAddress, Sha256, TlsCredentials } from '../../runtime/types.ts';
 import type { ChatServer } from '../chat/chat-server.ts';
 import { AddressThrottle } from '../chat/address-throttle.ts';
 import type { FileService } from '../files/file-service.ts';
@@ -28,6 +28,8 @@ export type WebEvent =
 export interface WebServerOptions {
   host: string;
   port: number;
+  /** Serve https and wss with this certificate (the chat port's own). */
+  tls?: TlsCredentials;
   chat: ChatServer;
   files?: FileService;
   limits?: Partial<WebLimits>;
@@ -45,6 +47,11 @@ export class WebServer {
 
   get address(): SocketAddress {
     return this.server.address;
+  }
+
+  /** A new certificate for new connections; open ones keep theirs. */
+  setTlsCredentials(credentials: TlsCredentials): void {
+    this.server.setTlsCredentials(credentials);
   }
 
   /** Stop listening and drop what is left (the chat server closes its WebSockets itself). */
@@ -70,6 +77,7 @@ export class WebServer {
     const server = await runtime.listenHttp({
       host: options.host,
       port: options.port,
+      ...(options.tls && { tls: options.tls }),
       maxHeaderBytes: limits.maxHeaderBytes,
       // A message is one line: the chat's own bound on bytes without a line end.
       maxWebSocketMessageBytes: chat.limits.maxUnterminatedBytes,
