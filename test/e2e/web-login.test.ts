@@ -1,8 +1,9 @@
 // The web client logging in on a server with accounts (chromium through playwright-core, the
 // real `netchat serve --web --accounts`): no password and a wrong one are refused on the join
 // form as text and join nothing; the right one joins and chats with a terminal `join` that
-// logged in too; after a server restart the page logs in again by itself.
-import { mkdtempSync, rmSync } from 'node:fs';
+// logged in too; after a server restart the page logs in again by itself. A server password
+// (`--password-file`) shows its own field when the server asks for it.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -124,5 +125,38 @@ describe(`the web client logs in [${CLI_RUNTIME}]`, () => {
     await ann.getByLabel('Message').press('Enter');
     await tom.waitForStdout(/\[Broadcast\] ann: back again/);
     expect(pageProblems(ann)).toEqual([]);
+  });
+});
+
+describe(`the web client gives a server password [${CLI_RUNTIME}]`, () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'netchat-web-pass-'));
+  const passwordFile = path.join(dir, 'server-password');
+  let server: CliProcess;
+  let browser: Browser;
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server) await stopServer(server);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('asks for it after a refused JOIN, says a wrong one is wrong, and joins with the right one', async () => {
+    writeFileSync(passwordFile, 'open sesame\n');
+    let url: string;
+    ({ server, url } = await startWebServer({ sharedDir: path.join(dir, 'shared'), extra: ['--password-file', passwordFile] }));
+    browser = await launchBrowser();
+    const page = await browser.newPage();
+    await page.goto(url);
+    expect(await page.locator('#server-password-row').isHidden()).toBe(true);
+    await page.getByLabel('Your name').fill('cy');
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    await page.locator('#join-error', { hasText: 'A password is needed' }).waitFor();
+    await page.getByLabel('Server password').fill('not it');
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    await page.locator('#join-error', { hasText: 'Wrong server password.' }).waitFor();
+    expect(await page.locator('#chat-view').isHidden()).toBe(true);
+    await page.getByLabel('Server password').fill('open sesame');
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    await page.locator('#status', { hasText: 'Connected as cy' }).waitFor();
   });
 });
