@@ -7,11 +7,16 @@ import { Conversations, conversationKey } from './conversations.ts';
 import { byId, element, hueOf } from './dom.ts';
 import { FilesPanel } from './files-panel.ts';
 import { InputHistory } from './input-history.ts';
+import { asksServerPassword, Login, LOGIN_ERRORS } from './login.ts';
 
 const joinView = byId('join-view');
 const chatView = byId('chat-view');
 const joinForm = byId<HTMLFormElement>('join-form');
 const joinName = byId<HTMLInputElement>('join-name');
+const joinPassword = byId<HTMLInputElement>('join-password');
+const serverPasswordRow = byId('server-password-row');
+const joinServerPassword = byId<HTMLInputElement>('join-server-password');
+const loginHint = byId('login-hint');
 const joinError = byId('join-error');
 const status = byId('status');
 const sendForm = byId<HTMLFormElement>('send-form');
@@ -25,6 +30,7 @@ const userCount = byId('user-count');
 let conversations: Conversations | undefined;
 const files = new FilesPanel();
 const history = new InputHistory();
+const login = new Login();
 /** The name we are (or want to be) registered under; kept across reconnects. */
 let myName: string | undefined;
 let registered = false;
@@ -35,7 +41,10 @@ let pendingUsers: string[] = [];
 
 const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
 const socket = new ChatSocket(`${scheme}://${location.host}/chat`, {
-  open: () => setStatus('Connected', false),
+  open: () => {
+    login.connected();
+    setStatus('Connected', false);
+  },
   line: (text) => handle(parseServerLine(text)),
   closed: (retry, delay) => {
     registered = false;
@@ -48,9 +57,16 @@ joinForm.addEventListener('submit', (event) => {
   event.preventDefault();
   myName = joinName.value.trim();
   joinError.textContent = '';
-  if (socket.open) socket.send(clientLine.join(myName));
+  login.set(joinPassword.value, joinServerPassword.value);
+  if (socket.open) sendJoin(myName);
   else socket.connect();
 });
+
+/** JOIN, after the login lines the form gave (the server answers them in order). */
+function sendJoin(name: string): void {
+  for (const line of login.linesBeforeJoin(name)) socket.send(line);
+  socket.send(clientLine.join(name));
+}
 
 function setStatus(text: string, offline: boolean): void {
   status.textContent = registered && myName ? `${text} as ${myName}` : text;
@@ -62,13 +78,21 @@ function handle(event: ServerEvent): void {
   const everyone = () => view!.ensure('all');
   switch (event.type) {
     case 'greeting':
-      if (myName) socket.send(clientLine.join(myName));
+      if (myName) sendJoin(myName);
+      return;
+    case 'login-hint':
+      if (asksServerPassword(event.text)) serverPasswordRow.hidden = false;
+      if (!registered) loginHint.textContent = event.text;
+      return;
+    case 'logged-in':
+      login.loggedInNow();
       return;
     case 'welcome':
       return welcomed(event.name, event.text);
     case 'ping':
       return void socket.send(clientLine.pong(event.token));
     case 'error':
+      if (!registered && LOGIN_ERRORS.has(event.code)) return loginRefused(event.code, event.message);
       if (!registered && ['NAME_TAKEN', 'NAME_INVALID'].includes(event.code)) {
         joinError.textContent = event.message;
         if (!view) return;
@@ -128,6 +152,16 @@ function handle(event: ServerEvent): void {
     default:
       if ('text' in event && typeof event.text === 'string') return view.notice(everyone(), event.text);
   }
+}
+
+function loginRefused(code: string, message: string): void {
+  if (code === 'PASSWORD_REQUIRED' || code === 'PASSWORD_WRONG') serverPasswordRow.hidden = false;
+  const text = login.refused(code, message);
+  if (text === undefined) return;
+  joinError.textContent = text;
+  // Back after a drop with a password that no longer works: say so in the chat too.
+  conversations?.notice(conversations.ensure('all'), `${code}: ${message}`, 'error');
+  setStatus('Not logged in', true);
 }
 
 function welcomed(name: string, text: string): void {
