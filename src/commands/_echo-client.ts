@@ -12,13 +12,16 @@ import {
 } from '../core/echo/echo-client.ts';
 import { resolveEchoClientLimits } from '../core/echo/echo-limits.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
-import { getRuntime } from '../runtime/index.ts';
 import { flagsOf, LIMIT_FLAGS, limitsFromFlags } from './_limit-flags.ts';
 import { connectAddress } from './_address-args.ts';
 import { EXIT, onShutdownSignal, parseCount, UsageError } from './_shared.ts';
+import { resolveStateDir } from './_state-dir.ts';
+import { clientTlsRuntime, isTrustRefusal, wantsClientTls, withoutScheme } from './_tls-flags.ts';
 import type { EchoArgs } from './echo.ts';
 
 export const DEFAULT_PORT = 12345;
+/** The server's TLS flags besides --tls (which both modes take); echo has no --tls-port. */
+export const ECHO_SERVER_TLS_FLAGS = ['tls-cert', 'tls-key', 'tls-handshake-timeout'] as const;
 
 /** Refuse options that belong to the other mode. */
 export function only(options: EchoArgs, keys: Array<keyof EchoArgs>, mode: string): void {
@@ -27,11 +30,14 @@ export function only(options: EchoArgs, keys: Array<keyof EchoArgs>, mode: strin
 }
 
 export async function runClient(options: EchoArgs, server: string, logger: ConsolaInstance): Promise<void> {
-  only(options, ['host', ...flagsOf(LIMIT_FLAGS.echoServer)], 'server mode');
+  only(options, ['host', ...flagsOf(LIMIT_FLAGS.echoServer), ...ECHO_SERVER_TLS_FLAGS], 'server mode');
   if (options.server_port !== undefined && options.port !== undefined && options.server_port !== options.port) {
     throw new UsageError(`two different ports: ${options.server_port} and --port ${options.port}`);
   }
-  const address = connectAddress({ host: server, port: options.server_port ?? options.port }, { host: 'SERVER', port: 'SERVER_PORT' });
+  // netchats://host:port asks for TLS; the rest is read as any address.
+  const typed = withoutScheme(server, 'SERVER');
+  if (options.udp && wantsClientTls(options, typed.tls)) throw new UsageError('--tls is for TCP: UDP echo stays plain');
+  const address = connectAddress({ host: typed.rest, port: options.server_port ?? options.port }, { host: 'SERVER', port: 'SERVER_PORT' });
   const host = address.host!;
   const port = address.port ?? DEFAULT_PORT;
   const count = parseCount(options.count, '--count', 1);
@@ -44,11 +50,12 @@ export async function runClient(options: EchoArgs, server: string, logger: Conso
     transport: options.udp ? ('udp' as const) : ('tcp' as const),
     framing: options.lines ? ('lines' as const) : ('read' as const),
   };
+  const runtime = await clientTlsRuntime(options, { tls: typed.tls, stateDir: resolveStateDir(options['state-dir']) }, logger);
   const interrupt = new AbortController();
   const release = onShutdownSignal(() => interrupt.abort());
   try {
     if (count === undefined) {
-      const summary = await runEchoStream(getRuntime(), { ...target, signal: interrupt.signal }, process.stdin, process.stdout);
+      const summary = await runEchoStream(runtime, { ...target, signal: interrupt.signal }, process.stdin, process.stdout);
       process.exitCode = streamExitCode(summary, target.transport, logger);
       // A read still waiting on stdin (a terminal, an open pipe) would keep the process alive;
       // Deno keeps it alive even after destroy(), so leave once stdout is flushed.
@@ -58,7 +65,7 @@ export async function runClient(options: EchoArgs, server: string, logger: Conso
       return;
     }
     const where = formatHostPort(host, port);
-    const summary = await runProbes(getRuntime(), { ...target, count, intervalMs, signal: interrupt.signal }, (result) => {
+    const summary = await runProbes(runtime, { ...target, count, intervalMs, signal: interrupt.signal }, (result) => {
       if (result.status === 'reply') {
         print(`reply from ${where} seq=${result.seq} ts=${result.timestamp} time=${result.rttMs.toFixed(3)} ms`);
       } else print(`no reply from ${where} seq=${result.seq} within ${timeoutMs / 1000} s`);
@@ -67,6 +74,11 @@ export async function runClient(options: EchoArgs, server: string, logger: Conso
     process.exitCode = probeExitCode(summary, logger);
   } catch (error) {
     if (!(error instanceof EchoClientError)) throw error;
+    // A refused certificate was already described, loudly, by the TLS connector.
+    if (isTrustRefusal((error.cause as { code?: string } | undefined)?.code)) {
+      process.exitCode = EXIT.TLS_UNTRUSTED;
+      return;
+    }
     logger.error(error.message);
     process.exitCode = EXIT.CONNECT;
   } finally {

@@ -1,8 +1,8 @@
 // TLS for the commands: the flags, what they mean, and what is said about certificates. Clients
-// (`join`, `send-file`) get a `connectTcp` that only hands out connections to a trusted server;
-// `serve` gets its credentials and a SIGHUP reload. The decisions live in src/core/tls/.
+// (`join`, `send-file`, `echo HOST`) get a `connectTcp` that only hands out connections to a
+// trusted server; servers (`serve`, `echo`) get their credentials and a SIGHUP reload. The decisions live in src/core/tls/.
 import type { ArgsDef } from 'citty';
-import type { ChatServer, ChatServerOptions } from '../core/chat/chat-server.ts';
+import type { ChatServer } from '../core/chat/chat-server.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { CertificateStoreError, loadServerCredentials, type CertificateSource } from '../core/tls/certificate-store.ts';
 import { KNOWN_HOSTS_FILE, KnownHosts } from '../core/tls/known-hosts.ts';
@@ -10,6 +10,7 @@ import { readSmallText } from '../core/tls/small-files.ts';
 import { ServerTrustError, trustedConnectTcp, type ServerTrustPolicy } from '../core/tls/server-trust.ts';
 import { formatFingerprint, parseFingerprint } from '../protocol/tls/fingerprint.ts';
 import { getRuntime, type Runtime } from '../runtime/index.ts';
+import type { TlsCredentials, TlsServerOptions } from '../runtime/types.ts';
 import { splitHostPort } from './_address-args.ts';
 import { parsePort, parseSeconds, UsageError } from './_shared.ts';
 
@@ -52,7 +53,7 @@ export function parseChatAddress(text: string, what = 'HOST'): { host: string; p
 }
 
 /** The server's TLS options from the flags, its certificate loaded (or made once); undefined without TLS. */
-export async function serveTlsOptions(flags: ServeTlsFlags, stateDir: string, logger: Logger): Promise<{ options: ChatServerOptions['tls']; source: CertificateSource } | undefined> {
+export async function serveTlsOptions(flags: ServeTlsFlags, stateDir: string, logger: Logger): Promise<{ options: TlsServerOptions & { port?: number }; source: CertificateSource } | undefined> {
   const tlsPort = flags['tls-port'] === undefined ? undefined : parsePort(flags['tls-port'], '--tls-port');
   if (!flags.tls && tlsPort === undefined) {
     if (flags['tls-cert'] !== undefined || flags['tls-key'] !== undefined) throw new UsageError('--tls-cert and --tls-key need --tls or --tls-port');
@@ -99,7 +100,7 @@ export function logTlsListening(server: ChatServer, logger: Logger): void {
 }
 
 /** On SIGHUP read the certificate and key again; connections open keep theirs. */
-export function reloadTlsOnHangup(server: ChatServer, source: CertificateSource, logger: Logger): () => void {
+export function reloadTlsOnHangup(server: { setTlsCredentials(credentials: TlsCredentials): void }, source: CertificateSource, logger: Logger): () => void {
   const onHangup = () => {
     loadCredentials(source, logger).then(
       (credentials) => {
@@ -117,6 +118,11 @@ export function reloadTlsOnHangup(server: ChatServer, source: CertificateSource,
   return () => process.off('SIGHUP', onHangup);
 }
 
+/** Whether a client's flags (or a `netchats://` address, `typedTls`) ask for TLS: any TLS flag implies it. */
+export function wantsClientTls(flags: ClientTlsFlags, typedTls: boolean): boolean {
+  return typedTls || flags.tls === true || flags.fingerprint !== undefined || flags.insecure === true || flags['tls-ca'] !== undefined;
+}
+
 /**
  * The runtime a client connects through: with TLS asked for, a `connectTcp` that hands out
  * only connections to a server that passed the checks (and says why not, loudly, on stderr).
@@ -129,8 +135,7 @@ export async function clientTlsRuntime(
   const runtime = getRuntime();
   const pinned = typeof flags.fingerprint === 'string' ? parseFingerprint(flags.fingerprint) : undefined;
   if (typeof flags.fingerprint === 'string' && !pinned) throw new UsageError(`--fingerprint must be sha256: and 64 hex digits, got "${flags.fingerprint}"`);
-  const tls = want.tls || flags.tls === true || pinned !== undefined || flags.insecure === true || flags['tls-ca'] !== undefined;
-  if (!tls) return runtime;
+  if (!wantsClientTls(flags, want.tls)) return runtime;
   if (flags.insecure && (pinned || flags['tls-ca'] !== undefined)) throw new UsageError('--insecure checks nothing: it cannot go with --fingerprint or --tls-ca');
   let ca: string | undefined;
   if (typeof flags['tls-ca'] === 'string') {

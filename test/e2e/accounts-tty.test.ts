@@ -1,60 +1,18 @@
 // Passwords typed in a real terminal (tmux): `netchat account add` and `netchat join` ask for
 // them without echo, and nothing typed ever shows on the screen.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/commands/_shared.ts';
-import { CLI_RUNTIME, cliCommand, runCli, spawnCli, type CliProcess } from '../helpers/cli.ts';
+import { CLI_RUNTIME, runCli, spawnCli, type CliProcess } from '../helpers/cli.ts';
+import { closeTmux, HAS_TMUX, openPane as openTmuxPane } from '../helpers/tmux-pane.ts';
 import { LineClient } from '../helpers/line-client.ts';
 
-function tmuxAvailable(): boolean {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const HAS_TMUX = tmuxAvailable();
-const SOCKET = `netchat-accounts-test-${process.pid}-${CLI_RUNTIME}`;
-const tmux = (...args: string[]) =>
-  execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-let paneCount = 0;
-
-/** `netchat <args>` in a fresh tmux pane; its exit code is written to a file when it ends. */
+/** `netchat <args>` in a fresh pane, its screen with the scrollback as one string. */
 function openPane(args: string[], dir: string) {
-  const name = `pane${++paneCount}`;
-  const exitFile = path.join(dir, `${name}.exit`);
-  const [command, prefix] = cliCommand();
-  const line = [command, ...prefix, ...args].map(quote).join(' ');
-  tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '30', `${line}; echo $? > ${quote(exitFile)}; sleep 60`);
-  const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', name);
-  return {
-    screen,
-    type: (text: string) => tmux('send-keys', '-t', name, '-l', text),
-    key: (key: string) => tmux('send-keys', '-t', name, key),
-    async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const text = screen();
-        if (pattern.test(text)) return text;
-        if (existsSync(exitFile) || Date.now() > deadline) throw new Error(`[${CLI_RUNTIME}] the screen never showed ${pattern}:\n${text}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-    async exitCode(timeoutMs = 15_000): Promise<number> {
-      const deadline = Date.now() + timeoutMs;
-      while (!existsSync(exitFile) || readFileSync(exitFile, 'utf8').trim() === '') {
-        if (Date.now() > deadline) throw new Error(`[${CLI_RUNTIME}] still running:\n${screen()}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      return Number(readFileSync(exitFile, 'utf8').trim());
-    },
-  };
+  const pane = openTmuxPane(args, dir, { scrollback: true });
+  return { ...pane, screen: pane.screenText, waitFor: (pattern: RegExp) => pane.waitForText(pattern) };
 }
 
 const title = HAS_TMUX ? `passwords in a terminal [${CLI_RUNTIME}]` : 'passwords in a terminal (skipped: tmux is not installed)';
@@ -69,11 +27,7 @@ describe.skipIf(!HAS_TMUX)(title, () => {
     accountsFile = path.join(dir, 'accounts');
   });
   afterAll(async () => {
-    try {
-      tmux('kill-server');
-    } catch {
-      // No session left.
-    }
+    closeTmux();
     if (server) {
       server.child.kill('SIGTERM');
       await server.exited;

@@ -2,14 +2,14 @@
 // line says enough, the address on screen while connecting, a port that is not netchat named
 // for what it is (exit 3, in a terminal and in a pipe), host:port and [v6]:port, and the short
 // flags of nc and ping doing what they do there.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/commands/_shared.ts';
-import { CLI_RUNTIME, cliCommand, runCli, spawnCli, type CliProcess } from '../helpers/cli.ts';
+import { CLI_RUNTIME, runCli, spawnCli, type CliProcess } from '../helpers/cli.ts';
+import { closeTmux, HAS_TMUX, netchatArgv, openShellPane, openPane as openTmuxPane, quote } from '../helpers/tmux-pane.ts';
 
 /** A TCP server that is not netchat: it greets like sshd, or answers the first line like a web server. */
 async function foreignServer(kind: 'ssh' | 'http'): Promise<{ port: number; close(): void }> {
@@ -126,52 +126,12 @@ describe(`netchat join reaching its server [${CLI_RUNTIME}]`, () => {
   });
 });
 
-function tmuxAvailable(): boolean {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const cliCommandLine = netchatArgv;
 
-const HAS_TMUX = tmuxAvailable();
-const SOCKET = `netchat-connect-${process.pid}-${CLI_RUNTIME}`;
-const tmux = (...args: string[]) =>
-  execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-let paneCount = 0;
-
-function cliCommandLine(args: string[]): string[] {
-  const [command, prefix] = cliCommand();
-  return [command, ...prefix, ...args];
-}
-
-/** `netchat <args>` (or, `raw`, the command line as given) in a fresh tmux pane; its exit code is written to a file. */
+/** `netchat <args>` (or, `raw`, the command line as given) in a fresh pane; its screen is tested as one string. */
 function openPane(args: string[], dir: string, { raw = false } = {}) {
-  const name = `connect${++paneCount}`;
-  const exitFile = path.join(dir, `${name}.exit`);
-  const line = (raw ? args : cliCommandLine(args)).map(quote).join(' ');
-  tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '30', `${line}; echo $? > ${quote(exitFile)}; sleep 60`);
-  const screen = () => tmux('capture-pane', '-p', '-J', '-t', name).split('\n').map((l) => l.trimEnd());
-  const ended = () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim() !== '';
-  const poll = async (test: () => boolean, what: string, timeoutMs = 15_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!test()) {
-      if (Date.now() > deadline) throw new Error(`[${CLI_RUNTIME}] ${what} never came:\n${screen().join('\n')}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
-  return {
-    screen,
-    key: (key: string) => tmux('send-keys', '-t', name, key),
-    kill: () => tmux('kill-session', '-t', name),
-    waitFor: (test: (text: string) => boolean, what: string) => poll(() => test(screen().join('\n')), what),
-    async exitCode(): Promise<number> {
-      await poll(ended, 'the exit');
-      return Number(readFileSync(exitFile, 'utf8').trim());
-    },
-  };
+  const pane = raw ? openShellPane(args.map(quote).join(' '), dir) : openTmuxPane(args, dir);
+  return { ...pane, waitFor: (test: (text: string) => boolean, what: string) => pane.waitForText(test, what) };
 }
 
 const ttyTitle = HAS_TMUX ? `netchat join connecting in a terminal [${CLI_RUNTIME}]` : 'netchat join connecting in a terminal (skipped: no tmux)';
@@ -188,11 +148,7 @@ describe.skipIf(!HAS_TMUX)(ttyTitle, () => {
   });
   afterAll(async () => {
     foreign.forEach((each) => each.close());
-    try {
-      tmux('kill-server');
-    } catch {
-      // No session left.
-    }
+    closeTmux();
     server?.child.kill('SIGTERM');
     await server?.exited;
     if (dir) rmSync(dir, { recursive: true, force: true });

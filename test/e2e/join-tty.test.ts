@@ -1,71 +1,15 @@
 // `netchat join` in a real terminal: tmux runs it in a pane, types into it and reads the screen.
 // The point: a message arriving while the user types appears on its own line, and the partly
 // typed input is still there, intact, after the prompt.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/commands/_shared.ts';
-import { CLI_RUNTIME, cliCommand, spawnCli, type CliProcess } from '../helpers/cli.ts';
+import { CLI_RUNTIME, spawnCli, type CliProcess } from '../helpers/cli.ts';
+import { closeTmux, HAS_TMUX, openPane, tmux } from '../helpers/tmux-pane.ts';
 import { LineClient } from '../helpers/line-client.ts';
 import { startHostileServer } from '../core/chat-client/hostile-chat-server.ts';
-
-function tmuxAvailable(): boolean {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const HAS_TMUX = tmuxAvailable();
-const SOCKET = `netchat-test-${process.pid}-${CLI_RUNTIME}`;
-const tmux = (...args: string[]) =>
-  execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-
-let paneCount = 0;
-
-/** `netchat <args>` in a fresh 120×30 tmux pane; its exit code is written to a file when it ends. */
-function openPane(args: string[], dir: string) {
-  const name = `pane${++paneCount}`;
-  const exitFile = path.join(dir, `${name}.exit`);
-  const [command, prefix] = cliCommand();
-  const line = [command, ...prefix, ...args].map(quote).join(' ');
-  tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '30', `${line}; echo $? > ${quote(exitFile)}; sleep 60`);
-  const screen = () => tmux('capture-pane', '-p', '-J', '-t', name).split('\n').map((l) => l.trimEnd());
-  return {
-    name,
-    screen,
-    type: (text: string) => tmux('send-keys', '-t', name, '-l', text),
-    key: (key: string) => tmux('send-keys', '-t', name, key),
-    title: () => tmux('display-message', '-p', '-t', name, '#{pane_title}').trim(),
-    /** Poll the screen until `test` holds; fail with the screen after `timeoutMs`. */
-    async waitFor(test: (lines: string[]) => boolean, what: string, timeoutMs = 15_000): Promise<string[]> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const lines = screen();
-        if (test(lines)) return lines;
-        const ended = existsSync(exitFile);
-        if (ended || Date.now() > deadline) {
-          const why = ended ? 'netchat exited before the screen showed' : 'the screen never showed';
-          throw new Error(`[${CLI_RUNTIME}] ${why} ${what}:\n${lines.join('\n')}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-    async exitCode(timeoutMs = 15_000): Promise<number> {
-      const deadline = Date.now() + timeoutMs;
-      while (!existsSync(exitFile) || readFileSync(exitFile, 'utf8').trim() === '') {
-        if (Date.now() > deadline) throw new Error(`[${CLI_RUNTIME}] still running:\n${screen().join('\n')}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      return Number(readFileSync(exitFile, 'utf8').trim());
-    },
-  };
-}
 
 const lastLine = (lines: string[]) => lines.filter((l) => l !== '').at(-1) ?? '';
 /** Whether some line on the screen contains `text`. */
@@ -106,11 +50,7 @@ describe.skipIf(!HAS_TMUX)(title, () => {
   });
   afterAll(async () => {
     for (const client of peers) client.close();
-    try {
-      tmux('kill-server');
-    } catch {
-      // No session left: the server is gone already.
-    }
+    closeTmux();
     if (server) {
       server.child.kill('SIGTERM');
       await server.exited;

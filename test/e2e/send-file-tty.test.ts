@@ -6,7 +6,6 @@
 //
 // The upload goes through a proxy that passes what the client sends at a trickle until the test
 // has seen what it waits for, then at full speed: the bar stays up exactly as long as needed.
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -15,21 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/commands/_exit.ts';
 import { CLI_RUNTIME, cliCommand, spawnCli, type CliProcess } from '../helpers/cli.ts';
-
-function tmuxAvailable(): boolean {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const HAS_TMUX = tmuxAvailable();
-const SOCKET = `netchat-send-file-test-${process.pid}-${CLI_RUNTIME}`;
-const tmux = (...args: string[]) =>
-  execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+import { closeTmux, HAS_TMUX, openShellPane, quote } from '../helpers/tmux-pane.ts';
 
 /** Big enough that the socket buffers on the way hold only a part of it while the proxy trickles. */
 const FILE_BYTES = 64 * 1024 * 1024;
@@ -108,41 +93,10 @@ class TrickleProxy {
   }
 }
 
-let paneCount = 0;
-
-/** A shell command line in a fresh 120×30 tmux pane; its exit code is written to a file when it ends. */
+/** A shell command line in a fresh pane, run in `dir`; an upload may take up to 20 s. */
 function openPane(shellLine: string, dir: string) {
-  const name = `send${++paneCount}`;
-  const exitFile = path.join(dir, `${name}.exit`);
-  tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '30', '-c', dir, `${shellLine}; echo $? > ${quote(exitFile)}; sleep 60`);
-  const screen = () => tmux('capture-pane', '-p', '-J', '-t', name).split('\n').map((l) => l.trimEnd());
-  const poll = async <T,>(ready: () => T | undefined, what: string): Promise<T> => {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const value = ready();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`[${CLI_RUNTIME}] never saw ${what}; the screen:\n${screen().join('\n')}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
-  const exited = () => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim() !== '';
-  return {
-    screen,
-    type: (text: string) => tmux('send-keys', '-t', name, '-l', text),
-    key: (key: string) => tmux('send-keys', '-t', name, key),
-    /** Whether the terminal shows its cursor (a program that hid it must show it again). */
-    cursorVisible: () => tmux('display-message', '-p', '-t', name, '#{cursor_flag}').trim() === '1',
-    /** Poll until `test` holds for the screen, failing early if the command ended first. */
-    waitForScreen: (test: (lines: string[]) => boolean, what: string) =>
-      poll(() => {
-        const lines = screen();
-        if (test(lines)) return lines;
-        if (exited()) throw new Error(`[${CLI_RUNTIME}] send-file ended before the screen showed ${what}:\n${lines.join('\n')}`);
-        return undefined;
-      }, what),
-    waitFor: poll,
-    exitCode: () => poll(() => (exited() ? Number(readFileSync(exitFile, 'utf8').trim()) : undefined), 'an exit'),
-  };
+  const pane = openShellPane(shellLine, dir, { cwd: dir, timeoutMs: 20_000 });
+  return { ...pane, waitForScreen: pane.waitFor, waitFor: pane.until };
 }
 
 const title = HAS_TMUX ? `netchat send-file in a terminal [${CLI_RUNTIME}]` : `netchat send-file in a terminal (skipped: tmux is not installed)`;
@@ -167,11 +121,7 @@ describe.skipIf(!HAS_TMUX)(title, () => {
     serverPort = Number(port);
   });
   afterAll(async () => {
-    try {
-      tmux('kill-server');
-    } catch {
-      // No session left.
-    }
+    closeTmux();
     if (server) {
       server.child.kill('SIGTERM');
       await server.exited;

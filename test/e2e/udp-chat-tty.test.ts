@@ -1,64 +1,17 @@
 // `netchat udp-join` in a real terminal: tmux runs it in a pane, types into it and reads the
 // screen. It looks and behaves like `netchat join`: a message arriving while the user types
 // appears above the prompt, and the partly typed input stays intact.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/commands/_shared.ts';
-import { CLI_RUNTIME, cliCommand, spawnCli, type CliProcess } from '../helpers/cli.ts';
+import { CLI_RUNTIME, spawnCli, type CliProcess } from '../helpers/cli.ts';
+import { closeTmux, HAS_TMUX, openPane, tmux } from '../helpers/tmux-pane.ts';
 import { RawUdpPeer } from '../helpers/echo-test-peers.ts';
 import { scriptedWelcome, startScriptedUdpServer } from '../core/udp-chat/scripted-udp-server.ts';
 
-function tmuxAvailable(): boolean {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const HAS_TMUX = tmuxAvailable();
-const SOCKET = `netchat-udp-test-${process.pid}-${CLI_RUNTIME}`;
-const tmux = (...args: string[]) =>
-  execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 const lastLine = (lines: string[]) => lines.filter((l) => l !== '').at(-1) ?? '';
-let paneCount = 0;
-
-/** `netchat <args>` in a fresh 120×30 tmux pane; its exit code is written to a file when it ends. */
-function openPane(args: string[], dir: string) {
-  const name = `udp${++paneCount}`;
-  const exitFile = path.join(dir, `${name}.exit`);
-  const [command, prefix] = cliCommand();
-  const line = [command, ...prefix, ...args].map(quote).join(' ');
-  tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '30', `${line}; echo $? > ${quote(exitFile)}; sleep 60`);
-  const screen = () => tmux('capture-pane', '-p', '-J', '-t', name).split('\n').map((l) => l.trimEnd());
-  const poll = async <T,>(ready: () => T | undefined, what: string): Promise<T> => {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const value = ready();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`[${CLI_RUNTIME}] the screen never showed ${what}:\n${screen().join('\n')}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
-  return {
-    screen,
-    type: (text: string) => tmux('send-keys', '-t', name, '-l', text),
-    key: (key: string) => tmux('send-keys', '-t', name, key),
-    title: () => tmux('display-message', '-p', '-t', name, '#{pane_title}').trim(),
-    waitFor: (test: (lines: string[]) => boolean, what: string) => poll(() => (test(screen()) ? screen() : undefined), what),
-    exitCode: () =>
-      poll(() => {
-        const text = existsSync(exitFile) ? readFileSync(exitFile, 'utf8').trim() : '';
-        return text === '' ? undefined : Number(text);
-      }, 'an exit'),
-  };
-}
-
 /** The original client: the name (4 characters or more: its code then comes at once), then the code. */
 async function originalClient(port: number, name: string): Promise<RawUdpPeer> {
   const peer = await RawUdpPeer.bind();
@@ -90,11 +43,7 @@ describe.skipIf(!HAS_TMUX)(title, () => {
   });
   afterAll(async () => {
     for (const peer of peers) peer.close();
-    try {
-      tmux('kill-server');
-    } catch {
-      // No session left.
-    }
+    closeTmux();
     server?.child.kill('SIGKILL');
     await server?.exited;
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -56,8 +56,10 @@ export async function openEchoLink(runtime: Pick<Runtime, 'connectTcp' | 'bindUd
     const connection = await runtime.connectTcp({ host: target.host, port: target.port, timeoutMs: target.timeoutMs });
     return tcpLink(connection);
   } catch (error) {
-    const code = (error as { code?: string }).code ?? (error as Error).message;
-    throw new EchoClientError('CONNECT_FAILED', `cannot connect to ${formatHostPort(target.host, target.port)}: ${code}`, { cause: error });
+    const { code = (error as Error).message, message } = error as Error & { code?: string };
+    // A TLS failure's code alone does not say what to do; its message does.
+    const reason = code.startsWith('TLS_') ? `${code} (${message})` : code;
+    throw new EchoClientError('CONNECT_FAILED', `cannot connect to ${formatHostPort(target.host, target.port)}: ${reason}`, { cause: error });
   }
 }
 

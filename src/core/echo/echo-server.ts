@@ -2,8 +2,9 @@
 // or UDP (one reply datagram per datagram). Sockets come from the injected runtime and time
 // from the injected clock; the caller learns what happens through `onEvent`.
 import { echoErrorLine } from '../../protocol/echo/echo-errors.ts';
+import { TLS_REQUIRED_TEXT } from '../tls/tls-ports.ts';
 import { GOODBYE_BYTE, MAX_UDP_PAYLOAD, ReplyEncoder } from '../../protocol/echo/echo-format.ts';
-import type { Runtime, SocketAddress, UdpRemote } from '../../runtime/types.ts';
+import type { Runtime, SocketAddress, TlsCredentials, TlsServerOptions, UdpRemote } from '../../runtime/types.ts';
 import { resolveEchoLimits, type EchoLimits } from './echo-limits.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { EchoSession, type EchoCloseReason, type EchoFraming } from './echo-session.ts';
@@ -22,6 +23,8 @@ export type EchoServerEvent =
   | { type: 'connect'; peer: SocketAddress; clients: number }
   | { type: 'disconnect'; peer: SocketAddress; reason: EchoCloseReason; bytesIn: number; bytesOut: number; clients: number }
   | { type: 'reject'; peer: SocketAddress; reason: 'server-full' }
+  /** A TLS connection that never became one: `TLS_HANDSHAKE_FAILED`, `TLS_HANDSHAKE_TIMEOUT` or `TLS_PEER_NOT_TLS` (plain TCP to the TLS port). */
+  | { type: 'tls-failed'; peer: SocketAddress; code: string }
   /** Backpressure: the client is not reading its replies fast enough, so reading from it stopped (or restarted). */
   | { type: 'pause'; peer: SocketAddress; paused: boolean }
   | { type: 'unanswered'; peer: UdpRemote; bytes: number; reason: UnansweredReason };
@@ -33,6 +36,8 @@ export interface EchoServerOptions {
   transport?: EchoTransport;
   /** TCP only: answer each read ('read', the default) or each line ('lines'). */
   framing?: EchoFraming;
+  /** TCP only: speak TLS. A handshake in progress counts against `maxClients`. */
+  tls?: TlsServerOptions;
   limits?: Partial<EchoLimits>;
   /** Replies carry its `wallNow()`. */
   clock?: Clock;
@@ -42,12 +47,16 @@ export interface EchoServerOptions {
 export interface EchoServer {
   readonly address: SocketAddress;
   readonly transport: EchoTransport;
+  /** Whether the bytes travel inside TLS. */
+  readonly encrypted: boolean;
   /** TCP clients connected now. */
   readonly clients: number;
   /** Reply bytes accepted for sending and not yet taken by the kernel, over all clients. */
   readonly queuedBytes: number;
   /** Stop accepting and close every connection at once; resolves when all are closed. */
   close(): Promise<void>;
+  /** TLS: a new certificate and key for connections accepted from now on; throws on a plain server. */
+  setTlsCredentials(credentials: TlsCredentials): void;
 }
 
 // Replies are cut from slabs of the runtime's write memory: node:net would otherwise copy each
@@ -62,7 +71,10 @@ export async function startEchoServer(
   const limits = resolveEchoLimits(options.limits);
   const clock = options.clock ?? systemClock;
   const emit = options.onEvent ?? (() => {});
-  if (options.transport === 'udp') return startUdp(runtime, options, limits, clock, emit);
+  if (options.transport === 'udp') {
+    if (options.tls) throw new TypeError('an echo server speaks TLS over TCP only');
+    return startUdp(runtime, options, limits, clock, emit);
+  }
   return startTcp(runtime, options, limits, clock, emit);
 }
 
@@ -76,11 +88,38 @@ async function startTcp(
   const framing = options.framing ?? 'read';
   const sessions = new Set<EchoSession>();
   const encoder = newReplyEncoder(runtime);
+  // TLS handshakes under way: each holds a socket, so each takes a client's place.
+  let handshakes = 0;
+  const tls = options.tls && {
+    // Only --lines has a framing an error line fits in; a plain-TCP client otherwise just sees the close.
+    ...(framing === 'lines' && { plainReply: echoErrorLine('TLS_REQUIRED', TLS_REQUIRED_TEXT) }),
+    ...options.tls,
+  };
   const server = await runtime.listenTcp(
     // Half-open: a client that sends, then shuts its write side still gets its replies.
-    { host: options.host, port: options.port, allowHalfOpen: true },
+    {
+      host: options.host,
+      port: options.port,
+      allowHalfOpen: true,
+      ...(tls && {
+        tls,
+        onHandshakeStart: (peer) => {
+          if (sessions.size + handshakes >= limits.maxClients) {
+            emit({ type: 'reject', peer, reason: 'server-full' });
+            return false;
+          }
+          handshakes++;
+          return true;
+        },
+        onConnectionFailed: (peer, error) => {
+          handshakes--;
+          emit({ type: 'tls-failed', peer, code: error.code });
+        },
+      }),
+    },
     (connection) => {
       const peer = connection.remote;
+      if (tls) handshakes--;
       if (sessions.size >= limits.maxClients) {
         emit({ type: 'reject', peer, reason: 'server-full' });
         if (framing === 'lines') {
@@ -106,6 +145,8 @@ async function startTcp(
   return {
     address: server.address,
     transport: 'tcp',
+    encrypted: server.encrypted,
+    setTlsCredentials: (credentials) => server.setTlsCredentials(credentials),
     get clients() {
       return sessions.size;
     },
@@ -161,7 +202,11 @@ async function startUdp(
   return {
     address: socket.address,
     transport: 'udp',
+    encrypted: false,
     clients: 0,
+    setTlsCredentials: () => {
+      throw new TypeError('a UDP echo server has no TLS');
+    },
     get queuedBytes() {
       return pendingBytes;
     },

@@ -7,6 +7,7 @@ import { sanitizeText } from '../shared/text-sanitize.ts';
 export const ECHO_ERROR_CODES = {
   LINE_TOO_LONG: 'a line over --max-line-bytes: dropped, the connection stays open',
   SERVER_FULL: 'a connection past --max-clients: closed after this line',
+  TLS_REQUIRED: 'plain TCP to an `echo --tls` server: closed after this line',
 } as const;
 
 export type EchoErrorCode = keyof typeof ECHO_ERROR_CODES;
