@@ -1,6 +1,6 @@
-// How `join` logs in: the passwords it was given (a file or the environment, never the command
-// line), AUTH and PASS before JOIN, and in a terminal a password prompt when the server's
-// answer to JOIN asks for one.
+// How `join` (and `send-file`) log in: the passwords given (a file or the environment, never the
+// command line), AUTH and PASS before JOIN (or UPLOAD), and for `join` in a terminal a password
+// prompt when the server's answer to JOIN asks for one.
 import type { ArgsDef } from 'citty';
 import type { ChatClient, JoinResult, LoginResult } from '../core/chat-client/chat-client.ts';
 import { accountClientLine } from '../protocol/accounts/account-lines.ts';
@@ -35,6 +35,8 @@ export async function joinCredentials(
   args: { password?: boolean; 'password-file'?: string; 'server-password-file'?: string },
   interactive: boolean,
   name: string | undefined,
+  /** Where the prompt is drawn: stderr for commands whose stdout is data. */
+  output?: NodeJS.WriteStream,
 ): Promise<JoinCredentials | undefined> {
   const file = args['password-file']?.trim();
   let password = file ? await passwordFromFile(file, '--password-file') : passwordFromEnv('NETCHAT_PASSWORD');
@@ -44,7 +46,7 @@ export async function joinCredentials(
     throw new UsageError('--password asks in a terminal; without one, give --password-file FILE or set NETCHAT_PASSWORD');
   }
   if (args.password && password === undefined) {
-    password = await askPassword(`Password for ${name ?? 'your account'}`);
+    password = await askPassword(`Password for ${name ?? 'your account'}`, output);
     if (password === undefined) return undefined;
   }
   return { password, serverPassword, interactive };

@@ -1,9 +1,11 @@
 // `netchat send-file <path>... <host> [port]`: upload files, a folder's files, or stdin (`-`,
 // with --name) to a server's shared folder, each on its own connection, and print the server's
-// verdict per file. Exit 0 when every file was stored, 6 when any was not, 3 when the server
-// cannot be reached.
+// verdict per file. With passwords (join's login options) each upload's connection logs in first.
+// Exit 0 when every file was stored, 6 when any was not, 3 when the server cannot be reached, 4
+// when it refused the login.
 import { defineCommand } from 'citty';
 import { planUploads, sendAll, type UploadOutcome } from '../core/files-client/send-files.ts';
+import type { UploadLogin } from '../core/files-client/upload-login.ts';
 import { systemClock } from '../core/shared/clock.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { checkFileName } from '../protocol/files/file-names.ts';
@@ -12,6 +14,7 @@ import { progressStyle, startProgress, type TransferProgress } from '../ui/trans
 import { takesPositionalList } from './_strict-args.ts';
 import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, parseSeconds, UsageError } from './_shared.ts';
 import { resolveStateDir, stateDirArg } from './_state-dir.ts';
+import { isLoginRefusal, joinCredentials, joinLoginArgs } from './_join-login.ts';
 import { clientTlsArgs, clientTlsRuntime, isTrustRefusal, parseChatAddress } from './_tls-flags.ts';
 
 const DEFAULT_PORT = 12000;
@@ -31,11 +34,31 @@ function splitTarget(positionals: readonly string[]): { paths: string[]; host: s
   return { paths, host: parsed.host, port, tls: parsed.tls };
 }
 
+/** The login for every upload: join's passwords, and the account they belong to. */
+async function uploadLogin(
+  args: { account?: string; password?: boolean; 'password-file'?: string; 'server-password-file'?: string },
+  readsStdin: boolean,
+): Promise<UploadLogin | undefined> {
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY) && !readsStdin;
+  const account = args.account?.trim() || undefined;
+  if ((args.password || args['password-file']) && !account) throw new UsageError('--password and --password-file log in to an account: name it with --account NAME');
+  const credentials = await joinCredentials(args, interactive, account, process.stderr);
+  if (!credentials) return undefined;
+  if (account && credentials.password === undefined) throw new UsageError('--account needs its password: --password, --password-file FILE or NETCHAT_PASSWORD');
+  return {
+    serverPassword: credentials.serverPassword,
+    // NETCHAT_PASSWORD alone (no --account) names no account: it is not sent.
+    account: account && credentials.password !== undefined ? { name: account, password: credentials.password } : undefined,
+  };
+}
+
 export default takesPositionalList(defineCommand({
   meta: { name: 'send-file', description: "Upload files (or a folder's files, or stdin as -) to a server's shared folder" },
   args: {
     name: { type: 'string', description: 'Name to store stdin (-) under on the server', valueHint: 'name' },
     json: { type: 'boolean', alias: ['j'], description: 'Print one JSON object per file (and progress events) on stdout', default: false },
+    account: { type: 'string', description: 'Log in as this account (AUTH) before each upload, with the password of --password, --password-file or NETCHAT_PASSWORD', valueHint: 'name' },
+    ...joinLoginArgs,
     ...clientTlsArgs,
     ...stateDirArg,
     timeout: { type: 'string', alias: ['W', 'w'], description: `Seconds to wait for each connection (default ${DEFAULT_CONNECT_TIMEOUT_MS / 1000})`, valueHint: 'seconds' },
@@ -48,6 +71,8 @@ export default takesPositionalList(defineCommand({
     if (paths.includes('-') && !args.name) throw new UsageError('--name is required to send stdin (-)');
     if (args.name !== undefined && checkFileName(args.name)) throw new UsageError(`--name "${args.name}" is not a valid shared file name`);
     const connectTimeoutMs = parseSeconds(args.timeout, '--timeout') ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const login = await uploadLogin(args, paths.includes('-'));
+    if (!login) return void (process.exitCode = EXIT.INTERRUPTED);
     const runtime = await clientTlsRuntime(args, { tls, stateDir: resolveStateDir(args['state-dir']) }, logger);
     const writeJson = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...event, time: new Date().toISOString() })}\n`);
 
@@ -75,13 +100,15 @@ export default takesPositionalList(defineCommand({
     try {
       outcomes = await sendAll(
         { runtime, store: runtime.files, clock: systemClock },
-        { host, port, connectTimeoutMs, idleTimeoutMs: IDLE_TIMEOUT_MS },
+        { host, port, connectTimeoutMs, idleTimeoutMs: IDLE_TIMEOUT_MS, login },
         plan.uploads,
         {
           onStart: (upload) => {
             progress = startProgress(style, upload.name, { stderr: process.stderr, stdin: process.stdin, writeJson });
           },
           onProgress: (_upload, done, total) => progress?.update(done, total),
+          // The same passwords would be refused for every file, and count as more failed logins.
+          stopsAll: (error) => isLoginRefusal(error.code),
           onOutcome: (outcome) => {
             progress?.stop();
             progress = undefined;
@@ -113,9 +140,13 @@ export default takesPositionalList(defineCommand({
     const failed = outcomes.filter((outcome) => 'error' in outcome);
     const untrusted = failed.some((outcome) => 'error' in outcome && isTrustRefusal(outcome.error.code));
     const unreachable = failed.some((outcome) => 'error' in outcome && outcome.error.code === 'CONNECT_FAILED');
+    const refusedLogin = failed.some((outcome) => 'error' in outcome && isLoginRefusal(outcome.error.code));
     if (unreachable) logger.error(`cannot reach ${formatHostPort(host, port)}`);
+    if (refusedLogin) logger.error(`the server refused the login: give its password (--server-password-file) or an account (--account with --password or --password-file)`);
     process.exitCode = untrusted
       ? EXIT.TLS_UNTRUSTED
+      : refusedLogin
+      ? EXIT.NAME_REFUSED
       : unreachable
       ? EXIT.CONNECT
       : failed.length > 0 || plan.problems.length > 0 || plan.uploads.length === 0

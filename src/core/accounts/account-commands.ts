@@ -18,6 +18,10 @@ export interface AccountCommandSession extends AccountSession {
   readonly accounts: AccountService | undefined;
   /** Close with `finalLine`; the others are told `reason` and `message`. */
   removeByServer(reason: RemovalReason, finalLine: string, message: string): void;
+  /** How many lines this connection has sent, the current one included. */
+  readonly linesReceived: number;
+  /** How many AUTH/PASS lines opened the connection, so that an upload may follow them. */
+  loginLines: number;
 }
 
 type Session = CommandSession & AccountCommandSession;
@@ -75,6 +79,15 @@ export function refusedAnonymousUpload(session: Session, verb: string): boolean 
   return true;
 }
 
+/**
+ * A login among the lines that open the connection keeps an upload after it "first": `send-file`
+ * logs in on the connection it uploads on. Counted once the login is answered, whatever the answer
+ * (an upload after a failed one is refused as anonymous, with the reason).
+ */
+function countLoginLine(session: Session, line: number): void {
+  if (session.name === undefined && line === session.loginLines + 1) session.loginLines = line;
+}
+
 export const ACCOUNT_COMMANDS: Record<AccountVerb, CommandSpec> = {
   AUTH: {
     syntax: 'AUTH <name> <password>',
@@ -82,9 +95,11 @@ export const ACCOUNT_COMMANDS: Record<AccountVerb, CommandSpec> = {
     beforeRegistration: true,
     params: 2,
     minArgs: 2,
-    handler(session: Session, [name, password]) {
+    async handler(session: Session, [name, password]) {
       // AUTH <name> <password>
-      return service(session, 'AUTH')?.login(session, name!, password!);
+      const line = session.linesReceived;
+      await service(session, 'AUTH')?.login(session, name!, password!);
+      countLoginLine(session, line);
     },
   },
   PASS: {
@@ -96,6 +111,7 @@ export const ACCOUNT_COMMANDS: Record<AccountVerb, CommandSpec> = {
     handler(session: Session, [password]) {
       // PASS <password>
       service(session, 'PASS')?.checkServerPassword(session, password!);
+      countLoginLine(session, session.linesReceived);
     },
   },
   KICK: {

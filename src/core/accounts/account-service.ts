@@ -200,10 +200,10 @@ export class AccountService {
    */
   refuseAnonymous(session: AccountSession): JoinRefusal | undefined {
     if (this.serverPassword && !session.serverPasswordOk && !session.account) {
-      return { code: 'PASSWORD_REQUIRED', message: 'this server asks for a password: upload from a chat connection that gave it (join\'s /upload)', closes: true };
+      return { code: 'PASSWORD_REQUIRED', message: 'this server asks for a password: send PASS <password> (or AUTH <name> <password>) before the upload, or use join\'s /upload', closes: true };
     }
     if (this.options.requireAccount && !session.account) {
-      return { code: 'ACCOUNT_REQUIRED', message: 'only account holders may upload to this server: upload from a logged-in chat connection (join\'s /upload)', closes: true };
+      return { code: 'ACCOUNT_REQUIRED', message: 'only account holders may upload to this server: send AUTH <name> <password> before the upload, or use join\'s /upload', closes: true };
     }
     return undefined;
   }

@@ -69,6 +69,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   /** Bytes replied to the line being processed: a reply costs flood tokens at its size. */
   private repliedBytes = 0;
   linesReceived = 0;
+  loginLines = 0;
   transfer: TicketOwner | undefined = undefined;
   transferStarted = false;
   /** A file moves on this connection: its idle time counts, not registration or pings. */

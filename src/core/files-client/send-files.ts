@@ -60,7 +60,13 @@ export async function sendAll(
   deps: UploadDeps,
   target: UploadTarget,
   uploads: readonly PlannedUpload[],
-  hooks: { onStart?: (upload: PlannedUpload) => void; onProgress?: (upload: PlannedUpload, done: number, total: number | undefined) => void; onOutcome?: (outcome: UploadOutcome) => void } = {},
+  hooks: {
+    onStart?: (upload: PlannedUpload) => void;
+    onProgress?: (upload: PlannedUpload, done: number, total: number | undefined) => void;
+    onOutcome?: (outcome: UploadOutcome) => void;
+    /** An error after which the next files would fail the same way (a refused login). */
+    stopsAll?: (error: TransferError) => boolean;
+  } = {},
 ): Promise<UploadOutcome[]> {
   const outcomes: UploadOutcome[] = [];
   for (const upload of uploads) {
@@ -81,7 +87,7 @@ export async function sendAll(
     outcomes.push(outcome);
     hooks.onOutcome?.(outcome);
     // A server that cannot be reached will not be reached for the next file either.
-    if ('error' in outcome && outcome.error.code === 'CONNECT_FAILED') break;
+    if ('error' in outcome && (outcome.error.code === 'CONNECT_FAILED' || hooks.stopsAll?.(outcome.error))) break;
   }
   return outcomes;
 }

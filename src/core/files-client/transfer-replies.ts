@@ -1,5 +1,6 @@
 // Reading the server's answer on a transfer connection: the one reply expected next, or the
 // ERROR that stands in its place, as a TransferError carrying the server's code.
+import { parseAccountServerLine } from '../../protocol/accounts/account-lines.ts';
 import { parseServerLine } from '../../protocol/chat/chat-lines.ts';
 import { parseFileServerLine, type FileServerEvent } from '../../protocol/files/file-lines.ts';
 import { sanitizeText } from '../../protocol/shared/text-sanitize.ts';
@@ -18,14 +19,15 @@ export async function expectGreeting(connection: TransferConnection): Promise<vo
   throw new TransferError('NOT_NETCHAT', `not a netchat server: it said ${JSON.stringify(sanitizeText(line.slice(0, 80)))}`);
 }
 
-/** The server's next reply, past any greeting. */
+/** The server's next reply, past any greeting (and the line after it saying what logins it asks for). */
 export async function nextReply<T extends FileServerEvent['type']>(
   connection: TransferConnection,
   type: T,
 ): Promise<Extract<FileServerEvent, { type: T }>> {
   for (;;) {
     const line = await connection.readLine();
-    if (parseServerLine(line).type !== 'greeting') return expectReply(line, type);
+    if (parseServerLine(line).type === 'greeting' || parseAccountServerLine(line)?.type === 'login-hint') continue;
+    return expectReply(line, type);
   }
 }
 

@@ -9,6 +9,7 @@ import type { Clock } from '../shared/clock.ts';
 import type { TransferTarget } from './download-job.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
 import { expectGreeting, nextReply } from './transfer-replies.ts';
+import { logInForUpload, type UploadLogin } from './upload-login.ts';
 
 export interface UploadDeps {
   runtime: Pick<Runtime, 'connectTcp' | 'sha256'>;
@@ -39,8 +40,11 @@ export interface UploadResult {
 /** Bytes read from the file per socket write: large enough that a gigabyte is a few thousand writes. */
 const SEND_CHUNK_BYTES = 256 * 1024;
 
-/** `target.ticket` absent: the upload is the first line of a fresh connection (a guest's upload). */
-export type UploadTarget = Omit<TransferTarget, 'ticket'> & { ticket?: () => Promise<string> };
+/**
+ * `target.ticket` absent: the upload is the first line of a fresh connection, after the login
+ * lines of `target.login` when given (without them, a guest's upload).
+ */
+export type UploadTarget = Omit<TransferTarget, 'ticket'> & { ticket?: () => Promise<string>; login?: UploadLogin };
 
 export async function uploadFile(deps: UploadDeps, target: UploadTarget, request: UploadRequest): Promise<UploadResult> {
   const { store } = deps;
@@ -59,6 +63,7 @@ export async function uploadFile(deps: UploadDeps, target: UploadTarget, request
   try {
     await expectGreeting(connection);
     if (ticket !== undefined) connection.writeLine(fileClientLine.transfer(ticket));
+    else if (target.login) await logInForUpload(connection, target.login);
     if (declared) {
       connection.writeLine(fileClientLine.upload({ ...declared, name: request.name }));
       await nextReply(connection, 'upload-ready');

@@ -14,6 +14,8 @@ export interface FileCommandSession extends TransferSession {
   readonly files: FileService | undefined;
   /** How many lines this connection has sent, the current one included. */
   readonly linesReceived: number;
+  /** How many AUTH/PASS lines opened the connection: an upload may follow them (a login before a guest's upload). */
+  loginLines: number;
   /** Set by TRANSFER: whose ticket this connection carries. Nothing but its one transfer is allowed then. */
   transfer: TicketOwner | undefined;
   /** The one transfer of a TRANSFER connection has started. */
@@ -26,8 +28,8 @@ export const FILE_VERBS = ['LIST_FILES', 'DOWNLOAD_TCP', 'DOWNLOAD_UDP', 'TICKET
 export type FileVerb = (typeof FILE_VERBS)[number];
 
 /** Whether `line` starts an upload at a place where one is allowed (it then skips flood control). */
-export function startsUpload(line: string, session: Pick<FileCommandSession, 'linesReceived' | 'transfer' | 'transferStarted'>): boolean {
-  if (session.linesReceived !== 1 && !(session.transfer && !session.transferStarted)) return false;
+export function startsUpload(line: string, session: Pick<FileCommandSession, 'linesReceived' | 'loginLines' | 'transfer' | 'transferStarted'>): boolean {
+  if (!opensConnection(session) && !(session.transfer && !session.transferStarted)) return false;
   return /^\s*UPLOAD(_RAW)?(\s|$)/i.test(line);
 }
 
@@ -170,9 +172,14 @@ async function oneTransfer(session: Session, run: (files: FileService) => Promis
   if (carried && session.writable) session.finish();
 }
 
-/** An upload line must open its connection (or follow TRANSFER); elsewhere it is refused. */
+/** The current line is the connection's first, logins (AUTH, PASS) aside. */
+function opensConnection(session: Pick<FileCommandSession, 'linesReceived' | 'loginLines'>): boolean {
+  return session.linesReceived === session.loginLines + 1;
+}
+
+/** An upload line must open its connection, after logins only (or follow TRANSFER); elsewhere it is refused. */
 function placed(session: Session): boolean {
-  if (session.linesReceived === 1 || (session.transfer && !session.transferStarted)) return true;
-  problem(session, 'UPLOAD_MISPLACED', 'an upload must be the first line of a connection (or follow TRANSFER)');
+  if (opensConnection(session) || (session.transfer && !session.transferStarted)) return true;
+  problem(session, 'UPLOAD_MISPLACED', 'an upload must be the first line of a connection, logins aside (or follow TRANSFER)');
   return false;
 }
