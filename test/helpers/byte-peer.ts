@@ -4,12 +4,16 @@ import net from 'node:net';
 
 export class BytePeer {
   closed = false;
-  private buffer: Buffer = Buffer.alloc(0);
+  // Received chunks are joined only when read: joining on every chunk would copy a large
+  // download over and over (quadratic, and slow enough to time out on a busy machine).
+  private chunks: Buffer[] = [];
+  private received = 0;
   private waiters: Array<() => void> = [];
 
   private constructor(readonly socket: net.Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      this.chunks.push(chunk);
+      this.received += chunk.length;
       this.wake();
     });
     // The server's FIN ends what it will send (this side may stay open, as `nc -N` does).
@@ -43,7 +47,18 @@ export class BytePeer {
 
   /** Bytes received and not yet taken. */
   get buffered(): number {
-    return this.buffer.length;
+    return this.received;
+  }
+
+  /** What is received and not yet taken, as one buffer. */
+  private get buffer(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  private set buffer(rest: Buffer) {
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.received = rest.length;
   }
 
   /** The next line (without its LF). */
@@ -68,7 +83,7 @@ export class BytePeer {
   /** Exactly `count` bytes. */
   bytes(count: number, timeoutMs = 30_000): Promise<Buffer> {
     return this.take(() => {
-      if (this.buffer.length < count) return undefined;
+      if (this.received < count) return undefined;
       const bytes = Buffer.from(this.buffer.subarray(0, count));
       this.buffer = this.buffer.subarray(count);
       return bytes;
