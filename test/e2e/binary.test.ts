@@ -13,7 +13,6 @@ import { EXIT } from '../../src/commands/_shared.ts';
 import { binaryPath, ROOT } from '../helpers/cli.ts';
 
 const VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const ESC = '\u001b';
 const PRELOAD_EXIT = 42;
 
 let work: string;
@@ -83,9 +82,11 @@ describe('the compiled binary', () => {
   });
 
   it('ignores a .env in its working directory', async () => {
-    // FORCE_COLOR from .env would colour the log even though stderr is not a terminal.
-    const dir = dirWith('.env', 'FORCE_COLOR=1\n');
-    expect(await serveLog(control, dir), 'control build must load .env').toContain(ESC);
-    expect(await serveLog(binaryPath(), dir)).not.toContain(ESC);
+    // SERVER_SHARED_FILES from .env would change the folder serve shares (and logs).
+    const dir = dirWith('.env', 'SERVER_SHARED_FILES=FromDotEnv\n');
+    expect(await serveLog(control, dir), 'control build must load .env').toMatch(/sharing \S*FromDotEnv /);
+    const log = await serveLog(binaryPath(), dir);
+    expect(log).toMatch(/sharing \S*SharedFiles /);
+    expect(log).not.toContain('FromDotEnv');
   });
 });
