@@ -3,6 +3,7 @@
 // arguments are checked here against its own definition before citty sees them, so an unknown
 // option or one argument too many is a usage error that names it, for every command at once.
 import type { ArgsDef, CommandDef } from 'citty';
+import { nearestWord } from '../core/shared/nearest-word.ts';
 
 type ArgDef = ArgsDef[string];
 
@@ -47,30 +48,7 @@ function nearestOption(typed: string, table: Map<string, OptionInfo>): string | 
 
 /** The word among `candidates` nearest to a mistyped one (a command, an option), if near enough to suggest. */
 export function nearest(typed: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = typed.length <= 4 ? 1 : 2;
-  for (const spelling of candidates) {
-    if (spelling.length < 2) continue;
-    const distance = editDistance(typed, spelling);
-    if (distance <= bestDistance && (best === undefined || distance < bestDistance)) {
-      best = spelling;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
+  return nearestWord(typed, candidates, typed.length <= 4 ? 1 : 2);
 }
 
 const unknown = (typed: string, table: Map<string, OptionInfo>) => {

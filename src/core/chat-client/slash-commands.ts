@@ -7,6 +7,7 @@ import { accountClientLine } from '../../protocol/accounts/account-lines.ts';
 import type { SendResult } from './chat-client.ts';
 import { splitMessage } from './message-split.ts';
 import { outgoingMessage, type OwnMessage } from './outgoing-message.ts';
+import { nearestWord } from '../shared/nearest-word.ts';
 
 /** What the client does itself rather than send. */
 export type LocalAction =
@@ -285,30 +286,8 @@ export function parseInput(input: string): InputResult {
 
 /** The command whose name is nearest to a mistyped one, if any is near enough to suggest. */
 function closestCommand(word: string): SlashCommand | undefined {
-  let best: SlashCommand | undefined;
-  let bestDistance = word.length <= 3 ? 1 : 2;
-  for (const [key, command] of BY_NAME) {
-    if (key.length < 2) continue;
-    const distance = editDistance(word, key);
-    if (distance <= bestDistance && (!best || distance < bestDistance)) {
-      best = command;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
+  const key = nearestWord(word, BY_NAME.keys(), word.length <= 3 ? 1 : 2);
+  return key === undefined ? undefined : BY_NAME.get(key);
 }
 
 /**
