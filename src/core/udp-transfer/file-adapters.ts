@@ -7,6 +7,8 @@ import type { ByteSink, ByteSource } from './transfer-io.ts';
 
 /** The largest piece a FileReader yields. */
 const MAX_READ_BYTES = 16 * 1024 * 1024;
+/** Released blocks kept for reuse; the driver never holds more than its window's worth. */
+const MAX_SPARE_BLOCKS = 64;
 
 /**
  * `reader`'s bytes from `start` to `end`. `end` is the size the transfer announced: a file that
@@ -15,10 +17,12 @@ const MAX_READ_BYTES = 16 * 1024 * 1024;
 export function readerSource(reader: FileReader, range: { start: number; end: number }): ByteSource {
   let pieces: AsyncIterator<Uint8Array> | undefined;
   let leftover: Uint8Array | undefined;
+  const spares: Uint8Array[] = [];
   return {
     async read(maxBytes) {
-      // The driver asks for the same size every time (but the last): read pieces of that size.
-      pieces ??= reader.chunks({ ...range, chunkBytes: Math.min(maxBytes, MAX_READ_BYTES) })[Symbol.asyncIterator]();
+      // The driver asks for the same size every time (but the last): read pieces of that size,
+      // into blocks it gave back when there are some.
+      pieces ??= reader.chunks({ ...range, chunkBytes: Math.min(maxBytes, MAX_READ_BYTES), spare: () => spares.pop() })[Symbol.asyncIterator]();
       const parts: Uint8Array[] = [];
       let have = 0;
       while (have < maxBytes) {
@@ -37,6 +41,10 @@ export function readerSource(reader: FileReader, range: { start: number; end: nu
         have += piece.length;
       }
       return parts.length === 1 ? parts[0]! : concatBytes(parts, have);
+    },
+    release(block) {
+      // Only whole blocks: a view into a larger one would let two reads share memory.
+      if (block.byteOffset === 0 && block.byteLength === block.buffer.byteLength && spares.length < MAX_SPARE_BLOCKS) spares.push(block);
     },
     close: () => reader.close(),
   };

@@ -67,6 +67,8 @@ class SendDriver implements OutgoingTransfer {
   readonly transferId: number;
   private readonly machine: TransferSender;
   private readonly chunks = new Map<number, Uint8Array>();
+  /** Blocks read from the source, oldest first, with the chunk index each one ends before. */
+  private readonly blocks: Array<{ endChunk: number; block: Uint8Array }> = [];
   private loadedBelow = 0;
   private releasedBelow = 0;
   private loading = false;
@@ -149,6 +151,7 @@ class SendDriver implements OutgoingTransfer {
         }
         for (let i = 0; i < wanted; i++) this.chunks.set(this.loadedBelow + i, block.subarray(i * chunkBytes, Math.min(block.length, (i + 1) * chunkBytes)));
         this.loadedBelow += wanted;
+        this.blocks.push({ endChunk: this.loadedBelow, block });
         this.pump();
       }
     } catch (error) {
@@ -213,6 +216,8 @@ class SendDriver implements OutgoingTransfer {
     if (this.finished) return;
     this.flushOutbox();
     for (; this.releasedBelow < this.machine.ackedBelow; this.releasedBelow++) this.chunks.delete(this.releasedBelow);
+    // Every chunk of these blocks is acknowledged and was copied into its datagrams: none is sent again.
+    while (this.blocks.length > 0 && this.blocks[0]!.endChunk <= this.releasedBelow) this.options.source.release?.(this.blocks.shift()!.block);
     this.options.onProgress?.(Math.min(this.options.size - this.options.offset, this.machine.ackedBelow * this.options.chunkBytes));
     const { state } = this.machine;
     if (state === 'done' || state === 'failed') return this.finish();
@@ -246,6 +251,7 @@ class SendDriver implements OutgoingTransfer {
     if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
     for (const stop of this.stopListening.splice(0)) stop();
     this.chunks.clear();
+    this.blocks.length = 0;
     void this.options.source.close().catch(() => {});
     if (this.machine.state === 'failed') return this.settle.reject(this.machine.error!);
     const stats = this.machine.stats;
