@@ -96,7 +96,7 @@ async function measure({ runtime, name, sender, receiver, counterNamespace, drop
       ruleDrops: dropped() - drops,
       duplicates: received.duplicates,
     });
-    console.error(`  ${runtime} ${name} round ${round + 1}: ${fmt(samples.at(-1).mibPerSecond, 1)} MiB/s, exact=${exact}, resent ${sent.retransmissions}, RcvbufErrors ${after.RcvbufErrors - before.RcvbufErrors}, CPU ms sender ${sent.cpuMs} receiver ${received.cpuMs}`);
+    console.error(`  ${runtime} ${name} round ${round + 1}: ${fmt(samples.at(-1).mibPerSecond, 1)} MiB/s, exact=${exact}, resent ${sent.retransmissions}, RcvbufErrors ${after.RcvbufErrors - before.RcvbufErrors}, CPU ms sender ${sent.cpuMs} receiver ${received.cpuMs}, page faults sender ${sent.pageFaults ?? '?'} receiver ${received.pageFaults ?? '?'}`);
   }
   const pick = (key) => median(samples.map((sample) => sample[key]));
   const row = {
