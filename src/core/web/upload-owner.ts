@@ -19,7 +19,11 @@ export interface UploaderRefusal {
 export type UploaderCheck = { by: string | undefined } | { refused: UploaderRefusal };
 
 /** Redeems the request's ticket (used up whatever follows) or checks that a guest may upload. */
-export function checkUploader(request: HttpRequest, files: FileService, accounts: AccountService | undefined): UploaderCheck {
+export function checkUploader(
+  request: Pick<HttpRequest, 'headers' | 'remote'>,
+  files: Pick<FileService, 'tickets'>,
+  accounts: Pick<AccountService, 'bans' | 'refuseAnonymous'> | undefined,
+): UploaderCheck {
   const address = request.remote.address;
   if (accounts?.bans.addressBanned(address)) {
     return { refused: { status: 403, code: 'BANNED', message: 'your address is banned from this server' } };
