@@ -9,7 +9,7 @@
 //     folder. Reported: MB/s for each, and netchat / static (target ≥ 0.8×).
 //
 //   npm run build && node scripts/bench/web.mjs [--receivers 500] [--messages 10000]
-//       [--window 200] [--size-mib 1024] [--repeat 3] [--processes 2]
+//       [--window 200] [--size-mib 1024] [--repeat 3] [--processes 2] [--profile <dir>]
 //
 // The receivers run in --processes child processes per transport (lib/web-fanout-receivers.mjs),
 // equally cheap for both: TCP counts LF bytes, WebSocket walks frame headers on a raw socket
@@ -34,6 +34,8 @@ const { values: opts } = parseArgs({
     'size-mib': { type: 'string', default: '1024' },
     repeat: { type: 'string', default: '3' },
     processes: { type: 'string', default: '2' },
+    /** Write the server's CPU profile (node --cpu-prof) into this folder. */
+    profile: { type: 'string' },
   },
 });
 const R = Number(opts.receivers);
@@ -193,7 +195,7 @@ closeSync(fd);
 
 const { match } = await startChild(
   process.execPath,
-  [path.join(root, 'dist/cli.mjs'), 'serve', '--host', '127.0.0.1', '--port', '0', '--web', '127.0.0.1:0', '--shared-dir', shared,
+  [...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${opts.profile}`] : []), path.join(root, 'dist/cli.mjs'), 'serve', '--host', '127.0.0.1', '--port', '0', '--web', '127.0.0.1:0', '--shared-dir', shared,
     '--flood-burst', '0', '--max-per-ip', String(4 * R), '--connect-rate', '0', '--web-max-per-ip', String(4 * R),
     '--max-connections', String(4 * R), '--announce-limit', '1', '--ping-interval', '0'],
   /web client on http:\/\/127\.0\.0\.1:(\d+)\/[\s\S]*listening on 127\.0\.0\.1:(\d+)/,
@@ -239,4 +241,13 @@ console.log(`| server CPU for those deliveries, s (median) | ${wsCpu.toFixed(2)}
 const sides = (from) => saturation.filter((_, i) => i % 2 === from).join(', ');
 console.log(`| busier side (server or receivers), each run | ${sides(0)} | ${sides(1)} | | |`);
 console.log(`| ${SIZE / 1024 / 1024} MiB HTTP download with curl, MB/s | ${(down / 1e6).toFixed(0)} | ${(stat / 1e6).toFixed(0)} (python3 -m http.server) | ${(down / stat).toFixed(2)}× | ≥ 0.8× |`);
+if (opts.profile) {
+  // The profile is written when the server exits by itself.
+  const server = children[0];
+  server.removeAllListeners('exit');
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGINT');
+  await exited;
+  console.error(`server CPU profile in ${opts.profile}`);
+}
 process.exit(0);
