@@ -4,7 +4,8 @@
 // is refused and stores nothing; none at all is a guest's upload, and only where guests may
 // upload).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, watch, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,5 +125,61 @@ describe(`a server that asks for a password refuses uploads without a ticket [${
     expect(stored.status).toBe(201);
     expect(readdirSync(shared)).toEqual(['carol.txt']);
     carol.close();
+  });
+});
+
+describe(`a ticket's upload counts against its user's transfers [${CLI_RUNTIME}]`, () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'netchat-web-owner-slots-'));
+  const shared = path.join(dir, 'shared');
+  let server: CliProcess;
+  let webPort: number;
+  let url: string;
+
+  beforeAll(async () => {
+    mkdirSync(shared);
+    ({ server, webPort, url } = await startWebServer({ sharedDir: shared, extra: ['--min-free-disk', '0', '--max-transfers-per-user', '1'] }));
+  });
+  afterAll(async () => {
+    if (server) await stopServer(server);
+  });
+
+  /** Resolves once the shared folder holds a hidden partial file: an upload holds its slot. */
+  function partialFileAppears(): Promise<void> {
+    return new Promise((resolve) => {
+      const found = () => readdirSync(shared).some((name) => name.startsWith('.'));
+      const watcher = watch(shared, () => {
+        if (!found()) return;
+        watcher.close();
+        resolve();
+      });
+      if (found()) {
+        watcher.close();
+        resolve();
+      }
+    });
+  }
+
+  it('refuses a second upload of the same user with TOO_MANY_TRANSFERS while a guest’s goes through', async () => {
+    const dana = await WebSocketLineClient.connect(`ws://127.0.0.1:${webPort}/chat`);
+    dana.send('JOIN dana');
+    await dana.waitForLine(/^\[Server\] Welcome, dana!/);
+    const ticket = async () => {
+      const before = dana.lines.length;
+      dana.send('TICKET');
+      return TICKET_LINE.exec(await dana.waitForLine(TICKET_LINE, 10_000, before))![1]!;
+    };
+    // Dana's first upload stays open: its head and a few bytes of a larger body.
+    const held = net.connect(webPort, '127.0.0.1');
+    held.on('error', () => {});
+    const appeared = partialFileAppears();
+    held.write(`POST /files/held.bin HTTP/1.1\r\nHost: 127.0.0.1:${webPort}\r\nContent-Length: 100000\r\nX-Netchat-Ticket: ${await ticket()}\r\n\r\nfirst bytes`);
+    await appeared;
+    const second = await fetch(new URL('/files/second.bin', url), { method: 'POST', body: 'two', headers: { 'X-Netchat-Ticket': await ticket() } });
+    expect(second.status).toBe(429);
+    expect(await second.json()).toMatchObject({ error: 'TOO_MANY_TRANSFERS' });
+    // A guest from the same address is another owner: its upload has its own slot.
+    expect((await fetch(new URL('/files/guest.bin', url), { method: 'POST', body: 'guest' })).status).toBe(201);
+    held.destroy();
+    dana.close();
   });
 });
