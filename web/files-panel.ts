@@ -15,6 +15,8 @@ interface Listing {
 
 /** Larger files are sent without a declared hash (hashing would hold the whole file in memory). */
 const MAX_HASHED_BYTES = 256 * 1024 * 1024;
+/** Uploads sent at once; more wait their turn, shown as "waiting…". */
+const UPLOADS_AT_ONCE = 2;
 
 export class FilesPanel {
   private readonly list = byId<HTMLUListElement>('files');
@@ -27,6 +29,8 @@ export class FilesPanel {
   /** Files the list shows now, and the most one page of the server's listing held. */
   private shown = 0;
   private pageSize = 0;
+  private uploading = 0;
+  private readonly waitingUploads: Array<() => void> = [];
 
   /** `ticket` asks the chat connection for a one-time upload ticket (upload-tickets.ts). */
   constructor(private readonly ticket: () => Promise<string | undefined>) {
@@ -114,9 +118,23 @@ export class FilesPanel {
     bar.max = Math.max(1, file.size);
     bar.value = 0;
     bar.setAttribute('aria-label', `Uploading ${file.name}`);
-    const state = element('span', 'size', 'preparing…');
+    const state = element('span', 'size', 'waiting…');
     item.append(label, bar, state);
     this.uploads.append(item);
+    // A few at a time: the server allows a user few transfers at once (max-transfers-per-user),
+    // and each asks the chat for a ticket, which counts against its flood control.
+    while (this.uploading >= UPLOADS_AT_ONCE) await new Promise<void>((resolve) => this.waitingUploads.push(resolve));
+    this.uploading++;
+    try {
+      await this.sendOne(file, bar, state, item);
+    } finally {
+      this.uploading--;
+      this.waitingUploads.shift()?.();
+    }
+  }
+
+  private async sendOne(file: File, bar: HTMLProgressElement, state: HTMLElement, item: HTMLElement): Promise<void> {
+    state.textContent = 'starting…';
     const headers: Record<string, string> = {};
     if (crypto.subtle && file.size <= MAX_HASHED_BYTES) {
       const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());

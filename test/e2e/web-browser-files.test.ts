@@ -1,6 +1,7 @@
 // The page's files list in chromium against a folder larger than one page of the server's
 // listing (`--list-page 3`): the first page, then "Show more" a page at a time until every file
-// is listed, and a refresh after a new file keeps what was shown.
+// is listed, and a refresh after a new file keeps what was shown. Many files dropped at once go
+// up a few at a time, within the server's transfers per user.
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,7 @@ describe(`the web client lists a folder larger than one listing page [${CLI_RUNT
   beforeAll(async () => {
     mkdirSync(shared);
     for (const name of NAMES) writeFileSync(path.join(shared, name), name);
-    ({ server, url } = await startWebServer({ sharedDir: shared, extra: ['--list-page', String(PAGE), '--min-free-disk', '0'] }));
+    ({ server, url } = await startWebServer({ sharedDir: shared, extra: ['--list-page', String(PAGE), '--min-free-disk', '0', '--max-transfers-per-user', '2'] }));
     browser = await launchBrowser();
     page = await joinPage(browser, url, 'pat');
   });
@@ -55,5 +56,16 @@ describe(`the web client lists a folder larger than one listing page [${CLI_RUNT
     await page.locator('#files a', { hasText: NAMES.at(-1)! }).waitFor();
     expect(await listed()).toEqual(['file-00.txt', ...NAMES]);
     expect(pageProblems(page)).toEqual([]);
+  });
+
+  it('uploads many files dropped at once, a few at a time, all under the user’s transfer limit', async () => {
+    const files = Array.from({ length: 5 }, (_, i) => ({ name: `batch-${i}.bin`, mimeType: 'application/octet-stream', buffer: Buffer.alloc(2_000_000, i) }));
+    const before = await page.locator('#uploads li.done').count();
+    await page.locator('#upload-input').setInputFiles(files);
+    // Every one of them finished, one way or the other; none was refused.
+    await page.locator('#uploads li.done, #uploads li.failed').nth(before + files.length - 1).waitFor();
+    expect(await page.locator('#uploads li.failed').allTextContents()).toEqual([]);
+    for (const file of files) expect(await page.locator('#uploads li.done', { hasText: `stored as ${file.name}` }).count()).toBe(1);
+    expect(await page.locator('#uploads li.done').count()).toBe(before + files.length);
   });
 });
