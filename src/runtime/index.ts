@@ -3,7 +3,6 @@ import { detectRuntime } from './detect.ts';
 import { descriptorLimit } from './descriptors.ts';
 import { networkAddresses } from './network-addresses.ts';
 import { createSha256 } from './node-hash.ts';
-import { createBackgroundSha256 } from './node-hash-worker.ts';
 import { nodeFileStore } from './node-files.ts';
 import { connectTcp, listenTcp } from './node-tcp.ts';
 import { bindUdp } from './node-udp.ts';
@@ -31,7 +30,6 @@ export function getRuntime(): Runtime {
     networkAddresses: () => networkAddresses(),
     files: nodeFileStore,
     sha256: createSha256,
-    backgroundSha256: createBackgroundSha256,
     allocateWriteBuffer: (bytes) => Buffer.allocUnsafeSlow(bytes),
     createCertificate,
     certificateFingerprint256,

@@ -199,18 +199,6 @@ export interface Sha256 {
   digestHex(): string;
 }
 
-/**
- * SHA-256 of a long stream of bytes, computed beside the caller where the runtime can (a worker
- * thread), else inline. `update` copies what it is given: the caller may reuse the bytes at once.
- */
-export interface BackgroundSha256 {
-  update(data: Uint8Array): void;
-  /** Lowercase hex, once every byte given is hashed; rejects if the worker failed. */
-  digestHex(): Promise<string>;
-  /** Stop without a digest (a transfer given up). */
-  close(): void;
-}
-
 /** Authenticated encryption with one key (AES-256-GCM): the tag follows the ciphertext. */
 export interface Aead {
   readonly tagBytes: number;
@@ -258,8 +246,6 @@ export interface Runtime {
   networkAddresses(): NetworkInterfaceAddress[];
   readonly files: FileStore;
   sha256(): Sha256;
-  /** A SHA-256 for about `expectedBytes` bytes, off this thread when that pays off (see BackgroundSha256). */
-  backgroundSha256?(expectedBytes?: number): BackgroundSha256;
   /**
    * Uninitialised memory that the transport writes without copying (a Buffer on Node, Bun and
    * Deno: `node:net` copies any other Uint8Array into a new Buffer per write). Every byte of it

@@ -7,7 +7,6 @@ import { fileClientLine, type FileHeader } from '../../protocol/files/file-lines
 import { numberedName } from '../../protocol/files/file-names.ts';
 import type { FileStore, FileWriter, Runtime, Sha256 } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
-import { transferHash } from './background-hash.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
 import { expectGreeting, nextReply } from './transfer-replies.ts';
 
@@ -22,7 +21,7 @@ export interface TransferTarget {
 }
 
 export interface DownloadDeps {
-  runtime: Pick<Runtime, 'connectTcp' | 'sha256' | 'backgroundSha256'>;
+  runtime: Pick<Runtime, 'connectTcp' | 'sha256'>;
   store: FileStore;
   clock: Clock;
 }
@@ -92,16 +91,10 @@ async function fetchInto(
       return 'restart';
     }
     const partialPath = partial?.path ?? store.join(request.directory, `.netchat-download-${nameTag}-${header.sha256.slice(0, 16)}.part`);
-    const hash = transferHash(deps.runtime, header.size);
-    let writer: FileWriter;
-    try {
-      // A resumed download's hash covers the bytes already on disk too.
-      if (partial) for await (const chunk of store.read(partial.path, { start: 0, end: partial.size })) hash.update(chunk);
-      writer = await store.openWrite(partialPath, { mode: partial ? 'append' : 'create' });
-    } catch (error) {
-      hash.close();
-      throw error;
-    }
+    const hash = deps.runtime.sha256();
+    // A resumed download's hash covers the bytes already on disk too.
+    if (partial) for await (const chunk of store.read(partial.path, { start: 0, end: partial.size })) hash.update(chunk);
+    const writer: FileWriter = await store.openWrite(partialPath, { mode: partial ? 'append' : 'create' });
     let done = offset;
     request.onProgress?.(done, header.size);
     try {
@@ -116,10 +109,9 @@ async function fetchInto(
     } catch (error) {
       // Keep what arrived: the next download of this file resumes from it.
       await writer.close().catch(() => {});
-      hash.close();
       throw error;
     }
-    const sha256 = await hash.digestHex();
+    const sha256 = hash.digestHex();
     if (sha256 !== header.sha256) {
       await store.remove(partialPath).catch(() => {});
       const after = await connection.readLine().catch(() => undefined);

@@ -4,17 +4,16 @@
 // gets the hash first (a second read). A stream (stdin) whose size is unknown goes raw and ends
 // with a half-close, and the server's verdict is compared with the hash computed here while sending.
 import { fileClientLine } from '../../protocol/files/file-lines.ts';
-import type { FileStore, Runtime } from '../../runtime/types.ts';
+import type { FileStore, Runtime, Sha256 } from '../../runtime/types.ts';
 import { SpareBuffers } from '../files/spare-buffers.ts';
 import type { Clock } from '../shared/clock.ts';
-import { transferHash } from './background-hash.ts';
 import type { TransferTarget } from './download-job.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
 import { expectGreeting, nextReply } from './transfer-replies.ts';
 import { logInForUpload, type UploadLogin } from './upload-login.ts';
 
 export interface UploadDeps {
-  runtime: Pick<Runtime, 'connectTcp' | 'sha256' | 'backgroundSha256'>;
+  runtime: Pick<Runtime, 'connectTcp' | 'sha256'>;
   store: FileStore;
   clock: Clock;
 }
@@ -95,17 +94,11 @@ async function uploadDeclared(
   try {
     connection.writeLine(fileClientLine.upload({ size, sha256: knownSha256, name: request.name }));
     await nextReply(connection, 'upload-ready');
-    const hash = knownSha256 === undefined ? transferHash(deps.runtime, size) : undefined;
+    const hash = knownSha256 === undefined ? deps.runtime.sha256() : undefined;
     const spares = new SpareBuffers(SEND_CHUNK_BYTES);
     const read = deps.store.read(path, { start: 0, end: size, chunkBytes: SEND_CHUNK_BYTES, spare: spares.take });
-    let sent: number;
-    try {
-      sent = await send(connection, hash ? hashed(read, hash) : read, size, request.onProgress, spares);
-    } catch (error) {
-      hash?.close();
-      throw error;
-    }
-    const sha256 = knownSha256 ?? (await hash!.digestHex());
+    const sent = await send(connection, hash ? hashed(read, hash) : read, size, request.onProgress, spares);
+    const sha256 = knownSha256 ?? hash!.digestHex();
     if (sent === size && knownSha256 === undefined) connection.writeLine(fileClientLine.uploadTrailer(sha256));
     return checkVerdict(await nextReply(connection, 'file-stored'), size, sha256);
   } finally {
@@ -127,7 +120,7 @@ async function uploadStream(deps: UploadDeps, target: UploadTarget, request: Upl
   }
 }
 
-async function* hashed(chunks: AsyncIterable<Uint8Array>, hash: { update(data: Uint8Array): unknown }): AsyncGenerator<Uint8Array> {
+async function* hashed(chunks: AsyncIterable<Uint8Array>, hash: Sha256): AsyncGenerator<Uint8Array> {
   for await (const chunk of chunks) {
     hash.update(chunk);
     yield chunk;
