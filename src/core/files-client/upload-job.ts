@@ -11,6 +11,7 @@ import type { TransferTarget } from './download-job.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
 import { expectGreeting, nextReply } from './transfer-replies.ts';
 import { logInForUpload, type UploadLogin } from './upload-login.ts';
+import { readAhead } from '../shared/read-ahead.ts';
 
 export interface UploadDeps {
   runtime: Pick<Runtime, 'connectTcp' | 'sha256'>;
@@ -148,20 +149,12 @@ async function send(
 ): Promise<number> {
   let done = 0;
   onProgress?.(done, total);
-  const iterator = chunks[Symbol.asyncIterator]();
-  // A read ahead may fail while the previous chunk goes out; it is awaited (and thrown) next.
-  const readAhead = () => {
-    const read = iterator.next();
-    read.catch(() => {});
-    return read;
-  };
-  let next = readAhead();
+  const reader = readAhead(chunks);
   try {
     for (;;) {
-      const { value: chunk, done: finished } = await next;
+      const { value: chunk, done: finished } = await reader.next();
       if (finished) return done;
       if (connection.hasInput) return done; // the server spoke before the end: its ERROR is read next
-      next = readAhead();
       done += chunk.length;
       spares?.written(chunk);
       if (!connection.write(chunk)) {
@@ -173,6 +166,6 @@ async function send(
       onProgress?.(done, total);
     }
   } finally {
-    void iterator.return?.();
+    reader.stop();
   }
 }
