@@ -40,7 +40,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/{protocol,core,runtime,ui,commands}/**/*.test.ts'],
+          include: ['test/{protocol,core,runtime,ui,commands,layout}/**/*.test.ts'],
           // Net tests share two cores with the e2e projects running beside them.
           testTimeout: 15000,
         },

@@ -7,6 +7,7 @@ import { Conversations, conversationKey } from './conversations.ts';
 import { byId, element, hueOf } from './dom.ts';
 import { FilesPanel } from './files-panel.ts';
 import { InputHistory } from './input-history.ts';
+import { UploadTickets } from './upload-tickets.ts';
 import { asksServerPassword, Login, LOGIN_ERRORS } from './login.ts';
 
 const joinView = byId('join-view');
@@ -28,7 +29,6 @@ const usersList = byId<HTMLUListElement>('users');
 const userCount = byId('user-count');
 
 let conversations: Conversations | undefined;
-const files = new FilesPanel();
 const history = new InputHistory();
 const login = new Login();
 /** The name we are (or want to be) registered under; kept across reconnects. */
@@ -48,10 +48,14 @@ const socket = new ChatSocket(`${scheme}://${location.host}/chat`, {
   line: (text) => handle(parseServerLine(text)),
   closed: (retry, delay) => {
     registered = false;
+    tickets.dropped();
     setStatus(retry ? `Disconnected — reconnecting in ${Math.ceil(delay / 1000)} s…` : 'Disconnected', true);
     if (conversations && retry) conversations.notice(conversations.ensure('all'), 'Connection lost; reconnecting…');
   },
 });
+
+const tickets = new UploadTickets((line) => registered && socket.send(line));
+const files = new FilesPanel(() => tickets.request());
 
 joinForm.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -104,6 +108,8 @@ function handle(event: ServerEvent): void {
       return view?.notice(view.current, `${event.code}: ${event.message}`, 'error');
     case 'pong':
       return;
+    case 'ticket':
+      return tickets.received(event.token);
   }
   if (!view) return;
   switch (event.type) {

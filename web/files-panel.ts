@@ -1,7 +1,8 @@
 // The shared folder on the page: the listing with download links, and uploads by drag and drop
 // (or the file picker) with a progress bar each. An upload declares its SHA-256 when the
 // browser can compute it (a secure context: localhost or https) and the file is small enough to
-// hash in memory; the server checks it and stores nothing that does not match.
+// hash in memory; the server checks it and stores nothing that does not match. Each upload
+// carries a one-time ticket from the chat connection, so it is announced under our name.
 import { byId, element, formatSize } from './dom.ts';
 
 interface Listing {
@@ -14,16 +15,29 @@ interface Listing {
 
 /** Larger files are sent without a declared hash (hashing would hold the whole file in memory). */
 const MAX_HASHED_BYTES = 256 * 1024 * 1024;
+/** Uploads sent at once; more wait their turn, shown as "waiting…". */
+const UPLOADS_AT_ONCE = 2;
 
 export class FilesPanel {
   private readonly list = byId<HTMLUListElement>('files');
   private readonly uploads = byId<HTMLUListElement>('uploads');
   private readonly dropZone = byId('drop-zone');
   private readonly picker = byId<HTMLInputElement>('upload-input');
+  private readonly more = byId<HTMLButtonElement>('files-more');
   private refreshing = false;
   private again = false;
+  /** Files the list shows now, and the most one page of the server's listing held. */
+  private shown = 0;
+  private pageSize = 0;
+  private uploading = 0;
+  private readonly waitingUploads: Array<() => void> = [];
 
-  constructor() {
+  /** `ticket` asks the chat connection for a one-time upload ticket (upload-tickets.ts). */
+  constructor(private readonly ticket: () => Promise<string | undefined>) {
+    this.more.addEventListener('click', () => {
+      this.shown += Math.max(1, this.pageSize);
+      void this.refresh();
+    });
     const zone = this.dropZone;
     zone.addEventListener('dragover', (event) => {
       event.preventDefault();
@@ -44,7 +58,11 @@ export class FilesPanel {
     });
   }
 
-  /** Fetch the listing again (at start, after a `shared` notice, after an upload). */
+  /**
+   * Fetch the listing again (at start, after a `shared` notice, after an upload). The server
+   * sends it a page at a time: as many pages are fetched as the list showed before, so a
+   * refresh does not take back what "Show more" brought.
+   */
   async refresh(): Promise<void> {
     if (this.refreshing) {
       this.again = true;
@@ -52,10 +70,17 @@ export class FilesPanel {
     }
     this.refreshing = true;
     try {
-      const response = await fetch('/files', { cache: 'no-store' });
-      if (!response.ok) return;
-      const listing = (await response.json()) as Listing;
-      this.render(listing);
+      const wanted = Math.max(1, this.shown);
+      const files: Listing['files'] = [];
+      let listing: Listing | undefined;
+      do {
+        const query = listing?.continueAfter === undefined ? '' : `?after=${encodeURIComponent(listing.continueAfter)}`;
+        const response = await fetch(`/files${query}`, { cache: 'no-store' });
+        if (!response.ok) return;
+        listing = (await response.json()) as Listing;
+        files.push(...listing.files);
+      } while (listing.continueAfter !== undefined && files.length < wanted && listing.files.length > 0);
+      this.render({ ...listing, files });
     } catch {
       // Offline: the chat's own status says so; the list stays as it was.
     } finally {
@@ -76,9 +101,13 @@ export class FilesPanel {
       item.append(link, element('span', 'size', formatSize(file.size)));
       return item;
     });
-    if (listing.total > listing.files.length) items.push(element('li', 'size', `… ${listing.total - listing.files.length} more`));
     if (items.length === 0) items.push(element('li', 'size', 'No files yet'));
     this.list.replaceChildren(...items);
+    this.shown = listing.files.length;
+    this.pageSize = Math.max(this.pageSize, listing.files.length);
+    const more = listing.continueAfter === undefined ? 0 : Math.max(0, listing.total - listing.files.length);
+    this.more.hidden = more === 0;
+    this.more.textContent = `Show more (${more} not shown)`;
     this.dropZone.hidden = !listing.uploads;
   }
 
@@ -89,14 +118,31 @@ export class FilesPanel {
     bar.max = Math.max(1, file.size);
     bar.value = 0;
     bar.setAttribute('aria-label', `Uploading ${file.name}`);
-    const state = element('span', 'size', 'preparing…');
+    const state = element('span', 'size', 'waiting…');
     item.append(label, bar, state);
     this.uploads.append(item);
+    // A few at a time: the server allows a user few transfers at once (max-transfers-per-user),
+    // and each asks the chat for a ticket, which counts against its flood control.
+    while (this.uploading >= UPLOADS_AT_ONCE) await new Promise<void>((resolve) => this.waitingUploads.push(resolve));
+    this.uploading++;
+    try {
+      await this.sendOne(file, bar, state, item);
+    } finally {
+      this.uploading--;
+      this.waitingUploads.shift()?.();
+    }
+  }
+
+  private async sendOne(file: File, bar: HTMLProgressElement, state: HTMLElement, item: HTMLElement): Promise<void> {
+    state.textContent = 'starting…';
     const headers: Record<string, string> = {};
     if (crypto.subtle && file.size <= MAX_HASHED_BYTES) {
       const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
       headers['X-Netchat-Sha256'] = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
     }
+    // Last, just before sending: a ticket lives only seconds.
+    const ticket = await this.ticket();
+    if (ticket !== undefined) headers['X-Netchat-Ticket'] = ticket;
     const result = await send(file, headers, (sent) => {
       bar.value = sent;
       state.textContent = `${Math.floor((100 * sent) / bar.max)} %`;

@@ -8,16 +8,18 @@
 //     file server (python3 -m http.server; nginx is not installed here) serving the same
 //     folder. Reported: MB/s for each, and netchat / static (target ≥ 0.8×).
 //
-//   npm run build && node scripts/bench/web.mjs [--receivers 500] [--messages 2000]
-//       [--window 200] [--size-mib 1024] [--repeat 3]
+//   npm run build && node scripts/bench/web.mjs [--receivers 500] [--messages 10000]
+//       [--window 200] [--size-mib 1024] [--repeat 3] [--processes 2] [--profile <dir>]
 //
-// The receivers run in this process, equally lean for both transports (TCP: split lines;
-// WebSocket: read frame headers; no library in between). Every child is killed when the
-// script exits.
+// The receivers run in --processes child processes per transport (lib/web-fanout-receivers.mjs),
+// equally cheap for both: TCP counts LF bytes, WebSocket walks frame headers on a raw socket
+// after a hand-made upgrade; neither decodes a byte. Each run prints the CPU of the server and of
+// every receiver process, the load average, and which side was saturated. Every child is killed
+// when the script exits.
 import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import net from 'node:net';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -27,10 +29,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const { values: opts } = parseArgs({
   options: {
     receivers: { type: 'string', default: '500' },
-    messages: { type: 'string', default: '2000' },
+    messages: { type: 'string', default: '10000' },
     window: { type: 'string', default: '200' },
     'size-mib': { type: 'string', default: '1024' },
     repeat: { type: 'string', default: '3' },
+    processes: { type: 'string', default: '2' },
+    /** Write the server's CPU profile (node --cpu-prof) into this folder. */
+    profile: { type: 'string' },
   },
 });
 const R = Number(opts.receivers);
@@ -38,6 +43,8 @@ const M = Number(opts.messages);
 const W = Number(opts.window);
 const SIZE = Number(opts['size-mib']) * 1024 * 1024;
 const REPEAT = Number(opts.repeat);
+/** Receiver processes per transport. */
+const PROCESSES = Number(opts.processes);
 
 const children = [];
 process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
@@ -60,124 +67,51 @@ function startChild(command, args, ready, options = {}) {
 
 // ---- 1. fan-out -----------------------------------------------------------------------------
 
-/** A receiver's line counting, shared by both transports: message number → receivers that have it. */
-function tracker() {
-  const got = new Map();
-  let waiters = [];
-  return {
-    got,
-    deliver(line) {
-      const match = / m(\d+) /.exec(line);
-      if (!match) return;
-      const n = Number(match[1]);
-      const count = (got.get(n) ?? 0) + 1;
-      got.set(n, count);
-      if (count === R) {
-        got.delete(n);
-        const ready = waiters;
-        waiters = [];
-        ready.forEach((w) => w());
-      }
-    },
-    get outstanding() {
-      return got.size;
-    },
-    onComplete: () => new Promise((resolve) => waiters.push(resolve)),
-  };
-}
-
-/** One masked text frame from a client (RFC 6455 §5.3); short messages only. */
-function clientFrame(text) {
-  const payload = Buffer.from(text);
-  const mask = randomBytes(4);
-  const frame = Buffer.alloc(6 + payload.length);
-  frame[0] = 0x81;
-  frame[1] = 0x80 | payload.length;
-  mask.copy(frame, 2);
-  for (let i = 0; i < payload.length; i++) frame[6 + i] = payload[i] ^ mask[i % 4];
-  return frame;
-}
-
 /**
- * WebSocket receivers as lean as the TCP ones: the upgrade by hand, then a frame reader that
- * does what the TCP receivers' line splitter does (no library between the bytes and the count).
+ * R receivers of one transport, dealt over P processes (lib/web-fanout-receivers.mjs), each as
+ * cheap for WebSocket as for TCP. Resolves once all joined, with the number of broadcasts every
+ * receiver has had so far, a wait for it to change, their pids and a close.
  */
-async function wsReceivers(port, track) {
-  const sockets = [];
-  for (let i = 0; i < R; i++) {
-    const socket = net.connect(port, '127.0.0.1');
-    let buffer = Buffer.alloc(0);
-    let upgraded = false;
-    await new Promise((resolve, reject) => {
-      socket.once('error', reject);
-      socket.on('connect', () => {
-        socket.write(`GET /chat HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-          `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-      });
-      socket.on('data', (chunk) => {
-        buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
-        if (!upgraded) {
-          const end = buffer.indexOf('\r\n\r\n');
-          if (end === -1) return;
-          if (!buffer.subarray(0, 12).toString().includes('101')) return reject(new Error(String(buffer)));
-          upgraded = true;
-          buffer = buffer.subarray(end + 4);
-        }
-        // Decoded once per read, as the TCP receivers' setEncoding does; the bench's lines are
-        // ASCII, so a byte offset is a character offset.
-        const text = buffer.toString('latin1');
-        let at = 0;
-        while (buffer.length - at >= 2) {
-          let length = buffer[at + 1] & 0x7f;
-          let header = 2;
-          if (length === 126) {
-            if (buffer.length - at < 4) break;
-            length = buffer.readUInt16BE(at + 2);
-            header = 4;
-          } else if (length === 127) {
-            if (buffer.length - at < 10) break;
-            length = Number(buffer.readBigUInt64BE(at + 2));
-            header = 10;
+async function receivers(port, transport) {
+  const P = Math.min(PROCESSES, R);
+  const workers = [];
+  const levels = new Array(P).fill(0);
+  let waiters = [];
+  for (let p = 0; p < P; p++) {
+    const first = Math.floor((p * R) / P);
+    const count = Math.floor(((p + 1) * R) / P) - first;
+    const child = spawn(process.execPath, [path.join(root, 'scripts/bench/lib/web-fanout-receivers.mjs'), JSON.stringify({ transport, port, first, count })],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    workers.push(new Promise((resolve, reject) => {
+      let pending = '';
+      child.stdout.setEncoding('latin1').on('data', (text) => {
+        pending += text;
+        const lines = pending.split('\n');
+        pending = lines.pop();
+        for (const line of lines) {
+          if (line === 'ready') resolve(child);
+          else if (line.startsWith('at ')) {
+            levels[p] = Number(line.slice(3));
+            const ready = waiters;
+            waiters = [];
+            ready.forEach((w) => w());
           }
-          if (buffer.length - at < header + length) break;
-          const line = text.slice(at + header, at + header + length);
-          at += header + length;
-          if (line.startsWith('[Server] Welcome to')) socket.write(clientFrame(`JOIN w${i}`));
-          else if (line.startsWith('[Server] Welcome,')) resolve();
-          else if (line.startsWith('PING')) socket.write(clientFrame(`PONG${line.slice(4)}`));
-          else track.deliver(line);
-        }
-        buffer = buffer.subarray(at);
-      });
-    });
-    sockets.push(socket);
-  }
-  return () => sockets.forEach((s) => s.destroy());
-}
-
-async function tcpReceivers(port, track) {
-  const sockets = [];
-  for (let i = 0; i < R; i++) {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.setEncoding('utf8');
-    let buffer = '';
-    await new Promise((resolve, reject) => {
-      socket.once('error', reject);
-      socket.on('data', (chunk) => {
-        buffer += chunk;
-        let lf;
-        while ((lf = buffer.indexOf('\n')) !== -1) {
-          const line = buffer.slice(0, lf);
-          buffer = buffer.slice(lf + 1);
-          if (line.startsWith('[Server] Welcome to')) socket.write(`JOIN t${i}\n`);
-          else if (line.startsWith('[Server] Welcome,')) resolve();
-          else track.deliver(line);
         }
       });
-    });
-    sockets.push(socket);
+      child.on('exit', (code) => reject(new Error(`a ${transport} receiver process exited (${code})`)));
+    }));
   }
-  return () => sockets.forEach((s) => s.destroy());
+  const processes = await Promise.all(workers);
+  return {
+    delivered: () => Math.min(...levels),
+    onProgress: () => new Promise((resolve) => waiters.push(resolve)),
+    pids: processes.map((child) => child.pid),
+    close: () => processes.forEach((child) => {
+      child.removeAllListeners('exit');
+      child.kill('SIGKILL');
+    }),
+  };
 }
 
 async function sender(port) {
@@ -197,26 +131,42 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function fanout(chatPort, receiverPort, connect) {
-  const track = tracker();
-  const close = await connect(receiverPort, track);
+/**
+ * One fan-out run: M broadcasts, at most W of them not yet delivered to every receiver. Besides
+ * the rate, the CPU each side used in it: the server is one thread, so a server near 100 % of
+ * a core is the saturated side; receiver processes near 100 % each would be.
+ */
+async function fanout(chatPort, receiverPort, transport) {
+  const group = await receivers(receiverPort, transport);
   const send = await sender(chatPort);
   const text = 'x'.repeat(48);
-  const started = performance.now();
   const serverCpu = cpuSeconds(serverPid);
+  const receiverCpu = group.pids.map(cpuSeconds);
   const ownCpu = process.cpuUsage();
+  const load = loadavg()[0];
+  const started = performance.now();
   for (let n = 0; n < M; n++) {
-    while (track.outstanding >= W) await track.onComplete();
-    track.got.set(n, track.got.get(n) ?? 0);
+    while (n - group.delivered() >= W) await group.onProgress();
     send.write(`BROADCAST m${n} ${text}\n`);
   }
-  while (track.outstanding > 0) await track.onComplete();
+  while (group.delivered() < M) await group.onProgress();
   const seconds = (performance.now() - started) / 1000;
+  const server = cpuSeconds(serverPid) - serverCpu;
+  const perReceiver = group.pids.map((pid, i) => cpuSeconds(pid) - receiverCpu[i]);
   const own = process.cpuUsage(ownCpu);
-  serverCpuPerRun.push(cpuSeconds(serverPid) - serverCpu);
-  cpu.push(`server ${(cpuSeconds(serverPid) - serverCpu).toFixed(2)} s, load generator ${((own.user + own.system) / 1e6).toFixed(2)} s of ${seconds.toFixed(2)} s`);
+  const busiest = Math.max(...perReceiver) / seconds;
+  const serverShare = server / seconds;
+  // The side nearest a full core set the pace; on a machine others share, neither may get one.
+  const leader = serverShare >= busiest ? 'server' : 'receivers';
+  const top = Math.max(serverShare, busiest);
+  const saturated = top >= 0.85 ? `${leader} (saturated)` : `${leader} busier (${Math.round(100 * top)} % of a core: none saturated)`;
+  serverCpuPerRun.push(server);
+  cpu.push(`server ${server.toFixed(2)} s (${Math.round(100 * serverShare)} % of a core), ` +
+    `receivers ${perReceiver.map((c) => c.toFixed(2)).join(' + ')} s (busiest ${Math.round(100 * busiest)} %), ` +
+    `sender ${((own.user + own.system) / 1e6).toFixed(2)} s, of ${seconds.toFixed(2)} s; load ${load.toFixed(2)}; pace set by: ${saturated}`);
+  saturation.push(saturated);
   send.destroy();
-  close();
+  group.close();
   return (M * R) / seconds;
 }
 
@@ -245,14 +195,16 @@ closeSync(fd);
 
 const { match } = await startChild(
   process.execPath,
-  [path.join(root, 'dist/cli.mjs'), 'serve', '--host', '127.0.0.1', '--port', '0', '--web', '127.0.0.1:0', '--shared-dir', shared,
+  [...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${opts.profile}`] : []), path.join(root, 'dist/cli.mjs'), 'serve', '--host', '127.0.0.1', '--port', '0', '--web', '127.0.0.1:0', '--shared-dir', shared,
     '--flood-burst', '0', '--max-per-ip', String(4 * R), '--connect-rate', '0', '--web-max-per-ip', String(4 * R),
-    '--max-connections', String(4 * R), '--announce-limit', '1'],
+    '--max-connections', String(4 * R), '--announce-limit', '1', '--ping-interval', '0'],
   /web client on http:\/\/127\.0\.0\.1:(\d+)\/[\s\S]*listening on 127\.0\.0\.1:(\d+)/,
 );
 const webPort = Number(match[1]);
 const serverPid = children[0].pid;
 const cpu = [];
+/** Which side ran out of CPU in each fan-out run. */
+const saturation = [];
 /** The server's CPU seconds for each fan-out run, WebSocket and TCP alternating. */
 const serverCpuPerRun = [];
 const chatPort = Number(match[2]);
@@ -262,12 +214,12 @@ const python = await startChild('python3', ['-m', 'http.server', '0', '--bind', 
 const staticPort = Number(python.match[1]);
 
 const results = { ws: [], tcp: [], netchat: [], static: [] };
-console.error(`fan-out: ${R} receivers, ${M} messages, window ${W}; download: ${SIZE / 1024 / 1024} MiB; ${REPEAT} rounds`);
+console.error(`fan-out: ${R} receivers in ${Math.min(PROCESSES, R)} processes, ${M} messages, window ${W}; download: ${SIZE / 1024 / 1024} MiB; ${REPEAT} rounds`);
 // The first request hashes the file (cached after): not part of the download measured.
 execFileSync('curl', ['-s', '-I', '-o', '/dev/null', `http://127.0.0.1:${webPort}/files/big.bin`]);
 for (let round = 0; round < REPEAT; round++) {
-  results.ws.push(await fanout(chatPort, webPort, wsReceivers));
-  results.tcp.push(await fanout(chatPort, chatPort, tcpReceivers));
+  results.ws.push(await fanout(chatPort, webPort, 'ws'));
+  results.tcp.push(await fanout(chatPort, chatPort, 'tcp'));
   results.netchat.push(SIZE / curlSeconds(`http://127.0.0.1:${webPort}/files/big.bin`));
   results.static.push(SIZE / curlSeconds(`http://127.0.0.1:${staticPort}/big.bin`));
   console.error(`round ${round + 1}: ws ${Math.round(results.ws.at(-1))}/s, tcp ${Math.round(results.tcp.at(-1))}/s, ` +
@@ -286,5 +238,16 @@ console.log(`| fan-out to ${R} receivers, deliveries/s (median of ${REPEAT}) | $
 const wsCpu = median(serverCpuPerRun.filter((_, i) => i % 2 === 0));
 const tcpCpu = median(serverCpuPerRun.filter((_, i) => i % 2 === 1));
 console.log(`| server CPU for those deliveries, s (median) | ${wsCpu.toFixed(2)} over WebSocket | ${tcpCpu.toFixed(2)} over TCP | ${(tcpCpu / wsCpu).toFixed(2)}× | |`);
+const sides = (from) => saturation.filter((_, i) => i % 2 === from).join(', ');
+console.log(`| busier side (server or receivers), each run | ${sides(0)} | ${sides(1)} | | |`);
 console.log(`| ${SIZE / 1024 / 1024} MiB HTTP download with curl, MB/s | ${(down / 1e6).toFixed(0)} | ${(stat / 1e6).toFixed(0)} (python3 -m http.server) | ${(down / stat).toFixed(2)}× | ≥ 0.8× |`);
+if (opts.profile) {
+  // The profile is written when the server exits by itself.
+  const server = children[0];
+  server.removeAllListeners('exit');
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGINT');
+  await exited;
+  console.error(`server CPU profile in ${opts.profile}`);
+}
 process.exit(0);

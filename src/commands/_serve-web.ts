@@ -114,6 +114,7 @@ export async function startWebFromFlags(
 
 function logWebEvent(logger: ConsolaInstance, event: WebEvent): void {
   const from = formatHostPort(event.remote.address, event.remote.port);
+  if (event.type === 'refuse-upload') return logger.warn(`refused a web upload of ${JSON.stringify(event.name)} from ${from}: ${event.code}`);
   if (event.type === 'refuse-origin') return logger.warn(`refused a web request from ${from}: origin ${JSON.stringify(event.origin)} is not this page`);
   logger.warn(`refused a web connection from ${from}: ${event.code}`);
 }

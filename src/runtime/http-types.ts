@@ -25,8 +25,12 @@ export interface HttpRequest {
 export interface HttpResponse {
   /** Send the status line and headers; once. */
   writeHead(status: number, headers: HttpHeaders): void;
-  /** Queue bytes; false once over the buffer mark: wait for `onDrain`. */
-  write(bytes: Uint8Array): boolean;
+  /**
+   * Queue bytes; false once over the buffer mark: wait for `onDrain`. `onReleased`, if the
+   * runtime can tell, runs once it holds no reference to `bytes` (they went to the system), so
+   * the buffer may be filled again; where it cannot tell, it never runs.
+   */
+  write(bytes: Uint8Array, onReleased?: () => void): boolean;
   end(bytes?: Uint8Array | string): void;
   /** Close the connection at once (a response that cannot be finished). */
   destroy(): void;

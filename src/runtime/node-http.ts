@@ -18,6 +18,7 @@ import type {
   WebSocketConnection,
 } from './http-types.ts';
 import { familyOf } from './node-tcp-connection.ts';
+import { detectRuntime } from './detect.ts';
 import { createTlsFront } from './node-http-tls.ts';
 import type { SocketAddress } from './types.ts';
 
@@ -56,11 +57,15 @@ function requestOf(message: http.IncomingMessage, remote: SocketAddress): HttpRe
   };
 }
 
+const WRITE_CALLBACK_MEANS_RELEASED = detectRuntime() === 'node';
+
 function responseOf(response: http.ServerResponse): HttpResponse {
   response.on('error', () => {});
   return {
     writeHead: (status, headers) => void response.writeHead(status, headers as http.OutgoingHttpHeaders),
-    write: (bytes) => !response.destroyed && response.write(bytes),
+    // Node calls a write's callback once the socket has passed the bytes to the system. Bun's
+    // and Deno's http modules do not promise that, so there nothing is reported released.
+    write: (bytes, onReleased) => !response.destroyed && response.write(bytes, WRITE_CALLBACK_MEANS_RELEASED ? onReleased : undefined),
     end: (bytes) => void (bytes === undefined ? response.end() : response.end(bytes)),
     destroy: () => void response.destroy(),
     onDrain: (listener) => void response.on('drain', listener),

@@ -244,7 +244,22 @@ export function connectTcp(options: TcpConnectOptions): Promise<TcpConnection> {
     const allowHalfOpen = options.allowHalfOpen ?? false;
     const socket = options.tls
       ? tls.connect(tlsConnectOptions(options, allowHalfOpen))
-      : net.connect({ host: options.host, port: options.port, allowHalfOpen, noDelay: true });
+      : net.connect({
+          host: options.host,
+          port: options.port,
+          allowHalfOpen,
+          noDelay: true,
+          // node:net then emits no 'data' of its own: hand each read on as one, a view of the buffer.
+          ...(options.readBufferBytes && {
+            onread: {
+              buffer: Buffer.allocUnsafe(options.readBufferBytes),
+              callback: (bytes: number, buffer: Uint8Array) => {
+                socket.emit('data', buffer.subarray(0, bytes));
+                return true;
+              },
+            },
+          }),
+        });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const fail = (error: Error) => {
       if (timer) clearTimeout(timer);

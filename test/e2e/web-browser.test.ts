@@ -136,8 +136,9 @@ describe(`the web client in chromium [${CLI_RUNTIME}]`, () => {
     await ann.dispatchEvent('#drop-zone', 'drop', { dataTransfer: transfer });
     await ann.locator('#uploads li.done', { hasText: `stored as ${name}` }).waitFor();
     expect(await ann.locator('#uploads progress').last().getAttribute('aria-label')).toContain(name);
-    // The others are told, and the page lists it.
-    await tom.waitForStdout(/A guest shared from the browser\.bin/);
+    // The others are told who shared it (the page's upload carried a ticket from its chat), and
+    // the page lists it.
+    await tom.waitForStdout(/ann shared from the browser\.bin/);
     await bea.locator('#files a', { hasText: name }).waitFor();
     type(`/download ${name}`);
     const [, savedTo] = await tom.waitForStderr(/✓ saved from the browser\.bin to (.+) \(/);

@@ -27,8 +27,12 @@ describe(`netchat serve --web: HTTP and WebSocket [${CLI_RUNTIME}]`, () => {
   let url: string;
   const open: Array<{ close(): void }> = [];
 
+  // Several of the server's read chunks (1 MiB), so the buffers it fills again are exercised.
+  const big = randomBytes(5 * 1024 * 1024 + 123);
+
   beforeAll(async () => {
     writeFileSync(path.join(shared, 'hello.txt'), 'hello, web\n');
+    writeFileSync(path.join(shared, 'big.bin'), big);
     ({ server, port, webPort, url } = await startWebServer({
       sharedDir: shared,
       extra: [
@@ -160,6 +164,16 @@ describe(`netchat serve --web: HTTP and WebSocket [${CLI_RUNTIME}]`, () => {
     expect((await outside.json()) as object).toMatchObject({ error: 'FILE_NAME_INVALID' });
   });
 
+  it('serves a file of many read chunks byte-exact, whole and from the middle of a chunk', async () => {
+    const whole = new Uint8Array(await (await fetch(new URL('/files/big.bin', url))).arrayBuffer());
+    expect(whole.length).toBe(big.length);
+    expect(sha256(whole)).toBe(sha256(big));
+    const from = 1024 * 1024 + 512 * 1024 + 7;
+    const rest = await fetch(new URL('/files/big.bin', url), { headers: { Range: `bytes=${from}-` } });
+    expect(rest.status).toBe(206);
+    expect(sha256(new Uint8Array(await rest.arrayBuffer()))).toBe(sha256(big.subarray(from)));
+  });
+
   it('stores a verified upload, refuses a corrupt one and leaves nothing of it', async () => {
     const post = (name: string, bytes: Uint8Array, headers: Record<string, string> = {}) =>
       fetch(new URL(`/files/${encodeURIComponent(name)}`, url), { method: 'POST', body: bytes, headers });
@@ -179,7 +193,7 @@ describe(`netchat serve --web: HTTP and WebSocket [${CLI_RUNTIME}]`, () => {
     expect(await again.json()).toMatchObject({ name: 'at limit (1).bin' });
     const crossSite = await post('cross.bin', bytes.subarray(0, 10), { Origin: 'http://evil.example' });
     expect(crossSite.status).toBe(403);
-    expect(readdirSync(shared).sort()).toEqual(['at limit (1).bin', 'at limit.bin', 'hello.txt']);
+    expect(readdirSync(shared).sort()).toEqual(['at limit (1).bin', 'at limit.bin', 'big.bin', 'hello.txt']);
   });
 
   it('answers 431 to a request head over --web-max-header-bytes', async () => {

@@ -18,10 +18,10 @@ function chromiumPath(): string {
   }
 }
 
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   // --no-sandbox: CI runs the tests as root, where chromium's sandbox refuses to start.
-  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox'] });
+  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', ...extraArgs] });
 }
 
 /** `netchat serve` with the web client on; both ports as the server reports them. */

@@ -32,9 +32,10 @@ export class WebSocketLineClient {
     this.socket.send(text);
   }
 
-  waitForLine(match: string | RegExp, timeoutMs = 10_000): Promise<string> {
+  /** The first line matching, among those from index `from` on. */
+  waitForLine(match: string | RegExp, timeoutMs = 10_000, from = 0): Promise<string> {
     const test = (line: string) => (typeof match === 'string' ? line === match : match.test(line));
-    return this.waitFor(() => this.lines.find(test), `a line matching ${match}`, timeoutMs);
+    return this.waitFor(() => this.lines.slice(from).find(test), `a line matching ${match}`, timeoutMs);
   }
 
   waitForClose(timeoutMs = 10_000): Promise<number> {

@@ -20,78 +20,12 @@ import { formatHostPort } from '../shared/host-port.ts';
 import type { LineLink } from '../links/line-link.ts';
 import { TcpLineLink } from '../links/tcp-line-link.ts';
 import { ClientOutbox } from './client-outbox.ts';
-import type { PacerMargin } from './client-pacer.ts';
+import { ConnectError, type ChatClientEvents, type ChatClientOptions, type CloseInfo, type JoinResult, type LoginResult, type SendResult } from './chat-client-types.ts';
 import { clientBoundsFrom, SERVER_LIMIT_RANGES } from './server-limit-ranges.ts';
 import { DEFAULT_CHAT_LIMITS } from '../chat/chat-limits.ts';
 
-export type CloseReason =
-  /** We sent QUIT and the server closed: the clean end. */
-  | 'quit'
-  /** The server closed without saying why. */
-  | 'server-closed'
-  /** The server announced it is shutting down. */
-  | 'shutdown'
-  /** The server sent a fatal ERROR (FLOOD, PING_TIMEOUT, SERVER_FULL, …) and closed. */
-  | 'kicked'
-  /** A socket error (reset, unreadable stream). */
-  | 'error'
-  /** The server did not answer JOIN, or did not close after QUIT, in time. */
-  | 'timeout'
-  /** Closed locally by `close()`. */
-  | 'aborted';
-
-export interface CloseInfo {
-  reason: CloseReason;
-  /** The ERROR code for 'kicked', the errno-style code for 'error'. */
-  code?: string;
-  message?: string;
-}
-
-export type SendResult =
-  | { ok: true }
-  | { ok: false; code: 'LINE_TOO_LONG' | 'INVALID_LINE' | 'CLOSED' | 'LEAVING' | 'NOT_CONNECTED'; message: string };
-
-export type JoinResult =
-  | { ok: true; name: string; online: number; text: string }
-  /** The server refused the name (NAME_TAKEN, NAME_INVALID, …); another `join` may be tried. */
-  | { ok: false; code: string; message: string }
-  | { ok: false; code: 'CLOSED'; message: string; close: CloseInfo };
-
-/** The answer to AUTH or PASS. */
-export type LoginResult = { ok: true } | { ok: false; code: string; message: string; close?: CloseInfo };
-
-export interface ChatClientOptions {
-  host: string;
-  port: number;
-  /** Give up connecting after this long; 0 leaves it to the OS. */
-  connectTimeoutMs?: number;
-  /** Wait this long for the answer to JOIN, and for the close after QUIT. */
-  replyTimeoutMs?: number;
-  /** Wait this long for the LIMITS answer before assuming the default limits. */
-  limitsTimeoutMs?: number;
-  clock?: Clock;
-  pacerMargin?: PacerMargin;
-}
-
-export interface ChatClientEvents {
-  /** Every line from the server except PING/PONG and the LIMITS answer the client asked for. */
-  event: (event: ServerEvent, line: string) => void;
-  /** The send queue became empty. */
-  drain: () => void;
-  close: (info: CloseInfo) => void;
-}
-
-/** Connecting failed: refused, unknown host, unreachable, timed out. */
-export class ConnectError extends Error {
-  constructor(
-    readonly code: string,
-    readonly host: string,
-    readonly port: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export type { ChatClientEvents, ChatClientOptions, CloseInfo, CloseReason, JoinResult, LoginResult, SendResult } from './chat-client-types.ts';
+export { ConnectError } from './chat-client-types.ts';
 
 /**
  * Server lines are short; this bound (raised to the server's max-reply-bytes, within the

@@ -77,6 +77,8 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   private lastTransferActivity = 0;
   /** Set once the connection's input is an upload's bytes. */
   private rawIntake: UploadIntake | undefined = undefined;
+  /** A download's drain callback while its bytes go out: a connection that closes must wake it too. */
+  private rawDrain: (() => void) | undefined = undefined;
   /** Set once the connection controls a UDP transfer (DOWNLOAD_UDP). */
   private udpLines: UdpControlLines | undefined = undefined;
   /** Set by a successful AUTH. */
@@ -167,11 +169,13 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     this.link.writeLine(header);
     this.beginTransfer();
     const raw = this.link.startRawOutput(onDrain);
+    this.rawDrain = onDrain;
     return {
       write: (bytes) => raw.write(bytes),
       end: () => {
         raw.end();
         this.transferring = false;
+        this.rawDrain = undefined;
       },
     };
   }
@@ -437,6 +441,8 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
       this.host.sessionClosing(this);
     }
     this.state = CLOSED;
+    // A download waiting for a drain that will never come: it ends as 'closed' and frees its slot and file.
+    this.rawDrain?.();
     this.host.sessionClosed(this);
   }
 }

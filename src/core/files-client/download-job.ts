@@ -7,6 +7,7 @@ import { fileClientLine, type FileHeader } from '../../protocol/files/file-lines
 import { numberedName } from '../../protocol/files/file-names.ts';
 import type { FileStore, FileWriter, Runtime, Sha256 } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
+import { ChunkCopies } from './chunk-copies.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
 import { expectGreeting, nextReply } from './transfer-replies.ts';
 
@@ -50,6 +51,8 @@ export type DownloadResult =
   | { status: 'identical'; path: string; savedAs: string; size: number; sha256: string };
 
 const MAX_NUMBERED_NAMES = 999;
+/** The transfer connection reads into one buffer this big, used again for every read. */
+const READ_BUFFER_BYTES = 128 * 1024;
 
 export async function downloadFile(deps: DownloadDeps, target: TransferTarget, request: DownloadRequest): Promise<DownloadResult> {
   const { store } = deps;
@@ -79,7 +82,7 @@ async function fetchInto(
   const { store } = deps;
   const offset = partial?.size ?? 0;
   const ticket = await target.ticket();
-  const connection = await TransferConnection.open(deps.runtime, target, deps.clock);
+  const connection = await TransferConnection.open(deps.runtime, target, deps.clock, { readBufferBytes: READ_BUFFER_BYTES });
   try {
     await expectGreeting(connection);
     connection.writeLine(fileClientLine.transfer(ticket));
@@ -98,12 +101,17 @@ async function fetchInto(
     let done = offset;
     request.onProgress?.(done, header.size);
     try {
+      const copies = new ChunkCopies();
       await connection.readBytes(header.size - offset, (chunk) => {
-        hash.update(chunk);
-        done += chunk.length;
+        // The chunk is the connection's read buffer: the writer gets a copy, in slabs that are
+        // free again whenever the writer has written everything it was given.
+        if (writer.pendingBytes === 0) copies.reset();
+        const copy = copies.copy(chunk);
+        hash.update(copy);
+        done += copy.length;
         request.onProgress?.(done, header.size);
         // Waiting for the disk pauses the connection: a slow disk slows the sender, not our memory.
-        return writer.write(chunk) ? undefined : writer.drained();
+        return writer.write(copy) && copies.hasRoom(READ_BUFFER_BYTES) ? undefined : writer.drained();
       });
       await writer.close();
     } catch (error) {

@@ -37,6 +37,8 @@ export class TransferConnection {
     private readonly connection: TcpConnection,
     private readonly clock: Clock,
     private readonly idleTimeoutMs: number,
+    /** Chunks are views of one reused read buffer: whatever outlives its data event is copied. */
+    private readonly borrowed: boolean,
   ) {
     connection.on('data', (chunk) => this.onData(chunk));
     connection.on('end', () => {
@@ -56,6 +58,7 @@ export class TransferConnection {
     runtime: Pick<Runtime, 'connectTcp'>,
     target: { host: string; port: number; connectTimeoutMs: number; idleTimeoutMs: number },
     clock: Clock,
+    options: { readBufferBytes?: number } = {},
   ): Promise<TransferConnection> {
     try {
       const connection = await runtime.connectTcp({
@@ -63,8 +66,9 @@ export class TransferConnection {
         port: target.port,
         timeoutMs: target.connectTimeoutMs,
         allowHalfOpen: true,
+        ...(options.readBufferBytes && { readBufferBytes: options.readBufferBytes }),
       });
-      return new TransferConnection(connection, clock, target.idleTimeoutMs);
+      return new TransferConnection(connection, clock, target.idleTimeoutMs, options.readBufferBytes !== undefined);
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'ECONNECT';
       // A TLS server whose certificate was refused keeps its own code: it is not unreachable.
@@ -155,7 +159,8 @@ export class TransferConnection {
    * Read exactly `count` raw bytes, handing each chunk to `onChunk` as it arrives (which may
    * return a promise: reading pauses until it settles, so a slow disk slows the sender down, not
    * our memory). Chunks are handed over from the connection's own data events, without a promise
-   * or a timer per chunk: one timer watches for a connection that goes quiet.
+   * or a timer per chunk: one timer watches for a connection that goes quiet. On a connection
+   * opened with `readBufferBytes` a chunk is valid only during its `onChunk` call.
    */
   readBytes(count: number, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -226,7 +231,12 @@ export class TransferConnection {
           else watch(this.idleTimeoutMs - quietMs);
         }, delayMs);
       };
-      this.rawSink = (chunk) => queue.push(chunk);
+      this.rawSink = (chunk) => {
+        queue.push(chunk);
+        pump();
+        // What this data event left waiting (reading paused, or bytes after the count) must outlive it.
+        if (this.borrowed) for (let i = 0; i < queue.length; i++) if (queue[i]!.buffer === chunk.buffer) queue[i] = new Uint8Array(queue[i]!);
+      };
       this.wake = pump;
       watch(this.idleTimeoutMs);
       pump();
@@ -240,7 +250,8 @@ export class TransferConnection {
   }
 
   private keep(chunk: Uint8Array): void {
-    this.buffered.push(chunk);
+    // A copy (`new Uint8Array(view)` copies; a Buffer's `slice` would not).
+    this.buffered.push(this.borrowed ? new Uint8Array(chunk) : chunk);
     this.bufferedBytes += chunk.length;
   }
 

@@ -1,15 +1,17 @@
-// An upload to a netchat server, on its own connection. A file is declared first — size and
-// SHA-256, read once before sending — so the server can refuse before any byte moves and check
-// every byte after; a stream (stdin) whose size is unknown goes raw and ends with a half-close,
-// and the server's verdict is compared with the hash computed here while sending.
+// An upload to a netchat server, on its own connection. A file is declared first — its size,
+// with the SHA-256 to follow the bytes — so the server can refuse before any byte moves and check
+// every byte after; the file is read once, hashed as it is sent. A server from before trailers
+// gets the hash first (a second read). A stream (stdin) whose size is unknown goes raw and ends
+// with a half-close, and the server's verdict is compared with the hash computed here while sending.
 import { fileClientLine } from '../../protocol/files/file-lines.ts';
-import type { FileStore, Runtime } from '../../runtime/types.ts';
+import type { FileStore, Runtime, Sha256 } from '../../runtime/types.ts';
 import { SpareBuffers } from '../files/spare-buffers.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { TransferTarget } from './download-job.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
 import { expectGreeting, nextReply } from './transfer-replies.ts';
 import { logInForUpload, type UploadLogin } from './upload-login.ts';
+import { readAhead } from '../shared/read-ahead.ts';
 
 export interface UploadDeps {
   runtime: Pick<Runtime, 'connectTcp' | 'sha256'>;
@@ -47,55 +49,90 @@ const SEND_CHUNK_BYTES = 256 * 1024;
 export type UploadTarget = Omit<TransferTarget, 'ticket'> & { ticket?: () => Promise<string>; login?: UploadLogin };
 
 export async function uploadFile(deps: UploadDeps, target: UploadTarget, request: UploadRequest): Promise<UploadResult> {
-  const { store } = deps;
-  let declared: { size: number; sha256: string } | undefined;
-  let path: string | undefined;
-  if (request.source.kind === 'file') {
-    // The user named this file: a link to it is fine, so read what it leads to.
-    path = await store.realpath(request.source.path).catch(() => undefined);
-    const info = path === undefined ? undefined : await store.stat(path).catch(() => undefined);
-    if (!path || !info || info.kind !== 'file') throw new TransferError('NO_SUCH_FILE', `${request.source.path} is not a file`);
-    const hashed = await store.sha256(path);
-    declared = { size: hashed.stat.size, sha256: hashed.sha256 };
+  if (request.source.kind === 'stream') return uploadStream(deps, target, request, request.source.chunks);
+  // The user named this file: a link to it is fine, so read what it leads to.
+  const path = await deps.store.realpath(request.source.path).catch(() => undefined);
+  const info = path === undefined ? undefined : await deps.store.stat(path).catch(() => undefined);
+  if (!path || !info || info.kind !== 'file') throw new TransferError('NO_SUCH_FILE', `${request.source.path} is not a file`);
+  try {
+    return await uploadDeclared(deps, target, request, path, info.size, undefined);
+  } catch (error) {
+    // A server from before trailers refuses `UPLOAD <size> TRAILER` as malformed: hash first, then send.
+    if (!(error instanceof TransferError) || error.code !== 'MISSING_ARGUMENT') throw error;
+    const hashed = await deps.store.sha256(path);
+    return uploadDeclared(deps, target, request, path, hashed.stat.size, hashed.sha256);
   }
+}
+
+/** Open the connection and take it for an upload: a ticket, a login, or nothing (a guest). */
+async function openUploadConnection(deps: UploadDeps, target: UploadTarget): Promise<TransferConnection> {
   const ticket = target.ticket ? await target.ticket() : undefined;
   const connection = await TransferConnection.open(deps.runtime, target, deps.clock);
   try {
     await expectGreeting(connection);
     if (ticket !== undefined) connection.writeLine(fileClientLine.transfer(ticket));
     else if (target.login) await logInForUpload(connection, target.login);
-    if (declared) {
-      connection.writeLine(fileClientLine.upload({ ...declared, name: request.name }));
-      await nextReply(connection, 'upload-ready');
-      const spares = new SpareBuffers(SEND_CHUNK_BYTES);
-      const chunks = store.read(path!, { start: 0, end: declared.size, chunkBytes: SEND_CHUNK_BYTES, spare: spares.take });
-      await send(connection, chunks, declared.size, request.onProgress, spares);
-    } else {
-      connection.writeLine(fileClientLine.uploadRaw(request.name));
-      const hash = deps.runtime.sha256();
-      let size = 0;
-      const counted = (async function* (chunks: AsyncIterable<Uint8Array>) {
-        for await (const chunk of chunks) {
-          hash.update(chunk);
-          size += chunk.length;
-          yield chunk;
-        }
-      })((request.source as { kind: 'stream'; chunks: AsyncIterable<Uint8Array> }).chunks);
-      await send(connection, counted, undefined, request.onProgress);
-      connection.end();
-      declared = { size, sha256: hash.digestHex() };
-    }
-    const stored = await nextReply(connection, 'file-stored');
-    if (stored.size !== declared.size || stored.sha256 !== declared.sha256) {
-      throw new TransferError(
-        'UPLOAD_CORRUPT',
-        `the server stored ${stored.size} bytes with SHA-256 ${stored.sha256}; sent ${declared.size} with ${declared.sha256}`,
-      );
-    }
-    return { storedAs: stored.name, size: stored.size, sha256: stored.sha256 };
+    return connection;
+  } catch (error) {
+    connection.destroy();
+    throw error;
+  }
+}
+
+/**
+ * `UPLOAD <size> <sha256> <name>` when the hash is known, else `UPLOAD <size> TRAILER <name>`:
+ * the file is read once, hashed as it is sent, and the hash follows the bytes.
+ */
+async function uploadDeclared(
+  deps: UploadDeps,
+  target: UploadTarget,
+  request: UploadRequest,
+  path: string,
+  size: number,
+  knownSha256: string | undefined,
+): Promise<UploadResult> {
+  const connection = await openUploadConnection(deps, target);
+  try {
+    connection.writeLine(fileClientLine.upload({ size, sha256: knownSha256, name: request.name }));
+    await nextReply(connection, 'upload-ready');
+    const hash = knownSha256 === undefined ? deps.runtime.sha256() : undefined;
+    const spares = new SpareBuffers(SEND_CHUNK_BYTES);
+    const read = deps.store.read(path, { start: 0, end: size, chunkBytes: SEND_CHUNK_BYTES, spare: spares.take });
+    const sent = await send(connection, hash ? hashed(read, hash) : read, size, request.onProgress, spares);
+    const sha256 = knownSha256 ?? hash!.digestHex();
+    if (sent === size && knownSha256 === undefined) connection.writeLine(fileClientLine.uploadTrailer(sha256));
+    return checkVerdict(await nextReply(connection, 'file-stored'), size, sha256);
   } finally {
     connection.destroy();
   }
+}
+
+/** A stream of unknown length: `UPLOAD_RAW`, ended by a half-close; the server's hash is checked against ours. */
+async function uploadStream(deps: UploadDeps, target: UploadTarget, request: UploadRequest, chunks: AsyncIterable<Uint8Array>): Promise<UploadResult> {
+  const connection = await openUploadConnection(deps, target);
+  try {
+    connection.writeLine(fileClientLine.uploadRaw(request.name));
+    const hash = deps.runtime.sha256();
+    const size = await send(connection, hashed(chunks, hash), undefined, request.onProgress);
+    connection.end();
+    return checkVerdict(await nextReply(connection, 'file-stored'), size, hash.digestHex());
+  } finally {
+    connection.destroy();
+  }
+}
+
+async function* hashed(chunks: AsyncIterable<Uint8Array>, hash: Sha256): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}
+
+function checkVerdict(stored: { size: number; sha256: string; name: string }, size: number, sha256: string): UploadResult {
+  if (stored.size !== size || stored.sha256 !== sha256) {
+    throw new TransferError('UPLOAD_CORRUPT', `the server stored ${stored.size} bytes with SHA-256 ${stored.sha256}; sent ${size} with ${sha256}`);
+  }
+  return { storedAs: stored.name, size: stored.size, sha256: stored.sha256 };
 }
 
 /**
@@ -109,27 +146,19 @@ async function send(
   total: number | undefined,
   onProgress: UploadRequest['onProgress'],
   spares?: SpareBuffers,
-): Promise<void> {
+): Promise<number> {
   let done = 0;
   onProgress?.(done, total);
-  const iterator = chunks[Symbol.asyncIterator]();
-  // A read ahead may fail while the previous chunk goes out; it is awaited (and thrown) next.
-  const readAhead = () => {
-    const read = iterator.next();
-    read.catch(() => {});
-    return read;
-  };
-  let next = readAhead();
+  const reader = readAhead(chunks);
   try {
     for (;;) {
-      const { value: chunk, done: finished } = await next;
-      if (finished) return;
-      if (connection.hasInput) return; // the server spoke before the end: its ERROR is read next
-      next = readAhead();
+      const { value: chunk, done: finished } = await reader.next();
+      if (finished) return done;
+      if (connection.hasInput) return done; // the server spoke before the end: its ERROR is read next
       done += chunk.length;
       spares?.written(chunk);
       if (!connection.write(chunk)) {
-        if (!(await connection.drained())) return;
+        if (!(await connection.drained())) return done;
         spares?.drained();
       } else if (connection.pendingWriteBytes === 0) {
         spares?.drained();
@@ -137,6 +166,6 @@ async function send(
       onProgress?.(done, total);
     }
   } finally {
-    void iterator.return?.();
+    reader.stop();
   }
 }

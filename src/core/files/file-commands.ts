@@ -120,14 +120,14 @@ export const FILE_COMMANDS: Record<FileVerb, CommandSpec> = {
     },
   },
   UPLOAD: {
-    syntax: 'UPLOAD <size> <sha256> <name>',
-    summary: 'first line of a connection: upload a file of that size and hash (UPLOAD_READY, then the bytes)',
+    syntax: 'UPLOAD <size> <sha256|TRAILER> <name>',
+    summary: 'first line of a connection: upload a file of that size and hash (UPLOAD_READY, then the bytes; with TRAILER, then SHA256 <hash>)',
     beforeRegistration: true,
     onTransferConnection: true,
     params: 1,
     minArgs: 1,
     async handler(session: Session, [rest]) {
-      // UPLOAD <size> <sha256> <name>
+      // UPLOAD <size> <sha256> <name>, or UPLOAD <size> TRAILER <name> with the hash after the bytes
       const files = service(session);
       if (!files || !placed(session)) return;
       const declared = parseUploadArgs(rest!);
@@ -135,10 +135,11 @@ export const FILE_COMMANDS: Record<FileVerb, CommandSpec> = {
       session.transferStarted = true;
       if (!declared) {
         // The connection is already the upload's: refuse and close, as any refused upload.
-        session.replyError('MISSING_ARGUMENT', 'usage: UPLOAD <size> <sha256> <name>');
+        session.replyError('MISSING_ARGUMENT', 'usage: UPLOAD <size> <sha256|TRAILER> <name>');
         return session.finish();
       }
-      await files.upload(session, { name: declared.name, declared: { size: declared.size, sha256: declared.sha256 } }, by);
+      const { size, sha256 } = declared;
+      await files.upload(session, { name: declared.name, declared: sha256 === undefined ? { size } : { size, sha256 } }, by);
     },
   },
   UPLOAD_RAW: {

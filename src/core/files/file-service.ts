@@ -152,7 +152,8 @@ export class FileService {
         return 'refused';
       }
       let wake: ((open: boolean) => void) | undefined;
-      const raw = session.startRawOutput(fileServerLine.fileStart(prepared.header), () => wake?.(true));
+      // Called on a drain, and when the connection closes (then the download ends as 'closed').
+      const raw = session.startRawOutput(fileServerLine.fileStart(prepared.header), () => wake?.(session.writable));
       const sink: ByteSink = {
         write: (bytes) => raw.write(bytes),
         drained: () => (session.writable ? new Promise<boolean>((resolve) => (wake = resolve)) : Promise.resolve(false)),

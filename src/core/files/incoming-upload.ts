@@ -1,7 +1,9 @@
 // One upload on its way into the shared folder. Bytes go to a hidden partial file while their
 // SHA-256 is computed; only `finish` — after the size and hash checks — renames the file into
 // place, under a name that does not replace anything. Every failure removes the partial file, so
-// a broken, short, oversized or corrupted upload leaves nothing visible.
+// a broken, short, oversized or corrupted upload leaves nothing visible. The hash to check is
+// declared before the bytes or, in a trailer after them, handed to `finish`: either way nothing
+// becomes visible before it is checked.
 import type { DeclaredUpload } from '../../protocol/files/file-lines.ts';
 import { checkFileName } from '../../protocol/files/file-names.ts';
 import { formatSize } from '../../protocol/files/file-sizes.ts';
@@ -13,8 +15,11 @@ import type { SharedFolder } from './shared-folder.ts';
 
 export interface UploadRequest {
   name: string;
-  /** Size and hash the sender declared (UPLOAD); absent for a raw upload (UPLOAD_RAW). */
-  declared?: { size: number; sha256: string };
+  /**
+   * Size and hash the sender declared (UPLOAD); absent for a raw upload (UPLOAD_RAW). `sha256`
+   * absent: it follows the bytes (`UPLOAD <size> TRAILER`) and is given to `finish`.
+   */
+  declared?: { size: number; sha256?: string };
 }
 
 /** How often a raw upload, whose size nobody knows in advance, re-checks the free disk space. */
@@ -113,9 +118,10 @@ export class IncomingUpload {
 
   /**
    * All bytes are in (the declared size arrived, or the raw sender half-closed): check them and
-   * make the file visible. Returns what was stored, or why nothing was.
+   * make the file visible. Returns what was stored, or why nothing was. `trailer` is what came
+   * after the bytes of an upload whose hash follows them: the hash, or why it is missing.
    */
-  async finish(): Promise<{ stored: DeclaredUpload } | FileProblem> {
+  async finish(trailer?: { sha256: string } | FileProblem): Promise<{ stored: DeclaredUpload } | FileProblem> {
     if (this.settled) throw new Error('upload already finished or aborted');
     await this.drained();
     const declared = this.request.declared;
@@ -123,9 +129,13 @@ export class IncomingUpload {
     if (!problem && declared && this.received < declared.size) {
       problem = { code: 'UPLOAD_INCOMPLETE', message: `${this.received} of ${declared.size} bytes arrived` };
     }
+    const expected = declared && (declared.sha256 ?? (trailer && 'sha256' in trailer ? trailer.sha256 : undefined));
+    if (!problem && declared && expected === undefined) {
+      problem = trailer && 'code' in trailer ? trailer : { code: 'UPLOAD_INCOMPLETE', message: 'the SHA-256 trailer did not arrive' };
+    }
     const sha256 = this.hash.digestHex();
-    if (!problem && declared && sha256 !== declared.sha256) {
-      problem = { code: 'UPLOAD_CORRUPT', message: `the SHA-256 of what arrived is ${sha256}, not ${declared.sha256}` };
+    if (!problem && declared && sha256 !== expected) {
+      problem = { code: 'UPLOAD_CORRUPT', message: `the SHA-256 of what arrived is ${sha256}, not ${expected}` };
     }
     if (problem) {
       await this.abort();

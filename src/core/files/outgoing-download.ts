@@ -7,6 +7,7 @@ import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
 import { errorCode } from './file-errors.ts';
 import type { SharedFile, SharedFolder } from './shared-folder.ts';
 import { SpareBuffers } from './spare-buffers.ts';
+import { readAhead } from '../shared/read-ahead.ts';
 
 /** The read size when the caller names none. */
 const DEFAULT_CHUNK_BYTES = 256 * 1024;
@@ -76,27 +77,18 @@ export async function streamDownload(
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const spares = new SpareBuffers(chunkBytes);
   // An explicit end: a file that shrank fails the read (FILE_SHORT_READ) instead of ending early.
-  const chunks = folder.store.read(file.path, { start: offset, end: file.size, chunkBytes, spare: spares.take });
-  const iterator = chunks[Symbol.asyncIterator]();
-  // A read ahead may fail while the previous chunk drains; it is awaited (and handled) next.
-  const readAhead = () => {
-    const read = iterator.next();
-    read.catch(() => {});
-    return read;
-  };
-  let next = readAhead();
+  // The next chunk is read while this one goes out: the disk and the socket work at once, and
+  // at most two chunks are in memory — the same two, over and over (see SpareBuffers).
+  const chunks = readAhead(folder.store.read(file.path, { start: offset, end: file.size, chunkBytes, spare: spares.take }));
   // Whether the sink holds none of our chunks. What else it counts as pending (chat lines held
   // back until the download ends) does not change while a chunk is written, so a write that
   // leaves the count where it was went straight through.
   let clear = sink.pendingBytes === 0;
   try {
     for (;;) {
-      const { value: chunk, done } = await next;
+      const { value: chunk, done } = await chunks.next();
       if (done) break;
       if (sink.closed) return 'closed';
-      // Read the next chunk while this one goes out: the disk and the socket work at once, and
-      // at most two chunks are in memory — the same two, over and over (see SpareBuffers).
-      next = readAhead();
       sent += chunk.length;
       options.onProgress?.(chunk.length);
       spares.written(chunk);
@@ -117,7 +109,7 @@ export async function streamDownload(
     return errorCode(error) === 'FILE_SHORT_READ' ? 'short' : 'failed';
   } finally {
     // Closing the reader ends a read still running when the download stops.
-    void iterator.return?.();
+    chunks.stop();
   }
   if (sent < file.size - offset) return 'short';
   return (await folder.unchanged(file)) ? 'sent' : 'changed';

@@ -3,9 +3,10 @@
 // kept — up to a bound, past which reading pauses — and then fed in order. Feeding follows the
 // disk: once the upload's writer is past its mark, reading pauses until it has written what it
 // holds, so a fast sender and a slow disk cost constant memory. Bytes are fed as they arrive, with
-// no promise per chunk: only a pause waits for anything.
+// no promise per chunk: only a pause waits for anything. An upload whose hash follows its bytes
+// (`UPLOAD <size> TRAILER`) ends with a trailer line, read here and handed to the upload's check.
 import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
-import type { DeclaredUpload } from '../../protocol/files/file-lines.ts';
+import { MAX_UPLOAD_TRAILER_BYTES, parseUploadTrailer, type DeclaredUpload } from '../../protocol/files/file-lines.ts';
 import type { RawInputSink } from '../links/line-link.ts';
 import type { IncomingUpload } from './incoming-upload.ts';
 
@@ -37,6 +38,9 @@ export class UploadIntake implements RawInputSink {
   private ended = false;
   private settled = false;
   private resolveResult: ((result: IntakeResult) => void) | undefined;
+  /** The trailer line so far (its bytes as Latin-1: a valid one is ASCII), then what it said. */
+  private trailerText = '';
+  private trailer: { sha256: string } | FileProblem | undefined;
 
   constructor(private readonly connection: IntakeConnection) {}
 
@@ -91,10 +95,17 @@ export class UploadIntake implements RawInputSink {
     return size === undefined ? Number.POSITIVE_INFINITY : size - this.fedBytes;
   }
 
+  /** Whether the upload's hash comes in a trailer line after its bytes. */
+  private get expectsTrailer(): boolean {
+    const declared = this.upload?.request.declared;
+    return declared !== undefined && declared.sha256 === undefined;
+  }
+
   private feed(bytes: Uint8Array): void {
     const upload = this.upload!;
     // A declared upload takes exactly its size; anything after it is not part of the file.
     const take = bytes.length <= this.wanted ? bytes : bytes.subarray(0, Math.max(0, this.wanted));
+    if (take.length < bytes.length && this.expectsTrailer) this.readTrailer(bytes.subarray(take.length));
     if (take.length === 0) return;
     this.fedBytes += take.length;
     this.connection.transferActivity();
@@ -110,14 +121,36 @@ export class UploadIntake implements RawInputSink {
     });
   }
 
-  /** Done when the declared size is in, the upload failed, or the sender half-closed. */
+  /** Bytes after the file's own: the trailer line, up to its LF; anything after that is ignored. */
+  private readTrailer(bytes: Uint8Array): void {
+    if (this.trailer) return;
+    this.connection.transferActivity();
+    const lf = bytes.indexOf(0x0a);
+    const part = lf === -1 ? bytes : bytes.subarray(0, lf);
+    const malformed: FileProblem = { code: 'UPLOAD_CORRUPT', message: 'the line after the bytes must be "SHA256 <64 hex digits>"' };
+    if (this.trailerText.length + part.length >= MAX_UPLOAD_TRAILER_BYTES) {
+      this.trailer = malformed;
+      return;
+    }
+    this.trailerText += String.fromCharCode(...part);
+    if (lf === -1) return;
+    const sha256 = parseUploadTrailer(this.trailerText);
+    this.trailer = sha256 === undefined ? malformed : { sha256 };
+  }
+
+  /**
+   * Done when the declared size (and its trailer, if one is due) is in, the upload failed, or the
+   * sender half-closed.
+   */
   private checkComplete(): void {
     const upload = this.upload;
     if (!upload || this.settled) return;
-    const complete = this.wanted <= 0 || upload.failed !== undefined || this.ended;
+    const allIn = this.wanted <= 0 && (!this.expectsTrailer || this.trailer !== undefined);
+    const complete = allIn || upload.failed !== undefined || this.ended;
     if (!complete) return;
     this.settled = true;
-    void this.writing.then(async () => this.resolveResult?.(await upload.finish()));
+    const trailer = this.trailer;
+    void this.writing.then(async () => this.resolveResult?.(await upload.finish(trailer)));
   }
 
   private setPaused(paused: boolean): void {

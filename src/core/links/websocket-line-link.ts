@@ -8,11 +8,11 @@
 // Raw bytes (DOWNLOAD_TCP and UPLOAD on the chat connection) travel as binary messages; an
 // empty binary message ends a raw upload, as a half-close does on TCP. The page itself moves
 // files over HTTP instead (src/core/web/).
-import { concatBytes } from '../../protocol/shared/bytes.ts';
-import { LineDecoder, type LineDecoderLimits, type LineSink } from '../../protocol/shared/line-decoder.ts';
+import type { LineDecoderLimits } from '../../protocol/shared/line-decoder.ts';
 import type { WebSocketConnection } from '../../runtime/http-types.ts';
 import type { SocketAddress } from '../../runtime/types.ts';
-import { encodeLine, type LineLink, type LineLinkHandler, type RawInputSink, type RawOutput } from './line-link.ts';
+import { DecodedLineLink } from './decoded-line-link.ts';
+import { encodeLine, type LineLinkHandler, type RawOutput } from './line-link.ts';
 
 const LINE_END = new Uint8Array([0x0a]);
 /** Close codes (RFC 6455): normal, and a peer that broke the rules (input overflow). */
@@ -20,17 +20,7 @@ export const WS_CLOSE_NORMAL = 1000;
 /** Raw output waits for the socket past this many queued bytes. */
 const RAW_OUTPUT_MARK = 256 * 1024;
 
-interface RawOutputState {
-  held: Uint8Array[];
-  heldBytes: number;
-  onDrain: () => void;
-}
-
-export class WebSocketLineLink implements LineLink, LineSink {
-  private handler: LineLinkHandler | undefined = undefined;
-  private readonly decoder: LineDecoder;
-  private rawInput: RawInputSink | undefined = undefined;
-  private rawOutput: RawOutputState | undefined = undefined;
+export class WebSocketLineLink extends DecodedLineLink {
   private ended = false;
   private closed = false;
 
@@ -38,7 +28,7 @@ export class WebSocketLineLink implements LineLink, LineSink {
     private readonly socket: WebSocketConnection,
     inputLimits: LineDecoderLimits,
   ) {
-    this.decoder = new LineDecoder(inputLimits);
+    super(inputLimits);
   }
 
   get remote(): SocketAddress {
@@ -54,8 +44,7 @@ export class WebSocketLineLink implements LineLink, LineSink {
   }
 
   attach(handler: LineLinkHandler): void {
-    if (this.handler) throw new Error('a line link has one handler');
-    this.handler = handler;
+    this.setHandler(handler);
     this.socket.onMessage((data, binary) => this.receive(data, binary));
     this.socket.onClose((hadError) => {
       this.closed = true;
@@ -72,27 +61,8 @@ export class WebSocketLineLink implements LineLink, LineSink {
       if (binary && data.length === 0) return this.rawInput.end();
       return this.rawInput.data(data);
     }
-    for (const chunk of [data, LINE_END]) {
-      const result = this.decoder.push(chunk, this);
-      if (result === 'ok') continue;
-      if (result === 'unterminated-overflow') return this.handler!.inputOverflow();
-      // Framing stopped after a line that started raw input: the rest of the message is raw.
-      const rest = chunk === LINE_END ? new Uint8Array(0) : result.rest;
-      if (rest.length > 0) this.rawInput!.data(rest);
-      return;
-    }
-  }
-
-  line(text: string): void {
-    this.handler!.line(text);
-  }
-
-  overlong(bytes: number): void {
-    this.handler!.overlong(bytes);
-  }
-
-  get framingStopped(): boolean {
-    return this.rawInput !== undefined;
+    // Each message ends a line; after a line that starts raw input, the rest of it is raw.
+    if (this.decode(data)) this.decode(LINE_END);
   }
 
   pause(): void {
@@ -103,31 +73,12 @@ export class WebSocketLineLink implements LineLink, LineSink {
     this.socket.resume();
   }
 
-  setInputLimits(limits: LineDecoderLimits): void {
-    this.decoder.limits = limits;
-  }
-
-  startRawInput(sink: RawInputSink): void {
-    if (this.rawInput) throw new Error('raw input has already started');
-    if (this.decoder.pendingBytes > 0) throw new Error('raw input starts at a line boundary');
-    this.rawInput = sink;
-  }
-
   // ---- output -------------------------------------------------------------------------------
 
   write(lines: Uint8Array): boolean {
-    const raw = this.rawOutput;
-    if (raw) {
-      raw.held.push(lines);
-      raw.heldBytes += lines.length;
-      return false;
-    }
+    if (this.holdBehindRawOutput(lines)) return false;
     this.sendLines(lines);
     return this.socket.bufferedAmount < RAW_OUTPUT_MARK;
-  }
-
-  writeLine(line: string): boolean {
-    return this.write(encodeLine(line));
   }
 
   /** One text message per LF-terminated line; the runtime frames a shared buffer once. */
@@ -150,9 +101,7 @@ export class WebSocketLineLink implements LineLink, LineSink {
   }
 
   startRawOutput(onDrain: () => void): RawOutput {
-    if (this.rawOutput) throw new Error('raw output is already running');
-    const state: RawOutputState = { held: [], heldBytes: 0, onDrain };
-    this.rawOutput = state;
+    const state = this.beginRawOutput(onDrain);
     return {
       write: (bytes) => {
         if (this.rawOutput !== state || this.ended || this.closed) return false;
@@ -166,8 +115,7 @@ export class WebSocketLineLink implements LineLink, LineSink {
   }
 
   private finishRawOutput(): void {
-    const { held, heldBytes } = this.rawOutput!;
-    this.rawOutput = undefined;
-    if (held.length > 0) this.sendLines(held.length === 1 ? held[0]! : concatBytes(held, heldBytes));
+    const held = this.takeHeldLines();
+    if (held) this.sendLines(held);
   }
 }

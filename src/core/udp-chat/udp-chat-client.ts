@@ -18,61 +18,12 @@ import { parseServerDatagram, type UdpServerEvent } from '../../protocol/udp-cha
 import { UDP_FATAL_CODES, type UdpErrorCode } from '../../protocol/udp-chat/udp-error-codes.ts';
 import { nameKey } from '../../protocol/shared/names.ts';
 import type { Runtime, UdpSocket } from '../../runtime/types.ts';
-import type { PacerMargin } from '../chat-client/client-pacer.ts';
 import { systemClock, type Clock, type TimerHandle } from '../shared/clock.ts';
 import { DEFAULT_UDP_CHAT_CLIENT_LIMITS, DEFAULT_UDP_CHAT_LIMITS as SERVER_DEFAULTS } from './udp-chat-limits.ts';
 import { UdpClientOutbox } from './udp-client-outbox.ts';
+import type { UdpChatClientEvents, UdpChatClientOptions, UdpCloseInfo, UdpJoinResult, UdpSendResult } from './udp-chat-client-types.ts';
 
-export type UdpCloseReason =
-  /** We sent /quit and the server said goodbye. */
-  | 'quit'
-  /** The server announced it is shutting down. */
-  | 'shutdown'
-  /** The server dropped us (IDLE_TIMEOUT, REPLACED). */
-  | 'kicked'
-  /** No answer: to the registration, to the leave, or nothing at all for server-timeout. */
-  | 'timeout'
-  /** Sending failed (unknown host, unreachable network). */
-  | 'error'
-  /** Closed locally by `close()`. */
-  | 'aborted';
-
-export interface UdpCloseInfo {
-  reason: UdpCloseReason;
-  code?: string;
-  message?: string;
-}
-
-export type UdpJoinResult =
-  | { ok: true; name: string; online: number }
-  /** The server refused the name (NAME_TAKEN, NAME_INVALID, SERVER_FULL); another `join` may be tried. */
-  | { ok: false; code: string; message: string }
-  | { ok: false; code: 'CLOSED'; message: string; close: UdpCloseInfo };
-
-export type UdpSendResult =
-  | { ok: true }
-  | { ok: false; code: 'DATAGRAM_TOO_LONG' | 'COMMAND_TEXT' | 'EMPTY' | 'CLOSED' | 'LEAVING'; message: string };
-
-export interface UdpChatClientOptions {
-  host: string;
-  port: number;
-  clock?: Clock;
-  /** Give up joining (and leaving) after this long without the server's answer. */
-  replyTimeoutMs?: number;
-  /** Nothing from the server for this long means it is gone; the client pings every third of it. */
-  serverTimeoutMs?: number;
-  /** The first re-send of an unanswered join, code or leave; doubled each time up to 2 s. */
-  retransmitMs?: number;
-  pacerMargin?: PacerMargin;
-}
-
-export interface UdpChatClientEvents {
-  /** Every datagram from the server except pongs, join codes, probes and repeated welcomes. */
-  event: (event: UdpServerEvent, text: string) => void;
-  /** The queue of messages became empty. */
-  drain: () => void;
-  close: (info: UdpCloseInfo) => void;
-}
+export type { UdpChatClientEvents, UdpChatClientOptions, UdpCloseInfo, UdpCloseReason, UdpJoinResult, UdpSendResult } from './udp-chat-client-types.ts';
 
 const DEFAULTS = { ...DEFAULT_UDP_CHAT_CLIENT_LIMITS, retransmitMs: 500 };
 const MAX_RETRANSMIT_MS = 2_000;

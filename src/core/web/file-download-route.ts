@@ -6,10 +6,13 @@ import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
 import type { HttpRequest, HttpResponse } from '../../runtime/http-types.ts';
 import type { FileService } from '../files/file-service.ts';
 import { errorCode } from '../files/file-errors.ts';
+import { SpareBuffers } from '../files/spare-buffers.ts';
+import { readAhead } from '../shared/read-ahead.ts';
 import { parseByteRange, sha256HexToBase64 } from './byte-range.ts';
 import { SECURITY_HEADERS, sendError, sendJson } from './web-replies.ts';
 
-const CHUNK_BYTES = 256 * 1024;
+/** Larger chunks cost less CPU per byte over HTTP (1 MiB: about 0.7 s per GiB here, 256 KiB: 0.9). */
+const CHUNK_BYTES = 1024 * 1024;
 
 /** The HTTP status of each file problem a request can meet. */
 export function problemStatus(code: FileProblem['code']): number {
@@ -105,23 +108,23 @@ async function streamRange(files: FileService, path: string, start: number, end:
   let wake: (() => void) | undefined;
   response.onDrain(() => wake?.());
   response.onClose(() => wake?.());
-  const chunks = files.folder.store.read(path, { start, end, chunkBytes: CHUNK_BYTES });
-  const iterator = chunks[Symbol.asyncIterator]();
-  const readAhead = () => {
-    const read = iterator.next();
-    read.catch(() => {});
-    return read;
-  };
-  let next = readAhead();
+  // Two buffers filled over and over where the runtime says when it let go of one; a fresh
+  // buffer per chunk costs an allocation and page faults per MiB sent.
+  const spares = new SpareBuffers(CHUNK_BYTES);
+  const chunks = readAhead(files.folder.store.read(path, { start, end, chunkBytes: CHUNK_BYTES, spare: spares.take }));
   let sent = 0;
+  let lastWritten: Uint8Array | undefined;
   try {
     for (;;) {
-      const { value: chunk, done } = await next;
+      const { value: chunk, done } = await chunks.next();
       if (done) break;
       if (response.closed) return 'closed';
-      next = readAhead();
       sent += chunk.length;
-      if (!response.write(chunk)) {
+      spares.written(chunk);
+      lastWritten = chunk;
+      // Writes leave in order: once the last one is released, so is every one before it.
+      const released = () => chunk === lastWritten && spares.drained();
+      if (!response.write(chunk, released)) {
         if (response.closed) return 'closed';
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
@@ -132,7 +135,7 @@ async function streamRange(files: FileService, path: string, start: number, end:
     if (response.closed) return 'closed';
     return errorCode(error) === 'FILE_SHORT_READ' ? 'short' : 'failed';
   } finally {
-    void iterator.return?.();
+    chunks.stop();
   }
   return sent < end - start ? 'short' : 'sent';
 }

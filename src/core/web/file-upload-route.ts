@@ -17,10 +17,12 @@ export async function receiveUpload(
   name: string,
   request: HttpRequest,
   response: HttpResponse,
+  /** The ticket owner's name (upload-owner.ts), or undefined for a guest. */
+  by: string | undefined,
 ): Promise<{ name: string; size: number } | undefined> {
   const address = request.remote.address;
   const refuse = (problem: FileProblem): undefined => {
-    files.report({ type: 'upload-refused', by: undefined, address, name, code: problem.code });
+    files.report({ type: 'upload-refused', by, address, name, code: problem.code });
     // Connection: close — the body that was not read must not be taken for the next request.
     sendError(response, problemStatus(problem.code), problem.code, problem.message, { Connection: 'close' });
     return undefined;
@@ -38,7 +40,7 @@ export async function receiveUpload(
   }
   if (!files.uploadsEnabled) return refuse({ code: 'UPLOADS_DISABLED', message: 'this server does not accept uploads' });
   if (size > files.limits.maxUploadBytes) return refuse({ code: 'FILE_TOO_LARGE', message: `uploads are limited to ${files.limits.maxUploadBytes} bytes` });
-  const release = files.acquireSlot({ address });
+  const release = files.acquireSlot(by === undefined ? { address } : { name: by, address });
   if (!release) return refuse({ code: 'TOO_MANY_TRANSFERS', message: 'too many transfers at once; wait for one to finish' });
   try {
     // Declared: the size is the Content-Length, so a short body is UPLOAD_INCOMPLETE. Without a
@@ -66,7 +68,7 @@ export async function receiveUpload(
     if (!result || aborted) return undefined;
     if ('code' in result) return refuse(result);
     const { stored } = result;
-    files.report({ type: 'upload', by: undefined, address, name: stored.name, size: stored.size, sha256: stored.sha256 });
+    files.report({ type: 'upload', by, address, name: stored.name, size: stored.size, sha256: stored.sha256 });
     sendJson(response, 201, { name: stored.name, size: stored.size, sha256: stored.sha256 });
     return stored;
   } finally {

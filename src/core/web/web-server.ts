@@ -13,6 +13,7 @@ import { WebSocketLineLink } from '../links/websocket-line-link.ts';
 import { sendFile, sendListing } from './file-download-route.ts';
 import { receiveUpload } from './file-upload-route.ts';
 import { originAllowed } from './origin-check.ts';
+import { checkUploader, type UploaderRefusal } from './upload-owner.ts';
 import { PageAssets } from './page-assets.ts';
 import { sendError } from './web-replies.ts';
 import { resolveWebLimits, type WebLimits } from './web-limits.ts';
@@ -23,7 +24,9 @@ const FILES_PATH = '/files';
 
 export type WebEvent =
   | { type: 'refuse-connection'; remote: SocketAddress; code: 'TOO_MANY_CONNECTIONS' | 'CONNECTING_TOO_FAST' }
-  | { type: 'refuse-origin'; remote: SocketAddress; origin: string };
+  | { type: 'refuse-origin'; remote: SocketAddress; origin: string }
+  /** Before any byte of the file was read: who it would be from is not settled (upload-owner.ts). */
+  | { type: 'refuse-upload'; remote: SocketAddress; name: string; code: UploaderRefusal['code'] };
 
 export interface WebServerOptions {
   host: string;
@@ -154,8 +157,15 @@ class Routes {
         this.report({ type: 'refuse-origin', remote: request.remote, origin: request.headers.origin ?? '' });
         return sendError(response, 403, 'BAD_ORIGIN', 'uploads come from this server’s own page', { Connection: 'close' });
       }
-      const stored = await receiveUpload(files, name, request, response);
-      if (stored) this.chat.registry.announce(undefined, fileServerLine.shared(undefined, stored.name, formatSize(stored.size)));
+      const owner = checkUploader(request, files, this.chat.accounts);
+      if ('refused' in owner) {
+        const { status, code, message } = owner.refused;
+        this.report({ type: 'refuse-upload', remote: request.remote, name, code });
+        return sendError(response, status, code, message, { Connection: 'close' });
+      }
+      const stored = await receiveUpload(files, name, request, response, owner.by);
+      // As for a terminal upload: everyone but the uploader is told, under the uploader's name.
+      if (stored) this.chat.registry.announce(owner.by, fileServerLine.shared(owner.by, stored.name, formatSize(stored.size)));
       return;
     }
     sendError(response, 404, 'NOT_FOUND', 'nothing here');

@@ -13,8 +13,8 @@ export const FILE_ERROR_CODES = {
   UPLOADS_DISABLED: { when: 'the server does not accept uploads', closes: true },
   FILE_TOO_LARGE: { when: 'the upload is over the largest size the server accepts', closes: true },
   DISK_FULL: { when: 'the upload would leave too little free disk space, or the disk filled up', closes: true },
-  UPLOAD_INCOMPLETE: { when: 'the connection ended before the declared size arrived', closes: true },
-  UPLOAD_CORRUPT: { when: 'what arrived does not have the declared SHA-256', closes: true },
+  UPLOAD_INCOMPLETE: { when: 'the connection ended before the declared size (and, with TRAILER, the hash line) arrived', closes: true },
+  UPLOAD_CORRUPT: { when: 'what arrived does not have the declared SHA-256, or the trailer line is malformed', closes: true },
   TICKET_INVALID: { when: 'TRANSFER with a ticket that is unknown, used, expired or from another address', closes: true },
   TRANSFER_FAILED: { when: 'the server could not read or write the file', closes: true },
 } as const;

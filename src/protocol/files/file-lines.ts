@@ -28,6 +28,18 @@ export interface DeclaredUpload {
   name: string;
 }
 
+/** `UPLOAD <size> <sha256 or TRAILER> <name>`: `sha256` undefined when the hash follows the bytes. */
+export interface UploadDeclaration {
+  size: number;
+  sha256: string | undefined;
+  name: string;
+}
+
+/** The hash field of an UPLOAD whose SHA-256 comes in a trailer line after the bytes. */
+export const TRAILER_WORD = 'TRAILER';
+/** `SHA256 <64 hex>` and its LF, with room for a CR: more than this without an LF is malformed. */
+export const MAX_UPLOAD_TRAILER_BYTES = 80;
+
 const DIGITS = /^\d{1,15}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -56,7 +68,10 @@ export const fileClientLine = {
   },
   ticket: () => 'TICKET',
   transfer: (token: string) => `TRANSFER ${token}`,
-  upload: (upload: DeclaredUpload) => `UPLOAD ${upload.size} ${upload.sha256} ${upload.name}`,
+  /** With `sha256` undefined, the hash comes after the bytes, in `uploadTrailer`. */
+  upload: (upload: UploadDeclaration) => `UPLOAD ${upload.size} ${upload.sha256 ?? TRAILER_WORD} ${upload.name}`,
+  /** The line right after the bytes of an `UPLOAD <size> TRAILER <name>`. */
+  uploadTrailer: (sha256: string) => `SHA256 ${sha256}`,
   uploadRaw: (name: string) => `UPLOAD_RAW ${name}`,
   /** `options` are the transfer's `key=value` words (id, offset, datagram). */
   downloadUdp: (name: string, udpPort: number, options: string) => `DOWNLOAD_UDP ${name} ${udpPort}${options ? ` ${options}` : ''}`,
@@ -106,11 +121,18 @@ export function downloadReadings(rest: string): DownloadRequest[] {
   return readings;
 }
 
-/** `UPLOAD <size> <sha256> <name>`; undefined when a field is malformed. */
-export function parseUploadArgs(rest: string): DeclaredUpload | undefined {
-  const match = /^(\d{1,15}) ([0-9a-fA-F]{64}) (.+)$/.exec(rest.replace(/^ +/, ''));
+/** `UPLOAD <size> <sha256> <name>` or `UPLOAD <size> TRAILER <name>`; undefined when a field is malformed. */
+export function parseUploadArgs(rest: string): UploadDeclaration | undefined {
+  const match = /^(\d{1,15}) ([0-9a-fA-F]{64}|TRAILER) (.+)$/i.exec(rest.replace(/^ +/, ''));
   if (!match) return undefined;
-  return { size: Number(match[1]), sha256: match[2]!.toLowerCase(), name: match[3]!.replace(/\s+$/, '') };
+  const hash = match[2]!.toLowerCase();
+  return { size: Number(match[1]), sha256: hash === 'trailer' ? undefined : hash, name: match[3]!.replace(/\s+$/, '') };
+}
+
+/** The trailer line after an upload's bytes (without its LF; a CR before it is allowed): the SHA-256, or undefined when malformed. */
+export function parseUploadTrailer(line: string): string | undefined {
+  const match = /^SHA256 ([0-9a-fA-F]{64})\r?$/.exec(line);
+  return match ? match[1]!.toLowerCase() : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

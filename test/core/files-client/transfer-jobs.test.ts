@@ -3,6 +3,7 @@
 // declared and streamed, and refusals as TransferErrors.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import { downloadFile, type DownloadDeps, type TransferTarget } from '../../../s
 import { TransferError } from '../../../src/core/files-client/transfer-connection.ts';
 import { uploadFile } from '../../../src/core/files-client/upload-job.ts';
 import { systemClock } from '../../../src/core/shared/clock.ts';
-import { getRuntime, type Runtime, type TcpConnection } from '../../../src/runtime/index.ts';
+import { getRuntime, type FileStore, type Runtime, type TcpConnection } from '../../../src/runtime/index.ts';
 
 const sha = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 const runtime = getRuntime();
@@ -174,5 +175,67 @@ describe('uploadFile', () => {
       code: 'NO_SUCH_FILE',
     });
     expect(await fs.readdir(shared)).toEqual([]);
+  });
+
+  it('reads the file once: the hash follows the bytes', async () => {
+    const target = await start();
+    const file = path.join(dir, 'once.bin');
+    const content = randomBytes(700_000);
+    await fs.writeFile(file, content);
+    const calls: string[] = [];
+    const store = new Proxy(runtime.files, {
+      get(real, key: keyof FileStore) {
+        const value = real[key];
+        if (key !== 'read' && key !== 'sha256' && key !== 'openRead') return typeof value === 'function' ? value.bind(real) : value;
+        return (...args: unknown[]) => (calls.push(key), (value as (...a: unknown[]) => unknown).apply(real, args));
+      },
+    });
+    expect(await uploadFile({ ...deps, store }, target, { source: { kind: 'file', path: file }, name: 'once.bin' })).toEqual({
+      storedAs: 'once.bin',
+      size: content.length,
+      sha256: sha(content),
+    });
+    expect(calls).toEqual(['read']);
+    expect(sha(await fs.readFile(path.join(shared, 'once.bin')))).toBe(sha(content));
+  });
+
+  it('declares the hash first to a server from before trailers, which refuses UPLOAD <size> TRAILER', async () => {
+    const seen: string[] = [];
+    const old = net.createServer((socket) => {
+      socket.write('[Server] Welcome to netchat. Register with: JOIN <name>\n');
+      let buffered = Buffer.alloc(0);
+      let upload: { size: number; name: string } | undefined;
+      socket.on('data', (chunk) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        if (!upload) {
+          const lf = buffered.indexOf(0x0a);
+          if (lf === -1) return;
+          const line = buffered.subarray(0, lf).toString();
+          buffered = buffered.subarray(lf + 1);
+          seen.push(line.replace(/[0-9a-f]{64}/, '<sha>'));
+          const match = /^UPLOAD (\d+) ([0-9a-f]{64}) (.+)$/.exec(line);
+          if (!match) return void socket.end('ERROR MISSING_ARGUMENT usage: UPLOAD <size> <sha256> <name>\n');
+          upload = { size: Number(match[1]), name: match[3]! };
+          socket.write('UPLOAD_READY\n');
+        }
+        if (buffered.length >= upload.size) socket.end(`FILE_STORED ${upload.size} ${sha(buffered.subarray(0, upload.size))} ${upload.name}\n`);
+      });
+    });
+    await new Promise<void>((resolve) => old.listen(0, '127.0.0.1', resolve));
+    try {
+      const file = path.join(dir, 'old.bin');
+      const content = randomBytes(300_000);
+      await fs.writeFile(file, content);
+      const port = (old.address() as net.AddressInfo).port;
+      const target = { host: '127.0.0.1', port, connectTimeoutMs: 5000, idleTimeoutMs: 5000 };
+      expect(await uploadFile(deps, target, { source: { kind: 'file', path: file }, name: 'old.bin' })).toEqual({
+        storedAs: 'old.bin',
+        size: content.length,
+        sha256: sha(content),
+      });
+      expect(seen).toEqual(['UPLOAD 300000 TRAILER old.bin', 'UPLOAD 300000 <sha> old.bin']);
+    } finally {
+      old.close();
+    }
   });
 });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startChatServer, type ChatServer } from '../../../src/core/chat/chat-server.ts';
 import type { ChatLimits } from '../../../src/core/chat/chat-limits.ts';
-import { openFileService } from '../../../src/core/files/file-service.ts';
+import { openFileService, type FileService } from '../../../src/core/files/file-service.ts';
 import type { FilesLimits } from '../../../src/core/files/files-limits.ts';
 import { systemClock } from '../../../src/core/shared/clock.ts';
 import { getRuntime } from '../../../src/runtime/index.ts';
@@ -19,6 +19,7 @@ const sha = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).d
 let dir: string;
 let shared: string;
 let server: ChatServer | undefined;
+let files: FileService | undefined;
 const peers: BytePeer[] = [];
 
 beforeEach(async () => {
@@ -46,6 +47,7 @@ async function start(options: { limits?: Partial<FilesLimits>; chat?: Partial<Ch
     uploadsEnabled: options.uploads ?? true,
     maxSendQueueBytes: chat.maxSendQueueBytes ?? 1024 * 1024,
   });
+  files = service;
   server = await startChatServer(runtime, { host: '127.0.0.1', port: 0, limits: chat, files: service, closeGraceMs: 500 });
   return server.address.port;
 }
@@ -169,6 +171,19 @@ describe('slow readers', () => {
     for (let i = 0; i < 20; i++) ann.send(`BROADCAST message ${i}\n`);
     for (let i = 0; i < 20; i++) expect(await bob.lineMatching(/^\[Broadcast\]/)).toBe(`[Broadcast] ann: message ${i}`);
     expect(server!.connectionCount).toBe(3);
+  });
+
+  it('a download whose reader goes away while the server waits for it to read gives back its transfer slot', async () => {
+    // Far more than any kernel's socket buffers hold: the server must stop and wait for the reader.
+    await fs.writeFile(path.join(shared, 'big.bin'), randomBytes(64 * 1024 * 1024));
+    const port = await start();
+    const slow = await joined(port, 'slow');
+    slow.send('DOWNLOAD_TCP big.bin\n');
+    await slow.lineMatching(/^FILE_START_TCP /);
+    slow.socket.pause();
+    await expect.poll(() => files!.activeTransfers).toBe(1);
+    slow.socket.resetAndDestroy();
+    await expect.poll(() => files!.activeTransfers).toBe(0);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   parseFileServerLine,
   parseListFilesArgs,
   parseUploadArgs,
+  parseUploadTrailer,
 } from '../../../src/protocol/files/file-lines.ts';
 
 const SHA = 'a'.repeat(64);
@@ -45,6 +46,20 @@ describe('client lines', () => {
     expect(parseUploadArgs(`-1 ${SHA} x`)).toBeUndefined();
     expect(parseUploadArgs(`12 ${SHA.slice(1)} x`)).toBeUndefined();
     expect(parseUploadArgs(`1234567890123456 ${SHA} x`)).toBeUndefined();
+  });
+
+  it('reads an UPLOAD whose hash follows the bytes, and the trailer line after them', () => {
+    expect(parseUploadArgs('12 TRAILER my report.csv')).toEqual({ size: 12, sha256: undefined, name: 'my report.csv' });
+    expect(parseUploadArgs('0 trailer x')).toEqual({ size: 0, sha256: undefined, name: 'x' });
+    expect(parseUploadArgs('12 TRAILERS x')).toBeUndefined();
+    expect(parseUploadArgs('12 TRAILER')).toBeUndefined();
+    expect(fileClientLine.upload({ size: 12, sha256: undefined, name: 'a b' })).toBe('UPLOAD 12 TRAILER a b');
+    expect(fileClientLine.upload({ size: 12, sha256: SHA, name: 'a b' })).toBe(`UPLOAD 12 ${SHA} a b`);
+    expect(parseUploadTrailer(fileClientLine.uploadTrailer(SHA))).toBe(SHA);
+    expect(parseUploadTrailer(`SHA256 ${SHA.toUpperCase()}\r`)).toBe(SHA);
+    for (const bad of [`SHA256 ${SHA.slice(1)}`, `SHA256 ${SHA} `, `sha256 ${SHA}`, `SHA256  ${SHA}`, `SHA256 ${'g'.repeat(64)}`, '']) {
+      expect(parseUploadTrailer(bad)).toBeUndefined();
+    }
   });
 });
 
