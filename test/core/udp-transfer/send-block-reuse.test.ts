@@ -6,13 +6,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../src/core/shared/clock.ts';
 import { startReceive } from '../../../src/core/udp-transfer/receive-driver.ts';
+import { UdpSendService } from '../../../src/core/udp-transfer/send-service.ts';
 import type { ByteSource } from '../../../src/core/udp-transfer/transfer-io.ts';
+import { resolveUdpTransferLimits } from '../../../src/core/udp-transfer/transfer-limits.ts';
 import { memoryControlPair } from '../../helpers/udp-control-channels.ts';
 import { lossySocket } from '../../helpers/udp-lossy-socket.ts';
 import { fileSource, partialFileSink } from '../../helpers/udp-transfer-files.ts';
 import { cleanUp, receiverSocket, runtime, tempDir, writeRandomFile } from '../../helpers/udp-transfer-fixtures.ts';
-import { UdpSendService } from '../../../src/core/udp-transfer/send-service.ts';
-import { resolveUdpTransferLimits } from '../../../src/core/udp-transfer/transfer-limits.ts';
 import { testSeed } from '../../helpers/udp-seeded-random.ts';
 
 afterEach(cleanUp);
