@@ -5,14 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startChatServer, type ChatServer } from '../../../src/core/chat/chat-server.ts';
-import { openFileService, type FileService } from '../../../src/core/files/file-service.ts';
-import { systemClock } from '../../../src/core/shared/clock.ts';
+import type { FileService } from '../../../src/core/files/file-service.ts';
 import type { ChatServerEvent } from '../../../src/core/chat/server-events.ts';
 import type { ChatLimits } from '../../../src/core/chat/chat-limits.ts';
 import { getRuntime } from '../../../src/runtime/index.ts';
 import { LineClient } from '../../helpers/line-client.ts';
 import { FakeClock } from '../../helpers/fake-clock.ts';
 import { BytePeer } from '../../helpers/byte-peer.ts';
+import { openRealFileService } from '../../helpers/real-file-service.ts';
 
 let server: ChatServer | undefined;
 const clients: LineClient[] = [];
@@ -191,16 +191,7 @@ describe('file transfers on real sockets', () => {
   it('give their connect token back when done: a folder sent file by file is not throttled', async () => {
     const shared = await fs.mkdtemp(path.join(os.tmpdir(), 'netchat-abuse-files-'));
     try {
-      const runtime = getRuntime();
-      const { service } = await openFileService({
-        store: runtime.files,
-        newHash: () => runtime.sha256(),
-        clock: systemClock,
-        directory: shared,
-        limits: { minFreeDiskBytes: 0 },
-        uploadsEnabled: true,
-        maxSendQueueBytes: 1024 * 1024,
-      });
+      const service = await openRealFileService(shared);
       // A burst of 4 connections, and no refill during the test.
       const port = await start({ maxConnectionsPerIp: 4, connectRatePerIp: 0.001 }, undefined, service);
       for (let i = 0; i < 12; i++) {

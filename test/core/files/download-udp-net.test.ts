@@ -8,13 +8,13 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectChat, type ChatClient } from '../../../src/core/chat-client/chat-client.ts';
 import { startChatServer, type ChatServer } from '../../../src/core/chat/chat-server.ts';
-import { openFileService } from '../../../src/core/files/file-service.ts';
 import { downloadFile, type TransferTarget } from '../../../src/core/files-client/download-job.ts';
 import { downloadFileUdp } from '../../../src/core/files-client/udp-download-job.ts';
 import { systemClock } from '../../../src/core/shared/clock.ts';
 import { DEFAULT_UDP_TRANSFER_LIMITS } from '../../../src/core/udp-transfer/transfer-limits.ts';
 import { getRuntime, type Runtime, type TcpConnection } from '../../../src/runtime/index.ts';
 import { BytePeer } from '../../helpers/byte-peer.ts';
+import { openRealFileService } from '../../helpers/real-file-service.ts';
 
 const sha = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 const runtime = getRuntime();
@@ -42,15 +42,7 @@ afterEach(async () => {
 
 /** A server whose flood control lets a client send one line a second after two at once. */
 async function start(): Promise<TransferTarget & { port: number }> {
-  const { service } = await openFileService({
-    store: runtime.files,
-    newHash: () => runtime.sha256(),
-    clock: systemClock,
-    directory: shared,
-    limits: { minFreeDiskBytes: 0 },
-    maxSendQueueBytes: 1024 * 1024,
-    udp: { bindUdp: runtime.bindUdp },
-  });
+  const service = await openRealFileService(shared, { udp: { bindUdp: runtime.bindUdp } });
   server = await startChatServer(runtime, {
     host: '127.0.0.1',
     port: 0,

@@ -8,11 +8,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startChatServer, type ChatServer } from '../../../src/core/chat/chat-server.ts';
 import type { ChatLimits } from '../../../src/core/chat/chat-limits.ts';
-import { openFileService, type FileService } from '../../../src/core/files/file-service.ts';
+import type { FileService } from '../../../src/core/files/file-service.ts';
 import type { FilesLimits } from '../../../src/core/files/files-limits.ts';
-import { systemClock } from '../../../src/core/shared/clock.ts';
 import { getRuntime } from '../../../src/runtime/index.ts';
 import { BytePeer } from '../../helpers/byte-peer.ts';
+import { openRealFileService } from '../../helpers/real-file-service.ts';
 
 const sha = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
@@ -38,12 +38,8 @@ afterEach(async () => {
 async function start(options: { limits?: Partial<FilesLimits>; chat?: Partial<ChatLimits>; uploads?: boolean } = {}): Promise<number> {
   const runtime = getRuntime();
   const chat = { floodBurst: 0, ...options.chat };
-  const { service } = await openFileService({
-    store: runtime.files,
-    newHash: () => runtime.sha256(),
-    clock: systemClock,
-    directory: shared,
-    limits: { minFreeDiskBytes: 0, ...options.limits },
+  const service = await openRealFileService(shared, {
+    limits: options.limits,
     uploadsEnabled: options.uploads ?? true,
     maxSendQueueBytes: chat.maxSendQueueBytes ?? 1024 * 1024,
   });

@@ -7,11 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startChatServer, type ChatServer } from '../../../src/core/chat/chat-server.ts';
-import { openFileService } from '../../../src/core/files/file-service.ts';
-import { systemClock } from '../../../src/core/shared/clock.ts';
 import { MAX_UPLOAD_TRAILER_BYTES } from '../../../src/protocol/files/file-lines.ts';
 import { getRuntime } from '../../../src/runtime/index.ts';
 import { BytePeer } from '../../helpers/byte-peer.ts';
+import { openRealFileService } from '../../helpers/real-file-service.ts';
 
 const sha = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
@@ -35,14 +34,7 @@ afterEach(async () => {
 
 async function start(): Promise<number> {
   const runtime = getRuntime();
-  const { service } = await openFileService({
-    store: runtime.files,
-    newHash: () => runtime.sha256(),
-    clock: systemClock,
-    directory: shared,
-    limits: { minFreeDiskBytes: 0 },
-    maxSendQueueBytes: 1024 * 1024,
-  });
+  const service = await openRealFileService(shared);
   server = await startChatServer(runtime, { host: '127.0.0.1', port: 0, limits: { floodBurst: 0 }, files: service, closeGraceMs: 500 });
   return server.address.port;
 }

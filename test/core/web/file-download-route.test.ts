@@ -6,11 +6,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openFileService } from '../../../src/core/files/file-service.ts';
-import { systemClock } from '../../../src/core/shared/clock.ts';
 import { sendFile } from '../../../src/core/web/file-download-route.ts';
-import { getRuntime } from '../../../src/runtime/index.ts';
 import type { HttpRequest, HttpResponse } from '../../../src/runtime/http-types.ts';
+import { openRealFileService } from '../../helpers/real-file-service.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -75,16 +73,7 @@ describe('sendFile', () => {
     await fs.mkdir(shared);
     const content = randomBytes(6 * 1024 * 1024 + 321);
     await fs.writeFile(path.join(shared, 'big.bin'), content);
-    const runtime = getRuntime();
-    const { service } = await openFileService({
-      store: runtime.files,
-      newHash: () => runtime.sha256(),
-      clock: systemClock,
-      directory: shared,
-      limits: { minFreeDiskBytes: 0 },
-      uploadsEnabled: false,
-      maxSendQueueBytes: 1024 * 1024,
-    });
+    const service = await openRealFileService(shared, { uploadsEnabled: false });
     const response = new HoldingResponse(releaseEvery);
     await sendFile(service, 'big.bin', request(), response);
     expect(response.status).toBe(200);
