@@ -82,8 +82,11 @@ export interface FileWriter {
   readonly pendingBytes: number;
   /** Queue a copy-free reference to `chunk` (do not change it afterwards). */
   write(chunk: Uint8Array): boolean;
-  /** Resolves once everything queued is written; rejects with the write error. */
-  drained(): Promise<void>;
+  /**
+   * Resolves once at most `maxPendingBytes` (default 0: everything) are still queued, so a caller
+   * can go on filling while the rest is written; rejects with the write error.
+   */
+  drained(maxPendingBytes?: number): Promise<void>;
   /** Write what is queued, optionally fsync, close. The file stays. */
   close(options?: { sync?: boolean }): Promise<void>;
   /** Drop what is queued, close, and remove the file. Safe after a failure and twice. */

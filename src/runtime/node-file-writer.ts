@@ -40,7 +40,7 @@ export class NodeFileWriter implements FileWriter {
   private handleClosed = false;
   /** The write in progress, if any. */
   private flushing: Promise<void> | undefined;
-  private waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  private waiters: Array<{ maxPending: number; resolve: () => void; reject: (error: Error) => void }> = [];
 
   private constructor(
     private readonly handle: FileHandle,
@@ -76,10 +76,10 @@ export class NodeFileWriter implements FileWriter {
     return this.queuedBytes < this.highWaterMark;
   }
 
-  drained(): Promise<void> {
+  drained(maxPendingBytes = 0): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.queuedBytes === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.queuedBytes <= maxPendingBytes) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ maxPending: maxPendingBytes, resolve, reject }));
   }
 
   async close(options: { sync?: boolean } = {}): Promise<void> {
@@ -131,7 +131,7 @@ export class NodeFileWriter implements FileWriter {
           if (this.aborted) return;
         }
         this.queuedBytes -= size;
-        if (this.queuedBytes === 0) this.settle();
+        this.settle();
       }
     } catch (error) {
       this.failure = withErrnoCode(error) as Error;
@@ -143,12 +143,14 @@ export class NodeFileWriter implements FileWriter {
     }
   }
 
+  /** Rejects every waiter with `error`; without one, resolves those whose mark the queue is down to. */
   private settle(error?: Error): void {
     const waiters = this.waiters;
     this.waiters = [];
     for (const waiter of waiters) {
       if (error) waiter.reject(error);
-      else waiter.resolve();
+      else if (this.queuedBytes <= waiter.maxPending) waiter.resolve();
+      else this.waiters.push(waiter);
     }
   }
 }

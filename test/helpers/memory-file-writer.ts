@@ -48,9 +48,10 @@ export class MemoryFileWriter implements FileWriter {
     return this.queuedBytes < this.highWaterMark;
   }
 
-  drained(): Promise<void> {
+  drained(maxPendingBytes = 0): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.queuedBytes === 0) return Promise.resolve();
+    // Every flush writes the whole queue, so a waiter's mark is met only at zero.
+    if (this.queuedBytes <= maxPendingBytes) return Promise.resolve();
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 

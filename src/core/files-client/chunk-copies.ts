@@ -1,36 +1,39 @@
-// Copies of borrowed download chunks, for a file writer that keeps them until they are written.
-// A download reads into one buffer used again for every read (runtime `readBufferBytes`: fresh
-// memory per 64 KiB read cost a page fault per 4 KiB, three times the CPU of the whole client),
-// so what goes to the writer is copied — into a few slabs used over and over: once the writer
-// holds nothing, every copy made before is free again.
+// A download's chunks, copied for the file writer into a ring of slabs. A download reads into one
+// buffer used again for every read (runtime `readBufferBytes`: fresh memory per read cost a page
+// fault per 4 KiB), so what the writer keeps must be a copy. Each slab goes to the writer whole
+// once full, and is filled again only when the writer has written it: the disk writes one slab
+// while the next fills, and the read side never waits for the writer to empty.
+import type { FileWriter } from '../../runtime/file-store-types.ts';
 
 export class ChunkCopies {
   private readonly slabs: Uint8Array[] = [];
+  /** For each slab, `handed` once its bytes went to the writer: free when that much is written. */
+  private readonly slabEnds: number[] = [];
   private slab = 0;
+  /** Where the current slab's bytes not yet handed to the writer begin, and where they end. */
+  private start = 0;
   private at = 0;
+  /** Bytes handed to the writer so far. */
+  private handed = 0;
 
-  /** @param slabBytes a slab's size; @param maxSlabs past these, `copy` says there is no room. */
+  /** @param writer written only through this object, so its pending bytes are ours. */
   constructor(
+    private readonly writer: Pick<FileWriter, 'write' | 'drained' | 'pendingBytes'>,
     private readonly slabBytes = 1024 * 1024,
-    private readonly maxSlabs = 3,
+    private readonly slabCount = 3,
   ) {}
 
-  /** The writer holds none of the copies any more: all the slabs are free. */
-  reset(): void {
-    this.slab = 0;
-    this.at = 0;
-  }
-
   /**
-   * A copy of `chunk` in a slab, or a fresh one when the slabs are full (then wait for the writer
-   * and `reset`). Fresh copies are `new Uint8Array(chunk)`: a Buffer's `slice` is a view, not a copy.
+   * A copy of `chunk` (borrowed: valid only now) in the current slab — or, for a chunk that
+   * does not fit, fresh memory handed to the writer at once, after what came before.
    */
   copy(chunk: Uint8Array): Uint8Array {
-    if (chunk.length > this.slabBytes) return new Uint8Array(chunk);
-    if (this.at + chunk.length > this.slabBytes) {
-      if (this.slab + 1 >= this.maxSlabs) return new Uint8Array(chunk);
-      this.slab += 1;
-      this.at = 0;
+    if (chunk.length > this.slabBytes - this.at) {
+      this.handCurrent();
+      const fresh = new Uint8Array(chunk); // a Buffer's `slice` is a view, not a copy
+      this.writer.write(fresh);
+      this.handed += fresh.length;
+      return fresh;
     }
     const slab = (this.slabs[this.slab] ??= new Uint8Array(this.slabBytes));
     const copy = slab.subarray(this.at, this.at + chunk.length);
@@ -39,8 +42,31 @@ export class ChunkCopies {
     return copy;
   }
 
-  /** Whether the next chunk of up to `bytes` still fits without a fresh copy. */
-  hasRoom(bytes: number): boolean {
-    return this.at + bytes <= this.slabBytes || this.slab + 1 < this.maxSlabs;
+  /**
+   * Make room for a next chunk of up to `bytes`: when the current slab cannot hold it, it goes to
+   * the writer and the next slab is taken — a promise when that slab is still being written.
+   */
+  room(bytes: number): Promise<void> | undefined {
+    if (this.slabBytes - this.at >= bytes) return undefined;
+    this.handCurrent();
+    this.slab = (this.slab + 1) % this.slabCount;
+    this.start = 0;
+    this.at = 0;
+    const end = this.slabEnds[this.slab] ?? 0;
+    const written = this.handed - this.writer.pendingBytes;
+    return written >= end ? undefined : this.writer.drained(this.handed - end);
+  }
+
+  /** The last, partly filled slab goes to the writer. */
+  finish(): void {
+    this.handCurrent();
+  }
+
+  private handCurrent(): void {
+    if (this.at === this.start) return;
+    this.writer.write(this.slabs[this.slab]!.subarray(this.start, this.at));
+    this.handed += this.at - this.start;
+    this.slabEnds[this.slab] = this.handed;
+    this.start = this.at;
   }
 }

@@ -100,22 +100,22 @@ async function fetchInto(
     const writer: FileWriter = await store.openWrite(partialPath, { mode: partial ? 'append' : 'create' });
     let done = offset;
     request.onProgress?.(done, header.size);
+    const copies = new ChunkCopies(writer);
     try {
-      const copies = new ChunkCopies();
       await connection.readBytes(header.size - offset, (chunk) => {
-        // The chunk is the connection's read buffer: the writer gets a copy, in slabs that are
-        // free again whenever the writer has written everything it was given.
-        if (writer.pendingBytes === 0) copies.reset();
+        // The chunk is the connection's read buffer: the writer gets a copy (see ChunkCopies).
         const copy = copies.copy(chunk);
         hash.update(copy);
         done += copy.length;
         request.onProgress?.(done, header.size);
         // Waiting for the disk pauses the connection: a slow disk slows the sender, not our memory.
-        return writer.write(copy) && copies.hasRoom(READ_BUFFER_BYTES) ? undefined : writer.drained();
+        return copies.room(READ_BUFFER_BYTES);
       });
+      copies.finish();
       await writer.close();
     } catch (error) {
       // Keep what arrived: the next download of this file resumes from it.
+      copies.finish();
       await writer.close().catch(() => {});
       throw error;
     }
