@@ -7,7 +7,7 @@ import { fileClientLine, type FileHeader } from '../../protocol/files/file-lines
 import { numberedName } from '../../protocol/files/file-names.ts';
 import type { FileStore, FileWriter, Runtime, Sha256 } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
-import { ChunkCopies } from './chunk-copies.ts';
+import { ChunkCopies } from '../shared/chunk-copies.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
 import { expectGreeting, nextReply } from './transfer-replies.ts';
 

@@ -8,10 +8,11 @@ import { fileClientLine } from '../../protocol/files/file-lines.ts';
 import { sanitizeText } from '../../protocol/shared/text-sanitize.ts';
 import { isControlLine } from '../../protocol/udp-transfer/control-lines.ts';
 import { formatTransferRequestOptions } from '../../protocol/udp-transfer/transfer-request.ts';
-import type { FileWriter, Runtime } from '../../runtime/types.ts';
+import type { Runtime } from '../../runtime/types.ts';
 import { randomHex } from '../shared/random-hex.ts';
 import { startReceive } from '../udp-transfer/receive-driver.ts';
-import type { ByteSink, ControlChannel } from '../udp-transfer/transfer-io.ts';
+import { writerSink } from '../udp-transfer/file-adapters.ts';
+import type { ControlChannel } from '../udp-transfer/transfer-io.ts';
 import type { UdpTransferLimits } from '../udp-transfer/transfer-limits.ts';
 import { findPartial, hashHex, place, type DownloadDeps, type DownloadRequest, type DownloadResult, type TransferTarget } from './download-job.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
@@ -58,28 +59,15 @@ async function receiveInto(
     if (partial) for await (const chunk of store.read(partial.path, { start: 0, end: partial.size })) hash.update(chunk);
     let partialPath = partial?.path;
     let header: { size: number; sha256: string } | undefined;
-    let writer: FileWriter | undefined;
     let restart = false;
     // The file is named by the hash UDP_BEGIN announces, so the writer opens on the first bytes.
-    const sink: ByteSink = {
-      async append(parts) {
-        writer ??= await store.openWrite(partialPath!, { mode: partial ? 'append' : 'create' });
-        let full = false;
-        for (const part of parts) if (!writer.write(part)) full = true;
-        if (full) await writer.drained();
+    const sink = writerSink(
+      () => store.openWrite(partialPath!, { mode: partial ? 'append' : 'create' }),
+      undefined,
+      async () => {
+        if (partialPath) await store.remove(partialPath).catch(() => {});
       },
-      commit: async () => {
-        writer ??= await store.openWrite(partialPath!, { mode: partial ? 'append' : 'create' });
-        await writer.close();
-      },
-      discard: async () => {
-        if (writer) await writer.abort();
-        else if (partialPath) await store.remove(partialPath).catch(() => {});
-      },
-      close: async () => {
-        await writer?.close();
-      },
-    };
+    );
     const { channel, refusal } = controlOver(connection);
     const transferId = Number.parseInt(randomHex(4), 16);
     const incoming = startReceive({

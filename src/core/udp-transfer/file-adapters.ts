@@ -3,6 +3,7 @@
 // supplied step puts in place once the SHA-256 matched.
 import { concatBytes } from '../../protocol/shared/bytes.ts';
 import type { FileReader, FileWriter } from '../../runtime/types.ts';
+import { ChunkCopies } from '../shared/chunk-copies.ts';
 import type { ByteSink, ByteSource } from './transfer-io.ts';
 
 /** The largest piece a FileReader yields. */
@@ -51,21 +52,46 @@ export function readerSource(reader: FileReader, range: { start: number; end: nu
 }
 
 /**
- * Appends to `writer` (a hidden partial file), waiting whenever the writer is past its
- * high-water mark. `place` gives the closed, verified file its real name.
+ * Appends to a hidden partial file through a ring of slabs: the parts are views into datagrams,
+ * copied once so that the writer is handed few large pieces of memory used again, and the
+ * datagrams can go. Waits while the slab to fill next is still being written. `target` is the
+ * writer, or opens it on the first bytes (a file named after what UDP_BEGIN announced); `place`
+ * gives the closed, verified file its real name; `removeUnopened` is a discard's work when no
+ * writer was opened.
  */
-export function writerSink(writer: FileWriter, place: () => Promise<void>): ByteSink {
+export function writerSink(
+  target: FileWriter | (() => Promise<FileWriter>),
+  place: () => Promise<void> = async () => {},
+  removeUnopened: () => Promise<void> = async () => {},
+): ByteSink {
+  let writer = typeof target === 'function' ? undefined : target;
+  let copies = writer && new ChunkCopies(writer);
+  const opened = async (): Promise<ChunkCopies> => {
+    if (!copies) {
+      writer = await (target as () => Promise<FileWriter>)();
+      copies = new ChunkCopies(writer);
+    }
+    return copies;
+  };
   return {
     async append(parts) {
-      let full = false;
-      for (const part of parts) if (!writer.write(part)) full = true;
-      if (full) await writer.drained();
+      const slabs = copies ?? (await opened());
+      for (const part of parts) {
+        const room = slabs.room(part.length);
+        if (room) await room;
+        slabs.copy(part);
+      }
     },
     async commit() {
-      await writer.close();
+      (copies ?? (await opened())).finish();
+      await writer!.close();
       await place();
     },
-    discard: () => writer.abort(),
-    close: () => writer.close(),
+    discard: () => (writer ? writer.abort() : removeUnopened()),
+    // What was appended goes into the partial file, for a resume to continue from.
+    async close() {
+      copies?.finish();
+      await writer?.close();
+    },
   };
 }

@@ -59,4 +59,27 @@ describe('writerSink', () => {
     await expect(store.lstat('/a.part')).rejects.toMatchObject({ code: 'ENOENT' });
     expect(store.readFile('/b.part')).toHaveLength(10);
   });
+
+  it('opens its writer on the first bytes, and a discard before them removes what the caller names', async () => {
+    const store = new MemoryFileStore();
+    let opens = 0;
+    const sink = writerSink(
+      () => {
+        opens++;
+        return store.openWrite('/late.part', { mode: 'create' });
+      },
+      undefined,
+      () => store.remove('/late.part'),
+    );
+    expect(opens).toBe(0);
+    await sink.append([bytes(3000).subarray(0, 1500), bytes(3000).subarray(1500)]);
+    await sink.commit();
+    expect(opens).toBe(1);
+    expect([...store.readFile('/late.part')]).toEqual([...bytes(3000)]);
+
+    store.writeFile('/never.part', bytes(1));
+    const unopened = writerSink(() => store.openWrite('/never.part', { mode: 'append' }), undefined, () => store.remove('/never.part'));
+    await unopened.discard();
+    await expect(store.lstat('/never.part')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
 });

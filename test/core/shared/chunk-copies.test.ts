@@ -1,7 +1,7 @@
 // Copies of borrowed chunks in a ring of slabs: the writer gets whole slabs, in order, and a slab
 // is filled again only once the writer has written it; the read side waits only then.
 import { describe, expect, it } from 'vitest';
-import { ChunkCopies } from '../../../src/core/files-client/chunk-copies.ts';
+import { ChunkCopies } from '../../../src/core/shared/chunk-copies.ts';
 
 /** A file writer whose writes complete when the test says so, recording what it was given. */
 class HandWriter {
