@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // UDP file transfer benchmark: the netchat UDP engine against tftp-hpa on loopback, and the
-// engine through a veth link without loss and with 5 % of UDP dropped by nftables, per runtime.
+// engine with 5 % of UDP dropped by nftables on that same loopback path, and through a veth link
+// without and with that loss, per runtime.
 //
 //   node scripts/bench/udp-transfer.mjs [--size-mib 256] [--runtimes node,bun,deno] [--rounds 3]
 //                                       [--loss 5] [--no-tftp] [--no-cli] [--dir /dev/shm] [--json <file>]
-//                                       [--cases loopback,veth,loss] [--sender node|bun|deno]
+//                                       [--cases loopback,loopback-loss,veth,loss] [--sender node|bun|deno]
 //                                       [--cli-runtime node|bun|deno]
 //
 // With the build in dist/ (and without --no-cli), the same file is also downloaded through
@@ -41,7 +42,7 @@ const lossPercent = Number(option('loss', '5'));
 const withTftp = !process.argv.includes('--no-tftp');
 // Which cases to run, and a fixed runtime for the sender: `--sender node` with `--runtimes bun`
 // measures Bun's receiver alone, which tells which side of a slow pair is slow.
-const cases = option('cases', 'loopback,veth,loss').split(',');
+const cases = option('cases', 'loopback,loopback-loss,veth,loss').split(',');
 const senderRuntime = option('sender', undefined);
 const jsonOut = option('json', undefined);
 // makeTempDir creates its directory under os.tmpdir(), which follows TMPDIR.
@@ -138,6 +139,13 @@ for (const runtime of runtimes) {
   if (cases.includes('loopback')) await measure({ runtime, name: 'loopback', sender: local, receiver: local, counterNamespace: loop?.name });
   loop?.remove();
   if (noNamespaces) continue;
+  if (cases.includes('loopback-loss')) {
+    // The same loopback path (64 KiB datagrams) with the loss rule on it: loss against clean, alike.
+    const lossy = loopbackNamespace(lossPercent);
+    const there = { namespace: lossy.name, address: '127.0.0.1' };
+    await measure({ runtime, name: `loopback ${lossPercent} % loss`, sender: there, receiver: there, counterNamespace: lossy.name, dropped: () => lossy.dropped() });
+    lossy.remove();
+  }
   for (const loss of [0, lossPercent]) {
     if (!cases.includes(loss === 0 ? 'veth' : 'loss')) continue;
     const link = vethPair(loss);
@@ -199,8 +207,15 @@ for (const runtime of runtimes) {
   const lossy = of(`veth ${lossPercent} % loss`);
   const verdict = (ok) => (ok ? 'met' : 'NOT met');
   if (tftp && loopback) console.log(`  ${runtime}: loopback ${fmt(loopback.mibPerSecond / tftp.mibPerSecond, 1)}× tftp (≥ 20×): ${verdict(loopback.mibPerSecond >= 20 * tftp.mibPerSecond)}`);
-  if (lossy && veth && loopback) {
-    console.log(`  ${runtime}: ${lossPercent} % loss exact: ${verdict(lossy.exact)}; ${fmt(lossy.mibPerSecond / veth.mibPerSecond, 2)}× clean veth, ${fmt(lossy.mibPerSecond / loopback.mibPerSecond, 2)}× clean loopback (≥ 0.5×); extra datagrams ${fmt(lossy.extraPercent, 2)} % (≤ 7 %): ${verdict(lossy.extraPercent <= 7)}`);
+  const lossyLoopback = of(`loopback ${lossPercent} % loss`);
+  if (lossyLoopback && loopback) {
+    const ratio = lossyLoopback.mibPerSecond / loopback.mibPerSecond;
+    console.log(`  ${runtime}: loopback at ${lossPercent} % loss: exact ${verdict(lossyLoopback.exact)}; ${fmt(ratio, 2)}× clean loopback (≥ 0.5×): ${verdict(ratio >= 0.5)}; extra datagrams ${fmt(lossyLoopback.extraPercent, 2)} % (≤ 7 %): ${verdict(lossyLoopback.extraPercent <= 7)}`);
+  }
+  if (lossy && veth) {
+    const ratio = lossy.mibPerSecond / veth.mibPerSecond;
+    const vsLoopback = loopback ? `, ${fmt(lossy.mibPerSecond / loopback.mibPerSecond, 2)}× clean loopback` : '';
+    console.log(`  ${runtime}: veth at ${lossPercent} % loss: exact ${verdict(lossy.exact)}; ${fmt(ratio, 2)}× clean veth (≥ 0.5×): ${verdict(ratio >= 0.5)}${vsLoopback}; extra datagrams ${fmt(lossy.extraPercent, 2)} % (≤ 7 %): ${verdict(lossy.extraPercent <= 7)}`);
   }
 }
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ sizeMiB, rounds, lossPercent, tftp, cli, results }, null, 2));

@@ -49,13 +49,32 @@ export function udpCounters(name) {
   return Object.fromEntries(names.map((key, i) => [key, numbers[i]]));
 }
 
-/** A namespace with only a loopback interface. */
-export function loopbackNamespace() {
+/** A namespace with only a loopback interface; `lossPercent` of the UDP in it is dropped. */
+export function loopbackNamespace(lossPercent = 0) {
   const name = addNamespace(`ncb${randomBytes(3).toString('hex')}l`);
   // With 127.0.0.1 alone, getaddrinfo's AI_ADDRCONFIG finds no IPv4 address configured and
   // in.tftpd cannot resolve even `127.0.0.1`; one more address on lo satisfies it.
   run(['ip', '-n', name, 'addr', 'add', '10.214.255.1/32', 'dev', 'lo']);
-  return { name, remove: () => remove(name) };
+  if (lossPercent > 0) addLossRule(name, lossPercent);
+  return { name, dropped: () => (lossPercent > 0 ? lossRuleDrops(name) : 0), remove: () => remove(name) };
+}
+
+/** Drop `lossPercent` of the UDP entering namespace `name`, at random, counting what is dropped. */
+function addLossRule(name, lossPercent) {
+  // Dropped in the input hook, not prerouting: there fragments would be lost wholesale.
+  const rules = `table inet netchat_loss {
+    chain input {
+      type filter hook input priority 0; policy accept;
+      meta l4proto udp numgen random mod 100 < ${lossPercent} counter drop
+    }
+  }`;
+  run(['ip', 'netns', 'exec', name, 'nft', '-f', '-'], rules);
+}
+
+/** Datagrams the loss rule in namespace `name` dropped so far. */
+function lossRuleDrops(name) {
+  const listing = run(['ip', 'netns', 'exec', name, 'nft', 'list', 'table', 'inet', 'netchat_loss']);
+  return Number(/counter packets (\d+)/.exec(listing)?.[1] ?? Number.NaN);
 }
 
 function remove(name) {
@@ -73,25 +92,12 @@ export function vethPair(lossPercent) {
     run(['ip', '-n', side.name, 'addr', 'add', `${side.address}/24`, 'dev', side.device]);
     run(['ip', '-n', side.name, 'link', 'set', side.device, 'up']);
   }
-  if (lossPercent > 0) {
-    // Dropped in the input hook, not prerouting: there fragments would be lost wholesale.
-    const rules = `table inet netchat_loss {
-      chain input {
-        type filter hook input priority 0; policy accept;
-        meta l4proto udp numgen random mod 100 < ${lossPercent} counter drop
-      }
-    }`;
-    run(['ip', 'netns', 'exec', receiver.name, 'nft', '-f', '-'], rules);
-  }
+  if (lossPercent > 0) addLossRule(receiver.name, lossPercent);
   return {
     sender,
     receiver,
     /** Datagrams the loss rule dropped so far. */
-    dropped() {
-      if (lossPercent === 0) return 0;
-      const listing = run(['ip', 'netns', 'exec', receiver.name, 'nft', 'list', 'table', 'inet', 'netchat_loss']);
-      return Number(/counter packets (\d+)/.exec(listing)?.[1] ?? Number.NaN);
-    },
+    dropped: () => (lossPercent > 0 ? lossRuleDrops(receiver.name) : 0),
     remove() {
       remove(sender.name);
       remove(receiver.name);
