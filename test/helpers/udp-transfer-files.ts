@@ -24,7 +24,7 @@ export function partialPathOf(finalPath: string): string {
 export async function partialFileSink(finalPath: string): Promise<ByteSink & { readonly existingBytes: number }> {
   const partial = partialPathOf(finalPath);
   const writer = await runtime.files.openWrite(partial, { mode: 'append' });
-  const sink = writerSink(writer, () => runtime.files.renameNoReplace(partial, finalPath));
+  const sink = writerSink(writer, { place: () => runtime.files.renameNoReplace(partial, finalPath) });
   return { ...sink, existingBytes: writer.startSize };
 }
 

@@ -61,13 +61,11 @@ async function receiveInto(
     let header: { size: number; sha256: string } | undefined;
     let restart = false;
     // The file is named by the hash UDP_BEGIN announces, so the writer opens on the first bytes.
-    const sink = writerSink(
-      () => store.openWrite(partialPath!, { mode: partial ? 'append' : 'create' }),
-      undefined,
-      async () => {
+    const sink = writerSink(() => store.openWrite(partialPath!, { mode: partial ? 'append' : 'create' }), {
+      removeUnopened: async () => {
         if (partialPath) await store.remove(partialPath).catch(() => {});
       },
-    );
+    });
     const { channel, refusal } = controlOver(connection);
     const transferId = Number.parseInt(randomHex(4), 16);
     const incoming = startReceive({

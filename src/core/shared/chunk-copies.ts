@@ -1,8 +1,9 @@
 // Chunks copied for the file writer into a ring of slabs. A TCP download reads into one buffer
 // used again for every read (runtime `readBufferBytes`: fresh memory per read cost a page fault
 // per 4 KiB), so what the writer keeps must be a copy. A UDP transfer's chunks are views into
-// received datagrams, which Bun copies again into fresh memory for every asynchronous write
-// (twice the receiver's CPU, measured): one copy into memory used again is cheaper. Each slab
+// received datagrams: while they waited for asynchronous writes, Bun's receiver spent half its
+// CPU copying into fresh pages (perf); copied once into memory used again, the datagrams can go
+// at once, and that CPU halved. Each slab
 // goes to the writer whole once full, and is filled again only when the writer has written it:
 // the disk writes one slab while the next fills, and the read side never waits for the writer
 // to empty.

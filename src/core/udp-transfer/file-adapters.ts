@@ -61,8 +61,7 @@ export function readerSource(reader: FileReader, range: { start: number; end: nu
  */
 export function writerSink(
   target: FileWriter | (() => Promise<FileWriter>),
-  place: () => Promise<void> = async () => {},
-  removeUnopened: () => Promise<void> = async () => {},
+  { place = async () => {}, removeUnopened = async () => {} }: { place?: () => Promise<void>; removeUnopened?: () => Promise<void> } = {},
 ): ByteSink {
   let writer = typeof target === 'function' ? undefined : target;
   let copies = writer && new ChunkCopies(writer);

@@ -37,7 +37,7 @@ describe('writerSink', () => {
     await store.makeDirectory('/d');
     store.writeFile('/d/.f.part', bytes(100));
     const writer = await store.openWrite('/d/.f.part', { mode: 'append', highWaterMark: 1000 });
-    const sink = writerSink(writer, () => store.renameNoReplace('/d/.f.part', '/d/f'));
+    const sink = writerSink(writer, { place: () => store.renameNoReplace('/d/.f.part', '/d/f') });
     const data = bytes(5000).subarray(100);
     for (let at = 0; at < data.length; at += 700) await sink.append([data.subarray(at, at + 300), data.subarray(at + 300, at + 700)]);
     expect(writer.pendingBytes).toBeLessThanOrEqual(1000 + 700);
@@ -52,7 +52,7 @@ describe('writerSink', () => {
       ['/a.part', 'discard'],
       ['/b.part', 'close'],
     ] as const) {
-      const sink = writerSink(await store.openWrite(name, { mode: 'create' }), async () => {});
+      const sink = writerSink(await store.openWrite(name, { mode: 'create' }));
       await sink.append([bytes(10)]);
       await sink[end]();
     }
@@ -68,8 +68,7 @@ describe('writerSink', () => {
         opens++;
         return store.openWrite('/late.part', { mode: 'create' });
       },
-      undefined,
-      () => store.remove('/late.part'),
+      { removeUnopened: () => store.remove('/late.part') },
     );
     expect(opens).toBe(0);
     await sink.append([bytes(3000).subarray(0, 1500), bytes(3000).subarray(1500)]);
@@ -78,7 +77,7 @@ describe('writerSink', () => {
     expect([...store.readFile('/late.part')]).toEqual([...bytes(3000)]);
 
     store.writeFile('/never.part', bytes(1));
-    const unopened = writerSink(() => store.openWrite('/never.part', { mode: 'append' }), undefined, () => store.remove('/never.part'));
+    const unopened = writerSink(() => store.openWrite('/never.part', { mode: 'append' }), { removeUnopened: () => store.remove('/never.part') });
     await unopened.discard();
     await expect(store.lstat('/never.part')).rejects.toMatchObject({ code: 'ENOENT' });
   });
