@@ -18,6 +18,16 @@ function peerFingerprint(socket: tls.TLSSocket): string | undefined {
 }
 
 /**
+ * Reads a connection with its own read buffer made before its first 'data' listener (the
+ * server's greeting, read while the caller's await resumes): node:net would emit them to nobody.
+ * They are kept, copied, for that listener, and reading pauses until it comes.
+ */
+export interface UnheardReads {
+  chunks: Uint8Array[];
+  paused: boolean;
+}
+
+/**
  * A `node:net` socket, or a `node:tls` socket whose handshake has finished, behind the
  * runtime-neutral TcpConnection interface. Under TLS, `transport` is the TCP socket beneath
  * (when there is a separate one): socket options go to it.
@@ -32,6 +42,7 @@ export class NodeTcpConnection implements TcpConnection {
   constructor(
     private readonly socket: net.Socket,
     secure?: { transport?: net.Socket },
+    private readonly unheard: UnheardReads = { chunks: [], paused: false },
   ) {
     this.transport = secure?.transport ?? socket;
     this.remote = remoteOf(this.transport);
@@ -89,6 +100,11 @@ export class NodeTcpConnection implements TcpConnection {
 
   on<E extends keyof TcpConnectionEvents>(event: E, listener: TcpConnectionEvents[E]): this {
     this.socket.on(event, listener as (...args: unknown[]) => void);
+    if (event === 'data' && this.unheard.chunks.length > 0) {
+      for (const chunk of this.unheard.chunks.splice(0)) (listener as TcpConnectionEvents['data'])(chunk);
+      if (this.unheard.paused) this.socket.resume();
+      this.unheard.paused = false;
+    }
     return this;
   }
 

@@ -6,7 +6,7 @@
 // port once descriptors are free, reporting each spell once.
 import net from 'node:net';
 import tls from 'node:tls';
-import { NodeTcpConnection, familyOf, remoteOf } from './node-tcp-connection.ts';
+import { NodeTcpConnection, type UnheardReads, familyOf, remoteOf } from './node-tcp-connection.ts';
 import { DescriptorReserve, isDescriptorExhaustion, probeFreeDescriptors } from './descriptors.ts';
 import { runtimeError, type RuntimeError } from './runtime-errors.ts';
 import type { TcpConnectOptions, TcpConnection, TcpListenOptions, TcpServer, TlsCredentials } from './types.ts';
@@ -242,6 +242,7 @@ export function connectTcp(options: TcpConnectOptions): Promise<TcpConnection> {
   const where = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
   return new Promise((resolve, reject) => {
     const allowHalfOpen = options.allowHalfOpen ?? false;
+    const unheard: UnheardReads = { chunks: [], paused: false };
     const socket = options.tls
       ? tls.connect(tlsConnectOptions(options, allowHalfOpen))
       : net.connect({
@@ -250,12 +251,21 @@ export function connectTcp(options: TcpConnectOptions): Promise<TcpConnection> {
           allowHalfOpen,
           noDelay: true,
           // node:net then emits no 'data' of its own: hand each read on as one, a view of the buffer.
+          // A read before anyone listens (the server's greeting, read while the caller's await is
+          // still resuming) would be emitted to nobody: it is copied and kept for the first listener.
           ...(options.readBufferBytes && {
             onread: {
               buffer: Buffer.allocUnsafe(options.readBufferBytes),
               callback: (bytes: number, buffer: Uint8Array) => {
-                socket.emit('data', buffer.subarray(0, bytes));
-                return true;
+                const view = buffer.subarray(0, bytes);
+                if (socket.listenerCount('data') > 0) {
+                  socket.emit('data', view);
+                  return true;
+                }
+                unheard.chunks.push(new Uint8Array(view));
+                // No more reads until someone listens (false pauses the socket).
+                unheard.paused = true;
+                return false;
               },
             },
           }),
@@ -278,7 +288,7 @@ export function connectTcp(options: TcpConnectOptions): Promise<TcpConnection> {
       if (timer) clearTimeout(timer);
       socket.off('error', fail);
       if (options.tls) socket.setNoDelay(true);
-      resolve(new NodeTcpConnection(socket, options.tls ? {} : undefined));
+      resolve(new NodeTcpConnection(socket, options.tls ? {} : undefined, unheard));
     });
   });
 }

@@ -6,7 +6,7 @@
 // `autoClose` is off. The chat tests drive the server this way.
 //
 // Linked (made in pairs by FakeNetwork.connectTcp): a loopback socket in memory. Writes reach the
-// other end a microtask later unless it is paused; `pendingWriteBytes` counts what it has not
+// other end a microtask later unless it is paused or nobody there listens for 'data' yet; `pendingWriteBytes` counts what it has not
 // taken, `write` returns false at `highWaterMark` and 'drain' follows; `end` reaches the other
 // end after the data; a side without `allowHalfOpen` ends its own side when the peer's end
 // arrives; 'close' fires once on each side. The runtime contract suite holds it to the real thing.
@@ -149,6 +149,8 @@ export class FakeConnection implements TcpConnection {
 
   on<E extends keyof TcpConnectionEvents>(event: E, listener: TcpConnectionEvents[E]): this {
     ((this.listeners[event] ??= []) as Array<TcpConnectionEvents[E]>).push(listener);
+    // Linked: what came before anyone listened is held for the first 'data' listener.
+    if (event === 'data') this.peer?.scheduleFlush();
     return this;
   }
 
@@ -227,7 +229,7 @@ export class FakeConnection implements TcpConnection {
       this.outgoing = [];
       this.outgoingBytes = 0;
     }
-    if (peer.paused) return;
+    if (peer.paused || !peer.listeners.data?.length) return;
     const chunks = this.outgoing;
     this.outgoing = [];
     this.outgoingBytes = 0;

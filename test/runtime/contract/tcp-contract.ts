@@ -48,6 +48,25 @@ export function describeTcpContract(makeRuntime: () => Runtime): void {
       expect(sameBytes(client.bytes().subarray(3), payload)).toBe(true);
     });
 
+    it('keeps what arrives before the first data listener for it, with its own read buffer or without', async () => {
+      const runtime = makeRuntime();
+      const { server, accepted } = await recordingServer(runtime, {}, (recorder) => recorder.connection.write('greeting\n'));
+      const clients: TcpConnection[] = [];
+      onTestFinished(async () => {
+        for (const connection of [...clients, ...accepted.map((recorder) => recorder.connection)]) connection.destroy();
+        await server.close();
+      });
+      for (const readBufferBytes of [undefined, 4096]) {
+        const connection = await runtime.connectTcp({ host: '127.0.0.1', port: server.address.port, ...(readBufferBytes && { readBufferBytes }) });
+        clients.push(connection);
+        // The listener comes late on purpose: long after the greeting reached this process.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const client = new Recorder(connection);
+        await client.untilBytes('greeting\n'.length);
+        expect(client.text(), `readBufferBytes ${readBufferBytes}`).toBe('greeting\n');
+      }
+    });
+
     it('refuses a connection to a port nobody listens on with ECONNREFUSED', async () => {
       const runtime = makeRuntime();
       const server = await runtime.listenTcp({ host: '127.0.0.1', port: 0 }, () => {});
