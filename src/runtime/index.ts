@@ -1,4 +1,5 @@
 import { aes256Gcm, randomBytes } from './aead.ts';
+import { bindDenoUdp, denoDatagramsAvailable } from './deno-udp.ts';
 import { detectRuntime } from './detect.ts';
 import { descriptorLimit } from './descriptors.ts';
 import { networkAddresses } from './network-addresses.ts';
@@ -18,14 +19,16 @@ let current: Runtime | undefined;
 /**
  * The runtime we are executing on. The `node:` modules behave alike on Node, Bun and Deno for
  * everything netchat needs (RUNTIME-NOTES), so one implementation serves all three, tagged with
- * the real runtime's name; a native fast path for one runtime would be chosen here.
+ * the real runtime's name; a native fast path for one runtime is chosen here (UDP on Deno).
  */
 export function getRuntime(): Runtime {
   current ??= {
     name: detectRuntime(),
     listenTcp,
     connectTcp,
-    bindUdp,
+    // Deno's own datagrams when it defines them (`--unstable-net`, netchat's deno.json): its
+    // node:dgram copies every datagram twice on the way out and allocates 64 KiB per one in.
+    bindUdp: detectRuntime() === 'deno' && denoDatagramsAvailable() ? bindDenoUdp : bindUdp,
     descriptorLimit,
     networkAddresses: () => networkAddresses(),
     files: nodeFileStore,

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { setDenoReceiveBuffer, setDenoSendBuffer, systemDefaultReceiveBuffer } from './deno-socket-buffers.ts';
 import { detectRuntime } from './detect.ts';
 import type { SocketAddress, UdpBindOptions, UdpSocket, UdpSocketEvents } from './types.ts';
 
@@ -8,6 +8,8 @@ import type { SocketAddress, UdpBindOptions, UdpSocket, UdpSocketEvents } from '
 export class NodeUdpSocket implements UdpSocket {
   /** `on('message')` registers a wrapper that translates the sender's address; `off` needs it back. */
   private closing: Promise<void> | undefined;
+  /** Deno: what the kernel granted when asked for more (until then the system default). */
+  private grantedReceiveBuffer: number | undefined;
   private readonly messageWrappers = new Map<UdpSocketEvents['message'], Array<(msg: Buffer, rinfo: dgram.RemoteInfo) => void>>();
 
   constructor(
@@ -26,15 +28,19 @@ export class NodeUdpSocket implements UdpSocket {
 
   setReceiveBufferSize(bytes: number): void {
     // Deno's node:dgram (2.x) never hands the size to the kernel, but allocates that many bytes
-    // for every datagram it then receives: asking only makes receiving slower.
-    if (ignoresReceiveBufferRequests) return;
+    // for every datagram it then receives: asking it only makes receiving slower. Set through
+    // libc instead where that can be done (deno-socket-buffers.ts).
+    if (ignoresBufferRequests) {
+      this.grantedReceiveBuffer = setDenoReceiveBuffer(this.address.port, this.address.family, bytes) ?? this.grantedReceiveBuffer;
+      return;
+    }
     this.socket.setRecvBufferSize(bytes);
   }
 
   receiveBufferBytes(): number | undefined {
     // Deno's getRecvBufferSize reports the size last asked for, not the kernel's: its socket
-    // keeps the system default (checked with `ss -m`, skmem rb).
-    if (ignoresReceiveBufferRequests) return systemDefaultReceiveBuffer();
+    // keeps the system default (checked with `ss -m`, skmem rb) unless set through libc.
+    if (ignoresBufferRequests) return this.grantedReceiveBuffer ?? systemDefaultReceiveBuffer();
     try {
       return this.socket.getRecvBufferSize();
     } catch {
@@ -43,7 +49,8 @@ export class NodeUdpSocket implements UdpSocket {
   }
 
   setSendBufferSize(bytes: number): void {
-    this.socket.setSendBufferSize(bytes);
+    if (ignoresBufferRequests) setDenoSendBuffer(this.address.port, this.address.family, bytes);
+    else this.socket.setSendBufferSize(bytes);
   }
 
   close(): Promise<void> {
@@ -86,17 +93,7 @@ export class NodeUdpSocket implements UdpSocket {
   }
 }
 
-const ignoresReceiveBufferRequests = detectRuntime() === 'deno';
-
-/** `net.core.rmem_default`: what a socket that asked for nothing holds; undefined off Linux. */
-function systemDefaultReceiveBuffer(): number | undefined {
-  try {
-    const bytes = Number(readFileSync('/proc/sys/net/core/rmem_default', 'utf8'));
-    return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const ignoresBufferRequests = detectRuntime() === 'deno';
 
 export function bindUdp(options: UdpBindOptions): Promise<UdpSocket> {
   const type = net.isIPv6(options.host) ? 'udp6' : 'udp4';

@@ -170,8 +170,9 @@ export interface UdpSocket {
   /** Resolves once the datagram is handed to the kernel; rejects with the send error. */
   send(data: Uint8Array | string, port: number, host: string): Promise<void>;
   /**
-   * Ask the kernel for a larger queue (Node and Bun cap it at 2 × net.core.rmem_max; under Deno
-   * the request has no effect, and is not passed on).
+   * Ask the kernel for a larger queue (Linux grants twice the request, within
+   * 2 × net.core.rmem_max). Deno cannot ask itself: there it goes through libc over FFI on
+   * Linux with the FFI permission, and otherwise has no effect (deno-socket-buffers.ts).
    */
   setReceiveBufferSize(bytes: number): void;
   /**

@@ -13,7 +13,9 @@ const BIN = path.join(ROOT, 'node_modules/.bin');
 export const RUNTIME_COMMANDS = {
   node: [process.execPath],
   bun: [path.join(BIN, 'bun')],
-  deno: [path.join(BIN, 'deno'), 'run', '-A'],
+  // With netchat's deno.json, as `deno run -A src/cli.ts` finds it (the bundle lives elsewhere):
+  // its unstable `net` feature gives Deno's own datagrams (src/runtime/deno-udp.ts).
+  deno: [path.join(BIN, 'deno'), 'run', '-A', '--config', path.join(ROOT, 'deno.json')],
 };
 
 export async function bundleHarness(outFile) {

@@ -15,8 +15,11 @@ export interface ContractSubject {
   makeRuntime: () => Runtime;
   /** Access to the store's files around the store. */
   files: FileFixture;
-  /** Parts of the contract the implementation has (the fakes have no handshake timer). */
-  has: { handshakeTimeout: boolean; kernelUdpBuffers?: boolean };
+  /**
+   * Parts of the contract the implementation has (the fakes have no handshake timer, nor the
+   * kernel's UDP: its buffers, its size limit, IPv6).
+   */
+  has: { handshakeTimeout: boolean; kernelUdpBuffers?: boolean; kernelUdp?: boolean };
 }
 
 export function describeRuntimeContract(label: string, subject: ContractSubject): void {

@@ -1,6 +1,9 @@
-// UDP behaviour every Runtime keeps: datagrams both ways with the sender's address, `off`
-// removing the very listener given to `on`, and close.
+// UDP behaviour every Runtime keeps: datagrams both ways with the sender's address, whole up to
+// the largest and kept intact by a listener that holds on to them, `off` removing the very
+// listener given to `on`, and close; with the kernel's sockets also their buffers, EMSGSIZE and
+// IPv6.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Runtime, UdpRemote, UdpSocket } from '../../../src/runtime/types.ts';
 import { Waiters, pattern, rejectionOf, sameBytes } from './contract-peers.ts';
@@ -48,10 +51,16 @@ function kernelReceiveBuffer(port: number): number {
   return Number(rb[1]);
 }
 
-export function describeUdpContract(makeRuntime: () => Runtime, has: { kernelUdpBuffers?: boolean } = {}): void {
+/** What Linux grants a request for `bytes` of receive buffer: twice that, within net.core.rmem_max. */
+function grantedFor(bytes: number): number {
+  const max = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'));
+  return 2 * Math.min(bytes, max);
+}
+
+export function describeUdpContract(makeRuntime: () => Runtime, has: { kernelUdpBuffers?: boolean; kernelUdp?: boolean } = {}): void {
   describe('UDP', () => {
     // The receiver's window is what its socket holds: the runtime must report the kernel's size,
-    // not the size it was asked for (Deno's node:dgram reports the latter and sets nothing).
+    // not the size it was asked for (Deno's node:dgram reports the latter and sets nothing by itself).
     it.skipIf(!has.kernelUdpBuffers || !ssAvailable)(
       'reports the receive buffer the kernel granted, before and after asking for more',
       async () => {
@@ -60,7 +69,8 @@ export function describeUdpContract(makeRuntime: () => Runtime, has: { kernelUdp
         socket.setReceiveBufferSize(1024 * 1024);
         const granted = socket.receiveBufferBytes?.();
         expect(granted).toBe(kernelReceiveBuffer(socket.address.port));
-        expect(granted).toBeGreaterThan(0);
+        // The request reached the kernel (Deno's own UDP cannot ask: it goes through libc there).
+        expect(granted).toBe(grantedFor(1024 * 1024));
       },
     );
 
@@ -82,6 +92,46 @@ export function describeUdpContract(makeRuntime: () => Runtime, has: { kernelUdp
       expect(new TextDecoder().decode(atA.datagrams[0]!.data)).toBe('pong');
       a.setReceiveBufferSize(256 * 1024);
       a.setSendBufferSize(256 * 1024);
+    });
+
+    it('hands over every datagram whole, the largest too, and what a listener keeps stays as it came', async () => {
+      const runtime = makeRuntime();
+      const [a, b] = [await bound(runtime), await bound(runtime)];
+      const atB = inbox();
+      b.on('message', atB.listener);
+      const sizes = [65_507, 65_507, 100, 0, 65_000, 1];
+      for (const [i, size] of sizes.entries()) await a.send(new Uint8Array(size).fill(i + 1), b.address.port, '127.0.0.1');
+      await atB.until(sizes.length);
+      // Loopback keeps their order.
+      expect(atB.datagrams.map(({ data }) => data.length)).toEqual(sizes);
+      expect(atB.datagrams.every(({ data }, i) => data.every((byte) => byte === i + 1))).toBe(true);
+    });
+
+    it.skipIf(!has.kernelUdp)('rejects a datagram too large to send with EMSGSIZE', async () => {
+      const socket = await bound(makeRuntime());
+      const error = await rejectionOf(socket.send(new Uint8Array(70_000), socket.address.port, '127.0.0.1'));
+      expect((error as { code?: string }).code).toBe('EMSGSIZE');
+    });
+
+    it.skipIf(!has.kernelUdp)('speaks IPv6: on ::1 both ways, and on :: IPv4 senders arrive as ::ffff: addresses', async (context) => {
+      const runtime = makeRuntime();
+      const v6 = await runtime.bindUdp({ host: '::1', port: 0 }).catch(() => undefined);
+      if (!v6) return context.skip('no IPv6 loopback here');
+      onTestFinished(() => v6.close());
+      const any = await runtime.bindUdp({ host: '::', port: 0 });
+      onTestFinished(() => any.close());
+      const v4 = await bound(runtime);
+      expect(v6.address).toMatchObject({ address: '::1', family: 'IPv6' });
+      expect(any.address).toMatchObject({ address: '::', family: 'IPv6' });
+      const [atV6, atAny] = [inbox(), inbox()];
+      v6.on('message', atV6.listener);
+      any.on('message', atAny.listener);
+      await any.send('to ::1', v6.address.port, '::1');
+      await v4.send('from v4', any.address.port, '127.0.0.1');
+      await Promise.all([atV6.until(1), atAny.until(1)]);
+      expect(atV6.datagrams[0]!.from).toEqual({ address: '::1', port: any.address.port });
+      expect(new TextDecoder().decode(atV6.datagrams[0]!.data)).toBe('to ::1');
+      expect(atAny.datagrams[0]!.from).toEqual({ address: '::ffff:127.0.0.1', port: v4.address.port });
     });
 
     it('off removes the listener given to on, and only that one', async () => {
