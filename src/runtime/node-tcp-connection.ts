@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type net from 'node:net';
 import type tls from 'node:tls';
+import { countFreshChunk } from './fresh-read-collector.ts';
 import type { SocketAddress, TcpConnection, TcpConnectionEvents } from './types.ts';
 
 export function familyOf(family: string | number | undefined): 'IPv4' | 'IPv6' {
@@ -38,11 +39,17 @@ export class NodeTcpConnection implements TcpConnection {
   readonly peerCertificateFingerprint256: string | undefined;
   readonly peerCertificateVerified: boolean;
   private readonly transport: net.Socket;
+  /** Its reads are counted towards collecting their memory (fresh-read-collector.ts). */
+  private countingReads = false;
 
+  /**
+   * `unheard` is given for a socket reading into its own buffer; any other socket reads into
+   * fresh memory, which is counted.
+   */
   constructor(
     private readonly socket: net.Socket,
     secure?: { transport?: net.Socket },
-    private readonly unheard: UnheardReads = { chunks: [], paused: false },
+    private readonly unheard?: UnheardReads,
   ) {
     this.transport = secure?.transport ?? socket;
     this.remote = remoteOf(this.transport);
@@ -100,16 +107,26 @@ export class NodeTcpConnection implements TcpConnection {
 
   on<E extends keyof TcpConnectionEvents>(event: E, listener: TcpConnectionEvents[E]): this {
     this.socket.on(event, listener as (...args: unknown[]) => void);
-    if (event === 'data' && this.unheard.chunks.length > 0) {
-      for (const chunk of this.unheard.chunks.splice(0)) (listener as TcpConnectionEvents['data'])(chunk);
-      if (this.unheard.paused) this.socket.resume();
-      this.unheard.paused = false;
+    if (event !== 'data') return this;
+    const unheard = this.unheard;
+    if (!unheard) {
+      if (!this.countingReads) this.socket.on('data', countFreshChunk);
+      this.countingReads = true;
+    } else if (unheard.chunks.length > 0) {
+      for (const chunk of unheard.chunks.splice(0)) (listener as TcpConnectionEvents['data'])(chunk);
+      if (unheard.paused) this.socket.resume();
+      unheard.paused = false;
     }
     return this;
   }
 
   off<E extends keyof TcpConnectionEvents>(event: E, listener: TcpConnectionEvents[E]): this {
     this.socket.off(event, listener as (...args: unknown[]) => void);
+    // The counter alone left: nobody reads any more.
+    if (event === 'data' && this.countingReads && this.socket.listenerCount('data') === 1) {
+      this.socket.off('data', countFreshChunk);
+      this.countingReads = false;
+    }
     return this;
   }
 }

@@ -288,7 +288,7 @@ export function connectTcp(options: TcpConnectOptions): Promise<TcpConnection> {
       if (timer) clearTimeout(timer);
       socket.off('error', fail);
       if (options.tls) socket.setNoDelay(true);
-      resolve(new NodeTcpConnection(socket, options.tls ? {} : undefined, unheard));
+      resolve(new NodeTcpConnection(socket, options.tls ? {} : undefined, options.readBufferBytes && !options.tls ? unheard : undefined));
     });
   });
 }
