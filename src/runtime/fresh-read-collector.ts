@@ -4,8 +4,8 @@
 // server's RSS by ~40 MiB, and every read touched fresh pages. Collecting the young generation
 // after every few MiB of such reads frees them while their pages are still warm: a bare node:net
 // server receiving 1 GiB grew by 11 MiB instead of 39, in 267 ms instead of 402, at less CPU
-// (docs/BENCHMARKS.md, "Shared files"). Node only: asked the same, Bun's collector ran 40 % slower
-// and Deno's twice as slow, and neither offers a young-generation collection alone.
+// (docs/BENCHMARKS.md, "Shared files"). Node only: collecting as often, Bun took 40 % longer to
+// receive and Deno nearly three times as long, more than the memory was worth.
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { detectRuntime } from './detect.ts';
