@@ -40,10 +40,15 @@ export function countFreshRead(bytes: number): void {
   sinceCollect += bytes;
   if (sinceCollect < COLLECT_EVERY_BYTES) return;
   sinceCollect = 0;
-  const collect = collector();
-  if (!collect) return;
-  collect({ type: 'minor' });
-  stats.collections++;
+  const run = collector();
+  if (!run) return;
+  try {
+    run({ type: 'minor' });
+    stats.collections++;
+  } catch {
+    // A V8 that refuses the call: never again, and never out of a socket's read.
+    collect = null;
+  }
 }
 
 /** A 'data' listener that only counts: shared by every socket, so it costs none of them memory. */
