@@ -10,6 +10,9 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { detectRuntime } from './detect.ts';
 
+/** Whether reads are counted at all: under Node only (above); elsewhere sockets skip the counter. */
+export const COUNTS_FRESH_READS = detectRuntime() === 'node';
+
 /** Reads between two collections, summed over every connection of the process. */
 export const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
 
@@ -23,7 +26,7 @@ const stats = { bytes: 0, collections: 0 };
 function collector(): Collect | null {
   if (collect !== undefined) return collect;
   collect = null;
-  if (detectRuntime() !== 'node') return collect;
+  if (!COUNTS_FRESH_READS) return collect;
   try {
     // The flag exposes `gc` to contexts made after it; the main one stays as it was.
     v8.setFlagsFromString('--expose-gc');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type net from 'node:net';
 import type tls from 'node:tls';
-import { countFreshChunk } from './fresh-read-collector.ts';
+import { COUNTS_FRESH_READS, countFreshChunk } from './fresh-read-collector.ts';
 import type { SocketAddress, TcpConnection, TcpConnectionEvents } from './types.ts';
 
 export function familyOf(family: string | number | undefined): 'IPv4' | 'IPv6' {
@@ -44,7 +44,7 @@ export class NodeTcpConnection implements TcpConnection {
 
   /**
    * `unheard` is given for a socket reading into its own buffer; any other socket reads into
-   * fresh memory, which is counted.
+   * fresh memory, which is counted under Node.
    */
   constructor(
     private readonly socket: net.Socket,
@@ -110,8 +110,8 @@ export class NodeTcpConnection implements TcpConnection {
     if (event !== 'data') return this;
     const unheard = this.unheard;
     if (!unheard) {
-      if (!this.countingReads) this.socket.on('data', countFreshChunk);
-      this.countingReads = true;
+      if (COUNTS_FRESH_READS && !this.countingReads) this.socket.on('data', countFreshChunk);
+      this.countingReads = COUNTS_FRESH_READS;
     } else if (unheard.chunks.length > 0) {
       for (const chunk of unheard.chunks.splice(0)) (listener as TcpConnectionEvents['data'])(chunk);
       if (unheard.paused) this.socket.resume();
