@@ -9,12 +9,12 @@ import { startsUpload } from '../files/file-commands.ts';
 import type { FileService } from '../files/file-service.ts';
 import type { TicketOwner } from '../files/transfer-tickets.ts';
 import type { UploadIntake } from '../files/upload-intake.ts';
-import { UdpControlLines } from '../files/udp-control-lines.ts';
 import type { ControlChannel } from '../udp-transfer/transfer-io.ts';
 import type { LineLink, LineLinkHandler, RawOutput } from '../links/line-link.ts';
 import { encodeLine } from '../links/line-link.ts';
 import { dispatchCommand, type CommandSession } from './command-table.ts';
 import { DISCONNECT_REASONS, type DisconnectReason } from './server-events.ts';
+import { SessionTransfers } from './session-transfers.ts';
 import type { ChatGroup, UserRegistry } from './user-registry.ts';
 import type { Clock, TimerHandle } from '../shared/clock.ts';
 import { FloodBucket, floodControlEnabled, replyTokens } from './flood-control.ts';
@@ -72,15 +72,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   loginLines = 0;
   transfer: TicketOwner | undefined = undefined;
   transferStarted = false;
-  /** A file moves on this connection: its idle time counts, not registration or pings. */
-  private transferring = false;
-  private lastTransferActivity = 0;
-  /** Set once the connection's input is an upload's bytes. */
-  private rawIntake: UploadIntake | undefined = undefined;
-  /** A download's drain callback while its bytes go out: a connection that closes must wake it too. */
-  private rawDrain: (() => void) | undefined = undefined;
-  /** Set once the connection controls a UDP transfer (DOWNLOAD_UDP). */
-  private udpLines: UdpControlLines | undefined = undefined;
+  private readonly transfers: SessionTransfers;
   /** Set by a successful AUTH. */
   account: LoggedInAccount | undefined = undefined;
   /** Set by a right PASS. */
@@ -96,6 +88,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   ) {
     this.lastActivity = connectedAt;
     if (floodControlEnabled(host.limits)) this.flood = new FloodBucket(host.limits, connectedAt);
+    this.transfers = new SessionTransfers(link, host.clock, (line) => this.reply(line), () => host.batcher.flushRecipient(this));
     link.attach(this);
   }
 
@@ -164,26 +157,11 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   // ---- file transfers (see core/files/file-service.ts) --------------------------------------
 
   startRawOutput(header: string, onDrain: () => void): RawOutput {
-    // The header must follow every line already batched for this connection, and come first.
-    this.host.batcher.flushRecipient(this);
-    this.link.writeLine(header);
-    this.beginTransfer();
-    const raw = this.link.startRawOutput(onDrain);
-    this.rawDrain = onDrain;
-    return {
-      write: (bytes) => raw.write(bytes),
-      end: () => {
-        raw.end();
-        this.transferring = false;
-        this.rawDrain = undefined;
-      },
-    };
+    return this.transfers.startRawOutput(header, onDrain);
   }
 
   startRawInput(sink: UploadIntake): void {
-    this.rawIntake = sink;
-    this.beginTransfer();
-    this.link.startRawInput(sink);
+    this.transfers.startRawInput(sink);
   }
 
   pauseInput(): void {
@@ -195,7 +173,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   }
 
   transferActivity(): void {
-    this.lastTransferActivity = this.host.clock.now();
+    this.transfers.activity();
   }
 
   /** The transfer is over: close after what is queued. */
@@ -213,27 +191,11 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   }
 
   udpControl(): { channel: ControlChannel; release: () => void } {
-    this.udpLines ??= new UdpControlLines(this.link.remote.address, (line) => this.reply(line), this.link.encrypted);
-    const opened = this.udpLines.open();
-    this.beginTransfer();
-    // Reading may have stopped for the DOWNLOAD_UDP command itself: the feedback must get in.
-    this.link.resume();
-    return {
-      channel: opened.channel,
-      release: () => {
-        opened.release();
-        if (!this.udpLines?.active) this.transferring = false;
-      },
-    };
+    return this.transfers.udpControl();
   }
 
   replyUsage(message: string): void {
     this.replyError('MISSING_ARGUMENT', message);
-  }
-
-  private beginTransfer(): void {
-    this.transferring = true;
-    this.lastTransferActivity = this.host.clock.now();
   }
 
   sendQueueFull(): void {
@@ -276,9 +238,10 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
   checkTimeouts(now: number): void {
     if (this.state !== OPEN) return;
     const limits = this.host.limits;
-    if (this.transferring) {
+    // A file moving on the connection: its idle time counts, not registration or pings.
+    if (this.transfers.running) {
       const idleMs = this.host.files?.limits.transferIdleTimeoutMs ?? Number.POSITIVE_INFINITY;
-      if (now - this.lastTransferActivity >= idleMs) this.abort();
+      if (this.transfers.idleFor(now) >= idleMs) this.abort();
       return;
     }
     if (this.name === undefined) {
@@ -318,7 +281,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     if (this.state !== OPEN) return;
     this.lastActivity = this.host.clock.now();
     this.pingSentAt = NO_PING;
-    if (typeof item === 'string' && this.udpLines?.deliver(item)) return this.transferActivity();
+    if (typeof item === 'string' && this.transfers.takeControlLine(item)) return;
     this.linesReceived++;
     // An upload's bytes follow its line in the same stream: it must be handled now, not held
     // by flood control, or the bytes after it would be read as lines.
@@ -337,7 +300,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
       // Reading stops while lines are held: TCP then slows the sender down by itself. (Not while
       // a UDP transfer needs its control lines: the held-line limit bounds a flooder then.)
       this.held = [item];
-      if (!this.udpLines?.active) this.link.pause();
+      if (!this.transfers.controlsUdp) this.link.pause();
       this.floodTimer = this.host.clock.setTimeout(this.release, wait);
       return;
     }
@@ -399,7 +362,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
       this.held = [];
       // An upload reads its own bytes meanwhile (its intake pauses and resumes reading), and a
       // UDP transfer its control lines: only then does reading go on.
-      if (!this.rawIntake && !this.udpLines?.active) this.link.pause();
+      if (!this.transfers.takesInput) this.link.pause();
     }
     // A failing handler is a bug: its rejection is reported as unhandled, as a throw would be.
     void pending.finally(this.release);
@@ -432,8 +395,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
 
   closed(hadError: boolean): void {
     if (this.state === CLOSED) return;
-    this.rawIntake?.connectionLost();
-    this.udpLines?.closed();
+    this.transfers.connectionLost();
     if (this.state === OPEN) {
       this.state = CLOSING;
       this.reason = hadError ? 'reset' : 'closed-by-peer';
@@ -441,8 +403,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
       this.host.sessionClosing(this);
     }
     this.state = CLOSED;
-    // A download waiting for a drain that will never come: it ends as 'closed' and frees its slot and file.
-    this.rawDrain?.();
+    this.transfers.wakeDownload();
     this.host.sessionClosed(this);
   }
 }
