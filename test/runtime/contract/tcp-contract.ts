@@ -50,17 +50,24 @@ export function describeTcpContract(makeRuntime: () => Runtime): void {
 
     it('keeps what arrives before the first data listener for it, with its own read buffer or without', async () => {
       const runtime = makeRuntime();
-      const { server, accepted } = await recordingServer(runtime, {}, (recorder) => recorder.connection.write('greeting\n'));
+      const { server, accepted, nextAccepted } = await recordingServer(runtime, {}, (recorder) => recorder.connection.write('greeting\n'));
       const clients: TcpConnection[] = [];
       onTestFinished(async () => {
         for (const connection of [...clients, ...accepted.map((recorder) => recorder.connection)]) connection.destroy();
         await server.close();
       });
+      const port = server.address.port;
       for (const readBufferBytes of [undefined, 4096]) {
-        const connection = await runtime.connectTcp({ host: '127.0.0.1', port: server.address.port, ...(readBufferBytes && { readBufferBytes }) });
+        const connection = await runtime.connectTcp({ host: '127.0.0.1', port, ...(readBufferBytes && { readBufferBytes }) });
         clients.push(connection);
-        // The listener comes late on purpose: long after the greeting reached this process.
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await nextAccepted();
+        // The listener comes late on purpose: after the greeting of a connection made later has
+        // been read here, and another turn of the event loop.
+        const later = new Recorder(await runtime.connectTcp({ host: '127.0.0.1', port }));
+        clients.push(later.connection);
+        await nextAccepted();
+        await later.untilBytes('greeting\n'.length);
+        await new Promise((resolve) => setImmediate(resolve));
         const client = new Recorder(connection);
         await client.untilBytes('greeting\n'.length);
         expect(client.text(), `readBufferBytes ${readBufferBytes}`).toBe('greeting\n');
