@@ -11,11 +11,13 @@ interface Listing {
   continueAfter?: string;
   uploads: boolean;
   maxUploadBytes: number;
+  /** Transfers the server lets one user run at once (absent from an older server). */
+  maxTransfersPerUser?: number;
 }
 
 /** Larger files are sent without a declared hash (hashing would hold the whole file in memory). */
 const MAX_HASHED_BYTES = 256 * 1024 * 1024;
-/** Uploads sent at once; more wait their turn, shown as "waiting…". */
+/** Uploads sent at once, at most (fewer when the server allows fewer); more wait their turn, shown as "waiting…". */
 const UPLOADS_AT_ONCE = 2;
 
 export class FilesPanel {
@@ -30,6 +32,8 @@ export class FilesPanel {
   private shown = 0;
   private pageSize = 0;
   private uploading = 0;
+  /** Uploads sent at once: UPLOADS_AT_ONCE, or the server's transfers per user when that is less. */
+  private uploadsAtOnce = UPLOADS_AT_ONCE;
   private readonly waitingUploads: Array<() => void> = [];
 
   /** `ticket` asks the chat connection for a one-time upload ticket (upload-tickets.ts). */
@@ -109,6 +113,12 @@ export class FilesPanel {
     this.more.hidden = more === 0;
     this.more.textContent = `Show more (${more} not shown)`;
     this.dropZone.hidden = !listing.uploads;
+    const allowed = listing.maxTransfersPerUser;
+    if (allowed !== undefined && Number.isSafeInteger(allowed) && allowed >= 1) {
+      this.uploadsAtOnce = Math.min(UPLOADS_AT_ONCE, allowed);
+      // Those waiting look again: the limit may have risen.
+      for (const wake of this.waitingUploads.splice(0)) wake();
+    }
   }
 
   private async upload(file: File): Promise<void> {
@@ -121,9 +131,10 @@ export class FilesPanel {
     const state = element('span', 'size', 'waiting…');
     item.append(label, bar, state);
     this.uploads.append(item);
-    // A few at a time: the server allows a user few transfers at once (max-transfers-per-user),
-    // and each asks the chat for a ticket, which counts against its flood control.
-    while (this.uploading >= UPLOADS_AT_ONCE) await new Promise<void>((resolve) => this.waitingUploads.push(resolve));
+    // A few at a time: the server allows a user few transfers at once (max-transfers-per-user,
+    // which the listing gives), and each asks the chat for a ticket, which counts against its
+    // flood control.
+    while (this.uploading >= this.uploadsAtOnce) await new Promise<void>((resolve) => this.waitingUploads.push(resolve));
     this.uploading++;
     try {
       await this.sendOne(file, bar, state, item);

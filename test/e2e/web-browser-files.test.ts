@@ -1,7 +1,7 @@
 // The page's files list in chromium against a folder larger than one page of the server's
 // listing (`--list-page 3`): the first page, then "Show more" a page at a time until every file
 // is listed, and a refresh after a new file keeps what was shown. Many files dropped at once go
-// up a few at a time, within the server's transfers per user.
+// up a few at a time, within the server's transfers per user, one at a time where it allows one.
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,5 +67,36 @@ describe(`the web client lists a folder larger than one listing page [${CLI_RUNT
     expect(await page.locator('#uploads li.failed').allTextContents()).toEqual([]);
     for (const file of files) expect(await page.locator('#uploads li.done', { hasText: `stored as ${file.name}` }).count()).toBe(1);
     expect(await page.locator('#uploads li.done').count()).toBe(before + files.length);
+  });
+});
+
+describe(`the web client sends no more uploads at once than the server allows a user [${CLI_RUNTIME}]`, () => {
+  const shared = path.join(mkdtempSync(path.join(os.tmpdir(), 'netchat-web-one-slot-')), 'shared');
+  let server: CliProcess;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    mkdirSync(shared);
+    let url: string;
+    ({ server, url } = await startWebServer({ sharedDir: shared, extra: ['--min-free-disk', '0', '--max-transfers-per-user', '1'] }));
+    browser = await launchBrowser();
+    page = await joinPage(browser, url, 'uma');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server) await stopServer(server);
+  });
+
+  it('uploads files dropped together one after another when the server allows one transfer per user', async () => {
+    // The listing, which says how many transfers a user may run, is in before the files are dropped.
+    await page.locator('#files li', { hasText: 'No files yet' }).waitFor();
+    const files = Array.from({ length: 3 }, (_, i) => ({ name: `one-${i}.bin`, mimeType: 'application/octet-stream', buffer: Buffer.alloc(4_000_000, i) }));
+    await page.locator('#upload-input').setInputFiles(files);
+    await page.locator('#uploads li.done, #uploads li.failed').nth(files.length - 1).waitFor();
+    expect(await page.locator('#uploads li.failed').allTextContents()).toEqual([]);
+    for (const file of files) expect(await page.locator('#uploads li.done', { hasText: `stored as ${file.name}` }).count()).toBe(1);
+    expect(pageProblems(page)).toEqual([]);
   });
 });

@@ -47,6 +47,7 @@ export function sendListing(files: FileService, request: HttpRequest, response: 
     ...(page.continueAfter !== undefined && { continueAfter: page.continueAfter }),
     uploads: files.uploadsEnabled,
     maxUploadBytes: files.limits.maxUploadBytes,
+    maxTransfersPerUser: files.limits.maxTransfersPerUser,
   });
 }
 
