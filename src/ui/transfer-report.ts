@@ -32,6 +32,8 @@ export class TransferReport {
       case 'transfer-start':
         this.rates.set(`${event.kind}:${event.name}`, { rate: new TransferRate(), shownAt: this.now() });
         return { text: paint('dim', `${ARROW[event.kind]} ${event.kind === 'download' ? 'downloading' : 'uploading'} ${event.name}…`) };
+      case 'transfer-waiting':
+        return { text: paint('dim', `${ARROW[event.kind]} ${event.name}: waiting until one of your transfers ends (the server's limit per user)`) };
       case 'transfer-progress': {
         const state = this.rates.get(`${event.kind}:${event.name}`);
         if (!state) return undefined;
@@ -70,6 +72,8 @@ export function transferJson(event: TransferEvent): Record<string, unknown> {
   switch (event.type) {
     case 'transfer-start':
       return { type: 'transfer-start', kind: event.kind, name: event.name };
+    case 'transfer-waiting':
+      return { type: 'transfer-waiting', kind: event.kind, name: event.name };
     case 'transfer-progress':
       return { type: 'progress', kind: event.kind, name: event.name, bytes: event.bytes, ...(event.total !== undefined && { total: event.total }) };
     case 'download-done':

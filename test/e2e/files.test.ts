@@ -130,6 +130,19 @@ describe(`shared files [${CLI_RUNTIME}]`, () => {
     await proc.waitForStderr(/dora \(127\.0\.0\.1\) downloaded small\.txt\n/);
   });
 
+  it('join runs downloads past the server’s transfers per user one after another, each byte-exact', async () => {
+    const files = ['a.bin', 'b.bin', 'c.bin'].map((name) => ({ name, bytes: randomBytes(8 * 1024 * 1024) }));
+    await fs.mkdir(shared);
+    for (const file of files) await fs.writeFile(path.join(shared, file.name), file.bytes);
+    const { port } = await serve('--max-transfers-per-user', '1');
+    const downloads = path.join(dir, 'one-at-a-time');
+    const result = await runCli(['join', 'erin', '127.0.0.1', String(port), '--download-dir', downloads], {
+      input: files.map((file) => `/download ${file.name}\n`).join(''),
+    });
+    expect(result.code, result.stderr).toBe(EXIT.OK);
+    for (const file of files) expect(sha(await fs.readFile(path.join(downloads, file.name)))).toBe(sha(file.bytes));
+  });
+
   it('join exits 6 when a /download fails, after leaving cleanly', async () => {
     const { port } = await serve();
     const result = await runCli(['join', 'carol', '127.0.0.1', String(port), '--download-dir', path.join(dir, 'd')], {

@@ -13,6 +13,8 @@ export type TransferKind = 'download' | 'upload';
 
 export type TransferEvent =
   | { type: 'transfer-start'; kind: TransferKind; name: string }
+  /** The server runs as many of this user's transfers as it allows: this one starts when one of ours ends. */
+  | { type: 'transfer-waiting'; kind: TransferKind; name: string }
   | { type: 'transfer-progress'; kind: TransferKind; name: string; bytes: number; total: number | undefined }
   | { type: 'download-done'; name: string; result: DownloadResult }
   | { type: 'upload-done'; name: string; result: UploadResult }
@@ -39,6 +41,8 @@ export class FileTransfers {
   private readonly running = new Set<Promise<void>>();
   private failures = 0;
   private idleWaiters: Array<() => void> = [];
+  /** Transfers waiting for another to end before they ask the server again. */
+  private endWaiters: Array<() => void> = [];
 
   constructor(private readonly options: FileTransfersOptions) {}
 
@@ -85,7 +89,7 @@ export class FileTransfers {
     const { onEvent } = this.options;
     onEvent({ type: 'transfer-start', kind, name });
     const onProgress = (bytes: number, total: number | undefined) => onEvent({ type: 'transfer-progress', kind, name, bytes, total });
-    const task = work(onProgress)
+    const task = this.untilAdmitted(kind, name, () => work(onProgress))
       .catch((error: unknown) => {
         this.failures++;
         const code = error instanceof TransferError ? error.code : ((error as { code?: string }).code ?? 'TRANSFER_FAILED');
@@ -93,8 +97,27 @@ export class FileTransfers {
       })
       .finally(() => {
         this.running.delete(task);
+        for (const wake of this.endWaiters.splice(0)) wake();
         if (this.running.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       });
     this.running.add(task);
+  }
+
+  /**
+   * Run `attempt`; when the server refuses it because this user already runs as many transfers as
+   * it allows (TOO_MANY_TRANSFERS) and some of them are ours, ask again once one of ours has ended.
+   * Nothing is written before the server admits a transfer, so asking again loses nothing.
+   */
+  private async untilAdmitted(kind: TransferKind, name: string, attempt: () => Promise<void>): Promise<void> {
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const othersOfOurs = this.running.size - 1;
+        if (!(error instanceof TransferError && error.code === 'TOO_MANY_TRANSFERS') || othersOfOurs < 1) throw error;
+        this.options.onEvent({ type: 'transfer-waiting', kind, name });
+        await new Promise<void>((resolve) => this.endWaiters.push(resolve));
+      }
+    }
   }
 }
