@@ -43,6 +43,8 @@ export class FileTransfers {
   private idleWaiters: Array<() => void> = [];
   /** Transfers waiting for another to end before they ask the server again. */
   private endWaiters: Array<() => void> = [];
+  /** How many of `running` are waiting so (they hold no slot on the server). */
+  private waiting = 0;
 
   constructor(private readonly options: FileTransfersOptions) {}
 
@@ -113,10 +115,13 @@ export class FileTransfers {
       try {
         return await attempt();
       } catch (error) {
-        const othersOfOurs = this.running.size - 1;
-        if (!(error instanceof TransferError && error.code === 'TOO_MANY_TRANSFERS') || othersOfOurs < 1) throw error;
+        // Only another transfer that is not itself waiting can end and free a slot.
+        const othersUnderWay = this.running.size - 1 - this.waiting;
+        if (!(error instanceof TransferError && error.code === 'TOO_MANY_TRANSFERS') || othersUnderWay < 1) throw error;
         this.options.onEvent({ type: 'transfer-waiting', kind, name });
+        this.waiting++;
         await new Promise<void>((resolve) => this.endWaiters.push(resolve));
+        this.waiting--;
       }
     }
   }

@@ -1,0 +1,107 @@
+// /download and /upload from inside the chat against a real server on 127.0.0.1 that lets a user
+// run one transfer at a time: ours wait for each other, but never for a slot that none of ours
+// holds.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { connectChat, type ChatClient } from '../../../src/core/chat-client/chat-client.ts';
+import { FileTransfers, type TransferEvent } from '../../../src/core/chat-client/file-transfers.ts';
+import { startChatServer, type ChatServer } from '../../../src/core/chat/chat-server.ts';
+import { openFileService } from '../../../src/core/files/file-service.ts';
+import { systemClock } from '../../../src/core/shared/clock.ts';
+import { DEFAULT_UDP_TRANSFER_LIMITS } from '../../../src/core/udp-transfer/transfer-limits.ts';
+import { fileClientLine } from '../../../src/protocol/files/file-lines.ts';
+import { getRuntime } from '../../../src/runtime/index.ts';
+
+const runtime = getRuntime();
+let dir: string;
+let server: ChatServer | undefined;
+let client: ChatClient | undefined;
+const sockets: net.Socket[] = [];
+
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'netchat-file-transfers-'));
+  await fs.mkdir(path.join(dir, 'shared'));
+  for (const name of ['a.bin', 'b.bin', 'big.bin']) await fs.writeFile(path.join(dir, 'shared', name), randomBytes(name === 'big.bin' ? 16 * 1024 * 1024 : 1000));
+  const { service } = await openFileService({
+    store: runtime.files,
+    newHash: () => runtime.sha256(),
+    clock: systemClock,
+    directory: path.join(dir, 'shared'),
+    limits: { minFreeDiskBytes: 0, maxTransfersPerUser: 1 },
+    maxSendQueueBytes: 1024 * 1024,
+  });
+  server = await startChatServer(runtime, { host: '127.0.0.1', port: 0, files: service, closeGraceMs: 300 });
+  client = await connectChat(runtime, { host: '127.0.0.1', port: server.address.port });
+  expect((await client.join('alice')).ok).toBe(true);
+});
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  client?.close();
+  await server?.close();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+function transfers(events: TransferEvent[]): FileTransfers {
+  return new FileTransfers({
+    runtime,
+    store: runtime.files,
+    clock: systemClock,
+    host: '127.0.0.1',
+    port: server!.address.port,
+    connectTimeoutMs: 5000,
+    idleTimeoutMs: 5000,
+    downloadDir: path.join(dir, 'alice'),
+    udpLimits: DEFAULT_UDP_TRANSFER_LIMITS,
+    ticket: () => client!.requestTicket(),
+    onEvent: (event) => events.push(event),
+  });
+}
+
+/** Alice's one slot, taken by a download on a connection of her own that stops reading after the header. */
+async function holdAlicesSlot(): Promise<void> {
+  const ticket = await client!.requestTicket();
+  const socket = net.connect(server!.address.port, '127.0.0.1');
+  sockets.push(socket);
+  socket.on('error', () => {});
+  socket.write(`${fileClientLine.transfer(ticket)}\n${fileClientLine.downloadTcp('big.bin')}\n`);
+  let seen = '';
+  await new Promise<void>((resolve) => {
+    socket.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('latin1');
+      if (!seen.includes('FILE_START_TCP')) return;
+      socket.pause();
+      resolve();
+    });
+  });
+}
+
+it('downloads past the limit one after another, each waiting for one of ours to end', async () => {
+  const events: TransferEvent[] = [];
+  const jobs = transfers(events);
+  jobs.download('a.bin');
+  jobs.download('b.bin');
+  await jobs.idle();
+  expect(events.filter((event) => event.type === 'transfer-failed')).toEqual([]);
+  expect(events.filter((event) => event.type === 'download-done').map((event) => event.name).sort()).toEqual(['a.bin', 'b.bin']);
+  expect(jobs.failed).toBe(0);
+});
+
+it('fails at once, without waiting on each other, when the slot is held by none of ours', async () => {
+  await holdAlicesSlot();
+  const events: TransferEvent[] = [];
+  const jobs = transfers(events);
+  jobs.download('a.bin');
+  jobs.download('b.bin');
+  await jobs.idle();
+  const failures = events.filter((event) => event.type === 'transfer-failed');
+  expect(failures.map((event) => [event.name, event.code]).sort()).toEqual([
+    ['a.bin', 'TOO_MANY_TRANSFERS'],
+    ['b.bin', 'TOO_MANY_TRANSFERS'],
+  ]);
+  expect(jobs.failed).toBe(2);
+});
