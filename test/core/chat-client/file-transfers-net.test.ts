@@ -1,6 +1,6 @@
 // /download and /upload from inside the chat against a real server on 127.0.0.1 that lets a user
-// run one transfer at a time: ours wait for each other, but never for a slot that none of ours
-// holds.
+// run one transfer at a time: ours may wait for each other, but never for a slot that none of
+// ours holds.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import net from 'node:net';
@@ -80,7 +80,9 @@ async function holdAlicesSlot(): Promise<void> {
   });
 }
 
-it('downloads past the limit one after another, each waiting for one of ours to end', async () => {
+// Whether the second is refused and waits depends on timing (the e2e test in test/e2e/files.test.ts
+// makes it near certain with larger files); either way neither may fail.
+it('downloads two files on a server that allows one transfer at a time, neither failing', async () => {
   const events: TransferEvent[] = [];
   const jobs = transfers(events);
   jobs.download('a.bin');
