@@ -8,6 +8,7 @@ import type { ChatLimits } from '../core/chat/chat-limits.ts';
 import type { UserRegistry } from '../core/chat/user-registry.ts';
 import type { ClusterEvent } from '../core/cluster/cluster-options.ts';
 import { systemClock } from '../core/shared/clock.ts';
+import { readSmallText } from '../core/tls/small-files.ts';
 import { randomHex } from '../core/shared/random-hex.ts';
 import type { FileStore } from '../runtime/file-store-types.ts';
 import { detectRuntime } from '../runtime/detect.ts';
@@ -81,18 +82,6 @@ function nodeIdFrom(flag: string | undefined, port: number): string {
   return id;
 }
 
-async function readAll(files: FileStore, path: string): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of files.read(path)) chunks.push(chunk);
-  const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
-}
-
 function parseUrl(text: string): URL | undefined {
   try {
     return new URL(text);
@@ -127,12 +116,56 @@ export function clusterSettings(args: ClusterArgs, port: number) {
   return { servers, nodeId: nodeIdFrom(args['node-id'], port), heartbeatMs, deadAfterMs, replicas, tlsRequired, ...(user && { user }) };
 }
 
+/** The files the cluster flags name, read before anything starts. */
+export interface ClusterFiles {
+  /** The .creds file's contents. */
+  creds?: Uint8Array;
+  /** PEM texts; present when NATS is to be reached over TLS. */
+  tls?: { ca?: string; cert?: string; key?: string };
+}
+
+async function readFlagText(files: FileStore, flag: string, path: string): Promise<string> {
+  let text: string | undefined;
+  try {
+    text = await readSmallText(files, path);
+  } catch (error) {
+    throw new UsageError(`${flag} ${path}: ${(error as { code?: string }).code ?? (error as Error).message}`);
+  }
+  if (text === undefined) throw new UsageError(`${flag} ${path}: no such file`);
+  return text;
+}
+
+/**
+ * Read what --cluster-creds and --cluster-tls-* name, here rather than at connect time: a file
+ * that is missing, too large, or a .creds the NATS client could not sign with is a mistake in
+ * the call (exit 2), not a cluster that cannot be reached — and it is found before the server
+ * starts, even when NATS is down.
+ */
+export async function readClusterFiles(args: ClusterArgs, settings: NonNullable<ReturnType<typeof clusterSettings>>, files: FileStore): Promise<ClusterFiles> {
+  const read = (flag: keyof ClusterArgs) => {
+    const path = args[flag];
+    return path === undefined ? undefined : readFlagText(files, `--${flag}`, path);
+  };
+  const [credsText, ca, cert, key] = await Promise.all([read('cluster-creds'), read('cluster-tls-ca'), read('cluster-tls-cert'), read('cluster-tls-key')]);
+  const result: ClusterFiles = {};
+  if (credsText !== undefined) {
+    const creds = new TextEncoder().encode(credsText);
+    const { natsCredsProblem } = await import('../core/cluster/nats-backplane.ts');
+    const problem = natsCredsProblem(creds);
+    if (problem) throw new UsageError(`--cluster-creds ${args['cluster-creds']}: ${problem}`);
+    result.creds = creds;
+  }
+  if (ca !== undefined || cert !== undefined || settings.tlsRequired) {
+    result.tls = { ...(ca !== undefined && { ca }), ...(cert !== undefined && { cert, key }) };
+  }
+  return result;
+}
+
 /** Connect to NATS and start this node; undefined (after logging why) when NATS cannot be reached. */
 export async function joinCluster(
-  args: ClusterArgs,
   settings: NonNullable<ReturnType<typeof clusterSettings>>,
   limits: ChatLimits,
-  files: FileStore,
+  clusterFiles: ClusterFiles,
   logger: ConsolaInstance,
 ): Promise<JoinedCluster | undefined> {
   const [{ ClusterNode }, { openNatsBackplane }, options] = await Promise.all([
@@ -140,17 +173,9 @@ export async function joinCluster(
     import('../core/cluster/nats-backplane.ts'),
     import('../core/cluster/cluster-options.ts'),
   ]);
-  const tls =
-    args['cluster-tls-ca'] || args['cluster-tls-cert'] || settings.tlsRequired
-      ? {
-          ...(args['cluster-tls-ca'] && { caFile: args['cluster-tls-ca'] }),
-          ...(args['cluster-tls-cert'] && { certFile: args['cluster-tls-cert'], keyFile: args['cluster-tls-key'] }),
-        }
-      : undefined;
   if (detectRuntime() === 'deno') ignoreResetsOfDiscardedSockets(logger);
   let backplane;
   try {
-    const creds = args['cluster-creds'] ? await readAll(files, args['cluster-creds']) : undefined;
     backplane = await openNatsBackplane({
       servers: settings.servers,
       nodeId: settings.nodeId,
@@ -160,9 +185,9 @@ export async function joinCluster(
       replicas: settings.replicas,
       timeoutMs: 5_000,
       reconnectWaitMs: 500,
-      ...(creds && { creds }),
+      ...(clusterFiles.creds && { creds: clusterFiles.creds }),
       ...(settings.user && settings.user),
-      ...(tls && { tls }),
+      ...(clusterFiles.tls && { tls: clusterFiles.tls }),
     });
   } catch (error) {
     logger.error(`cannot join the cluster at ${settings.servers.join(', ')}: ${(error as Error).message}`);

@@ -17,7 +17,7 @@ import { createLogger, EXIT, hostArg, logArgs, onShutdownSignal } from './_share
 import { startWebFromFlags, webArgs } from './_serve-web.ts';
 import { resolveStateDir, stateDirArg } from './_state-dir.ts';
 import { logTlsListening, reloadTlsOnHangup, serveTlsArgs, serveTlsOptions } from './_tls-flags.ts';
-import { clusterArgs, clusterSettings, joinCluster, type JoinedCluster } from './_serve-cluster.ts';
+import { clusterArgs, clusterSettings, joinCluster, readClusterFiles, type JoinedCluster } from './_serve-cluster.ts';
 import { openServeAccounts, reloadAccountsOnHangup, serveAccountArgs } from './_serve-accounts.ts';
 
 const endpoint = (a: { address: string; port: number }) => formatHostPort(a.address, a.port);
@@ -139,6 +139,7 @@ export default defineCommand({
     const accounts = await openServeAccounts(args, logger);
     const tls = await serveTlsOptions(args, resolveStateDir(args['state-dir']), logger);
     const runtime = getRuntime();
+    const clusterFiles = cluster ? await readClusterFiles(args, cluster, runtime.files) : {};
     const directory = runtime.files.resolve(sharedDirectory(args['shared-dir']));
     let files: FileService;
     try {
@@ -163,7 +164,7 @@ export default defineCommand({
     }
     let joined: JoinedCluster | undefined;
     if (cluster) {
-      joined = await joinCluster(args, cluster, limits, runtime.files, logger);
+      joined = await joinCluster(cluster, limits, clusterFiles, logger);
       if (!joined) {
         process.exitCode = EXIT.CONNECT;
         return;

@@ -3,7 +3,7 @@
 // started again. Every wait is on a line arriving, never on time passing.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EXIT } from '../../src/commands/_shared.ts';
@@ -11,6 +11,7 @@ import { CLI_RUNTIME, spawnCli, type CliProcess } from '../helpers/cli.ts';
 import { joinedClient, meshed, startClusterNode, type ClusterNodeProcess } from '../helpers/cluster-nodes.ts';
 import { LineClient } from '../helpers/line-client.ts';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server.ts';
+import { writeNatsOperatorFiles } from '../helpers/nats-operator.ts';
 
 let nats: NatsServer;
 const running: CliProcess[] = [];
@@ -184,7 +185,42 @@ describe(`netchat serve --cluster [${CLI_RUNTIME}]`, () => {
     }
   });
 
-  it('reaches NATS over TLS with --cluster-tls-ca, and refuses a server it cannot verify', async () => {
+  it('joins a NATS server in operator mode with --cluster-creds, and refuses a creds file it cannot use before anything starts', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'netchat-nats-creds-'));
+    const operator = await writeNatsOperatorFiles(dir);
+    const guarded = await startNatsServer(operator.serverArgs);
+    try {
+      const serve = (creds: string, id: string) => {
+        const proc = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--cluster', guarded.url, '--cluster-creds', creds, '--node-id', id]);
+        running.push(proc);
+        return proc;
+      };
+      const node = serve(operator.userCreds, 'creds-ok');
+      await node.waitForStderr(/joined the cluster as node creds-ok/);
+      const stranger = serve(operator.strangerCreds, 'stranger');
+      expect(await stranger.exited, stranger.stderr()).toBe(EXIT.CONNECT);
+      expect(stranger.stderr()).toMatch(/cannot join the cluster at 127\.0\.0\.1:\d+: .*(auth|Authorization)/i);
+      const withoutCreds = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--cluster', guarded.url, '--node-id', 'no-creds']);
+      running.push(withoutCreds);
+      expect(await withoutCreds.exited).toBe(EXIT.CONNECT);
+
+      const garbled = path.join(dir, 'garbled.creds');
+      writeFileSync(garbled, readFileSync(operator.userCreds, 'utf8').replace(/^SU[A-Z2-7]{10}/m, 'SUAAAAAAAAAA'));
+      const unusable = [[path.join(dir, 'missing.creds'), /no such file/], [garbled, /checksum/], [operator.serverArgs[1]!, /unable to parse credentials/]] as const;
+      for (const [file, why] of unusable) {
+        const refused = serve(file, 'refused');
+        expect(await refused.exited, refused.stderr()).toBe(EXIT.USAGE);
+        expect(refused.stderr()).toContain(`--cluster-creds ${file}: `);
+        expect(refused.stderr()).toMatch(why);
+        expect(refused.stderr()).not.toMatch(/sharing|listening on/);
+      }
+    } finally {
+      await guarded.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reaches NATS over TLS with --cluster-tls-ca, refuses a server it cannot verify, and says when the CA file is missing', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'netchat-nats-tls-'));
     const [cert, key] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
     // The NATS client checks 127.0.0.1 against `localhost` under Node and Deno, against the IP under Bun: name both.
@@ -199,6 +235,10 @@ describe(`netchat serve --cluster [${CLI_RUNTIME}]`, () => {
       running.push(unverified);
       expect(await unverified.exited).toBe(EXIT.CONNECT);
       expect(unverified.stderr()).toMatch(/cannot join the cluster at 127\.0\.0\.1:\d+: .*certificate/i);
+      const missingCa = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--cluster', url, '--cluster-tls-ca', path.join(dir, 'missing.pem'), '--node-id', 'tls-no-ca']);
+      running.push(missingCa);
+      expect(await missingCa.exited).toBe(EXIT.USAGE);
+      expect(missingCa.stderr()).toMatch(/--cluster-tls-ca \S+missing\.pem: no such file/);
     } finally {
       await secured.stop();
       rmSync(dir, { recursive: true, force: true });

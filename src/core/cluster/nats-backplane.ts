@@ -23,10 +23,21 @@ export interface NatsBackplaneOptions {
   user?: string;
   pass?: string;
   token?: string;
-  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+  /** PEM texts: the CA to verify the servers with, a client certificate and its key. */
+  tls?: { ca?: string; cert?: string; key?: string };
   /** How long one KV operation may take before it counts as unavailable. */
   timeoutMs: number;
   reconnectWaitMs: number;
+}
+
+/** Why the NATS client could not sign with a .creds file (its JWT or seed unreadable); undefined when it can. */
+export function natsCredsProblem(creds: Uint8Array): string | undefined {
+  try {
+    credsAuthenticator(creds)('a nonce');
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /** Connect, and open (or create) the lease bucket. Throws when NATS cannot be reached at all. */
