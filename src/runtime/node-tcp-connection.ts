@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type net from 'node:net';
 import type tls from 'node:tls';
 import { COUNTS_FRESH_READS, countFreshChunk } from './fresh-read-collector.ts';
+import { readIntoOwnBuffer } from './node-socket-read-buffer.ts';
 import type { SocketAddress, TcpConnection, TcpConnectionEvents } from './types.ts';
 
 export function familyOf(family: string | number | undefined): 'IPv4' | 'IPv6' {
@@ -41,6 +42,8 @@ export class NodeTcpConnection implements TcpConnection {
   private readonly transport: net.Socket;
   /** Its reads are counted towards collecting their memory (fresh-read-collector.ts). */
   private countingReads = false;
+  /** It reads into its own buffer since `reuseReadBuffer`: nothing to count. */
+  private ownReadBuffer = false;
 
   /**
    * `unheard` is given for a socket reading into its own buffer; any other socket reads into
@@ -101,6 +104,15 @@ export class NodeTcpConnection implements TcpConnection {
     this.socket.resume();
   }
 
+  reuseReadBuffer(bytes: number): boolean {
+    if (this.ownReadBuffer) return true;
+    if (this.encrypted || this.unheard || !readIntoOwnBuffer(this.socket, bytes)) return false;
+    this.ownReadBuffer = true;
+    if (this.countingReads) this.socket.off('data', countFreshChunk);
+    this.countingReads = false;
+    return true;
+  }
+
   setKeepAlive(enable: boolean, initialDelayMs?: number): void {
     this.transport.setKeepAlive(enable, initialDelayMs);
   }
@@ -110,8 +122,8 @@ export class NodeTcpConnection implements TcpConnection {
     if (event !== 'data') return this;
     const unheard = this.unheard;
     if (!unheard) {
-      if (COUNTS_FRESH_READS && !this.countingReads) this.socket.on('data', countFreshChunk);
-      this.countingReads = COUNTS_FRESH_READS;
+      if (COUNTS_FRESH_READS && !this.countingReads && !this.ownReadBuffer) this.socket.on('data', countFreshChunk);
+      this.countingReads = COUNTS_FRESH_READS && !this.ownReadBuffer;
     } else if (unheard.chunks.length > 0) {
       for (const chunk of unheard.chunks.splice(0)) (listener as TcpConnectionEvents['data'])(chunk);
       if (unheard.paused) this.socket.resume();

@@ -61,6 +61,14 @@ export interface TcpConnection {
   destroy(): void;
   pause(): void;
   resume(): void;
+  /**
+   * From now on, read into one buffer of `bytes`, used again for every read, instead of fresh
+   * memory per read (see `TcpConnectOptions.readBufferBytes`): each later 'data' chunk is valid
+   * only until its listeners return, so copy what you keep. For a connection that turns into a
+   * bulk upload. False where it cannot be done — TLS, a runtime other than Node, or reads
+   * waiting unconsumed — and chunks stay fresh memory, as before.
+   */
+  reuseReadBuffer(bytes: number): boolean;
   setKeepAlive(enable: boolean, initialDelayMs?: number): void;
   on<E extends keyof TcpConnectionEvents>(event: E, listener: TcpConnectionEvents[E]): this;
   off<E extends keyof TcpConnectionEvents>(event: E, listener: TcpConnectionEvents[E]): this;

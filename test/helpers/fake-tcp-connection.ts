@@ -10,6 +10,10 @@
 // taken, `write` returns false at `highWaterMark` and 'drain' follows; `end` reaches the other
 // end after the data; a side without `allowHalfOpen` ends its own side when the peer's end
 // arrives; 'close' fires once on each side. The runtime contract suite holds it to the real thing.
+//
+// After `reuseReadBuffer` (unless `reusesReads` is off), what the peer sends arrives as views of
+// one buffer, scribbled over once the listeners return: a consumer that keeps a chunk without
+// copying it keeps garbage, and the test sees it.
 import type { SocketAddress, TcpConnection, TcpConnectionEvents } from '../../src/runtime/types.ts';
 
 const encoder = new TextEncoder();
@@ -22,6 +26,8 @@ export interface FakeConnectionOptions {
   allowHalfOpen?: boolean;
   /** What a TLS handshake would have told this side. */
   tls?: { peerCertificateFingerprint256: string | undefined; peerCertificateVerified: boolean };
+  /** Whether `reuseReadBuffer` agrees (default true, as Node's plain sockets do). */
+  reusesReads?: boolean;
 }
 
 export class FakeConnection implements TcpConnection {
@@ -43,6 +49,9 @@ export class FakeConnection implements TcpConnection {
   readonly peerCertificateVerified: boolean;
   private readonly afterInput: () => void;
   private readonly allowHalfOpen: boolean;
+  private readonly reusesReads: boolean;
+  /** Set by `reuseReadBuffer`: every chunk received is a view of it, valid only during 'data'. */
+  private readBuffer: Uint8Array | undefined;
   private corkDepth = 0;
   private corkedBytes = 0;
   private listeners: { [E in keyof TcpConnectionEvents]?: Array<TcpConnectionEvents[E]> } = {};
@@ -60,8 +69,9 @@ export class FakeConnection implements TcpConnection {
     readonly remote: SocketAddress,
     options: FakeConnectionOptions | (() => void) = {},
   ) {
-    const { afterInput = () => {}, allowHalfOpen = false, tls } = typeof options === 'function' ? { afterInput: options } : options;
+    const { afterInput = () => {}, allowHalfOpen = false, tls, reusesReads = true } = typeof options === 'function' ? { afterInput: options } : options;
     this.afterInput = afterInput;
+    this.reusesReads = reusesReads && tls === undefined;
     this.allowHalfOpen = allowHalfOpen;
     this.encrypted = tls !== undefined;
     this.peerCertificateFingerprint256 = tls?.peerCertificateFingerprint256;
@@ -147,6 +157,12 @@ export class FakeConnection implements TcpConnection {
     this.keepAlive = enable;
   }
 
+  reuseReadBuffer(bytes: number): boolean {
+    if (!this.reusesReads) return false;
+    this.readBuffer ??= new Uint8Array(bytes);
+    return true;
+  }
+
   on<E extends keyof TcpConnectionEvents>(event: E, listener: TcpConnectionEvents[E]): this {
     ((this.listeners[event] ??= []) as Array<TcpConnectionEvents[E]>).push(listener);
     // Linked: what came before anyone listened is held for the first 'data' listener.
@@ -166,7 +182,17 @@ export class FakeConnection implements TcpConnection {
   /** The peer sends bytes (a string is UTF-8 encoded). */
   send(data: string | Uint8Array): void {
     const bytes = bytesOf(data);
-    for (const listener of [...(this.listeners.data ?? [])]) listener(bytes);
+    const buffer = this.readBuffer;
+    if (!buffer) {
+      for (const listener of [...(this.listeners.data ?? [])]) listener(bytes);
+    } else {
+      for (let at = 0; at < bytes.length; at += buffer.length) {
+        const piece = bytes.subarray(at, at + buffer.length);
+        buffer.set(piece);
+        for (const listener of [...(this.listeners.data ?? [])]) listener(buffer.subarray(0, piece.length));
+        buffer.fill(0xee);
+      }
+    }
     this.afterInput();
   }
 

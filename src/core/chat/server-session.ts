@@ -160,8 +160,8 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     return this.transfers.startRawOutput(header, onDrain);
   }
 
-  startRawInput(sink: UploadIntake): void {
-    this.transfers.startRawInput(sink);
+  startRawInput(sink: UploadIntake, readBufferBytes: number): boolean {
+    return this.transfers.startRawInput(sink, readBufferBytes);
   }
 
   pauseInput(): void {

@@ -69,10 +69,10 @@ export class SessionTransfers {
     };
   }
 
-  startRawInput(sink: UploadIntake): void {
+  startRawInput(sink: UploadIntake, readBufferBytes: number): boolean {
     this.rawIntake = sink;
     this.begin();
-    this.link.startRawInput(sink);
+    return this.link.startRawInput(sink, readBufferBytes);
   }
 
   udpControl(): { channel: ControlChannel; release: () => void } {

@@ -21,7 +21,7 @@ import { prepareDownload, streamDownload, type ByteSink, type DownloadOutcome } 
 import { SharedFolder } from './shared-folder.ts';
 import { TransferSlots } from './transfer-slots.ts';
 import { TransferTickets } from './transfer-tickets.ts';
-import { UploadIntake, type IntakeConnection } from './upload-intake.ts';
+import { UPLOAD_READ_BUFFER_BYTES, UploadIntake, type IntakeConnection } from './upload-intake.ts';
 
 /** What a file transfer needs of the connection it runs on. */
 export interface TransferSession extends IntakeConnection {
@@ -34,8 +34,11 @@ export interface TransferSession extends IntakeConnection {
   reply(line: string): void;
   /** Write `header` after everything queued, then hand out raw output until its `end()`. */
   startRawOutput(header: string, onDrain: () => void): RawOutput;
-  /** Every byte after the current line goes to `sink` (see LineLink.startRawInput). */
-  startRawInput(sink: UploadIntake): void;
+  /**
+   * Every byte after the current line goes to `sink`; true when the connection reads into one
+   * buffer of `readBufferBytes` from now on, so chunks are borrowed (see LineLink.startRawInput).
+   */
+  startRawInput(sink: UploadIntake, readBufferBytes: number): boolean;
   /** The connection's byte count could not be kept: close at once. */
   abort(): void;
   /** The connection as a UDP transfer's control channel; the returned `release` ends that use. */
@@ -250,7 +253,9 @@ export class FileService {
     // Raw bytes may follow the command line at once: switch the connection to raw input before
     // anything is awaited; the intake keeps early bytes until the upload is ready for them.
     const intake = new UploadIntake(session);
-    session.startRawInput(intake);
+    // Read into one buffer used again, not fresh memory per read: fewer page faults, nothing
+    // for the garbage collector, constant memory (docs/BENCHMARKS.md, "Shared files").
+    if (session.startRawInput(intake, UPLOAD_READ_BUFFER_BYTES)) intake.copyReads(UPLOAD_READ_BUFFER_BYTES);
     const refuse = (problem: FileProblem) => {
       this.report({ type: 'upload-refused', by, address: session.remoteAddress, name: request.name, code: problem.code });
       intake.refuse(problem);

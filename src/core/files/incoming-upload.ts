@@ -9,6 +9,7 @@ import { checkFileName } from '../../protocol/files/file-names.ts';
 import { formatSize } from '../../protocol/files/file-sizes.ts';
 import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
 import type { FileWriter, Sha256 } from '../../runtime/types.ts';
+import { ChunkCopies } from '../shared/chunk-copies.ts';
 import { errorCode } from './file-errors.ts';
 import type { FilesLimits } from './files-limits.ts';
 import type { SharedFolder } from './shared-folder.ts';
@@ -22,6 +23,13 @@ export interface UploadRequest {
   declared?: { size: number; sha256?: string };
 }
 
+/**
+ * Slabs of an upload whose chunks are borrowed: one written while the other fills, each written
+ * in one call. Two, not the downloads' three: a server may run dozens of uploads at once.
+ */
+const UPLOAD_SLAB_BYTES = 1024 * 1024;
+const UPLOAD_SLABS = 2;
+
 /** How often a raw upload, whose size nobody knows in advance, re-checks the free disk space. */
 const DISK_CHECK_BYTES = 64 * 1024 * 1024;
 
@@ -32,6 +40,11 @@ export class IncomingUpload {
   private settled = false;
   /** A free-space check under way (a raw upload checks every DISK_CHECK_BYTES). */
   private diskCheck: Promise<void> | undefined;
+  /** Set by `copyChunks`: borrowed chunks are copied into slabs for the writer. */
+  private copies: ChunkCopies | undefined;
+  private largestChunk = 0;
+  /** Settles once the next slab is free, when the writer still held it after the last chunk. */
+  private slabFree: Promise<void> | undefined;
 
   private constructor(
     private readonly folder: SharedFolder,
@@ -72,6 +85,17 @@ export class IncomingUpload {
   }
 
   /**
+   * Chunks given to `take` from now on are borrowed — valid only during the call, as a socket's
+   * reads into its own buffer are — and of at most `largestChunk` bytes: each is copied into a
+   * ring of slabs the writer writes whole (see ChunkCopies), and taking pauses only when the next
+   * slab is still being written.
+   */
+  copyChunks(largestChunk: number): void {
+    this.copies ??= new ChunkCopies(this.writer, UPLOAD_SLAB_BYTES, UPLOAD_SLABS);
+    this.largestChunk = largestChunk;
+  }
+
+  /**
    * Take the next bytes: hashed, and queued for the disk. False when the disk is behind: stop
    * feeding until `drained()` settles. Never throws; a failure shows in `failed`.
    */
@@ -82,8 +106,15 @@ export class IncomingUpload {
       this.problem = tooLarge(this.limits);
       return true;
     }
-    this.hash.update(chunk);
-    const more = this.writer.write(chunk);
+    let more: boolean;
+    if (this.copies) {
+      this.hash.update(this.copies.copy(chunk));
+      this.slabFree = this.copies.room(this.largestChunk);
+      more = this.slabFree === undefined;
+    } else {
+      this.hash.update(chunk);
+      more = this.writer.write(chunk);
+    }
     this.sinceDiskCheck += chunk.length;
     if (!this.request.declared && this.sinceDiskCheck >= DISK_CHECK_BYTES) {
       this.sinceDiskCheck = 0;
@@ -94,10 +125,17 @@ export class IncomingUpload {
     return more;
   }
 
-  /** Resolves once what was taken is written (or writing failed: see `failed`). Never rejects. */
-  async drained(): Promise<void> {
+  /**
+   * Resolves once what was taken is written — with copies, once the next slab is free — or
+   * writing failed (see `failed`). Never rejects.
+   */
+  drained(): Promise<void> {
+    return this.caughtUp(this.copies ? this.slabFree : this.writer.drained());
+  }
+
+  private async caughtUp(writing: Promise<void> | undefined): Promise<void> {
     try {
-      await this.writer.drained();
+      await writing;
     } catch (error) {
       this.problem ??= failure(error, this.limits);
     }
@@ -123,7 +161,8 @@ export class IncomingUpload {
    */
   async finish(trailer?: { sha256: string } | FileProblem): Promise<{ stored: DeclaredUpload } | FileProblem> {
     if (this.settled) throw new Error('upload already finished or aborted');
-    await this.drained();
+    this.copies?.finish();
+    await this.caughtUp(this.writer.drained());
     const declared = this.request.declared;
     let problem = this.problem;
     if (!problem && declared && this.received < declared.size) {

@@ -23,11 +23,16 @@ export interface IntakeConnection {
 /** Bytes that may arrive before the upload is ready for them; past this, reading pauses. */
 const MAX_EARLY_BYTES = 1024 * 1024;
 
+/** The one read buffer of an upload's connection, where its transport reads into its own. */
+export const UPLOAD_READ_BUFFER_BYTES = 128 * 1024;
+
 export type IntakeResult = { stored: DeclaredUpload } | FileProblem | undefined;
 
 export class UploadIntake implements RawInputSink {
   private early: Uint8Array[] | undefined = [];
   private earlyBytes = 0;
+  /** Set by `copyReads`: chunks are borrowed, of at most this many bytes. */
+  private borrowedChunkBytes: number | undefined;
   private upload: IncomingUpload | undefined;
   /** Bytes handed to the upload so far (written or being written). */
   private fedBytes = 0;
@@ -44,6 +49,15 @@ export class UploadIntake implements RawInputSink {
 
   constructor(private readonly connection: IntakeConnection) {}
 
+  /**
+   * The connection's chunks from now on are views of its read buffer, valid only during `data`
+   * and at most `largestChunk` bytes: early ones are kept as copies, and the upload copies the
+   * rest into its slabs.
+   */
+  copyReads(largestChunk: number): void {
+    this.borrowedChunkBytes = largestChunk;
+  }
+
   /** Refuse before any byte is used: the reply is the last line, then the connection closes. */
   refuse(problem: FileProblem): void {
     this.settled = true;
@@ -55,6 +69,7 @@ export class UploadIntake implements RawInputSink {
   /** Feed the upload until it is complete; resolves with its verdict, or undefined if the connection went away. */
   run(upload: IncomingUpload): Promise<IntakeResult> {
     this.upload = upload;
+    if (this.borrowedChunkBytes !== undefined) upload.copyChunks(this.borrowedChunkBytes);
     const result = new Promise<IntakeResult>((resolve) => (this.resolveResult = resolve));
     const early = this.early ?? [];
     this.early = undefined;
@@ -67,7 +82,8 @@ export class UploadIntake implements RawInputSink {
   data(bytes: Uint8Array): void {
     if (this.settled) return;
     if (this.early) {
-      this.early.push(bytes);
+      // `new Uint8Array(view)` copies; a Buffer's `slice` would not.
+      this.early.push(this.borrowedChunkBytes === undefined ? bytes : new Uint8Array(bytes));
       this.earlyBytes += bytes.length;
       if (this.earlyBytes > MAX_EARLY_BYTES) this.setPaused(true);
       return;

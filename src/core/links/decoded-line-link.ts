@@ -75,10 +75,16 @@ export abstract class DecodedLineLink implements LineLink, LineSink {
     this.decoder.limits = limits;
   }
 
-  startRawInput(sink: RawInputSink): void {
+  startRawInput(sink: RawInputSink, readBufferBytes?: number): boolean {
     if (this.rawInput) throw new Error('raw input has already started');
     if (this.decoder.pendingBytes > 0) throw new Error('raw input starts at a line boundary');
     this.rawInput = sink;
+    return readBufferBytes !== undefined && this.reuseReadBuffer(readBufferBytes);
+  }
+
+  /** Read into one buffer used again from now on, where the transport can (see TcpConnection). */
+  protected reuseReadBuffer(_bytes: number): boolean {
+    return false;
   }
 
   writeLine(line: string): boolean {

@@ -70,9 +70,11 @@ export interface LineLink {
   /**
    * Stop framing lines: every byte after the current line — the rest of the chunk it came in
    * included — and all that follow go to `sink` until the peer half-closes. Call it from
-   * inside `line` (or with no partial line received); it cannot be undone.
+   * inside `line` (or with no partial line received); it cannot be undone. With
+   * `readBufferBytes`, the transport reads into one buffer of that size from now on where it
+   * can, and says so with true: chunks after the first are then valid only during `sink.data`.
    */
-  startRawInput(sink: RawInputSink): void;
+  startRawInput(sink: RawInputSink, readBufferBytes?: number): boolean;
   /**
    * Write raw bytes until `end()`; lines written meanwhile are held (and counted in
    * `pendingOutputBytes`) and follow the raw bytes. `onDrain` runs when the transport can take

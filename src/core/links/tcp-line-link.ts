@@ -40,6 +40,10 @@ export class TcpLineLink extends DecodedLineLink {
     this.connection.pause();
   }
 
+  protected override reuseReadBuffer(bytes: number): boolean {
+    return this.connection.reuseReadBuffer(bytes);
+  }
+
   resume(): void {
     this.connection.resume();
   }

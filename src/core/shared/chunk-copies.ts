@@ -19,6 +19,8 @@ export class ChunkCopies {
   private at = 0;
   /** Bytes handed to the writer so far. */
   private handed = 0;
+  /** Pending while the current slab is still being written: copies go to fresh memory meanwhile. */
+  private slabWritten: Promise<void> | undefined;
 
   /** @param writer written only through this object, so its pending bytes are ours. */
   constructor(
@@ -29,10 +31,11 @@ export class ChunkCopies {
 
   /**
    * A copy of `chunk` (borrowed: valid only now) in the current slab — or, for a chunk that
-   * does not fit, fresh memory handed to the writer at once, after what came before.
+   * does not fit or one that comes while the slab is still being written, fresh memory handed
+   * to the writer at once, after what came before.
    */
   copy(chunk: Uint8Array): Uint8Array {
-    if (chunk.length > this.slabBytes - this.at) {
+    if (this.slabWritten || chunk.length > this.slabBytes - this.at) {
       this.handCurrent();
       const fresh = new Uint8Array(chunk); // a Buffer's `slice` is a view, not a copy
       this.writer.write(fresh);
@@ -48,9 +51,11 @@ export class ChunkCopies {
 
   /**
    * Make room for a next chunk of up to `bytes`: when the current slab cannot hold it, it goes to
-   * the writer and the next slab is taken — a promise when that slab is still being written.
+   * the writer and the next slab is taken — a promise when that slab is still being written
+   * (the same promise to every call until it settles; it rejects with the writer's error).
    */
   room(bytes: number): Promise<void> | undefined {
+    if (this.slabWritten) return this.slabWritten;
     if (this.slabBytes - this.at >= bytes) return undefined;
     this.handCurrent();
     this.slab = (this.slab + 1) % this.slabCount;
@@ -58,7 +63,15 @@ export class ChunkCopies {
     this.at = 0;
     const end = this.slabEnds[this.slab] ?? 0;
     const written = this.handed - this.writer.pendingBytes;
-    return written >= end ? undefined : this.writer.drained(this.handed - end);
+    if (written >= end) return undefined;
+    // Chunks copied fresh while waiting are handed after this mark: it then waits for them too.
+    const slabWritten: Promise<void> = this.writer.drained(this.handed - end).finally(() => {
+      if (this.slabWritten === slabWritten) this.slabWritten = undefined;
+    });
+    // The caller awaits it; a caller that has stopped (a failed transfer) must not leave it unhandled.
+    slabWritten.catch(() => {});
+    this.slabWritten = slabWritten;
+    return slabWritten;
   }
 
   /** The last, partly filled slab goes to the writer. */

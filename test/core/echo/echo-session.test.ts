@@ -43,6 +43,9 @@ class ScriptedConnection implements TcpConnection {
     this.paused = false;
   }
   setKeepAlive(): void {}
+  reuseReadBuffer(): boolean {
+    return false;
+  }
   on<E extends keyof TcpConnectionEvents>(event: E, listener: TcpConnectionEvents[E]): this {
     (this.listeners[event] ??= [] as never).push(listener as never);
     return this;

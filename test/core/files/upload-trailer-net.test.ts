@@ -124,15 +124,17 @@ describe('UPLOAD <size> TRAILER <name>', () => {
     expect(await visible()).toEqual([]);
   });
 
+  // Megabytes: the server may hold up to a slab of what arrived before writing it (ChunkCopies),
+  // and the cut must come once some of the file is on disk in its partial file.
   it.each([
-    ['in the middle of the bytes', 60_000],
-    ['after the bytes, before the trailer', 100_000],
+    ['in the middle of the bytes', 2 * 1024 * 1024 + 7],
+    ['after the bytes, before the trailer', 3 * 1024 * 1024 + 5],
   ])('keeps nothing of an upload whose connection is cut %s', async (_label, sent) => {
     const port = await start();
-    const content = randomBytes(100_000);
+    const content = randomBytes(3 * 1024 * 1024 + 5);
     const sender = await ready(port, content.length);
     sender.send(content.subarray(0, sent));
-    await expect.poll(async () => (await fs.stat(path.join(shared, (await fs.readdir(shared))[0]!))).size).toBe(sent);
+    await expect.poll(async () => (await fs.stat(path.join(shared, (await fs.readdir(shared))[0]!))).size).toBeGreaterThan(0);
     sender.socket.resetAndDestroy();
     await expect.poll(visible).toEqual([]);
   });

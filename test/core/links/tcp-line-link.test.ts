@@ -143,6 +143,22 @@ describe('TcpLineLink raw input', () => {
     }
   });
 
+  it('asks the connection to read into one buffer from then on only when given its size, and says whether it does', () => {
+    for (const reusesReads of [true, false]) {
+      const connection = new FakeConnection({ address: '10.0.0.7', port: 1, family: 'IPv4' }, { reusesReads });
+      const sized = new TcpLineLink(connection, LIMITS);
+      const chunks: Uint8Array[] = [];
+      let borrowed: boolean | undefined;
+      sized.attach({ ...recorder().handler, line: () => (borrowed = sized.startRawInput({ data: (data) => chunks.push(data), end: () => {} }, 4)) });
+      connection.send('UPLOAD\nab');
+      connection.send('cdefgh');
+      expect(borrowed).toBe(reusesReads);
+      // Borrowed chunks are views of one buffer, overwritten after each delivery.
+      expect(chunks.map((chunk) => chunk.length)).toEqual(reusesReads ? [2, 4, 2] : [2, 6]);
+      expect(chunks.length > 2 ? chunks[1]!.buffer === chunks[2]!.buffer : true).toBe(true);
+    }
+  });
+
   it('starts only at a line boundary, and once', () => {
     const { connection, link } = setup();
     const sink = { data: () => {}, end: () => {} };

@@ -64,6 +64,42 @@ describe('ChunkCopies', () => {
     expect(writer.file).toEqual(expected);
   });
 
+  it('copies what comes while the next slab is still being written into fresh memory, and says to wait until it and those copies are written', async () => {
+    const writer = new HandWriter();
+    const copies = new ChunkCopies(writer, 4, 2);
+    copies.copy(read(1));
+    expect(copies.room(4)).toBeUndefined();
+    copies.copy(read(2));
+    const wait = copies.room(4);
+    expect(wait).toBeInstanceOf(Promise);
+    // A caller that feeds on anyway (chunks read before it paused): slab 0 is not touched.
+    const early = copies.copy(read(3));
+    expect(copies.room(4)).toBe(wait);
+    read(9);
+    expect([...early]).toEqual([3, 3, 3, 3]);
+    writer.complete(); // slab 0 written
+    writer.complete(); // slab 1: the wait covers it, handed before the fresh copy
+    writer.complete(); // the fresh copy
+    await wait;
+    expect(copies.room(4)).toBeUndefined();
+    copies.copy(read(4));
+    copies.finish();
+    while (writer.queued.length > 0) writer.complete();
+    expect(writer.file).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4]);
+  });
+
+  it('passes the writer’s failure to whoever waits for a slab, and to no one else', async () => {
+    const failing = { pendingBytes: 4, write: () => true, drained: () => Promise.reject(new Error('ENOSPC')) };
+    const copies = new ChunkCopies(failing, 4, 1);
+    copies.copy(read(1));
+    const wait = copies.room(4);
+    await expect(wait).rejects.toThrow('ENOSPC');
+    // The rejection was handled for a caller that stopped waiting: vitest fails on an unhandled one.
+    copies.copy(read(2));
+    void copies.room(4);
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+
   it('hands a partly filled slab before a chunk too large for what is left, and copies that one fresh', () => {
     const writer = new HandWriter();
     const copies = new ChunkCopies(writer, 6, 2);

@@ -74,6 +74,34 @@ export function describeTcpContract(makeRuntime: () => Runtime): void {
       }
     });
 
+    it('an accepted connection told to reuse a read buffer delivers every later byte whole and in order, pausing as before', async () => {
+      const { client, peer } = await connectedPair(makeRuntime());
+      const first = pattern(1000, 1);
+      client.connection.write(first);
+      await peer.untilBytes(first.length);
+      const copies: Uint8Array[] = [];
+      const buffers = new Set<ArrayBufferLike>();
+      let largest = 0;
+      peer.connection.on('data', (chunk) => {
+        copies.push(new Uint8Array(chunk));
+        buffers.add(chunk.buffer);
+        largest = Math.max(largest, chunk.length);
+      });
+      const reused = peer.connection.reuseReadBuffer(16 * 1024);
+      expect(peer.connection.reuseReadBuffer(16 * 1024)).toBe(reused);
+      peer.connection.pause();
+      const rest = pattern(1024 * 1024, 2);
+      client.connection.end(rest);
+      await new Promise((resolve) => setImmediate(resolve));
+      peer.connection.resume();
+      await peer.untilEnd();
+      const received = new Uint8Array(copies.reduce((sum, chunk) => sum + chunk.length, 0));
+      copies.reduce((at, chunk) => (received.set(chunk, at), at + chunk.length), 0);
+      expect(sameBytes(received, rest)).toBe(true);
+      // Reads into one buffer: every chunk a view of it, none larger.
+      if (reused) expect([buffers.size, largest <= 16 * 1024]).toEqual([1, true]);
+    });
+
     it('refuses a connection to a port nobody listens on with ECONNREFUSED', async () => {
       const runtime = makeRuntime();
       const server = await runtime.listenTcp({ host: '127.0.0.1', port: 0 }, () => {});
