@@ -1,10 +1,11 @@
 // Before/after figures for a change: builds an earlier commit in a temporary git worktree and
-// runs the fan-out and idle-memory benchmarks on it and on this checkout's dist/ side by side,
+// runs the fan-out, idle-memory and upload benchmarks on it and on this checkout's dist/ side by side,
 // with the references, in the same runs. The worktree is removed afterwards, however the
 // benchmark ends.
 //
 //   npm run build && node scripts/bench/before-after.mjs --before 45f5e91 [--repeat 3]
-//                    [--mode throughput,rate] [--clients 10000] [--skip fanout|memory]
+//                    [--mode throughput,rate] [--clients 10000] [--upload-rounds 6]
+//                    [--skip fanout,memory,upload]
 //
 // Only the benchmark scripts of this checkout run, so both builds meet the same references
 // and the same load generator. Takes about 10 minutes with the defaults.
@@ -21,11 +22,12 @@ const { values: opts } = parseArgs({
     repeat: { type: 'string', default: '3' },
     mode: { type: 'string', default: 'throughput,rate' },
     clients: { type: 'string', default: '10000' },
+    'upload-rounds': { type: 'string', default: '6' },
     skip: { type: 'string', default: '' },
   },
 });
 if (!opts.before) {
-  console.error('usage: before-after.mjs --before <commit> [--repeat 3] [--mode throughput,rate] [--clients 10000] [--skip fanout|memory]');
+  console.error('usage: before-after.mjs --before <commit> [--repeat 3] [--mode throughput,rate] [--clients 10000] [--upload-rounds 6] [--skip fanout,memory,upload]');
   process.exit(2);
 }
 if (!existsSync(path.join(DEFAULT_DIST, 'cli.mjs'))) {
@@ -70,4 +72,7 @@ if (!opts.skip.includes('fanout')) {
 }
 if (!opts.skip.includes('memory')) {
   await run(process.execPath, [path.join(ROOT, 'scripts/bench/idle-memory.mjs'), ...dists, '--clients', opts.clients, '--repeat', opts.repeat]);
+}
+if (!opts.skip.includes('upload')) {
+  await run(process.execPath, [path.join(ROOT, 'scripts/bench/upload-pairs.mjs'), ...dists, '--rounds', opts['upload-rounds']]);
 }
