@@ -12,7 +12,7 @@ import { getRuntime } from '../runtime/index.ts';
 import { nodePasswordHashing } from '../runtime/password-hashing.ts';
 import { nodeSmallTextFiles } from '../runtime/small-text-files.ts';
 import { resolveStateDir } from './_state-dir.ts';
-import { parseCount, UsageError } from './_shared.ts';
+import { parseCount, readFlagFile, UsageError } from './_shared.ts';
 
 export const serveAccountArgs = {
   accounts: {
@@ -49,18 +49,6 @@ type ServeAccountFlags = {
 
 const MAX_ACCOUNTS_FILE_BYTES = 16 * 1024 * 1024;
 const MAX_PASSWORD_FILE_BYTES = 64 * 1024;
-
-/** A file given on the command line that cannot be used: exit 2, naming the flag. */
-async function readFlagFile(flag: string, path: string, maxBytes: number): Promise<string> {
-  let text: string | undefined;
-  try {
-    text = await nodeSmallTextFiles.read(path, maxBytes);
-  } catch (error) {
-    throw new UsageError(`${flag} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  if (text === undefined) throw new UsageError(`${flag} ${path}: no such file`);
-  return text;
-}
 
 async function readAccounts(path: string): Promise<AccountsDocument> {
   const text = await readFlagFile('--accounts', path, MAX_ACCOUNTS_FILE_BYTES);

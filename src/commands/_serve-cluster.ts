@@ -8,12 +8,10 @@ import type { ChatLimits } from '../core/chat/chat-limits.ts';
 import type { UserRegistry } from '../core/chat/user-registry.ts';
 import type { ClusterEvent } from '../core/cluster/cluster-options.ts';
 import { systemClock } from '../core/shared/clock.ts';
-import { readSmallText } from '../core/tls/small-files.ts';
 import { randomHex } from '../core/shared/random-hex.ts';
-import type { FileStore } from '../runtime/file-store-types.ts';
 import { detectRuntime } from '../runtime/detect.ts';
 import { EXIT } from './_exit.ts';
-import { parseCount, parseSeconds, UsageError } from './_shared.ts';
+import { parseCount, parseSeconds, readFlagFile, UsageError } from './_shared.ts';
 
 export const clusterArgs = {
   cluster: {
@@ -116,6 +114,9 @@ export function clusterSettings(args: ClusterArgs, port: number) {
   return { servers, nodeId: nodeIdFrom(args['node-id'], port), heartbeatMs, deadAfterMs, replicas, tlsRequired, ...(user && { user }) };
 }
 
+/** A .creds file or a PEM certificate chain is a few kilobytes. */
+const MAX_CLUSTER_FILE_BYTES = 1024 * 1024;
+
 /** The files the cluster flags name, read before anything starts. */
 export interface ClusterFiles {
   /** The .creds file's contents. */
@@ -124,27 +125,16 @@ export interface ClusterFiles {
   tls?: { ca?: string; cert?: string; key?: string };
 }
 
-async function readFlagText(files: FileStore, flag: string, path: string): Promise<string> {
-  let text: string | undefined;
-  try {
-    text = await readSmallText(files, path);
-  } catch (error) {
-    throw new UsageError(`${flag} ${path}: ${(error as { code?: string }).code ?? (error as Error).message}`);
-  }
-  if (text === undefined) throw new UsageError(`${flag} ${path}: no such file`);
-  return text;
-}
-
 /**
  * Read what --cluster-creds and --cluster-tls-* name, here rather than at connect time: a file
  * that is missing, too large, or a .creds the NATS client could not sign with is a mistake in
  * the call (exit 2), not a cluster that cannot be reached — and it is found before the server
  * starts, even when NATS is down.
  */
-export async function readClusterFiles(args: ClusterArgs, settings: NonNullable<ReturnType<typeof clusterSettings>>, files: FileStore): Promise<ClusterFiles> {
+export async function readClusterFiles(args: ClusterArgs, settings: NonNullable<ReturnType<typeof clusterSettings>>): Promise<ClusterFiles> {
   const read = (flag: keyof ClusterArgs) => {
     const path = args[flag];
-    return path === undefined ? undefined : readFlagText(files, `--${flag}`, path);
+    return path === undefined ? undefined : readFlagFile(`--${flag}`, path, MAX_CLUSTER_FILE_BYTES);
   };
   const [credsText, ca, cert, key] = await Promise.all([read('cluster-creds'), read('cluster-tls-ca'), read('cluster-tls-cert'), read('cluster-tls-key')]);
   const result: ClusterFiles = {};

@@ -3,6 +3,7 @@
 import type { ArgsDef } from 'citty';
 import { createConsola, LogLevels, type ConsolaInstance, type ConsolaReporter } from 'consola';
 
+import { nodeSmallTextFiles } from '../runtime/small-text-files.ts';
 import { EXIT, UsageError } from './_exit.ts';
 
 export { EXIT, UsageError };
@@ -117,4 +118,16 @@ export function onShutdownSignal(handler: (signal: 'SIGINT' | 'SIGTERM') => void
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   };
+}
+
+/** A file given on the command line that cannot be used: exit 2, naming the flag. */
+export async function readFlagFile(flag: string, path: string, maxBytes: number): Promise<string> {
+  let text: string | undefined;
+  try {
+    text = await nodeSmallTextFiles.read(path, maxBytes);
+  } catch (error) {
+    throw new UsageError(`${flag} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (text === undefined) throw new UsageError(`${flag} ${path}: no such file`);
+  return text;
 }

@@ -139,7 +139,7 @@ export default defineCommand({
     const accounts = await openServeAccounts(args, logger);
     const tls = await serveTlsOptions(args, resolveStateDir(args['state-dir']), logger);
     const runtime = getRuntime();
-    const clusterFiles = cluster ? await readClusterFiles(args, cluster, runtime.files) : {};
+    const clusterFiles = cluster ? await readClusterFiles(args, cluster) : {};
     const directory = runtime.files.resolve(sharedDirectory(args['shared-dir']));
     let files: FileService;
     try {

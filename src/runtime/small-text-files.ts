@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
+import { runtimeError } from './runtime-errors.ts';
 
 /**
  * Small files a person may edit (accounts, bans): read whole, and replaced atomically, so a
@@ -7,7 +8,11 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
  * purpose; these are the opposite case.
  */
 export interface SmallTextFiles {
-  /** The file's text; undefined when it does not exist. Refuses a file over `maxBytes`. */
+  /**
+   * The file's text; undefined when it does not exist. Refuses a file over `maxBytes`, and
+   * anything that is not a regular file (a device or a FIFO has no size to check: /dev/zero
+   * would be read until memory ran out).
+   */
   read(path: string, maxBytes: number): Promise<string | undefined>;
   /** Write a temporary file beside it, flush it to disk, and rename it over `path`. */
   replace(path: string, text: string, permissions: number): Promise<void>;
@@ -23,7 +28,9 @@ export const nodeSmallTextFiles: SmallTextFiles = {
       throw error;
     }
     try {
-      const { size } = await handle.stat();
+      const stat = await handle.stat();
+      if (!stat.isFile()) throw runtimeError('FILE_NOT_REGULAR', `${path} is not a regular file`);
+      const { size } = stat;
       if (size > maxBytes) throw Object.assign(new Error(`${path} is over ${maxBytes} bytes`), { code: 'FILE_TOO_LARGE' });
       return await readFile(handle, 'utf8');
     } finally {

@@ -206,7 +206,7 @@ describe(`netchat serve --cluster [${CLI_RUNTIME}]`, () => {
 
       const garbled = path.join(dir, 'garbled.creds');
       writeFileSync(garbled, readFileSync(operator.userCreds, 'utf8').replace(/^SU[A-Z2-7]{10}/m, 'SUAAAAAAAAAA'));
-      const unusable = [[path.join(dir, 'missing.creds'), /no such file/], [garbled, /checksum/], [operator.serverArgs[1]!, /unable to parse credentials/]] as const;
+      const unusable = [[path.join(dir, 'missing.creds'), /no such file/], [garbled, /checksum/], [operator.serverArgs[1]!, /unable to parse credentials/], ['/dev/zero', /FILE_NOT_REGULAR/]] as const;
       for (const [file, why] of unusable) {
         const refused = serve(file, 'refused');
         expect(await refused.exited, refused.stderr()).toBe(EXIT.USAGE);

@@ -43,6 +43,11 @@ describe('small text files', () => {
     await expect(nodeSmallTextFiles.read(path.join(dir, 'big'), 100)).rejects.toMatchObject({ code: 'FILE_TOO_LARGE' });
   });
 
+  it('refuses what is not a regular file, which has no size to check (/dev/zero would never end)', async () => {
+    await expect(nodeSmallTextFiles.read('/dev/zero', 100)).rejects.toMatchObject({ code: 'FILE_NOT_REGULAR' });
+    await expect(nodeSmallTextFiles.read(dir, 100)).rejects.toMatchObject({ code: 'FILE_NOT_REGULAR' });
+  });
+
   it('replaces a file whole with the permissions given, leaving no temporary file', async () => {
     const file = path.join(dir, 'accounts');
     writeFileSync(file, 'old\n');
