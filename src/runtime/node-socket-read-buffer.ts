@@ -29,8 +29,9 @@ export function readIntoOwnBuffer(socket: net.Socket, bytes: number): boolean {
   const kBuffer = ownSymbol(socket, 'kBuffer');
   const kBufferCb = ownSymbol(socket, 'kBufferCb');
   const fields = socket as unknown as Record<symbol, unknown>;
-  // Reads already pushed but not yet consumed would come after the ones emitted from now on.
   if (!handle || typeof handle.useUserBuffer !== 'function' || !kBuffer || !kBufferCb) return false;
+  // Already switched (or made with `onread`); or reads pushed but not yet consumed, which would
+  // come after the ones emitted from now on.
   if (fields[kBuffer] !== null || fields[kBufferCb] !== null || socket.readableLength > 0 || socket.destroyed) return false;
   const buffer = Buffer.allocUnsafe(bytes);
   fields[kBuffer] = buffer;
