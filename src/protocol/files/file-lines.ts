@@ -123,7 +123,7 @@ export function downloadReadings(rest: string): DownloadRequest[] {
 
 /** `UPLOAD <size> <sha256> <name>` or `UPLOAD <size> TRAILER <name>`; undefined when a field is malformed. */
 export function parseUploadArgs(rest: string): UploadDeclaration | undefined {
-  const match = /^(\d{1,15}) ([0-9a-fA-F]{64}|TRAILER) (.+)$/i.exec(rest.replace(/^ +/, ''));
+  const match = /^(\d{1,15}) +([0-9a-fA-F]{64}|TRAILER) +(\S.*)$/i.exec(rest.replace(/^ +/, ''));
   if (!match) return undefined;
   const hash = match[2]!.toLowerCase();
   return { size: Number(match[1]), sha256: hash === 'trailer' ? undefined : hash, name: match[3]!.replace(/\s+$/, '') };

@@ -10,7 +10,7 @@ export type FileNameProblem = 'FILE_NAME_INVALID';
 export const MAX_FILE_NAME_BYTES = 255;
 
 // C0 and C1 controls, DEL, and the characters that reorder or break lines on a terminal.
-const UNSAFE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFEFF]/;
+const UNSAFE = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFEFF]/;
 const SEPARATOR = /[/\\]/;
 // Windows refuses these as file names whatever the extension, and some tools choke on them
 // elsewhere: a folder shared from Linux must still be copyable to Windows.
@@ -48,11 +48,14 @@ export function numberedName(name: string, n: number): string {
   const double = DOUBLE_EXTENSIONS.exec(name);
   const dot = double ? double.index : name.lastIndexOf('.');
   const cut = dot > 0 ? dot : name.length;
-  const candidate = `${name.slice(0, cut)} (${n})${name.slice(cut)}`;
-  if (utf8.encode(candidate).length <= MAX_FILE_NAME_BYTES) return candidate;
-  // Too long with the number: shorten the stem, never the extension or the number.
-  const suffix = ` (${n})${name.slice(cut)}`;
+  const fits = (text: string) => utf8.encode(text).length <= MAX_FILE_NAME_BYTES;
+  const number = ` (${n})`;
   let stem = name.slice(0, cut);
-  while (stem.length > 1 && utf8.encode(stem + suffix).length > MAX_FILE_NAME_BYTES) stem = [...stem].slice(0, -1).join('');
-  return stem + suffix;
+  let extension = name.slice(cut);
+  // Too long with the number: shorten the stem first, then the extension; never the number.
+  // Whole characters go, never half of one.
+  while (stem.length > 1 && !fits(stem + number + extension)) stem = [...stem].slice(0, -1).join('');
+  while (extension.length > 0 && !fits(stem + number + extension)) extension = [...extension].slice(0, -1).join('');
+  // A cut extension may end in a dot or space, which checkFileName refuses (Windows drops them).
+  return stem + number + extension.replace(/[. ]+$/, '');
 }

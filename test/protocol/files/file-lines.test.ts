@@ -48,6 +48,12 @@ describe('client lines', () => {
     expect(parseUploadArgs(`1234567890123456 ${SHA} x`)).toBeUndefined();
   });
 
+  it('reads UPLOAD parameters separated by more than one space, the name from its first non-space character', () => {
+    expect(parseUploadArgs(` 3  ${SHA}   two words.txt `)).toEqual({ size: 3, sha256: SHA, name: 'two words.txt' });
+    expect(parseUploadArgs('3   TRAILER  x')).toEqual({ size: 3, sha256: undefined, name: 'x' });
+    expect(parseUploadArgs(`3 ${SHA}   `)).toBeUndefined();
+  });
+
   it('reads an UPLOAD whose hash follows the bytes, and the trailer line after them', () => {
     expect(parseUploadArgs('12 TRAILER my report.csv')).toEqual({ size: 12, sha256: undefined, name: 'my report.csv' });
     expect(parseUploadArgs('0 trailer x')).toEqual({ size: 0, sha256: undefined, name: 'x' });

@@ -26,6 +26,9 @@ describe('checkFileName', () => {
     ['C1', 'a\u009bb'],
     ['bidi override', 'evil\u202Etxt.exe'],
     ['line separator', 'a\u2028b'],
+    ['right-to-left mark', 'invoice\u200Fcod.exe'],
+    ['left-to-right mark', 'a\u200Eb'],
+    ['arabic letter mark', 'a\u061Cb'],
     ['device', 'CON'],
     ['device with extension', 'nul.txt'],
     ['device any case', 'Com1.log'],
@@ -56,6 +59,24 @@ describe('numberedName', () => {
     expect(new TextEncoder().encode(numbered).length).toBeLessThanOrEqual(MAX_FILE_NAME_BYTES);
     expect(numbered.endsWith(' (3).csv')).toBe(true);
     expect(checkFileName(numbered)).toBeUndefined();
+  });
+
+  it('shortens a long extension too when the stem has nothing left to give', () => {
+    const long = `a.${'b'.repeat(MAX_FILE_NAME_BYTES - 2)}`;
+    expect(checkFileName(long)).toBeUndefined();
+    for (const n of [1, 999]) {
+      const numbered = numberedName(long, n);
+      expect(new TextEncoder().encode(numbered).length).toBeLessThanOrEqual(MAX_FILE_NAME_BYTES);
+      expect(numbered.startsWith(`a (${n}).bbb`)).toBe(true);
+      expect(checkFileName(numbered)).toBeUndefined();
+    }
+    // Multibyte characters are cut whole, and a cut that ends in a dot loses it.
+    const accented = `é.${'é'.repeat(126)}`;
+    const numbered = numberedName(accented, 7);
+    expect(new TextEncoder().encode(numbered).length).toBeLessThanOrEqual(MAX_FILE_NAME_BYTES);
+    expect(numbered).not.toContain('\uFFFD');
+    expect(checkFileName(numbered)).toBeUndefined();
+    expect(checkFileName(numberedName(`a.${'.'.repeat(10)}${'b'.repeat(MAX_FILE_NAME_BYTES - 12)}`, 1))).toBeUndefined();
   });
 });
 
