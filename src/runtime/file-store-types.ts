@@ -16,6 +16,11 @@ export interface FileStat {
   mtimeMs: number;
   /** Permission bits (0o644 …). */
   permissions: number;
+  /**
+   * Which file this is (device and inode): another file renamed onto the same name, even one of
+   * the same size and modification time, has another.
+   */
+  fileId: string;
 }
 
 export interface DirectoryEntry extends FileStat {

@@ -23,7 +23,7 @@ function kindOf(stats: Stats): FileKind {
 }
 
 export function statOf(stats: Stats): FileStat {
-  return { kind: kindOf(stats), size: stats.size, mtimeMs: stats.mtimeMs, permissions: stats.mode & 0o7777 };
+  return { kind: kindOf(stats), size: stats.size, mtimeMs: stats.mtimeMs, permissions: stats.mode & 0o7777, fileId: `${stats.dev}:${stats.ino}` };
 }
 
 /** Where the OS cannot refuse a symlink at open, look first (racy, but the best there is). */

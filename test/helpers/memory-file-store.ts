@@ -20,9 +20,19 @@ export function fsError(code: string, syscall: string, target: string): Error & 
   return Object.assign(new Error(`${code}: ${syscall} '${target}'`), { code, syscall, path: target });
 }
 
+// A node keeps its number through renames, as a file keeps its inode.
+const nodeIds = new WeakMap<MemoryNode, number>();
+let lastNodeId = 0;
+
+function idOf(node: MemoryNode): number {
+  let id = nodeIds.get(node);
+  if (id === undefined) nodeIds.set(node, (id = ++lastNodeId));
+  return id;
+}
+
 function statOf(node: MemoryNode): FileStat {
   const size = node.kind === 'file' ? node.data.length : node.kind === 'symlink' ? node.target.length : 4096;
-  return { kind: node.kind satisfies FileKind, size, mtimeMs: node.mtimeMs, permissions: node.permissions };
+  return { kind: node.kind satisfies FileKind, size, mtimeMs: node.mtimeMs, permissions: node.permissions, fileId: `memory:${idOf(node)}` };
 }
 
 export class MemoryFileStore implements FileStore {

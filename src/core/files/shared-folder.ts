@@ -31,6 +31,8 @@ export interface SharedFile {
   path: string;
   size: number;
   mtimeMs: number;
+  /** The file's identity when resolved: a file put in its place is another file. */
+  fileId: string;
 }
 
 export type ResolveProblem = 'FILE_NAME_INVALID' | 'NO_SUCH_FILE';
@@ -38,6 +40,7 @@ export type ResolveProblem = 'FILE_NAME_INVALID' | 'NO_SUCH_FILE';
 interface CachedHash {
   size: number;
   mtimeMs: number;
+  fileId: string;
   sha256: Promise<string>;
 }
 
@@ -88,21 +91,21 @@ export class SharedFolder {
     if (checkFileName(name)) return 'FILE_NAME_INVALID';
     const path = this.store.join(this.root, name);
     const info = await this.store.lstat(path).catch(() => undefined);
-    if (info?.kind === 'file') return { name, path, size: info.size, mtimeMs: info.mtimeMs };
+    if (info?.kind === 'file') return { name, path, size: info.size, mtimeMs: info.mtimeMs, fileId: info.fileId };
     if (info?.kind === 'symlink') {
       const target = await this.followInside(path);
-      if (target) return { name, path: target.path, size: target.info.size, mtimeMs: target.info.mtimeMs };
+      if (target) return { name, path: target.path, size: target.info.size, mtimeMs: target.info.mtimeMs, fileId: target.info.fileId };
     }
     this.forget(name);
     return 'NO_SUCH_FILE';
   }
 
-  /** The SHA-256 of `file`, read once and remembered while its size and modification time stay. */
+  /** The SHA-256 of `file`, read once and remembered while it stays the same file, of the same size and modification time. */
   sha256(file: SharedFile): Promise<string> {
     const cached = this.hashes.get(file.name);
-    if (cached && cached.size === file.size && cached.mtimeMs === file.mtimeMs) return cached.sha256;
+    if (cached && sameVersion(cached, file)) return cached.sha256;
     const sha256 = this.hashFile(file);
-    this.remember(file.name, { size: file.size, mtimeMs: file.mtimeMs, sha256 });
+    this.remember(file.name, { size: file.size, mtimeMs: file.mtimeMs, fileId: file.fileId, sha256 });
     sha256.catch(() => this.hashes.delete(file.name));
     return sha256;
   }
@@ -110,7 +113,7 @@ export class SharedFolder {
   /** Whether `file` still is what it was when resolved (else it changed while being sent). */
   async unchanged(file: SharedFile): Promise<boolean> {
     const now = await this.store.stat(file.path).catch(() => undefined);
-    return now !== undefined && now.size === file.size && now.mtimeMs === file.mtimeMs;
+    return now !== undefined && sameVersion(now, file);
   }
 
   /** A fresh hidden path for an upload in progress. */
@@ -144,7 +147,7 @@ export class SharedFolder {
 
   private record(name: string, info: FileStat, sha256: string): void {
     this.index.set({ name, size: info.size, mtimeMs: info.mtimeMs });
-    this.remember(name, { size: info.size, mtimeMs: info.mtimeMs, sha256: Promise.resolve(sha256) });
+    this.remember(name, { size: info.size, mtimeMs: info.mtimeMs, fileId: info.fileId, sha256: Promise.resolve(sha256) });
   }
 
   private forget(name: string): void {
@@ -161,7 +164,7 @@ export class SharedFolder {
   private async hashFile(file: SharedFile): Promise<string> {
     // FILE_CHANGED when it changes while being read: the caller reports an I/O failure.
     const { sha256, stat } = await this.store.sha256(file.path);
-    if (stat.size !== file.size || stat.mtimeMs !== file.mtimeMs) {
+    if (!sameVersion(stat, file)) {
       throw Object.assign(new Error(`${file.name} changed while it was hashed`), { code: 'FILE_CHANGED' });
     }
     return sha256;
@@ -222,4 +225,11 @@ export class SharedFolder {
     if (!this.opened) return Promise.resolve();
     return new Promise((resolve) => this.clock.setTimeout(resolve, 0));
   }
+}
+
+type Version = Pick<FileStat, 'size' | 'mtimeMs' | 'fileId'>;
+
+/** Whether two looks at a file saw the same bytes, as far as the file system tells. */
+function sameVersion(a: Version, b: Version): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.fileId === b.fileId;
 }

@@ -130,6 +130,22 @@ describe('SharedFolder.sha256', () => {
     expect(await folder.sha256((await folder.resolve('data.bin')) as typeof first)).toBe(sha('version two, longer'));
     expect(reads).toBe(2);
   });
+
+  it('reads it again when another file of the same size and modification time took its name', async () => {
+    await fs.mkdir(shared, { recursive: true });
+    const when = new Date('2026-01-01T00:00:00Z');
+    await fs.writeFile(path.join(shared, 'same.txt'), 'AAAA');
+    await fs.utimes(path.join(shared, 'same.txt'), when, when);
+    const folder = await openFolder();
+    const resolved = async () => (await folder.resolve('same.txt')) as Exclude<Awaited<ReturnType<SharedFolder['resolve']>>, string>;
+    const before = await resolved();
+    expect(await folder.sha256(before)).toBe(sha('AAAA'));
+    await fs.writeFile(path.join(dir, 'replacement.txt'), 'BBBB');
+    await fs.utimes(path.join(dir, 'replacement.txt'), when, when);
+    await fs.rename(path.join(dir, 'replacement.txt'), path.join(shared, 'same.txt'));
+    expect(await folder.unchanged(before)).toBe(false);
+    expect(await folder.sha256(await resolved())).toBe(sha('BBBB'));
+  });
 });
 
 describe('IncomingUpload', () => {

@@ -43,7 +43,7 @@ export function describeFileStoreContract(makeRuntime: () => Runtime, fixture: F
       for await (const entry of files.list(dir)) entries.push(entry);
       entries.sort((a, b) => a.name.localeCompare(b.name));
       expect(entries.map((e) => [e.name, e.kind])).toEqual([['data.bin', 'file'], ['link', 'symlink'], ['sub', 'directory']]);
-      expect(entries[0]).toMatchObject({ size: 300, permissions: expect.any(Number) });
+      expect(entries[0]).toMatchObject({ size: 300, permissions: expect.any(Number), fileId: expect.any(String) });
       expect(entries[0]!.mtimeMs).toBeGreaterThan(0);
       let seen = 0;
       for await (const entry of files.list(at('sub'))) {
@@ -199,7 +199,11 @@ export function describeFileStoreContract(makeRuntime: () => Runtime, fixture: F
       await fixture.writeFile(at('b'), 'B');
       expect(await codeOf(files.renameNoReplace(at('a'), at('b')))).toBe('EEXIST');
       expect([text(await fixture.readFile(at('a'))), text(await fixture.readFile(at('b')))]).toEqual(['A', 'B']);
+      const identity = (await files.lstat(at('a'))).fileId;
+      expect(identity).not.toBe((await files.lstat(at('b'))).fileId);
       await files.renameNoReplace(at('a'), at('c'));
+      // A renamed file is the same file.
+      expect((await files.lstat(at('c'))).fileId).toBe(identity);
       expect(await fixture.exists(at('a'))).toBe(false);
       expect(text(await fixture.readFile(at('c')))).toBe('A');
       expect(await codeOf(files.renameNoReplace(at('a'), at('d')))).toBe('ENOENT');
