@@ -19,6 +19,7 @@ export const DISCONNECT_REASONS = {
   kicked: 'kicked',
   banned: 'banned',
   'login-required': 'login required',
+  'upload-refused': 'upload refused',
 } as const;
 
 export type DisconnectReason = keyof typeof DISCONNECT_REASONS;

@@ -5,7 +5,7 @@
 import { serverLine } from '../../protocol/chat/chat-lines.ts';
 import type { ErrorCode } from '../../protocol/chat/error-codes.ts';
 import type { FileProblem } from '../../protocol/files/file-error-codes.ts';
-import { startsUpload } from '../files/file-commands.ts';
+import { startsUpload, uploadMayStartHere } from '../files/file-commands.ts';
 import type { FileService } from '../files/file-service.ts';
 import type { TicketOwner } from '../files/transfer-tickets.ts';
 import type { UploadIntake } from '../files/upload-intake.ts';
@@ -181,8 +181,8 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     this.close('transfer-done', finalLine);
   }
 
-  abort(): void {
-    this.close('transfer-broken');
+  abort(reason: 'transfer-broken' | 'transfer-idle' = 'transfer-broken'): void {
+    this.close(reason);
     this.link.destroy();
   }
 
@@ -241,7 +241,7 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     // A file moving on the connection: its idle time counts, not registration or pings.
     if (this.transfers.running) {
       const idleMs = this.host.files?.limits.transferIdleTimeoutMs ?? Number.POSITIVE_INFINITY;
-      if (this.transfers.idleFor(now) >= idleMs) this.abort();
+      if (this.transfers.idleFor(now) >= idleMs) this.abort('transfer-idle');
       return;
     }
     if (this.name === undefined) {
@@ -282,7 +282,14 @@ export class ServerSession implements CommandSession, LineLinkHandler, BatchReci
     this.lastActivity = this.host.clock.now();
     this.pingSentAt = NO_PING;
     if (typeof item === 'string' && this.transfers.takeControlLine(item)) return;
+    // A blank line is ignored, and not counted: an upload after it still opens the connection.
+    if (typeof item === 'string' && item.trim() === '') return;
     this.linesReceived++;
+    // An over-long line where an upload may start could be one (its name too long): the bytes
+    // after it would be read as lines, so it ends the connection.
+    if (typeof item === 'number' && uploadMayStartHere(this)) {
+      return this.close('upload-refused', serverLine.error('LINE_TOO_LONG', `first line of ${item} bytes; the limit is ${this.host.limits.maxLineBytes} bytes`));
+    }
     // An upload's bytes follow its line in the same stream: it must be handled now, not held
     // by flood control, or the bytes after it would be read as lines.
     if (!this.held && typeof item === 'string' && startsUpload(item, this)) return this.process(item);

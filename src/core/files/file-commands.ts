@@ -27,10 +27,20 @@ type Session = CommandSession & FileCommandSession;
 export const FILE_VERBS = ['LIST_FILES', 'DOWNLOAD_TCP', 'DOWNLOAD_UDP', 'TICKET', 'TRANSFER', 'UPLOAD', 'UPLOAD_RAW'] as const;
 export type FileVerb = (typeof FILE_VERBS)[number];
 
+type PlaceSession = Pick<FileCommandSession, 'linesReceived' | 'loginLines' | 'transfer' | 'transferStarted'>;
+
+/**
+ * Whether the current line stands where an upload may start: first on its connection (logins
+ * aside) or right after TRANSFER. A line there that is refused closes the connection, since the
+ * bytes after it may be a file's and must never be read as commands.
+ */
+export function uploadMayStartHere(session: PlaceSession): boolean {
+  return opensConnection(session) || (session.transfer !== undefined && !session.transferStarted);
+}
+
 /** Whether `line` starts an upload at a place where one is allowed (it then skips flood control). */
-export function startsUpload(line: string, session: Pick<FileCommandSession, 'linesReceived' | 'loginLines' | 'transfer' | 'transferStarted'>): boolean {
-  if (!opensConnection(session) && !(session.transfer && !session.transferStarted)) return false;
-  return /^\s*UPLOAD(_RAW)?(\s|$)/i.test(line);
+export function startsUpload(line: string, session: PlaceSession): boolean {
+  return uploadMayStartHere(session) && /^\s*UPLOAD(_RAW)?(\s|$)/i.test(line);
 }
 
 function problem(session: Session, code: FileProblem['code'], message: string): void {
@@ -125,19 +135,17 @@ export const FILE_COMMANDS: Record<FileVerb, CommandSpec> = {
     beforeRegistration: true,
     onTransferConnection: true,
     params: 1,
-    minArgs: 1,
+    // Checked by the handler: a refused upload closes its connection, which the dispatcher's check would not.
+    minArgs: 0,
     async handler(session: Session, [rest]) {
       // UPLOAD <size> <sha256> <name>, or UPLOAD <size> TRAILER <name> with the hash after the bytes
-      const files = service(session);
-      if (!files || !placed(session)) return;
-      const declared = parseUploadArgs(rest!);
+      if (!placed(session)) return;
       const by = session.transfer?.name;
       session.transferStarted = true;
-      if (!declared) {
-        // The connection is already the upload's: refuse and close, as any refused upload.
-        session.replyError('MISSING_ARGUMENT', 'usage: UPLOAD <size> <sha256|TRAILER> <name>');
-        return session.finish();
-      }
+      const files = session.files;
+      if (!files) return refuseUpload(session, 'UNKNOWN_COMMAND', 'this server shares no files');
+      const declared = parseUploadArgs(rest ?? '');
+      if (!declared) return refuseUpload(session, 'MISSING_ARGUMENT', 'usage: UPLOAD <size> <sha256|TRAILER> <name>');
       const { size, sha256 } = declared;
       await files.upload(session, { name: declared.name, declared: sha256 === undefined ? { size } : { size, sha256 } }, by);
     },
@@ -148,14 +156,17 @@ export const FILE_COMMANDS: Record<FileVerb, CommandSpec> = {
     beforeRegistration: true,
     onTransferConnection: true,
     params: 1,
-    minArgs: 1,
+    minArgs: 0,
     async handler(session: Session, [name]) {
       // UPLOAD_RAW <name>
-      const files = service(session);
-      if (!files || !placed(session)) return;
+      if (!placed(session)) return;
       const by = session.transfer?.name;
       session.transferStarted = true;
-      await files.upload(session, { name: name!.replace(/\s+$/, '') }, by);
+      const files = session.files;
+      if (!files) return refuseUpload(session, 'UNKNOWN_COMMAND', 'this server shares no files');
+      const wanted = (name ?? '').replace(/\s+$/, '');
+      if (wanted === '') return refuseUpload(session, 'MISSING_ARGUMENT', 'usage: UPLOAD_RAW <name>');
+      await files.upload(session, { name: wanted }, by);
     },
   },
 };
@@ -178,9 +189,15 @@ function opensConnection(session: Pick<FileCommandSession, 'linesReceived' | 'lo
   return session.linesReceived === session.loginLines + 1;
 }
 
+/** The connection is already the upload's: refuse and close, as any refused upload. */
+function refuseUpload(session: Session, code: 'UNKNOWN_COMMAND' | 'MISSING_ARGUMENT', message: string): void {
+  session.replyError(code, message);
+  session.finish();
+}
+
 /** An upload line must open its connection, after logins only (or follow TRANSFER); elsewhere it is refused. */
 function placed(session: Session): boolean {
-  if (opensConnection(session) || (session.transfer && !session.transferStarted)) return true;
+  if (uploadMayStartHere(session)) return true;
   problem(session, 'UPLOAD_MISPLACED', 'an upload must be the first line of a connection, logins aside (or follow TRANSFER)');
   return false;
 }

@@ -293,6 +293,27 @@ describe('uploads', () => {
   });
 });
 
+describe('the bytes after an upload line', () => {
+  const payload = 'JOIN mallory\nBROADCAST owned\n';
+  it.each([
+    ['a blank line before it (ignored: the upload still opens the connection)', `\n  \nUPLOAD_RAW notes.txt\n${payload}`, /^FILE_STORED \d+ [0-9a-f]{64} notes\.txt$/],
+    ['an UPLOAD_RAW without a name', `UPLOAD_RAW   \n${payload}`, /^ERROR MISSING_ARGUMENT /],
+    ['a bare UPLOAD', `UPLOAD\n${payload}`, /^ERROR MISSING_ARGUMENT /],
+    ['an over-long first line', `UPLOAD_RAW ${'x'.repeat(5000)}.txt\n${payload}`, /^ERROR LINE_TOO_LONG /],
+  ])('are never read as commands: %s', async (_label, sent, answer) => {
+    const port = await start();
+    const ann = await joined(port, 'ann');
+    const nc = await BytePeer.connect(port);
+    peers.push(nc);
+    nc.end(sent);
+    expect(await nc.lineMatching(/^ERROR|^FILE_STORED/)).toMatch(answer);
+    await nc.waitForClose();
+    // Had the bytes been read as lines, mallory would have joined and broadcast before bob joins.
+    await joined(port, 'bob');
+    expect(await ann.lineMatching(/^\[Server\] (bob|mallory|A guest)|^\[Broadcast\]/)).toMatch(/^\[Server\] (bob has joined|A guest shared notes\.txt)/);
+  });
+});
+
 describe('TICKET and TRANSFER', () => {
   it('moves a file on a second connection, once per ticket, while the chat connection stays free', async () => {
     const content = randomBytes(200_000);
