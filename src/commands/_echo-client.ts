@@ -15,6 +15,7 @@ import { formatHostPort } from '../core/shared/host-port.ts';
 import { flagsOf, LIMIT_FLAGS, limitsFromFlags } from './_limit-flags.ts';
 import { connectAddress } from './_address-args.ts';
 import { EXIT, onShutdownSignal, parseCount, UsageError } from './_shared.ts';
+import { guardStdout } from './_stdout.ts';
 import { resolveStateDir } from './_state-dir.ts';
 import { clientTlsRuntime, isTrustRefusal, wantsClientTls, withoutScheme } from './_tls-flags.ts';
 import type { EchoArgs } from './echo.ts';
@@ -53,10 +54,13 @@ export async function runClient(options: EchoArgs, server: string, logger: Conso
   const runtime = await clientTlsRuntime(options, { tls: typed.tls, stateDir: resolveStateDir(options['state-dir']) }, logger);
   const interrupt = new AbortController();
   const release = onShutdownSignal(() => interrupt.abort());
+  // `… | head -1`: the reader of our output is gone; stop as if interrupted, and say so by exit code.
+  const stdout = guardStdout(() => interrupt.abort());
+  const print = (line: string) => stdout.write(`${line}\n`);
   try {
     if (count === undefined) {
       const summary = await runEchoStream(runtime, { ...target, signal: interrupt.signal }, process.stdin, process.stdout);
-      process.exitCode = streamExitCode(summary, target.transport, logger);
+      process.exitCode = stdout.closed ? EXIT.OUTPUT_CLOSED : streamExitCode(summary, target.transport, logger);
       // A read still waiting on stdin (a terminal, an open pipe) would keep the process alive;
       // Deno keeps it alive even after destroy(), so leave once stdout is flushed.
       const inputOpen = !process.stdin.readableEnded;
@@ -70,8 +74,8 @@ export async function runClient(options: EchoArgs, server: string, logger: Conso
         print(`reply from ${where} seq=${result.seq} ts=${result.timestamp} time=${result.rttMs.toFixed(3)} ms`);
       } else print(`no reply from ${where} seq=${result.seq} within ${timeoutMs / 1000} s`);
     });
-    printSummary(where, summary);
-    process.exitCode = probeExitCode(summary, logger);
+    printSummary(print, where, summary);
+    process.exitCode = stdout.closed ? EXIT.OUTPUT_CLOSED : probeExitCode(summary, logger);
   } catch (error) {
     if (!(error instanceof EchoClientError)) throw error;
     // A refused certificate was already described, loudly, by the TLS connector.
@@ -86,7 +90,7 @@ export async function runClient(options: EchoArgs, server: string, logger: Conso
   }
 }
 
-function printSummary(where: string, summary: ProbeSummary): void {
+function printSummary(print: (line: string) => void, where: string, summary: ProbeSummary): void {
   print(`--- ${where} echo statistics ---`);
   print(`${summary.sent} probes, ${summary.received} replies, ${lossPercent(summary.sent, summary.received)}% loss`);
   const stats = rttStats(summary.rttsMs);
@@ -131,6 +135,3 @@ function streamExitCode(summary: StreamSummary, transport: 'tcp' | 'udp', logger
   }
 }
 
-function print(line: string): void {
-  process.stdout.write(`${line}\n`);
-}

@@ -6,7 +6,7 @@ import { FileTransfers, type TransferEvent } from '../core/chat-client/file-tran
 import { systemClock } from '../core/shared/clock.ts';
 import { DEFAULT_UDP_TRANSFER_LIMITS } from '../core/udp-transfer/transfer-limits.ts';
 import { getRuntime, type Runtime } from '../runtime/index.ts';
-import type { Paint } from '../ui/chat-format.ts';
+import { eventJson, type Paint } from '../ui/chat-format.ts';
 import type { TerminalPrinter } from '../ui/terminal-session.ts';
 import { TransferReport, transferJson } from '../ui/transfer-report.ts';
 
@@ -50,7 +50,7 @@ export function joinTransfers(options: JoinTransfersOptions): JoinTransfers {
         if (now - (jsonShownAt.get(key) ?? Number.NEGATIVE_INFINITY) < JSON_PROGRESS_INTERVAL_MS && event.bytes !== event.total) return;
         jsonShownAt.set(key, now);
       }
-      options.writeLine(JSON.stringify({ ...transferJson(event), time: new Date().toISOString() }));
+      options.writeLine(JSON.stringify(eventJson(transferJson(event), new Date())));
       return;
     }
     const line = report.line(event);

@@ -11,9 +11,11 @@ import { formatHostPort } from '../core/shared/host-port.ts';
 import { checkFileName } from '../protocol/files/file-names.ts';
 import { formatSize } from '../protocol/files/file-sizes.ts';
 import { progressStyle, startProgress, type TransferProgress } from '../ui/transfer-progress.ts';
+import { eventJson } from '../ui/chat-format.ts';
 import { takesPositionalList } from './_strict-args.ts';
 import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, parseSeconds, UsageError } from './_shared.ts';
 import { resolveStateDir, stateDirArg } from './_state-dir.ts';
+import { guardStdout } from './_stdout.ts';
 import { isLoginRefusal, joinCredentials, joinLoginArgs } from './_join-login.ts';
 import { clientTlsArgs, clientTlsRuntime, isTrustRefusal, parseChatAddress } from './_tls-flags.ts';
 
@@ -74,7 +76,15 @@ export default takesPositionalList(defineCommand({
     const login = await uploadLogin(args, paths.includes('-'));
     if (!login) return void (process.exitCode = EXIT.INTERRUPTED);
     const runtime = await clientTlsRuntime(args, { tls, stateDir: resolveStateDir(args['state-dir']) }, logger);
-    const writeJson = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...event, time: new Date().toISOString() })}\n`);
+    let progress: TransferProgress | undefined;
+    let interrupted = false;
+    // `… | head -1`: the reader of the verdicts went away; stop as a writer cut off by SIGPIPE would.
+    const stdout = guardStdout(() => {
+      interrupted = true;
+      progress?.stop();
+      process.exit(EXIT.OUTPUT_CLOSED);
+    });
+    const writeJson = (event: Record<string, unknown>) => stdout.write(`${JSON.stringify(eventJson(event, new Date()))}\n`);
 
     const stdin = { chunks: process.stdin as AsyncIterable<Uint8Array>, name: args.name };
     const plan = await planUploads(runtime.files, paths, stdin);
@@ -84,8 +94,6 @@ export default takesPositionalList(defineCommand({
     }
 
     const style = progressStyle({ json: args.json, quiet: args.quiet, readsStdin: paths.includes('-') }, { stderr: process.stderr, stdin: process.stdin });
-    let progress: TransferProgress | undefined;
-    let interrupted = false;
     // clack's bar exits the process itself on Ctrl-C: the code must still say "interrupted".
     const onExit = () => {
       if (progress && interrupted === false) process.exitCode = EXIT.INTERRUPTED;
@@ -127,7 +135,7 @@ export default takesPositionalList(defineCommand({
         const { result } = outcome;
         if (args.json) writeJson({ type: 'stored', path: upload.label, name: result.storedAs, size: result.size, sha256: result.sha256 });
         // The verdict is the data: one line per stored file on stdout, for scripts to read.
-        else process.stdout.write(`${upload.label}\t${result.storedAs}\t${result.size}\t${result.sha256}\n`);
+        else stdout.write(`${upload.label}\t${result.storedAs}\t${result.size}\t${result.sha256}\n`);
         if (!args.json && result.storedAs !== upload.name) logger.info(`${upload.name} was stored as ${result.storedAs}: the server already had a ${upload.name}`);
         else logger.debug(`${upload.label}: stored (${formatSize(result.size)})`);
       } else {

@@ -14,6 +14,7 @@ import { connectAddress } from './_address-args.ts';
 import { loginName } from './_join-connect.ts';
 import { LIMIT_FLAGS, limitArgs, limitsFromFlags } from './_limit-flags.ts';
 import { chatClientArgs, createLogger, EXIT, logArgs, onShutdownSignal, UsageError } from './_shared.ts';
+import { guardStdout } from './_stdout.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = UDP_CHAT_DEFAULT_PORT;
@@ -78,12 +79,15 @@ export default defineCommand({
 
     const controller = new AbortController();
     const stopSignals = onShutdownSignal(() => controller.abort());
+    // `… | head -1`: the reader of our output is gone; leave the chat as if interrupted, and say so by exit code.
+    const stdout = guardStdout(() => controller.abort());
+    const interruptedCode = () => (stdout.closed ? EXIT.OUTPUT_CLOSED : EXIT.INTERRUPTED);
     try {
       logger.debug(`joining the UDP chat at ${where}`);
       const client: UdpChatClient = await openUdpChat(getRuntime(), { host, port, replyTimeoutMs, serverTimeoutMs });
       // Interrupted before joining: nothing to leave.
       controller.signal.addEventListener('abort', () => client.name === undefined && client.close(), { once: true });
-      const writeLine = (line: string) => process.stdout.write(`${line}\n`);
+      const writeLine = (line: string) => stdout.write(`${line}\n`);
       const output = interactive ? undefined : attachUdpPipeOutput({ client, json: args.json, logger, writeLine });
 
       let joined = await client.join(name!);
@@ -99,7 +103,7 @@ export default defineCommand({
       }
       if (!joined.ok) {
         if (controller.signal.aborted) {
-          process.exitCode = EXIT.INTERRUPTED;
+          process.exitCode = interruptedCode();
         } else if ('close' in joined) {
           const { message, exitCode } = describeClose(joined.close, client.admitted, where);
           say.error(message);
@@ -120,7 +124,7 @@ export default defineCommand({
         : await runUdpPipeSession({ client, output: output!, input: process.stdin, logger, signal: controller.signal, stayAfterInput: args.stay });
 
       const { message, exitCode } = describeClose(close, true, where);
-      process.exitCode = interrupted ? EXIT.INTERRUPTED : exitCode;
+      process.exitCode = interrupted ? interruptedCode() : exitCode;
       if (exitCode !== EXIT.OK && !interrupted) say.error(message);
       if (interactive) clack.outro(exitCode === EXIT.OK || interrupted ? 'Left the chat.' : 'Disconnected.');
       else logger.debug(message);

@@ -146,7 +146,7 @@ function plural(count: number, word: string): string {
 }
 
 /** One event as a JSON line's object: its type first, then when it arrived, then its fields. */
-export function eventJson(event: ServerEvent | LocalEvent, time: Date): Record<string, unknown> {
+export function eventJson(event: { type?: unknown }, time: Date): Record<string, unknown> {
   const { type, ...fields } = event;
   return { type, time: time.toISOString(), ...fields };
 }

@@ -84,8 +84,10 @@ describe(`shared files [${CLI_RUNTIME}]`, () => {
       expect(await watcher.waitForLine(/shared report\.csv/)).toBe('[Server] A guest shared report.csv (4 B).');
       const second = await runCli(['send-file', path.join(dir, 'report.csv'), `127.0.0.1:${port}`, '--json']);
       expect(second.code, second.stderr).toBe(EXIT.OK);
-      const verdict = second.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).find((e) => e.type === 'stored');
-      expect(verdict).toMatchObject({ name: 'report (1).csv', size: 4, sha256: sha('x,y\n') });
+      const events = second.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(events.find((e) => e.type === 'stored')).toMatchObject({ name: 'report (1).csv', size: 4, sha256: sha('x,y\n') });
+      // docs/JSON.md: every object starts with its type and time.
+      for (const event of events) expect(Object.keys(event).slice(0, 2)).toEqual(['type', 'time']);
     } finally {
       watcher.close();
     }
@@ -120,10 +122,14 @@ describe(`shared files [${CLI_RUNTIME}]`, () => {
     await fs.writeFile(path.join(shared, 'small.txt'), 'small');
     const { proc, port } = await serve();
     const downloads = path.join(dir, 'udp');
-    const result = await runCli(['join', 'dora', '127.0.0.1', String(port), '--udp', '--download-dir', downloads], {
+    const result = await runCli(['join', 'dora', '127.0.0.1', String(port), '--udp', '--download-dir', downloads, '--json'], {
       input: '/download big.bin\n/download small.txt --tcp\n',
     });
     expect(result.code, result.stderr).toBe(EXIT.OK);
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.filter((e) => e.type === 'downloaded').map((e) => e.name).sort()).toEqual(['big.bin', 'small.txt']);
+    // docs/JSON.md: every object starts with its type and time, the transfers' too.
+    for (const event of events) expect(Object.keys(event).slice(0, 2)).toEqual(['type', 'time']);
     expect(sha(await fs.readFile(path.join(downloads, 'big.bin')))).toBe(sha(big));
     expect(await fs.readFile(path.join(downloads, 'small.txt'), 'utf8')).toBe('small');
     await proc.waitForStderr(/dora \(127\.0\.0\.1\) downloaded big\.bin over UDP/);
