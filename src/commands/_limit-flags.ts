@@ -145,7 +145,7 @@ export const LIMIT_FLAGS = {
     timeout: { limit: 'connectTimeoutMs', unit: 'seconds', description: 'Seconds to wait for the connection' },
   },
   udpServe: {
-    'max-datagram-bytes': { limit: 'maxDatagramBytes', unit: 'count', description: 'Largest datagram accepted, at least 128' },
+    'max-datagram-bytes': { limit: 'maxDatagramBytes', unit: 'count', description: 'Largest datagram accepted, 128 to 65504 less --max-name-length (a relayed message must fit in one datagram)' },
     'flood-burst': { limit: 'floodBurst', unit: 'count', description: 'Datagrams from one address at once; 0 = no rate limit' },
     'flood-rate': { limit: 'floodDatagramsPerSecond', unit: 'decimal', description: 'Datagrams per second from one address after the burst' },
     'max-clients': { limit: 'maxClients', unit: 'count', description: 'Users in the chat' },

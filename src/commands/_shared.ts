@@ -59,8 +59,14 @@ export function parseSeconds(value: unknown, option: string): number | undefined
   const text = String(value).trim();
   const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isFinite(seconds)) throw new UsageError(`${option} must be a number of seconds, got "${text}"`);
-  return Math.round(seconds * 1000);
+  const ms = Math.round(seconds * 1000);
+  // Timers wait at most 2^31 - 1 ms: past that, Node, Bun and Deno fire them at once.
+  if (ms > MAX_TIMER_MS) throw new UsageError(`${option} must be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (about 24 days), got "${text}"`);
+  return ms;
 }
+
+/** The longest a timer can wait. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A decimal number ≥ 0 from a flag (e.g. a rate); undefined when the flag was not given. */
 export function parseDecimal(value: unknown, option: string): number | undefined {

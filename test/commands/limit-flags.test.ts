@@ -121,6 +121,14 @@ describe('limit flags', () => {
     );
   });
 
+  it.each(COMMANDS)('%s: a number of seconds past what a timer can wait is refused, naming the flag', (_, { rows, refusalOf }) => {
+    for (const [flag, row] of rows) {
+      if (row.unit !== 'seconds') continue;
+      expect(refusalOf(flag, '3000000')).toMatch(new RegExp(`^--${flag} must be at most 2147483 seconds`));
+      expect(refusalOf(flag, '2147483')).toBeUndefined();
+    }
+  });
+
   it.each(COMMANDS)('%s: a refused 0 names the flag, never a field of the core', (_, { rows, refusalOf }) => {
     for (const [flag] of rows) {
       const message = refusalOf(flag, '0');

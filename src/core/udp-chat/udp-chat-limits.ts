@@ -37,6 +37,11 @@ export const DEFAULT_UDP_CHAT_LIMITS: Readonly<UdpChatLimits> = Object.freeze({
   maxNameLength: 32,
 });
 
+/** The most one UDP datagram over IPv4 carries (65,535 less the IP and UDP headers). */
+const MAX_UDP_PAYLOAD_BYTES = 65_507;
+/** ` ~ ` between a relayed message's sender and its text. */
+const RELAY_PREFIX_BYTES = 3;
+
 const MINIMUMS: Record<keyof UdpChatLimits, number> = {
   // netchat's client pads its `/join` to this size (JOIN_PADDED_BYTES), so the answer to it fits.
   maxDatagramBytes: JOIN_PADDED_BYTES,
@@ -57,6 +62,14 @@ export function resolveUdpChatLimits(overrides: Partial<UdpChatLimits> = {}): Ud
   }
   for (const key of ['maxDatagramBytes', 'maxClients', 'maxNameLength', 'floodBurst'] as const) {
     if (!Number.isInteger(limits[key])) throw new LimitError<keyof UdpChatLimits>(key, `${key} must be a whole number`);
+  }
+  // A message is relayed as `<name> ~ <message>`: the longest must still fit in one datagram.
+  const largest = MAX_UDP_PAYLOAD_BYTES - RELAY_PREFIX_BYTES - limits.maxNameLength;
+  if (limits.maxDatagramBytes > largest) {
+    throw new LimitError<keyof UdpChatLimits>(
+      'maxDatagramBytes',
+      `maxDatagramBytes must be at most ${largest} with maxNameLength ${limits.maxNameLength}: a relayed message, its sender's name in front, must fit in one UDP datagram (${MAX_UDP_PAYLOAD_BYTES} bytes)`,
+    );
   }
   return limits;
 }

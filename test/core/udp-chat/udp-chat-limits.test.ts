@@ -23,8 +23,16 @@ describe('resolveUdpChatLimits', () => {
     [{ registrationTimeoutMs: 99 }, 'registrationTimeoutMs'],
     [{ idleTimeoutMs: -1 }, 'idleTimeoutMs'],
     [{ maxSendBytesPerSecond: Number.NaN }, 'maxSendBytesPerSecond'],
+    // A relayed message, `<name> ~ ` in front, must fit in one datagram of 65,507 bytes.
+    [{ maxDatagramBytes: 65_473 }, 'maxDatagramBytes'],
+    [{ maxDatagramBytes: 65_000, maxNameLength: 600 }, 'maxDatagramBytes'],
   ])('refuses %j naming %s', (overrides, option) => {
     expect(() => resolveUdpChatLimits(overrides)).toThrow(expect.objectContaining({ code: 'INVALID_LIMIT', option }));
+  });
+
+  it('accepts the largest datagram whose relay fits in one', () => {
+    expect(resolveUdpChatLimits({ maxDatagramBytes: 65_472 }).maxDatagramBytes).toBe(65_472);
+    expect(resolveUdpChatLimits({ maxDatagramBytes: 65_503, maxNameLength: 1 }).maxDatagramBytes).toBe(65_503);
   });
 
   it('accepts every minimum', () => {
