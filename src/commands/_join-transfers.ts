@@ -7,6 +7,7 @@ import { systemClock } from '../core/shared/clock.ts';
 import { DEFAULT_UDP_TRANSFER_LIMITS } from '../core/udp-transfer/transfer-limits.ts';
 import { getRuntime, type Runtime } from '../runtime/index.ts';
 import { eventJson, type Paint } from '../ui/chat-format.ts';
+import { jsonLine } from '../ui/display-safe.ts';
 import type { TerminalPrinter } from '../ui/terminal-session.ts';
 import { TransferReport, transferJson } from '../ui/transfer-report.ts';
 
@@ -50,7 +51,7 @@ export function joinTransfers(options: JoinTransfersOptions): JoinTransfers {
         if (now - (jsonShownAt.get(key) ?? Number.NEGATIVE_INFINITY) < JSON_PROGRESS_INTERVAL_MS && event.bytes !== event.total) return;
         jsonShownAt.set(key, now);
       }
-      options.writeLine(JSON.stringify(eventJson(transferJson(event), new Date())));
+      options.writeLine(jsonLine(eventJson(transferJson(event), new Date())));
       return;
     }
     const line = report.line(event);

@@ -14,6 +14,7 @@ import { progressStyle, startProgress, type TransferProgress } from '../ui/trans
 import { eventJson } from '../ui/chat-format.ts';
 import { takesPositionalList } from './_strict-args.ts';
 import { createLogger, EXIT, logArgs, onShutdownSignal, parsePort, parseSeconds, UsageError } from './_shared.ts';
+import { displayLogger, displayText, jsonLine } from '../ui/display-safe.ts';
 import { resolveStateDir, stateDirArg } from './_state-dir.ts';
 import { guardStdout } from './_stdout.ts';
 import { isLoginRefusal, joinCredentials, joinLoginArgs } from './_join-login.ts';
@@ -67,7 +68,8 @@ export default takesPositionalList(defineCommand({
     ...logArgs,
   },
   async run({ args }) {
-    const logger = createLogger(args);
+    // Messages may quote the server (a stored name, an error): made safe for the terminal.
+    const logger = displayLogger(createLogger(args));
     const { paths, host, port, tls } = splitTarget(args._ as string[]);
     if (paths.filter((path) => path === '-').length > 1) throw new UsageError('stdin (-) can be sent once');
     if (paths.includes('-') && !args.name) throw new UsageError('--name is required to send stdin (-)');
@@ -84,7 +86,7 @@ export default takesPositionalList(defineCommand({
       progress?.stop();
       process.exit(EXIT.OUTPUT_CLOSED);
     });
-    const writeJson = (event: Record<string, unknown>) => stdout.write(`${JSON.stringify(eventJson(event, new Date()))}\n`);
+    const writeJson = (event: Record<string, unknown>) => stdout.write(`${jsonLine(eventJson(event, new Date()))}\n`);
 
     const stdin = { chunks: process.stdin as AsyncIterable<Uint8Array>, name: args.name };
     const plan = await planUploads(runtime.files, paths, stdin);
@@ -135,7 +137,8 @@ export default takesPositionalList(defineCommand({
         const { result } = outcome;
         if (args.json) writeJson({ type: 'stored', path: upload.label, name: result.storedAs, size: result.size, sha256: result.sha256 });
         // The verdict is the data: one line per stored file on stdout, for scripts to read.
-        else stdout.write(`${upload.label}\t${result.storedAs}\t${result.size}\t${result.sha256}\n`);
+        // The stored name comes from the server: made safe for a terminal (and its tabs kept out of the columns).
+        else stdout.write(`${displayText(upload.label)}\t${displayText(result.storedAs)}\t${result.size}\t${result.sha256}\n`);
         if (!args.json && result.storedAs !== upload.name) logger.info(`${upload.name} was stored as ${result.storedAs}: the server already had a ${upload.name}`);
         else logger.debug(`${upload.label}: stored (${formatSize(result.size)})`);
       } else {

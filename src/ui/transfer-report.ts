@@ -5,6 +5,7 @@ import type { TransferEvent, TransferKind } from '../core/chat-client/file-trans
 import { formatSize } from '../protocol/files/file-sizes.ts';
 import type { Paint } from './chat-format.ts';
 import { describeProgress, TransferRate } from './transfer-rate.ts';
+import { displaySafe } from './display-safe.ts';
 
 export interface TransferLine {
   text: string;
@@ -25,8 +26,12 @@ export class TransferReport {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** The line for `event`, or undefined when nothing needs saying now. */
-  line(event: TransferEvent): TransferLine | undefined {
+  /**
+   * The line for `event`, or undefined when nothing needs saying now. Names, codes and messages
+   * may come from the server: the line holds them made safe for a terminal (display-safe.ts).
+   */
+  line(unsafe: TransferEvent): TransferLine | undefined {
+    const event = displaySafe(unsafe);
     const { paint } = this;
     switch (event.type) {
       case 'transfer-start':

@@ -45,6 +45,8 @@ export class FileTransfers {
   private endWaiters: Array<() => void> = [];
   /** How many of `running` are waiting so (they hold no slot on the server). */
   private waiting = 0;
+  /** Downloads under way by the name asked for. */
+  private readonly downloading = new Map<string, Promise<DownloadResult>>();
 
   constructor(private readonly options: FileTransfersOptions) {}
 
@@ -60,11 +62,23 @@ export class FileTransfers {
   /** Download `name`; over UDP (DOWNLOAD_UDP) when `udp`, else on a TCP transfer connection. */
   download(name: string, udp = false): void {
     this.run('download', name, async (onProgress) => {
+      // The same file asked for again while it downloads: both would write one partial file.
+      // The second waits for the first and reports its result.
+      const under = this.downloading.get(name);
+      if (under) {
+        this.options.onEvent({ type: 'download-done', name, result: await under });
+        return;
+      }
       const request = { name, directory: this.options.downloadDir, onProgress };
-      const result = udp
-        ? await downloadFileUdp({ ...this.options, limits: this.options.udpLimits }, this.target(), request)
-        : await downloadFile(this.options, this.target(), request);
-      this.options.onEvent({ type: 'download-done', name, result });
+      const download = udp
+        ? downloadFileUdp({ ...this.options, limits: this.options.udpLimits }, this.target(), request)
+        : downloadFile(this.options, this.target(), request);
+      this.downloading.set(name, download);
+      try {
+        this.options.onEvent({ type: 'download-done', name, result: await download });
+      } finally {
+        this.downloading.delete(name);
+      }
     });
   }
 

@@ -4,7 +4,7 @@
 // The SHA-256 is checked before the file gets its real name, and an existing different file is
 // never replaced: the download is then saved as `name (1).ext`, and the result says so.
 import { fileClientLine, type FileHeader } from '../../protocol/files/file-lines.ts';
-import { numberedName } from '../../protocol/files/file-names.ts';
+import { checkFileName, numberedName } from '../../protocol/files/file-names.ts';
 import type { FileStore, FileWriter, Runtime, Sha256 } from '../../runtime/types.ts';
 import type { Clock } from '../shared/clock.ts';
 import { ChunkCopies } from '../shared/chunk-copies.ts';
@@ -56,6 +56,7 @@ const READ_BUFFER_BYTES = 128 * 1024;
 
 export async function downloadFile(deps: DownloadDeps, target: TransferTarget, request: DownloadRequest): Promise<DownloadResult> {
   const { store } = deps;
+  refuseUnsavableName(request.name);
   await store.makeDirectory(request.directory, { recursive: true });
   const nameTag = hashHex(deps.runtime.sha256(), request.name).slice(0, 16);
   const partial = await findPartial(store, request.directory, nameTag);
@@ -87,12 +88,16 @@ async function fetchInto(
     await expectGreeting(connection);
     connection.writeLine(fileClientLine.transfer(ticket));
     connection.writeLine(fileClientLine.downloadTcp(request.name, offset));
-    const header = await nextReply(connection, 'file-start');
-    if (header.offset !== offset) throw new TransferError('BAD_REPLY', `asked for offset ${offset}, the server sent ${header.offset}`);
-    if (partial && header.sha256.slice(0, 16) !== partial.shaTag) {
-      await store.remove(partial.path).catch(() => {});
-      return 'restart';
+    let header: FileHeader;
+    try {
+      header = await nextReply(connection, 'file-start');
+    } catch (error) {
+      // The partial file is longer than the file now is: of another version, start over.
+      if (partial && error instanceof TransferError && error.code === 'BAD_OFFSET') return discardPartial(store, partial.path);
+      throw error;
     }
+    if (header.offset !== offset) throw new TransferError('BAD_REPLY', `asked for offset ${offset}, the server sent ${header.offset}`);
+    if (partial && header.sha256.slice(0, 16) !== partial.shaTag) return discardPartial(store, partial.path);
     const partialPath = partial?.path ?? store.join(request.directory, `.netchat-download-${nameTag}-${header.sha256.slice(0, 16)}.part`);
     const hash = deps.runtime.sha256();
     // A resumed download's hash covers the bytes already on disk too.
@@ -135,6 +140,20 @@ async function fetchInto(
   } finally {
     connection.destroy();
   }
+}
+
+/**
+ * A download is saved under the name asked for, so that name must be one a shared file may have:
+ * whatever a server answers, nothing is ever written outside the download folder.
+ */
+export function refuseUnsavableName(name: string): void {
+  if (checkFileName(name)) throw new TransferError('FILE_NAME_INVALID', `${JSON.stringify(name)} is not a name a shared file may have: nothing to save`);
+}
+
+/** A partial download of another version of the file: removed, so the download starts over. */
+export async function discardPartial(store: FileStore, path: string): Promise<'restart'> {
+  await store.remove(path).catch(() => {});
+  return 'restart';
 }
 
 /** Give the checked partial file its name, never replacing a different file. */

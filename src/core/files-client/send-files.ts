@@ -2,7 +2,7 @@
 // shareable files directly inside it, `-` as standard input under a given name — and the
 // uploads run one after another, each with its own verdict, so that one refusal does not stop
 // the rest.
-import { isListedName } from '../../protocol/files/file-names.ts';
+import { checkFileName } from '../../protocol/files/file-names.ts';
 import type { FileStore } from '../../runtime/types.ts';
 import { TransferError } from './transfer-connection.ts';
 import { uploadFile, type UploadDeps, type UploadResult, type UploadSource, type UploadTarget } from './upload-job.ts';
@@ -14,7 +14,7 @@ export interface PlannedUpload {
   name: string;
 }
 
-export type PlanProblem = { label: string; code: 'NOT_FOUND' | 'NOT_A_FILE' | 'EMPTY_FOLDER'; message: string };
+export type PlanProblem = { label: string; code: 'NOT_FOUND' | 'NOT_A_FILE' | 'EMPTY_FOLDER' | 'FILE_NAME_INVALID'; message: string };
 
 /** Turn the command's paths into uploads; `stdinName` is the name for `-`. */
 export async function planUploads(
@@ -36,15 +36,26 @@ export async function planUploads(
       uploads.push({ label: path, source: { kind: 'file', path }, name: store.basename(path) });
     } else if (info.kind === 'directory') {
       const inside: PlannedUpload[] = [];
+      let refused = 0;
       for await (const entry of store.list(path)) {
         const file = store.join(path, entry.name);
-        // Links are followed here: the user chose this folder; hidden files are left out as the server would.
-        if (!isListedName(entry.name)) continue;
+        // Hidden files are left out, as the server would never list them.
+        if (entry.name.startsWith('.')) continue;
+        // Links are followed here: the user chose this folder.
         const target = entry.kind === 'symlink' ? await store.stat(file).catch(() => undefined) : entry;
-        if (target?.kind === 'file') inside.push({ label: file, source: { kind: 'file', path: file }, name: entry.name });
+        if (target?.kind !== 'file') continue;
+        // A name the server would refuse is said now, not skipped without a word.
+        if (checkFileName(entry.name)) {
+          problems.push({ label: file, code: 'FILE_NAME_INVALID', message: `${file}: not a name a shared file may have (see docs/PROTOCOL.md, "Names"); rename it to send it` });
+          refused++;
+          continue;
+        }
+        inside.push({ label: file, source: { kind: 'file', path: file }, name: entry.name });
       }
       inside.sort((a, b) => (a.name < b.name ? -1 : 1));
-      if (inside.length === 0) problems.push({ label: path, code: 'EMPTY_FOLDER', message: `${path}: no files to send in this folder` });
+      if (inside.length === 0 && refused === 0) {
+        problems.push({ label: path, code: 'EMPTY_FOLDER', message: `${path}: no files to send in this folder` });
+      }
       uploads.push(...inside);
     } else {
       problems.push({ label: path, code: 'NOT_A_FILE', message: `${path}: not a regular file or folder` });

@@ -14,7 +14,7 @@ import { startReceive } from '../udp-transfer/receive-driver.ts';
 import { writerSink } from '../udp-transfer/file-adapters.ts';
 import type { ControlChannel } from '../udp-transfer/transfer-io.ts';
 import type { UdpTransferLimits } from '../udp-transfer/transfer-limits.ts';
-import { findPartial, hashHex, place, type DownloadDeps, type DownloadRequest, type DownloadResult, type TransferTarget } from './download-job.ts';
+import { discardPartial, findPartial, hashHex, place, refuseUnsavableName, type DownloadDeps, type DownloadRequest, type DownloadResult, type TransferTarget } from './download-job.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
 import { expectGreeting } from './transfer-replies.ts';
 
@@ -25,6 +25,7 @@ export interface UdpDownloadDeps extends DownloadDeps {
 
 export async function downloadFileUdp(deps: UdpDownloadDeps, target: TransferTarget, request: DownloadRequest): Promise<DownloadResult> {
   const { store } = deps;
+  refuseUnsavableName(request.name);
   await store.makeDirectory(request.directory, { recursive: true });
   const nameTag = hashHex(deps.runtime.sha256(), request.name).slice(0, 16);
   const partial = await findPartial(store, request.directory, nameTag);
@@ -107,10 +108,9 @@ async function receiveInto(
       const report = await Promise.race([incoming.done, refused]);
       return { partialPath: partialPath!, header: { size: report.size, sha256: report.sha256, offset, name: request.name }, resumedFrom: offset };
     } catch (error) {
-      if (restart) {
-        await store.remove(partial!.path).catch(() => {});
-        return 'restart' as const;
-      }
+      if (restart) return discardPartial(store, partial!.path);
+      // The partial file is longer than the file now is: of another version, start over.
+      if (partial && error instanceof TransferError && error.code === 'BAD_OFFSET') return discardPartial(store, partial.path);
       if (error instanceof TransferError) throw error;
       const code = (error as { code?: string }).code ?? 'TRANSFER_FAILED';
       throw new TransferError(code, sanitizeText((error as Error).message ?? String(error)));

@@ -2,6 +2,7 @@
 // list, download and upload, and the lines the server answers with. docs/PROTOCOL.md "Shared
 // files" is the reference. File names may hold spaces, so a name is always the last field of a
 // line and runs to its end; every other field is one word.
+import { checkFileName } from './file-names.ts';
 
 export interface FileListing {
   name: string;
@@ -185,14 +186,15 @@ const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => FileServerEvent | undefin
     (m) => {
       const size = Number(m[1]);
       const offset = Number(m[3]);
-      return offset > size ? undefined : { type: 'file-start', size, sha256: m[2]!, offset, name: m[4]! };
+      // The name is the client's to save under: one that could not be a shared file's is no reply.
+      return offset > size || checkFileName(m[4]!) ? undefined : { type: 'file-start', size, sha256: m[2]!, offset, name: m[4]! };
     },
   ],
   [/^TICKET ([0-9a-f]{16,128}) (\d{1,6})$/, (m) => ({ type: 'ticket', token: m[1]!, ttlSeconds: Number(m[2]) })],
   [/^UPLOAD_READY$/, () => ({ type: 'upload-ready' })],
   [
     /^FILE_STORED (\d{1,15}) ([0-9a-f]{64}) (.+)$/,
-    (m) => ({ type: 'file-stored', size: Number(m[1]), sha256: m[2]!, name: m[3]! }),
+    (m) => (checkFileName(m[3]!) ? undefined : { type: 'file-stored', size: Number(m[1]), sha256: m[2]!, name: m[3]! }),
   ],
   [
     new RegExp(`^\\[Server\\] (${NAME}|A guest) shared (.+) \\(([^()]+)\\)\\.$`),

@@ -107,3 +107,48 @@ it('fails at once, without waiting on each other, when the slot is held by none 
   ]);
   expect(jobs.failed).toBe(2);
 });
+
+it('downloads a file asked for twice at once only once: the second waits for the first and reports its result', async () => {
+  // A server that would run both at once (the shared one allows one transfer per user).
+  const { service } = await openFileService({
+    store: runtime.files,
+    newHash: () => runtime.sha256(),
+    clock: systemClock,
+    directory: path.join(dir, 'shared'),
+    limits: { minFreeDiskBytes: 0, maxTransfersPerUser: 4 },
+    maxSendQueueBytes: 1024 * 1024,
+  });
+  const roomy = await startChatServer(runtime, { host: '127.0.0.1', port: 0, files: service, closeGraceMs: 300 });
+  const bob = await connectChat(runtime, { host: '127.0.0.1', port: roomy.address.port });
+  try {
+    expect((await bob.join('bob')).ok).toBe(true);
+    const events: TransferEvent[] = [];
+    const jobs = new FileTransfers({
+      runtime,
+      store: runtime.files,
+      clock: systemClock,
+      host: '127.0.0.1',
+      port: roomy.address.port,
+      connectTimeoutMs: 5000,
+      idleTimeoutMs: 5000,
+      downloadDir: path.join(dir, 'bob'),
+      udpLimits: DEFAULT_UDP_TRANSFER_LIMITS,
+      ticket: () => bob.requestTicket(),
+      onEvent: (event) => events.push(event),
+    });
+    jobs.download('big.bin');
+    jobs.download('big.bin');
+    await jobs.idle();
+    expect(events.filter((event) => event.type === 'transfer-failed')).toEqual([]);
+    const done = events.flatMap((event) => (event.type === 'download-done' ? [event.result] : []));
+    expect(done.map((result) => [result.status, result.savedAs])).toEqual([
+      ['saved', 'big.bin'],
+      ['saved', 'big.bin'],
+    ]);
+    expect(await fs.readdir(path.join(dir, 'bob'))).toEqual(['big.bin']);
+    expect(jobs.failed).toBe(0);
+  } finally {
+    bob.close();
+    await roomy.close();
+  }
+});

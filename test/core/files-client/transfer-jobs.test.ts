@@ -106,6 +106,26 @@ describe('downloadFile', () => {
     expect(await fs.readdir(downloads)).toEqual(['f.bin']);
   }, 30_000);
 
+  it('starts over when the partial download is longer than the file now is', async () => {
+    const target = await start();
+    await fs.writeFile(path.join(shared, 'f.bin'), randomBytes(2 * 1024 * 1024));
+    await expect(downloadFile({ ...deps, runtime: cuttingRuntime(1024 * 1024) }, target, { name: 'f.bin', directory: downloads })).rejects.toThrow();
+    const shorter = randomBytes(1000);
+    await fs.writeFile(path.join(shared, 'f.bin'), shorter);
+    // The server answers the partial file's offset with BAD_OFFSET, not with a header.
+    const result = await downloadFile(deps, target, { name: 'f.bin', directory: downloads });
+    expect(result).toMatchObject({ status: 'saved', resumedFrom: 0, sha256: sha(shorter) });
+    expect(await fs.readdir(downloads)).toEqual(['f.bin']);
+  }, 30_000);
+
+  it('refuses a name no shared file may have before asking the server: nothing is written outside the folder', async () => {
+    const target = await start();
+    for (const name of ['../../escaped.txt', '/etc/passwd', 'a\\b', '.hidden']) {
+      await expect(downloadFile(deps, target, { name, directory: downloads })).rejects.toMatchObject({ code: 'FILE_NAME_INVALID' });
+    }
+    expect(await fs.readdir(dir)).toEqual(['shared']);
+  });
+
   it('never replaces a different local file, and recognises an identical one', async () => {
     const target = await start();
     await fs.writeFile(path.join(shared, 'report.csv'), 'a,b\n1,2\n');

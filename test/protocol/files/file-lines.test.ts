@@ -48,6 +48,13 @@ describe('client lines', () => {
     expect(parseUploadArgs(`1234567890123456 ${SHA} x`)).toBeUndefined();
   });
 
+  it('takes no FILE_START_TCP or FILE_STORED whose name no shared file may have: the client saves and shows it', () => {
+    expect(parseFileServerLine(`FILE_START_TCP 3 ${SHA} 0 ../../x.txt`)).toBeUndefined();
+    expect(parseFileServerLine(`FILE_START_TCP 3 ${SHA} 0 x.txt`)).toMatchObject({ type: 'file-start', name: 'x.txt' });
+    expect(parseFileServerLine(`FILE_STORED 4 ${SHA} evil\u001b]0;TITLE\u0007.txt`)).toBeUndefined();
+    expect(parseFileServerLine(`FILE_STORED 4 ${SHA} good (1).txt`)).toMatchObject({ type: 'file-stored', name: 'good (1).txt' });
+  });
+
   it('reads UPLOAD parameters separated by more than one space, the name from its first non-space character', () => {
     expect(parseUploadArgs(` 3  ${SHA}   two words.txt `)).toEqual({ size: 3, sha256: SHA, name: 'two words.txt' });
     expect(parseUploadArgs('3   TRAILER  x')).toEqual({ size: 3, sha256: undefined, name: 'x' });
