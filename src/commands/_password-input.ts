@@ -1,5 +1,6 @@
 // Passwords for scripts: the first line of a file or of stdin, or an environment variable;
 // never a command-line argument, which `ps` shows to everyone on the machine.
+import { passwordProblem } from '../protocol/accounts/account-lines.ts';
 import { nodeSmallTextFiles } from '../runtime/small-text-files.ts';
 import { UsageError } from './_shared.ts';
 
@@ -9,7 +10,8 @@ export const MAX_PASSWORD_BYTES = 1024;
 /** The first line without its line end; refused when empty or too long. */
 function firstLine(text: string, source: string): string {
   const line = text.split('\n')[0]!.replace(/\r$/, '');
-  if (line === '') throw new UsageError(`${source}: the password is empty`);
+  const problem = passwordProblem(line);
+  if (problem) throw new UsageError(`${source}: ${problem}`);
   if (new TextEncoder().encode(line).length > MAX_PASSWORD_BYTES) throw new UsageError(`${source}: the password is over ${MAX_PASSWORD_BYTES} bytes`);
   return line;
 }

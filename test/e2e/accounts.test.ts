@@ -72,6 +72,11 @@ describe(`accounts [${CLI_RUNTIME}]`, () => {
     expect(again.stderr).toMatch(/already has an account/);
     const empty = await runCli(['account', 'add', 'carl', '--accounts', accountsFile], { input: '\n' });
     expect(empty.code).toBe(EXIT.USAGE);
+    // AUTH takes the password from its first non-space character: such a password could never be typed.
+    const spaced = await runCli(['account', 'add', 'carl', '--accounts', accountsFile], { input: '  spaced  \n' });
+    expect(spaced.code).toBe(EXIT.USAGE);
+    expect(spaced.stderr).toMatch(/cannot begin with a space/);
+    expect(readFileSync(accountsFile, 'utf8')).not.toMatch(/^carl /m);
     const missing = await runCli(['account', 'remove', 'nobody', '--accounts', accountsFile]);
     expect(missing.code).toBe(EXIT.FAILURE);
 

@@ -1,6 +1,17 @@
 // The lines of logins and operator commands, both ways. Passwords are the rest of their line,
 // spaces included, so any password a person can type can be sent by hand from `nc`.
 
+/**
+ * Why `password` cannot be sent, or undefined when it can. `AUTH` and `PASS` take the password from
+ * the first non-space character after the name, as every command takes its last parameter, so
+ * leading spaces would be lost: such a password could be set but never typed.
+ */
+export function passwordProblem(password: string): string | undefined {
+  if (password === '') return 'the password is empty';
+  if (/^[ \t]/.test(password)) return 'a password cannot begin with a space';
+  return undefined;
+}
+
 /** Lines a client sends. */
 export const accountClientLine = {
   auth: (name: string, password: string) => `AUTH ${name} ${password}`,
