@@ -72,7 +72,7 @@ export interface PipeSessionOptions {
   /** At the end of input stay joined, printing messages, until the server closes or a signal. */
   stayAfterInput?: boolean;
   /** Runs /download and /upload; at the end of input the client leaves once they are done. */
-  transfers: Pick<FileTransfers, 'download' | 'upload' | 'idle'>;
+  transfers: Pick<FileTransfers, 'download' | 'upload' | 'idle' | 'stop'>;
   /** `/download` without `--udp`/`--tcp` uses UDP (join --udp). */
   udpByDefault?: boolean;
 }
@@ -183,6 +183,8 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
   const onAbort = () => {
     interrupted = true;
     stopReading();
+    // Interrupted: transfers stop too (a download keeps its partial file; they are waited for below).
+    void options.transfers.stop();
     void client.leave({ discardQueued: true });
   };
   if (options.signal.aborted) onAbort();
@@ -191,6 +193,9 @@ export async function runPipeSession(options: PipeSessionOptions): Promise<Sessi
   const close = await client.closed;
   options.signal.removeEventListener('abort', onAbort);
   stopReading();
+  // Transfers still running when the chat ends (the server went away) end with it, reported
+  // before the `closed` line that is always the last.
+  await options.transfers.stop();
   output.closed(close);
   return { close, interrupted };
 }

@@ -24,7 +24,7 @@ export interface TerminalSessionOptions {
   /** Aborting (a signal from outside) leaves at once. */
   signal: AbortSignal;
   /** Runs /download and /upload; its events are shown with `showTransfer`. */
-  transfers: Pick<FileTransfers, 'download' | 'upload'>;
+  transfers: Pick<FileTransfers, 'download' | 'upload' | 'stop'>;
   /** `/download` without `--udp`/`--tcp` uses UDP (join --udp). */
   udpByDefault?: boolean;
   /** The time before each message; none when undefined. */
@@ -121,6 +121,8 @@ export async function runTerminalSession(
   editor.start();
   const close = await client.closed;
   options.signal.removeEventListener('abort', leaveNow);
+  // Leaving stops the transfers under way (a download keeps its partial file, to be resumed).
+  await options.transfers.stop();
   editor.close();
   return { close, interrupted };
 }

@@ -47,6 +47,8 @@ export class FileTransfers {
   private waiting = 0;
   /** Downloads under way by the name asked for. */
   private readonly downloading = new Map<string, Promise<DownloadResult>>();
+  /** Aborted by stop(): every transfer's connection closes. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: FileTransfersOptions) {}
 
@@ -90,6 +92,18 @@ export class FileTransfers {
     });
   }
 
+  /**
+   * Stop every transfer under way — the user is leaving — and resolve once all have ended. Each
+   * is reported as failed with STOPPED; a download keeps its partial file, to be resumed by the
+   * next /download of it. Transfers asked for afterwards stop at once.
+   */
+  stop(): Promise<void> {
+    this.stopping.abort();
+    // Those waiting for a slot of ours must not wait for ever.
+    for (const wake of this.endWaiters.splice(0)) wake();
+    return this.idle();
+  }
+
   /** Resolves once no transfer runs (at once when none does). */
   idle(): Promise<void> {
     if (this.running.size === 0) return Promise.resolve();
@@ -98,7 +112,7 @@ export class FileTransfers {
 
   private target() {
     const { host, port, connectTimeoutMs, idleTimeoutMs, ticket } = this.options;
-    return { host, port, connectTimeoutMs, idleTimeoutMs, ticket };
+    return { host, port, connectTimeoutMs, idleTimeoutMs, ticket, signal: this.stopping.signal };
   }
 
   private run(kind: TransferKind, name: string, work: (onProgress: (bytes: number, total: number | undefined) => void) => Promise<void>): void {
@@ -108,6 +122,10 @@ export class FileTransfers {
     const task = this.untilAdmitted(kind, name, () => work(onProgress))
       .catch((error: unknown) => {
         this.failures++;
+        if (this.stopping.signal.aborted) {
+          const message = kind === 'download' ? 'stopped; /download it again to go on from where it stopped' : 'stopped; nothing was stored';
+          return onEvent({ type: 'transfer-failed', kind, name, code: 'STOPPED', message });
+        }
         const code = error instanceof TransferError ? error.code : ((error as { code?: string }).code ?? 'TRANSFER_FAILED');
         onEvent({ type: 'transfer-failed', kind, name, code, message: (error as Error).message });
       })

@@ -19,6 +19,8 @@ export interface TransferTarget {
   idleTimeoutMs: number;
   /** A fresh one-time ticket from the chat connection (TICKET). */
   ticket: () => Promise<string>;
+  /** Once aborted, the transfer's connection closes: the job fails, a download keeping what it wrote. */
+  signal?: AbortSignal;
 }
 
 export interface DownloadDeps {

@@ -54,12 +54,18 @@ export class TransferConnection {
     });
   }
 
+  /**
+   * Connect to the server. `target.signal`, once aborted, closes the connection: whatever the job
+   * waits on fails (a download keeps what it wrote), and no connection opens after it.
+   */
   static async open(
     runtime: Pick<Runtime, 'connectTcp'>,
-    target: { host: string; port: number; connectTimeoutMs: number; idleTimeoutMs: number },
+    target: { host: string; port: number; connectTimeoutMs: number; idleTimeoutMs: number; signal?: AbortSignal },
     clock: Clock,
     options: { readBufferBytes?: number } = {},
   ): Promise<TransferConnection> {
+    const stopped = () => new TransferError('STOPPED', 'the transfer was stopped');
+    if (target.signal?.aborted) throw stopped();
     try {
       const connection = await runtime.connectTcp({
         host: target.host,
@@ -68,7 +74,14 @@ export class TransferConnection {
         allowHalfOpen: true,
         ...(options.readBufferBytes && { readBufferBytes: options.readBufferBytes }),
       });
-      return new TransferConnection(connection, clock, target.idleTimeoutMs, options.readBufferBytes !== undefined);
+      const opened = new TransferConnection(connection, clock, target.idleTimeoutMs, options.readBufferBytes !== undefined);
+      const { signal } = target;
+      if (signal) {
+        const stop = () => connection.destroy();
+        signal.addEventListener('abort', stop, { once: true });
+        connection.on('close', () => signal.removeEventListener('abort', stop));
+      }
+      return opened;
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'ECONNECT';
       // A TLS server whose certificate was refused keeps its own code: it is not unreachable.
