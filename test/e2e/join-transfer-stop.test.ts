@@ -16,15 +16,15 @@ const PIECE = Buffer.alloc(64 * 1024, 7);
 
 const running: CliProcess[] = [];
 const servers: net.Server[] = [];
+const sockets = new Set<net.Socket>();
 afterEach(async () => {
   for (const proc of running.splice(0)) {
     proc.child.kill('SIGKILL');
     await proc.exited;
   }
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections?.();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  for (const socket of sockets) socket.destroy();
+  sockets.clear();
+  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
 });
 
 /** A chat server that hands out tickets and sends any download one piece every 20 ms; resolves with its port and a promise of the transfer connection's close. */
@@ -32,6 +32,7 @@ async function tricklingServer(): Promise<{ port: number; transferClosed: Promis
   let closedTransfer!: () => void;
   const transferClosed = new Promise<void>((resolve) => (closedTransfer = resolve));
   const server = net.createServer((socket) => {
+    sockets.add(socket);
     socket.on('error', () => {});
     socket.write('[Server] Welcome to netchat. Register with: JOIN <name>\n');
     let buffer = '';

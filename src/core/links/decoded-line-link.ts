@@ -57,6 +57,11 @@ export abstract class DecodedLineLink implements LineLink, LineSink {
     return false;
   }
 
+  /** The peer ended its side: a last line without its LF still counts (see LineDecoder.end). */
+  protected decodeEnd(): void {
+    this.decoder.end(this);
+  }
+
   // The decoder's sink (not for callers): lines go on to the handler until input turns raw.
 
   line(text: string): void {

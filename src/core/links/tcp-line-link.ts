@@ -31,7 +31,12 @@ export class TcpLineLink extends DecodedLineLink {
     this.setHandler(handler);
     const connection = this.connection;
     connection.on('data', (chunk) => (this.rawInput ? this.rawInput.data(chunk) : this.decode(chunk)));
-    connection.on('end', () => (this.rawInput ? this.rawInput.end() : handler.peerEnded()));
+    connection.on('end', () => {
+      if (!this.rawInput) this.decodeEnd();
+      // The last line may have turned input raw (an upload with no bytes after it).
+      if (this.rawInput) this.rawInput.end();
+      else handler.peerEnded();
+    });
     connection.on('close', (hadError) => handler.closed(hadError));
     if (handler.error) connection.on('error', (error) => handler.error!(error));
   }

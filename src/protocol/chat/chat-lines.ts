@@ -37,8 +37,13 @@ export interface CommandLine {
 /** Split a received line into its verb and the rest. */
 export function splitCommand(line: string): CommandLine {
   const space = line.indexOf(' ');
-  if (space === -1) return { verb: line.toUpperCase(), rest: '' };
-  return { verb: line.slice(0, space).toUpperCase(), rest: line.slice(space + 1) };
+  if (space === -1) return { verb: asciiUpperCase(line), rest: '' };
+  return { verb: asciiUpperCase(line.slice(0, space)), rest: line.slice(space + 1) };
+}
+
+/** Verbs are ASCII in any case; Unicode's case mapping would read `joın` (dotless ı) or `ſ` as JOIN's letters. */
+function asciiUpperCase(text: string): string {
+  return text.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
 }
 
 /** The first space-separated word of `text` and what follows it. */

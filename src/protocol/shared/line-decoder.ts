@@ -76,6 +76,15 @@ export class LineDecoder {
     return 'ok';
   }
 
+  /**
+   * The stream ended: bytes after the last LF are one more line (a file piped in without its final
+   * newline), under the same limits. Returns the same as `push` would after that line.
+   */
+  end(sink: LineSink): PushResult {
+    if (this.lineBytes === 0) return 'ok';
+    return this.finishLine(sink) ? 'ok' : { rest: new Uint8Array(0) };
+  }
+
   private take(chunk: Uint8Array, start: number, end: number, copy: boolean): void {
     const length = end - start;
     if (length === 0) return;

@@ -164,6 +164,17 @@ describe('chat server on real sockets', () => {
     expect(watcher.lines).toContain('[Broadcast] piped: one');
   });
 
+  it('takes a last line without its LF when the peer half-closes, as `printf … | nc -N` sends it', async () => {
+    const port = await start();
+    const watcher = await joined(port, 'watcher');
+    const piped = await LineClient.connect(port);
+    piped.send('JOIN piped\nBROADCAST no newline at the end');
+    piped.socket.end();
+    await piped.waitForClose();
+    await watcher.waitForLine('[Server] piped has left the chat (connection closed by peer).');
+    expect(watcher.lines).toContain('[Broadcast] piped: no newline at the end');
+  });
+
   it('takes 1,000 clients connecting and leaving', async () => {
     const count = 1000;
     // Announcing each join to everyone would make this test quadratic; 100 keeps it honest but fast.

@@ -13,6 +13,10 @@ describe('client lines', () => {
   it('split into an upper-cased verb and the verbatim rest', () => {
     expect(splitCommand('broadcast  hi there ')).toEqual({ verb: 'BROADCAST', rest: ' hi there ' });
     expect(splitCommand('LIST_USERS')).toEqual({ verb: 'LIST_USERS', rest: '' });
+    // Only ASCII letters fold: a dotless ı or a long ſ is not the i or s of a verb.
+    expect(splitCommand('joın alice').verb).not.toBe('JOIN');
+    expect(splitCommand('BROADCAſT hi').verb).not.toBe('BROADCAST');
+    expect(splitCommand('Join alice').verb).toBe('JOIN');
     expect(splitWord('  bob  hello you')).toEqual(['bob', ' hello you']);
     expect(splitWord('bob')).toEqual(['bob', '']);
   });

@@ -36,6 +36,19 @@ describe('LineDecoder', () => {
     expect(decoder.pendingBytes).toBe(0);
   });
 
+  it('takes the bytes after the last LF as one more line when the stream ends, under the same limits', () => {
+    const decoder = new LineDecoder({ maxLineBytes: 8, maxUnterminatedBytes: 128 });
+    const out: Out[] = [];
+    const sink = { line: (t: string) => out.push(t), overlong: (n: number) => out.push({ overlong: n }) };
+    decoder.push(bytes('one\ntwo\r'), sink);
+    expect(decoder.end(sink)).toBe('ok');
+    expect(out).toEqual(['one', 'two']);
+    expect(decoder.end(sink)).toBe('ok');
+    decoder.push(bytes('much too long'), sink);
+    decoder.end(sink);
+    expect(out).toEqual(['one', 'two', { overlong: 13 }]);
+  });
+
   const script = 'héllo wörld\r\n日本語 🎉\n\r\nplain\n' + 'x'.repeat(64) + '\r\n' + 'y'.repeat(65) + '\nend\r\n';
   const expected: Out[] = ['héllo wörld', '日本語 🎉', '', 'plain', 'x'.repeat(64), { overlong: 65 }, 'end'];
 
