@@ -89,6 +89,13 @@ export class LineEditor {
     return this.internals.line;
   }
 
+  /** Take what is typed so far off the input line, unsubmitted, and return it. */
+  takeInput(): string {
+    const text = this.internals.line;
+    if (text !== '' && !this.closing) this.clearInput();
+    return text;
+  }
+
   /** Show `text` above the input line, keeping what is typed so far. */
   print(text: string): void {
     if (this.closing) {

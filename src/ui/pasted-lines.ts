@@ -12,6 +12,12 @@ export interface PastedLinesOptions {
   answered: (sent: boolean, count: number) => void;
   /** Runs `callback` once the lines that came with this one have arrived. */
   defer?: (callback: () => void) => void;
+  /**
+   * Takes what stands unsubmitted on the input line off it. Asked when a paste waits for its
+   * answer: a paste whose last line had no newline left that line there, and the answer typed
+   * after it would join it.
+   */
+  unfinished?: () => string;
   askAboveLines?: number;
 }
 
@@ -42,7 +48,7 @@ export class PastedLines {
     if (this.pending) {
       // More of a long paste (it came in several reads), or the answer typed alone.
       if (batch.length > 1) {
-        this.pending.push(...batch);
+        this.pending.push(...batch, ...this.unfinished());
         this.options.ask(this.pending.length);
         return;
       }
@@ -54,10 +60,16 @@ export class PastedLines {
       return;
     }
     if (batch.length > this.askAbove) {
-      this.pending = batch;
-      this.options.ask(batch.length);
+      this.pending = [...batch, ...this.unfinished()];
+      this.options.ask(this.pending.length);
       return;
     }
     for (const line of batch) this.options.send(line);
+  }
+
+  /** The paste's last line when it had no newline: none, or one. */
+  private unfinished(): string[] {
+    const rest = this.options.unfinished?.() ?? '';
+    return rest === '' ? [] : [rest];
   }
 }

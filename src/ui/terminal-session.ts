@@ -103,6 +103,7 @@ export async function runTerminalSession(
   };
   const pasted = new PastedLines({
     send: submit,
+    unfinished: () => editor.takeInput(),
     ask: (count) => {
       show(formatNotice(`${count} lines pasted: send them all? y/n`, paint));
       editor.setPrompt(`${paint('yellow', `send ${count} lines? (y/n)`)} `);

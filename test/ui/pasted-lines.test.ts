@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { PastedLines } from '../../src/ui/pasted-lines.ts';
 
-function setup() {
+function setup(inputLine = { text: '' }) {
   const queue: Array<() => void> = [];
   const sent: string[] = [];
   const asked: number[] = [];
@@ -12,6 +12,11 @@ function setup() {
     ask: (count) => asked.push(count),
     answered: (yes, count) => answers.push([yes, count]),
     defer: (callback) => queue.push(callback),
+    unfinished: () => {
+      const text = inputLine.text;
+      inputLine.text = '';
+      return text;
+    },
   });
   /** The end of one read of the terminal. */
   const read = (...lines: string[]) => {
@@ -53,5 +58,26 @@ describe('PastedLines', () => {
     expect(t.sent).toEqual([]);
     t.read('after');
     expect(t.sent).toEqual(['after']);
+  });
+
+  it('takes a paste’s last line that had no newline into the paste, off the input line, so the answer stands alone', () => {
+    const inputLine = { text: '' };
+    const t = setup(inputLine);
+    // One read: four lines, and a fifth left on the input line for want of a newline.
+    for (const line of ['1', '2', '3', '4']) t.pasted.line(line);
+    inputLine.text = '5';
+    t.read();
+    expect(t.asked).toEqual([5]);
+    expect(inputLine.text).toBe('');
+    t.read('y');
+    expect(t.sent).toEqual(['1', '2', '3', '4', '5']);
+  });
+
+  it('leaves the input line alone for a short paste', () => {
+    const inputLine = { text: 'typing' };
+    const t = setup(inputLine);
+    t.read('a', 'b');
+    expect(t.sent).toEqual(['a', 'b']);
+    expect(inputLine.text).toBe('typing');
   });
 });
