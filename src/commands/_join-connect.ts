@@ -7,6 +7,7 @@ import { connectChat, ConnectError, type ChatClient, type ChatClientOptions } fr
 import { formatHostPort } from '../core/shared/host-port.ts';
 import { getRuntime, type Runtime } from '../runtime/index.ts';
 import { watchForForeignServer, type ForeignServerWatch } from '../ui/foreign-server.ts';
+import { EXIT } from './_exit.ts';
 
 /**
  * The login name, as the name a terminal user is offered; undefined when there is none. $USER
@@ -43,14 +44,24 @@ export function connectProgress(
   const spinner = clack.spinner();
   spinner.start(`Connecting to ${where}`);
   let running = true;
+  // The spinner reads keys itself and exits the process on Ctrl+C, with code 0: the code must
+  // still say "interrupted" (as send-file does for clack's progress bar).
+  const onExit = () => {
+    if (running) process.exitCode = EXIT.INTERRUPTED;
+  };
+  process.on('exit', onExit);
+  const finish = () => {
+    running = false;
+    process.off('exit', onExit);
+  };
   return {
     done: (message) => {
       if (running) spinner.stop(message ?? `Connected to ${where}`);
-      running = false;
+      finish();
     },
     failed: (message) => {
       if (running) spinner.error(message);
-      running = false;
+      finish();
     },
   };
 }

@@ -2,6 +2,7 @@
 // The point: a message arriving while the user types appears on its own line, and the partly
 // typed input is still there, intact, after the prompt.
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +126,26 @@ describe.skipIf(!HAS_TMUX)(title, () => {
     expect(await pane.exitCode()).toBe(EXIT.INTERRUPTED);
     await watcher.waitForLine(/^\[Server\] carol has left the chat/);
     expect(watcher.lines.some((l) => l.includes('unsent'))).toBe(false);
+  });
+
+  it('exits 130 on Ctrl+C while it connects, though the spinner takes the key itself', async () => {
+    // A server that lets the connection in and never says a word.
+    const held = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      held.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const silentPort = (silent.address() as net.AddressInfo).port;
+      const pane = openPane(['join', 'spin', '127.0.0.1', String(silentPort)], dir);
+      await pane.waitFor((l) => shows(l, `Connecting to 127.0.0.1:${silentPort}`), 'the spinner');
+      pane.key('C-c');
+      expect(await pane.exitCode()).toBe(EXIT.INTERRUPTED);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('asks for another name when the server refuses one; Ctrl+D leaves with exit 0', async () => {
