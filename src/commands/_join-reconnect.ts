@@ -15,7 +15,7 @@ import { formatStatus } from '../ui/session-status.ts';
 export function reconnectingSession(
   client: ChatClient,
   reconnect: boolean,
-  target: { host: string; port: number; connectTimeoutMs: number },
+  target: { host: string; port: number; connectTimeoutMs: number; replyTimeoutMs?: number },
   // The runtime of the first connection, so a reconnect makes the same TLS checks.
   runtime: Runtime = getRuntime(),
   // How to join on a new connection: logging in again first on a server with accounts.

@@ -142,7 +142,7 @@ export const LIMIT_FLAGS = {
     timeout: { limit: 'timeoutMs', unit: 'seconds', description: 'Client: seconds to wait to connect and for each reply' },
   },
   join: {
-    timeout: { limit: 'connectTimeoutMs', unit: 'seconds', description: 'Seconds to wait for the connection' },
+    timeout: { limit: 'connectTimeoutMs', unit: 'seconds', description: 'Seconds to wait for the connection, and for the server to answer the login and JOIN' },
   },
   udpServe: {
     'max-datagram-bytes': { limit: 'maxDatagramBytes', unit: 'count', description: 'Largest datagram accepted, 128 to 65504 less --max-name-length (a relayed message must fit in one datagram)' },

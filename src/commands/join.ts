@@ -151,7 +151,9 @@ export default defineCommand({
     const stopSignals = onShutdownSignal(() => controller.abort());
     try {
       const progress = connectProgress(interactive, formatHostPort(host, port), say);
-      const connected = await connectToServer({ host, port, connectTimeoutMs }, controller.signal, runtime);
+      // --timeout bounds every wait on the server before the chat: the connection, then the answers to the login and JOIN.
+      const target = { host, port, connectTimeoutMs, ...(connectTimeoutMs > 0 && { replyTimeoutMs: connectTimeoutMs }) };
+      const connected = await connectToServer(target, controller.signal, runtime);
       if (!connected.ok) {
         // A refused certificate was already described, loudly, by the TLS connector.
         const untrusted = isTrustRefusal(connected.code);
@@ -160,7 +162,7 @@ export default defineCommand({
         return;
       }
       const { client, foreign } = connected;
-      const session = reconnectingSession(client, args.reconnect ?? interactive, { host, port, connectTimeoutMs }, runtime, (next, joinName) =>
+      const session = reconnectingSession(client, args.reconnect ?? interactive, target, runtime, (next, joinName) =>
         joinWithLogin(next, joinName, { ...credentials, interactive: false }),
       );
       if (!interactive) session.on('status', (status) => reportStatus(status, logger));

@@ -11,14 +11,14 @@ import { EXIT } from '../../src/commands/_shared.ts';
 import { CLI_RUNTIME, runCli, spawnCli, type CliProcess } from '../helpers/cli.ts';
 import { closeTmux, HAS_TMUX, netchatArgv, openShellPane, openPane as openTmuxPane, quote } from '../helpers/tmux-pane.ts';
 
-/** A TCP server that is not netchat: it greets like sshd, or answers the first line like a web server. */
-async function foreignServer(kind: 'ssh' | 'http'): Promise<{ port: number; close(): void }> {
+/** A TCP server that is not netchat: it greets like sshd, answers the first line like a web server, or says nothing at all. */
+async function foreignServer(kind: 'ssh' | 'http' | 'silent'): Promise<{ port: number; close(): void }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => {});
     if (kind === 'ssh') socket.write('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n');
-    else socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
+    else if (kind === 'http') socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -67,6 +67,14 @@ describe(`netchat join reaching its server [${CLI_RUNTIME}]`, () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('not a netchat server: it said');
     expect(result.stderr).toContain(said);
+  });
+
+  it('gives up on a server that lets it in and never answers after --timeout, not a fixed 10 s', async () => {
+    const server = await foreignServer('silent');
+    foreign.push(server);
+    const result = await runCli(['join', 'bob', `127.0.0.1:${server.port}`, '-w', '0.5'], { input: 'hi\n' });
+    expect(result.code, result.stderr).toBe(EXIT.CONNECT);
+    expect(result.stderr).toContain('within 500 ms');
   });
 
   it('says it in --json as a local NOT_NETCHAT error, then closed', async () => {
