@@ -121,7 +121,10 @@ export const FILE_COMMANDS: Record<FileVerb, CommandSpec> = {
       // TRANSFER <ticket>
       const files = service(session);
       if (!files) return;
-      const owner = session.linesReceived === 1 ? files.tickets.redeem(token!.trim(), session.remoteAddress) : undefined;
+      // On a chat connection a user is in, the mistake costs no more than the line: the chat goes on.
+      if (session.name !== undefined) return problem(session, 'TICKET_INVALID', 'TRANSFER must be the first line of a new connection');
+      // Tickets are hex; as typed by hand they may be in capitals.
+      const owner = session.linesReceived === 1 ? files.tickets.redeem(token!.trim().toLowerCase(), session.remoteAddress) : undefined;
       if (!owner) {
         problem(session, 'TICKET_INVALID', 'unknown, used or expired ticket (or TRANSFER not as the first line)');
         return session.finish();

@@ -337,6 +337,22 @@ describe('TICKET and TRANSFER', () => {
     await again.waitForClose();
   });
 
+  it('takes a ticket typed in capitals, and refuses TRANSFER on a joined chat connection without ending its chat', async () => {
+    await fs.writeFile(path.join(shared, 'f.bin'), 'abc');
+    const port = await start();
+    const ann = await joined(port, 'ann');
+    ann.send('TICKET\n');
+    const ticket = /^TICKET ([0-9a-f]{32}) 30$/.exec(await ann.line())![1]!;
+    ann.send(`TRANSFER ${ticket}\n`);
+    expect(await ann.line()).toMatch(/^ERROR TICKET_INVALID TRANSFER must be the first line/);
+    ann.send('PING still here\n');
+    expect(await ann.line()).toBe('PONG still here');
+    const transfer = await BytePeer.connect(port);
+    peers.push(transfer);
+    transfer.send(`TRANSFER ${ticket.toUpperCase()}\nDOWNLOAD_TCP f.bin\n`);
+    expect(await transfer.lineMatching(/^FILE_START_TCP|^ERROR/)).toBe(`FILE_START_TCP 3 ${sha('abc')} 0 f.bin`);
+  });
+
   it('uploads with a ticket under the user name, announced to the others', async () => {
     const port = await start();
     const ann = await joined(port, 'ann');
