@@ -139,7 +139,7 @@ export default takesPositionalList(defineCommand({
         // The verdict is the data: one line per stored file on stdout, for scripts to read.
         // The stored name comes from the server: made safe for a terminal (and its tabs kept out of the columns).
         else stdout.write(`${displayText(upload.label)}\t${displayText(result.storedAs)}\t${result.size}\t${result.sha256}\n`);
-        if (!args.json && result.storedAs !== upload.name) logger.info(`${upload.name} was stored as ${result.storedAs}: the server already had a ${upload.name}`);
+        if (!args.json && result.storedAs !== upload.name) logger.info(`${upload.name} was stored as ${result.storedAs}: the server already had a file named ${upload.name}`);
         else logger.debug(`${upload.label}: stored (${formatSize(result.size)})`);
       } else {
         const { error } = outcome;

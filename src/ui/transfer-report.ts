@@ -62,7 +62,7 @@ export class TransferReport {
       case 'upload-done': {
         this.rates.delete(`upload:${event.name}`);
         const { result } = event;
-        const as = result.storedAs === event.name ? '' : ` as ${result.storedAs} (the server already had a ${event.name})`;
+        const as = result.storedAs === event.name ? '' : ` as ${result.storedAs} (the server already had a file named ${event.name})`;
         return { text: paint('green', `✓ shared ${event.name}${as} (${formatSize(result.size)}, SHA-256 checked)`) };
       }
       case 'transfer-failed':

@@ -59,7 +59,7 @@ const READ_BUFFER_BYTES = 128 * 1024;
 export async function downloadFile(deps: DownloadDeps, target: TransferTarget, request: DownloadRequest): Promise<DownloadResult> {
   const { store } = deps;
   refuseUnsavableName(request.name);
-  await store.makeDirectory(request.directory, { recursive: true });
+  await makeDownloadFolder(store, request.directory);
   const nameTag = hashHex(deps.runtime.sha256(), request.name).slice(0, 16);
   const partial = await findPartial(store, request.directory, nameTag);
   let attempt = await fetchInto(deps, target, request, nameTag, partial);
@@ -150,6 +150,17 @@ async function fetchInto(
  */
 export function refuseUnsavableName(name: string): void {
   if (checkFileName(name)) throw new TransferError('FILE_NAME_INVALID', `${JSON.stringify(name)} is not a name a shared file may have: nothing to save`);
+}
+
+/** The download folder, created when missing; one that cannot be is said in words, not as a bare errno. */
+export async function makeDownloadFolder(store: FileStore, directory: string): Promise<void> {
+  try {
+    await store.makeDirectory(directory, { recursive: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'EIO';
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file stands in the way' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code;
+    throw new TransferError('DOWNLOAD_FOLDER', `cannot save into ${directory}: ${why} (--download-dir chooses another folder)`);
+  }
 }
 
 /** A partial download of another version of the file: removed, so the download starts over. */

@@ -14,7 +14,7 @@ import { startReceive } from '../udp-transfer/receive-driver.ts';
 import { writerSink } from '../udp-transfer/file-adapters.ts';
 import type { ControlChannel } from '../udp-transfer/transfer-io.ts';
 import type { UdpTransferLimits } from '../udp-transfer/transfer-limits.ts';
-import { discardPartial, findPartial, hashHex, place, refuseUnsavableName, type DownloadDeps, type DownloadRequest, type DownloadResult, type TransferTarget } from './download-job.ts';
+import { discardPartial, findPartial, hashHex, makeDownloadFolder, place, refuseUnsavableName, type DownloadDeps, type DownloadRequest, type DownloadResult, type TransferTarget } from './download-job.ts';
 import { TransferConnection, TransferError } from './transfer-connection.ts';
 import { expectGreeting } from './transfer-replies.ts';
 
@@ -26,7 +26,7 @@ export interface UdpDownloadDeps extends DownloadDeps {
 export async function downloadFileUdp(deps: UdpDownloadDeps, target: TransferTarget, request: DownloadRequest): Promise<DownloadResult> {
   const { store } = deps;
   refuseUnsavableName(request.name);
-  await store.makeDirectory(request.directory, { recursive: true });
+  await makeDownloadFolder(store, request.directory);
   const nameTag = hashHex(deps.runtime.sha256(), request.name).slice(0, 16);
   const partial = await findPartial(store, request.directory, nameTag);
   let attempt = await receiveInto(deps, target, request, nameTag, partial);

@@ -118,6 +118,16 @@ describe('downloadFile', () => {
     expect(await fs.readdir(downloads)).toEqual(['f.bin']);
   }, 30_000);
 
+  it('says in words when the download folder cannot be made', async () => {
+    const target = await start();
+    await fs.writeFile(path.join(shared, 'f.bin'), 'abc');
+    await fs.writeFile(downloads, 'a file where the folder should be');
+    await expect(downloadFile(deps, target, { name: 'f.bin', directory: downloads })).rejects.toMatchObject({
+      code: 'DOWNLOAD_FOLDER',
+      message: expect.stringMatching(/cannot save into .*: a file stands in the way/),
+    });
+  });
+
   it('refuses a name no shared file may have before asking the server: nothing is written outside the folder', async () => {
     const target = await start();
     for (const name of ['../../escaped.txt', '/etc/passwd', 'a\\b', '.hidden']) {
