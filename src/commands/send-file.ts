@@ -58,7 +58,7 @@ async function uploadLogin(
 export default takesPositionalList(defineCommand({
   meta: { name: 'send-file', description: "Upload files (or a folder's files, or stdin as -) to a server's shared folder" },
   args: {
-    name: { type: 'string', description: 'Name to store stdin (-) under on the server', valueHint: 'name' },
+    name: { type: 'string', description: 'Name to store stdin (-), or the one file sent, under on the server', valueHint: 'name' },
     json: { type: 'boolean', alias: ['j'], description: 'Print one JSON object per file (and progress events) on stdout', default: false },
     account: { type: 'string', description: 'Log in as this account (AUTH) before each upload, with the password of --password, --password-file or NETCHAT_PASSWORD', valueHint: 'name' },
     ...joinLoginArgs,
@@ -74,6 +74,9 @@ export default takesPositionalList(defineCommand({
     if (paths.filter((path) => path === '-').length > 1) throw new UsageError('stdin (-) can be sent once');
     if (paths.includes('-') && !args.name) throw new UsageError('--name is required to send stdin (-)');
     if (args.name !== undefined && checkFileName(args.name)) throw new UsageError(`--name "${args.name}" is not a valid shared file name`);
+    // --name names stdin, or the one file sent: never silently nothing.
+    const renamesFile = args.name !== undefined && !paths.includes('-');
+    if (renamesFile && paths.length !== 1) throw new UsageError('--name names one upload: stdin (-), or a single file');
     const connectTimeoutMs = parseSeconds(args.timeout, '--timeout') ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const login = await uploadLogin(args, paths.includes('-'));
     if (!login) return void (process.exitCode = EXIT.INTERRUPTED);
@@ -90,6 +93,8 @@ export default takesPositionalList(defineCommand({
 
     const stdin = { chunks: process.stdin as AsyncIterable<Uint8Array>, name: args.name };
     const plan = await planUploads(runtime.files, paths, stdin);
+    if (renamesFile && plan.uploads.length === 1 && plan.uploads[0]!.label === paths[0]) plan.uploads[0]!.name = args.name!;
+    else if (renamesFile && plan.problems.length === 0) throw new UsageError('--name names one upload: stdin (-), or a single file, not a folder');
     for (const problem of plan.problems) {
       if (args.json) writeJson({ type: 'error', path: problem.label, code: problem.code, message: problem.message });
       else logger.error(problem.message);

@@ -115,6 +115,20 @@ describe(`shared files [${CLI_RUNTIME}]`, () => {
     expect(await fs.readdir(shared)).toEqual([]);
   });
 
+  it('send-file --name stores the one file sent under that name, and is refused for several or a folder', async () => {
+    const { port } = await serve();
+    await fs.writeFile(path.join(dir, 'out.bin'), 'built');
+    const renamed = await runCli(['send-file', path.join(dir, 'out.bin'), `127.0.0.1:${port}`, '--name', 'nightly.bin']);
+    expect(renamed.code, renamed.stderr).toBe(EXIT.OK);
+    expect(renamed.stdout).toMatch(/\tnightly\.bin\t5\t/);
+    expect(await fs.readFile(path.join(shared, 'nightly.bin'), 'utf8')).toBe('built');
+    const several = await runCli(['send-file', path.join(dir, 'out.bin'), path.join(dir, 'out.bin'), `127.0.0.1:${port}`, '--name', 'x.bin']);
+    expect(several.code).toBe(EXIT.USAGE);
+    const folder = await runCli(['send-file', dir, `127.0.0.1:${port}`, '--name', 'x.bin']);
+    expect(folder.code).toBe(EXIT.USAGE);
+    expect((await fs.readdir(shared)).sort()).toEqual(['nightly.bin']);
+  });
+
   it('join downloads over UDP with --udp (or /download … --udp), byte-exact, resuming nothing it need not', async () => {
     const big = randomBytes(3 * 1024 * 1024 + 1);
     await fs.mkdir(shared);
