@@ -1,6 +1,7 @@
 // `join`'s /download and /upload: the transfers runner, wired to the runtime, and its reports
 // sent where the mode wants them — above the prompt in a terminal, as log lines on stderr in a
 // pipe, as JSON events on stdout with --json.
+import { homedir } from 'node:os';
 import type { ChatSessionClient } from '../core/chat-client/reconnecting-client.ts';
 import { FileTransfers, type TransferEvent } from '../core/chat-client/file-transfers.ts';
 import { systemClock } from '../core/shared/clock.ts';
@@ -72,6 +73,8 @@ export function joinTransfers(options: JoinTransfersOptions): JoinTransfers {
     udpLimits: DEFAULT_UDP_TRANSFER_LIMITS,
     ticket: () => options.client.requestTicket(),
     onEvent,
+    // `/upload ~/notes.txt`, as a shell would take it.
+    localPath: (typed) => (typed === '~' || typed.startsWith('~/') ? homedir() + typed.slice(1) : typed),
   });
   return { transfers, setPrinter: (next) => (printer = next) };
 }

@@ -70,6 +70,19 @@ describe(`shared files [${CLI_RUNTIME}]`, () => {
     expect(joined.stderr).toContain(`saved big.bin to ${path.join(downloads, 'big.bin')}`);
     expect(sha(await fs.readFile(path.join(downloads, 'big.bin')))).toBe(sha(big));
     expect(await fs.readFile(path.join(downloads, 'notes from stdin.txt'), 'utf8')).toBe('piped text\n');
+
+    // /upload takes ~ as the home folder, and a path quoted as a terminal pastes a dropped file.
+    const home = path.join(dir, 'home');
+    await fs.mkdir(home);
+    await fs.writeFile(path.join(home, 'from home.txt'), 'home');
+    await fs.writeFile(path.join(dir, 'dropped (1).txt'), 'dropped');
+    const uploaded = await runCli(['join', 'cleo', '127.0.0.1', String(port)], {
+      input: `/upload ~/from home.txt\n/upload '${path.join(dir, 'dropped (1).txt')}'\n`,
+      env: { HOME: home, USERPROFILE: home },
+    });
+    expect(uploaded.code, uploaded.stderr).toBe(EXIT.OK);
+    expect(await fs.readFile(path.join(shared, 'from home.txt'), 'utf8')).toBe('home');
+    expect(await fs.readFile(path.join(shared, 'dropped (1).txt'), 'utf8')).toBe('dropped');
   });
 
   it('tells the other users about a shared file, and send-file says when the name was taken', async () => {

@@ -35,6 +35,8 @@ export interface FileTransfersOptions {
   /** A fresh ticket from the chat connection. */
   ticket: () => Promise<string>;
   onEvent: (event: TransferEvent) => void;
+  /** The local file a typed path names (the command expands `~`); default: the path as typed. */
+  localPath?: (typed: string) => string;
 }
 
 export class FileTransfers {
@@ -84,7 +86,8 @@ export class FileTransfers {
     });
   }
 
-  upload(path: string): void {
+  upload(typed: string): void {
+    const path = this.options.localPath?.(typed) ?? typed;
     const name = this.options.store.basename(path);
     this.run('upload', name, async (onProgress) => {
       const result = await uploadFile(this.options, this.target(), { source: { kind: 'file', path }, name, onProgress });

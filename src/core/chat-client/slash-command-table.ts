@@ -149,7 +149,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
     summary: 'share one of your files with everyone on the server',
     minArgs: 1,
     takesText: true,
-    run: ([path]) => ({ kind: 'local', action: 'upload', path: path!.trim() }),
+    run: ([path]) => ({ kind: 'local', action: 'upload', path: typedPath(path!) }),
   },
   // /kick <user> [reason]
   {
@@ -228,6 +228,18 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
 ];
 
 /** /query and /switch: the current target, which plain text goes to. */
+/**
+ * A path as a terminal pastes a dropped file: in single or double quotes (GNOME, KDE, Windows),
+ * or with its spaces and shell characters escaped by a backslash (macOS). A backslash before any
+ * other character is kept, so `C:\Users\me\file.txt` stays as typed.
+ */
+export function typedPath(text: string): string {
+  const trimmed = text.trim();
+  const quoted = /^(['"])(.*)\1$/s.exec(trimmed);
+  if (quoted) return quoted[1] === '"' ? quoted[2]!.replace(/\\(["\\$`])/g, '$1') : quoted[2]!;
+  return trimmed.replace(/\\([ '"()[\]{}&;$!#*?<>|`~])/g, '$1');
+}
+
 function targetCommands(): SlashCommand[] {
   const target = (kind: ChatTarget['kind'], name: string | undefined): InputResult =>
     name === undefined ? { kind: 'local', action: 'target' } : { kind: 'local', action: 'target', target: { kind, name } };

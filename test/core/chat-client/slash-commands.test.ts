@@ -178,3 +178,19 @@ describe('submitInput with a line limit', () => {
     expect(client.sent).toEqual(['JOIN_GROUP a-rather-long-group-name']);
   });
 });
+
+describe('/upload <path>', () => {
+  it.each([
+    ['/upload notes.txt', 'notes.txt'],
+    ['/upload  /home/me/my notes.txt ', '/home/me/my notes.txt'],
+    // Dropped on a terminal: quoted (GNOME, KDE, Windows) or escaped (macOS).
+    ["/upload '/home/me/my notes (1).txt'", '/home/me/my notes (1).txt'],
+    ['/upload "/home/me/say \\"hi\\".txt"', '/home/me/say "hi".txt'],
+    ['/upload /Users/me/my\\ notes\\ \\(1\\).txt', '/Users/me/my notes (1).txt'],
+    // A Windows path keeps its backslashes.
+    ['/upload C:\\Users\\me\\report.csv', 'C:\\Users\\me\\report.csv'],
+    ['/upload \\\\server\\share\\a.txt', '\\\\server\\share\\a.txt'],
+  ])('%s takes %s', (line, path) => {
+    expect(parseInput(line)).toMatchObject({ kind: 'local', action: 'upload', path });
+  });
+});
