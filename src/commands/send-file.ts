@@ -4,7 +4,7 @@
 // Exit 0 when every file was stored, 6 when any was not, 3 when the server cannot be reached, 4
 // when it refused the login.
 import { defineCommand } from 'citty';
-import { planUploads, sendAll, type UploadOutcome } from '../core/files-client/send-files.ts';
+import { isUnreachable, planUploads, sendAll, type UploadOutcome } from '../core/files-client/send-files.ts';
 import type { UploadLogin } from '../core/files-client/upload-login.ts';
 import { systemClock } from '../core/shared/clock.ts';
 import { formatHostPort } from '../core/shared/host-port.ts';
@@ -155,9 +155,9 @@ export default takesPositionalList(defineCommand({
 
     const failed = outcomes.filter((outcome) => 'error' in outcome);
     const untrusted = failed.some((outcome) => 'error' in outcome && isTrustRefusal(outcome.error.code));
-    const unreachable = failed.some((outcome) => 'error' in outcome && outcome.error.code === 'CONNECT_FAILED');
+    const unreachable = failed.some((outcome) => 'error' in outcome && isUnreachable(outcome.error));
     const refusedLogin = failed.some((outcome) => 'error' in outcome && isLoginRefusal(outcome.error.code));
-    if (unreachable) logger.error(`cannot reach ${formatHostPort(host, port)}`);
+    if (unreachable) logger.error(`cannot reach a netchat server at ${formatHostPort(host, port)}`);
     if (refusedLogin) logger.error(`the server refused the login: give its password (--server-password-file) or an account (--account with --password or --password-file)`);
     process.exitCode = untrusted
       ? EXIT.TLS_UNTRUSTED

@@ -2,7 +2,7 @@
 // line says enough, the address on screen while connecting, a port that is not netchat named
 // for what it is (exit 3, in a terminal and in a pipe), host:port and [v6]:port, and the short
 // flags of nc and ping doing what they do there.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,6 +75,22 @@ describe(`netchat join reaching its server [${CLI_RUNTIME}]`, () => {
     const result = await runCli(['join', 'bob', `127.0.0.1:${server.port}`, '-w', '0.5'], { input: 'hi\n' });
     expect(result.code, result.stderr).toBe(EXIT.CONNECT);
     expect(result.stderr).toContain('within 500 ms');
+  });
+
+  it('send-file names a server that is not netchat, exits 3 and tries no further file', async () => {
+    const server = await foreignServer('ssh');
+    foreign.push(server);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'netchat-foreign-'));
+    try {
+      const files = ['a.txt', 'b.txt'].map((name) => path.join(dir, name));
+      for (const file of files) writeFileSync(file, 'x');
+      const result = await runCli(['send-file', ...files, `127.0.0.1:${server.port}`]);
+      expect(result.code, result.stderr).toBe(EXIT.CONNECT);
+      expect(result.stderr.match(/NOT_NETCHAT/g)).toHaveLength(1);
+      expect(result.stderr).toContain('SSH-2.0-OpenSSH_9.2p1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says it in --json as a local NOT_NETCHAT error, then closed', async () => {

@@ -64,6 +64,11 @@ export async function planUploads(
   return { uploads, problems };
 }
 
+/** The address has no netchat server to take an upload: nothing to reach, or something else answers. */
+export function isUnreachable(error: TransferError): boolean {
+  return error.code === 'CONNECT_FAILED' || error.code === 'NOT_NETCHAT';
+}
+
 export type UploadOutcome = { upload: PlannedUpload; result: UploadResult } | { upload: PlannedUpload; error: TransferError };
 
 /** Run the uploads in order; `onStart`/`onProgress` let the command show each one. */
@@ -97,8 +102,8 @@ export async function sendAll(
     }
     outcomes.push(outcome);
     hooks.onOutcome?.(outcome);
-    // A server that cannot be reached will not be reached for the next file either.
-    if ('error' in outcome && (outcome.error.code === 'CONNECT_FAILED' || hooks.stopsAll?.(outcome.error))) break;
+    // A server that cannot be reached (or is not netchat) will not be for the next file either.
+    if ('error' in outcome && (isUnreachable(outcome.error) || hooks.stopsAll?.(outcome.error))) break;
   }
   return outcomes;
 }
