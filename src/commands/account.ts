@@ -10,7 +10,7 @@ import {
   removeAccount,
   type AccountsDocument,
 } from '../protocol/accounts/accounts-file.ts';
-import { checkUserName } from '../protocol/shared/names.ts';
+import { checkUserName, isReservedName } from '../protocol/shared/names.ts';
 import { getRuntime } from '../runtime/index.ts';
 import { nodePasswordHashing } from '../runtime/password-hashing.ts';
 import { nodeSmallTextFiles } from '../runtime/small-text-files.ts';
@@ -40,6 +40,7 @@ export default defineCommand({
     const action = args.action as Action;
     if (!ACTIONS.includes(action)) throw new UsageError(`the action is add, remove or passwd, got "${args.action}"`);
     const name = args.name.trim();
+    if (isReservedName(name)) throw new UsageError(`"${name}" is reserved: the server speaks under it`);
     if (checkUserName(name, MAX_ACCOUNT_NAME_LENGTH)) {
       throw new UsageError(`"${name}" is not a user name: 1-${MAX_ACCOUNT_NAME_LENGTH} of A-Z a-z 0-9 _ . - (not starting with . or -)`);
     }

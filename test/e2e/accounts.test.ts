@@ -77,6 +77,9 @@ describe(`accounts [${CLI_RUNTIME}]`, () => {
     expect(spaced.code).toBe(EXIT.USAGE);
     expect(spaced.stderr).toMatch(/cannot begin with a space/);
     expect(readFileSync(accountsFile, 'utf8')).not.toMatch(/^carl /m);
+    const reserved = await runCli(['account', 'add', 'Server', '--accounts', accountsFile], { input: 'pw\n' });
+    expect(reserved.code).toBe(EXIT.USAGE);
+    expect(reserved.stderr).toMatch(/"Server" is reserved/);
     const missing = await runCli(['account', 'remove', 'nobody', '--accounts', accountsFile]);
     expect(missing.code).toBe(EXIT.FAILURE);
 
