@@ -3,66 +3,46 @@
 // the partial file for the next /download to resume, and --json still ends with `closed`.
 // The server here trickles the file, so the download is surely under way when the signal comes.
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/commands/_shared.ts';
 import { CLI_RUNTIME, spawnCli, type CliProcess } from '../helpers/cli.ts';
+import { startHostileServer, type HostileServer } from '../core/chat-client/hostile-chat-server.ts';
 
 const SIZE = 64 * 1024 * 1024;
 const SHA = 'a'.repeat(64);
 const PIECE = Buffer.alloc(64 * 1024, 7);
 
 const running: CliProcess[] = [];
-const servers: net.Server[] = [];
-const sockets = new Set<net.Socket>();
+const servers: HostileServer[] = [];
 afterEach(async () => {
   for (const proc of running.splice(0)) {
     proc.child.kill('SIGKILL');
     await proc.exited;
   }
-  for (const socket of sockets) socket.destroy();
-  sockets.clear();
-  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+  for (const server of servers.splice(0)) await server.close();
 });
 
 /** A chat server that hands out tickets and sends any download one piece every 20 ms; resolves with its port and a promise of the transfer connection's close. */
 async function tricklingServer(): Promise<{ port: number; transferClosed: Promise<void> }> {
   let closedTransfer!: () => void;
   const transferClosed = new Promise<void>((resolve) => (closedTransfer = resolve));
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.write('[Server] Welcome to netchat. Register with: JOIN <name>\n');
-    let buffer = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      let lf: number;
-      while ((lf = buffer.indexOf('\n')) !== -1) {
-        const line = buffer.slice(0, lf);
-        buffer = buffer.slice(lf + 1);
-        const [verb = '', rest = ''] = line.split(/ (.*)/s);
-        if (verb === 'JOIN') socket.write(`[Server] Welcome, ${rest}! 1 user online. Type HELP for commands.\n`);
-        else if (verb === 'LIMITS') socket.write('[Limits] max-line-bytes=4096 max-reply-bytes=12384 flood-burst=0\n');
-        else if (verb === 'TICKET') socket.write(`TICKET ${'b'.repeat(32)} 60\n`);
-        else if (verb === 'QUIT') socket.end('[Server] Goodbye.\n');
-        else if (verb === 'DOWNLOAD_TCP') {
-          const [name = '', offset = '0'] = rest.split(/ (?=\d+$)/);
-          socket.write(`FILE_START_TCP ${SIZE} ${SHA} ${offset} ${name}\n`);
-          const timer = setInterval(() => socket.write(PIECE), 20);
-          socket.on('close', () => {
-            clearInterval(timer);
-            closedTransfer();
-          });
-        }
-      }
-    });
+  const server = await startHostileServer({
+    onLine: ({ socket }, verb, rest) => {
+      if (verb === 'TICKET') socket.write(`TICKET ${'b'.repeat(32)} 60\n`);
+      if (verb !== 'DOWNLOAD_TCP') return;
+      const [name = '', offset = '0'] = rest.split(/ (?=\d+$)/);
+      socket.write(`FILE_START_TCP ${SIZE} ${SHA} ${offset} ${name}\n`);
+      const timer = setInterval(() => socket.write(PIECE), 20);
+      socket.on('close', () => {
+        clearInterval(timer);
+        closedTransfer();
+      });
+    },
   });
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as net.AddressInfo).port, transferClosed };
+  return { port: server.port, transferClosed };
 }
 
 describe(`netchat join leaving during a download [${CLI_RUNTIME}]`, () => {

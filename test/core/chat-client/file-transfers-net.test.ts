@@ -26,18 +26,24 @@ beforeEach(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'netchat-file-transfers-'));
   await fs.mkdir(path.join(dir, 'shared'));
   for (const name of ['a.bin', 'b.bin', 'big.bin']) await fs.writeFile(path.join(dir, 'shared', name), randomBytes(name === 'big.bin' ? 16 * 1024 * 1024 : 1000));
+  ({ server, client } = await sharingServer(1, 'alice'));
+});
+
+/** A server sharing dir/shared that runs `maxTransfersPerUser` transfers per user, and `name` joined to it. */
+async function sharingServer(maxTransfersPerUser: number, name: string): Promise<{ server: ChatServer; client: ChatClient }> {
   const { service } = await openFileService({
     store: runtime.files,
     newHash: () => runtime.sha256(),
     clock: systemClock,
     directory: path.join(dir, 'shared'),
-    limits: { minFreeDiskBytes: 0, maxTransfersPerUser: 1 },
+    limits: { minFreeDiskBytes: 0, maxTransfersPerUser },
     maxSendQueueBytes: 1024 * 1024,
   });
-  server = await startChatServer(runtime, { host: '127.0.0.1', port: 0, files: service, closeGraceMs: 300 });
-  client = await connectChat(runtime, { host: '127.0.0.1', port: server.address.port });
-  expect((await client.join('alice')).ok).toBe(true);
-});
+  const started = await startChatServer(runtime, { host: '127.0.0.1', port: 0, files: service, closeGraceMs: 300 });
+  const joined = await connectChat(runtime, { host: '127.0.0.1', port: started.address.port });
+  expect((await joined.join(name)).ok).toBe(true);
+  return { server: started, client: joined };
+}
 
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.destroy();
@@ -46,18 +52,18 @@ afterEach(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-function transfers(events: TransferEvent[]): FileTransfers {
+function transfers(events: TransferEvent[], on: { server: ChatServer; client: ChatClient; name: string } = { server: server!, client: client!, name: 'alice' }): FileTransfers {
   return new FileTransfers({
     runtime,
     store: runtime.files,
     clock: systemClock,
     host: '127.0.0.1',
-    port: server!.address.port,
+    port: on.server.address.port,
     connectTimeoutMs: 5000,
     idleTimeoutMs: 5000,
-    downloadDir: path.join(dir, 'alice'),
+    downloadDir: path.join(dir, on.name),
     udpLimits: DEFAULT_UDP_TRANSFER_LIMITS,
-    ticket: () => client!.requestTicket(),
+    ticket: () => on.client.requestTicket(),
     onEvent: (event) => events.push(event),
   });
 }
@@ -110,32 +116,10 @@ it('fails at once, without waiting on each other, when the slot is held by none 
 
 it('downloads a file asked for twice at once only once: the second waits for the first and reports its result', async () => {
   // A server that would run both at once (the shared one allows one transfer per user).
-  const { service } = await openFileService({
-    store: runtime.files,
-    newHash: () => runtime.sha256(),
-    clock: systemClock,
-    directory: path.join(dir, 'shared'),
-    limits: { minFreeDiskBytes: 0, maxTransfersPerUser: 4 },
-    maxSendQueueBytes: 1024 * 1024,
-  });
-  const roomy = await startChatServer(runtime, { host: '127.0.0.1', port: 0, files: service, closeGraceMs: 300 });
-  const bob = await connectChat(runtime, { host: '127.0.0.1', port: roomy.address.port });
+  const roomy = await sharingServer(4, 'bob');
   try {
-    expect((await bob.join('bob')).ok).toBe(true);
     const events: TransferEvent[] = [];
-    const jobs = new FileTransfers({
-      runtime,
-      store: runtime.files,
-      clock: systemClock,
-      host: '127.0.0.1',
-      port: roomy.address.port,
-      connectTimeoutMs: 5000,
-      idleTimeoutMs: 5000,
-      downloadDir: path.join(dir, 'bob'),
-      udpLimits: DEFAULT_UDP_TRANSFER_LIMITS,
-      ticket: () => bob.requestTicket(),
-      onEvent: (event) => events.push(event),
-    });
+    const jobs = transfers(events, { ...roomy, name: 'bob' });
     jobs.download('big.bin');
     jobs.download('big.bin');
     await jobs.idle();
@@ -148,7 +132,7 @@ it('downloads a file asked for twice at once only once: the second waits for the
     expect(await fs.readdir(path.join(dir, 'bob'))).toEqual(['big.bin']);
     expect(jobs.failed).toBe(0);
   } finally {
-    bob.close();
-    await roomy.close();
+    roomy.client.close();
+    await roomy.server.close();
   }
 });

@@ -22,6 +22,8 @@ export interface HostileServerOptions {
   limits?: string;
   /** Runs once the client has been welcomed and has its LIMITS answer. */
   onJoined?: (peer: HostilePeer) => void | Promise<void>;
+  /** Any other line, on any connection (a TICKET, a transfer connection's lines). */
+  onLine?: (peer: HostilePeer, verb: string, rest: string) => void;
 }
 
 export interface HostileServer {
@@ -63,6 +65,8 @@ export async function startHostileServer(options: HostileServerOptions = {}): Pr
           void options.onJoined?.(peer);
         } else if (verb === 'QUIT') {
           socket.end(`[Server] Goodbye, ${name}.\n`);
+        } else {
+          options.onLine?.(peer, verb, rest);
         }
       }
       for (const wake of peer.wakers.splice(0)) wake();
