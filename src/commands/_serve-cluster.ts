@@ -173,14 +173,14 @@ export async function joinCluster(
       bucket: LEASE_BUCKET,
       leaseTtlMs: options.leaseTtlMs(settings.deadAfterMs),
       replicas: settings.replicas,
-      timeoutMs: 5_000,
+      timeoutMs: NATS_TIMEOUT_MS,
       reconnectWaitMs: 500,
       ...(clusterFiles.creds && { creds: clusterFiles.creds }),
       ...(settings.user && settings.user),
       ...(clusterFiles.tls && { tls: clusterFiles.tls }),
     });
   } catch (error) {
-    logger.error(`cannot join the cluster at ${settings.servers.join(', ')}: ${(error as Error).message}`);
+    logger.error(`cannot join the cluster at ${settings.servers.join(', ')}: ${natsFailure(error as Error)}`);
     return undefined;
   }
   // The bucket keeps the TTL of whoever created it: renew well within that one.
@@ -230,4 +230,17 @@ function ignoreResetsOfDiscardedSockets(logger: ConsolaInstance): void {
     logger.error(error?.stack ?? String(error));
     process.exit(EXIT.FAILURE);
   });
+}
+
+/** How long the NATS handshake and each lease operation may take. */
+const NATS_TIMEOUT_MS = 5_000;
+
+/**
+ * The NATS client's reason, and where to look when it has none: a nats-server that refuses a
+ * client after the handshake began (an account at its connection limit, say) tells it only in
+ * its own log, and the client sees a timeout.
+ */
+function natsFailure(error: Error): string {
+  if (error.message !== 'timeout') return error.message;
+  return `no NATS handshake within ${NATS_TIMEOUT_MS / 1000} s (a nats-server that refuses a client after the connection opened, for an account at its connection limit say, says why only in its own log)`;
 }

@@ -185,6 +185,27 @@ describe(`netchat serve --cluster [${CLI_RUNTIME}]`, () => {
     }
   });
 
+  it('says where to look when NATS lets a node connect but not in (an account at its connection limit)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'netchat-nats-limit-'));
+    // The lease bucket's JetStream traffic runs on the node's one connection: one is enough for a node.
+    const operator = await writeNatsOperatorFiles(dir, { maxConnections: 1 });
+    const guarded = await startNatsServer(operator.serverArgs);
+    try {
+      const serve = (id: string) => {
+        const proc = spawnCli(['serve', '--port', '0', '--host', '127.0.0.1', '--cluster', guarded.url, '--cluster-creds', operator.userCreds, '--node-id', id]);
+        running.push(proc);
+        return proc;
+      };
+      await serve('first').waitForStderr(/joined the cluster as node first/);
+      const second = serve('second');
+      expect(await second.exited, second.stderr()).toBe(EXIT.CONNECT);
+      expect(second.stderr()).toMatch(/cannot join the cluster at 127\.0\.0\.1:\d+: no NATS handshake within 5 s .*connection limit/);
+    } finally {
+      await guarded.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('joins a NATS server in operator mode with --cluster-creds, and refuses a creds file it cannot use before anything starts', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'netchat-nats-creds-'));
     const operator = await writeNatsOperatorFiles(dir);

@@ -24,11 +24,13 @@ async function userCredsFile(file: string, account: ReturnType<typeof createAcco
   return file;
 }
 
-export async function writeNatsOperatorFiles(dir: string): Promise<NatsOperatorFiles> {
+/** `maxConnections`: the chat account's connection limit (default none). */
+export async function writeNatsOperatorFiles(dir: string, options: { maxConnections?: number } = {}): Promise<NatsOperatorFiles> {
   const [operator, system, chat] = [createOperator(), createAccount(), createAccount()];
   const operatorJwt = await encodeOperator('netchat-test', operator, { system_account: system.getPublicKey() });
   const systemJwt = await encodeAccount('SYS', system, { limits: UNLIMITED }, { signer: operator });
-  const chatJwt = await encodeAccount('CHAT', chat, { limits: { ...UNLIMITED, ...UNLIMITED_JETSTREAM } }, { signer: operator });
+  const limits = { ...UNLIMITED, ...UNLIMITED_JETSTREAM, ...(options.maxConnections !== undefined && { conn: options.maxConnections }) };
+  const chatJwt = await encodeAccount('CHAT', chat, { limits }, { signer: operator });
   const operatorFile = path.join(dir, 'operator.jwt');
   writeFileSync(operatorFile, operatorJwt);
   const config = path.join(dir, 'nats.conf');
