@@ -148,9 +148,10 @@ export class UserRegistry {
     const key = nameKey(groupName);
     let group = this.groups.get(key);
     if (group?.members.has(member)) return 'ALREADY_IN_GROUP';
-    if ((member.groups?.size ?? 0) >= this.limits.maxGroupsPerUser) return 'TOO_MANY_GROUPS';
+    const limited = this.holdsToLimits(member);
+    if (limited && (member.groups?.size ?? 0) >= this.limits.maxGroupsPerUser) return 'TOO_MANY_GROUPS';
     if (!group) {
-      if (this.groups.size >= this.limits.maxGroups) return 'GROUPS_FULL';
+      if (limited && this.groups.size >= this.limits.maxGroups) return 'GROUPS_FULL';
       group = { name: groupName, members: new Set() };
       this.groups.set(key, group);
       this.groupKeys.add(key);
@@ -161,6 +162,14 @@ export class UserRegistry {
     group.members.add(member);
     (member.groups ??= new Set()).add(group);
     return group;
+  }
+
+  /**
+   * Whether this server's group limits apply to `member`'s joins: always here; in a cluster only
+   * to its own users, whose server answers them (another node's users were answered by theirs).
+   */
+  protected holdsToLimits(_member: RegistryMember): boolean {
+    return true;
   }
 
   /** Leave; returns the group left or why not. The remaining members are told. */

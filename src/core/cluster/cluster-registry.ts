@@ -101,6 +101,12 @@ export class ClusterRegistry extends UserRegistry {
     return undefined;
   }
 
+  // A group another node's user joined exists in the cluster, whatever this node's --max-groups:
+  // refusing it here would split the cluster's list of groups.
+  protected override holdsToLimits(member: RegistryMember): boolean {
+    return isLocal(member);
+  }
+
   override joinGroup(member: Named, groupName: string): ChatGroup | ErrorCode {
     const group = super.joinGroup(member, groupName);
     if (typeof group !== 'string' && isLocal(member)) this.link.publish({ t: 'gjoin', group: groupName, name: member.name });

@@ -80,7 +80,17 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** One message as it goes into a packet (encoded once, when it is sent). */
 export function encodeClusterBody(body: ClusterBody): string {
+  // A QUIT message may be as long as a line: the reason is cut to what every node takes, so that
+  // it never costs the packet it travels in.
+  if (body.t === 'leave' && body.reason.length > MAX_REASON_LENGTH) {
+    return JSON.stringify({ ...body, reason: `${[...body.reason.slice(0, MAX_REASON_LENGTH - 1)].filter(isWholeCharacter).join('')}…` });
+  }
   return JSON.stringify(body);
+}
+
+/** Not half of a surrogate pair (what cutting a string by UTF-16 units can leave at its end). */
+function isWholeCharacter(char: string): boolean {
+  return char.length === 2 || !/[\uD800-\uDFFF]/.test(char);
 }
 
 /** A packet of messages already encoded by encodeClusterBody. */

@@ -2,7 +2,7 @@
 // real cluster has (partitions, lost and reordered messages, dead and restarted nodes), driven
 // by a fake clock and by deciding when messages arrive.
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CHAT_LIMITS } from '../../../src/core/chat/chat-limits.ts';
+import { DEFAULT_CHAT_LIMITS, type ChatLimits } from '../../../src/core/chat/chat-limits.ts';
 import type { ChatGroup, RegistryMember } from '../../../src/core/chat/user-registry.ts';
 import { ClusterNode } from '../../../src/core/cluster/cluster-node.ts';
 import { leaseTtlMs, type ClusterEvent } from '../../../src/core/cluster/cluster-options.ts';
@@ -48,7 +48,7 @@ function setup(): void {
   nodes = [];
 }
 
-async function startNode(id: string): Promise<TestNode> {
+async function startNode(id: string, limits: ChatLimits = DEFAULT_CHAT_LIMITS): Promise<TestNode> {
   const backplane = hub.connect();
   const published: Uint8Array[] = [];
   const publish = backplane.publish.bind(backplane);
@@ -58,7 +58,7 @@ async function startNode(id: string): Promise<TestNode> {
   };
   const events: ClusterEvent[] = [];
   const options = { nodeId: id, heartbeatMs: HEARTBEAT, deadAfterMs: DEAD_AFTER, renewEveryMs: DEAD_AFTER, maxStateUsers: 1000 };
-  const node = new ClusterNode(backplane, DEFAULT_CHAT_LIMITS, clock, options, (e) => events.push(e), (++hexCounter).toString(16).padStart(8, '0'));
+  const node = new ClusterNode(backplane, limits, clock, options, (e) => events.push(e), (++hexCounter).toString(16).padStart(8, '0'));
   await node.start();
   const entry = { node, backplane, events, published };
   nodes.push(entry);
@@ -143,6 +143,26 @@ describe('ClusterNode on the memory backplane', () => {
     await settle();
     expect(bob.lines().at(-1)).toBe('[Server] ann has left the chat (quit).');
     expect(b.node.registry.userCount).toBe(1);
+  });
+
+  it('keeps groups cluster-wide when two nodes at their --max-groups each make one at the same moment', async () => {
+    setup();
+    const limits = { ...DEFAULT_CHAT_LIMITS, maxGroups: 1 };
+    const a = await startNode('a', limits);
+    const b = await startNode('b', limits);
+    const { user: ann } = await join(a, 'ann');
+    const { user: bob } = await join(b, 'bob');
+    expect(typeof a.node.registry.joinGroup(named(ann), 'ga')).toBe('object');
+    expect(typeof b.node.registry.joinGroup(named(bob), 'gb')).toBe('object');
+    await settle();
+    for (const node of [a, b]) {
+      expect(node.node.registry.groupPage(undefined, 10).entries).toEqual([
+        { name: 'ga', members: 1 },
+        { name: 'gb', members: 1 },
+      ]);
+    }
+    // This node's own users still meet its limit.
+    expect(a.node.registry.joinGroup(named(ann), 'gc')).toBe('GROUPS_FULL');
   });
 
   it('refuses a name held on another node, in any case, and one being claimed on the same node', async () => {

@@ -39,6 +39,19 @@ describe('cluster messages', () => {
     expect(packet([])).toBeUndefined();
   });
 
+  it('cuts a leave reason longer than every node takes (a long QUIT message), so that its packet still arrives', () => {
+    const long = `quit: ${'x'.repeat(600)}😀${'y'.repeat(3000)}`;
+    const items = [encodeClusterBody({ t: 'bcast', from: 'ann', text: 'last' }), encodeClusterBody({ t: 'leave', name: 'ann', reason: long })];
+    const packet = decodeClusterPacket(encodeClusterPacket(envelope, items), LIMITS);
+    expect(packet?.items[0]).toEqual({ t: 'bcast', from: 'ann', text: 'last' });
+    const reason = (packet?.items[1] as { reason: string }).reason;
+    expect(reason.length).toBeLessThanOrEqual(512);
+    expect(reason).toMatch(/^quit: x+…$/);
+    // Cut inside a surrogate pair, the half is dropped.
+    const emoji = encodeClusterBody({ t: 'leave', name: 'ann', reason: `${'x'.repeat(510)}😀😀` });
+    expect(JSON.parse(emoji).reason).toBe(`${'x'.repeat(510)}…`);
+  });
+
   it('drops what breaks the rules or the limits, at the limit and one past it', () => {
     const ok = (value: { node?: string; seq?: number; boot?: string } & Record<string, unknown>) => {
       const { node, seq, boot, ...body } = value;
