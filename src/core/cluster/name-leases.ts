@@ -39,6 +39,8 @@ const MAX_RESOLVE_ATTEMPTS = 3;
 
 export class NameLeases {
   private readonly held = new Map<string, HeldLease>();
+  /** Leases released whose delete did not go through (the store was down): deleted at the next renewal. */
+  private readonly unreleased = new Map<string, number>();
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
@@ -71,9 +73,10 @@ export class NameLeases {
       if (entry === 'unavailable') return 'taken';
       if (entry === undefined) continue; // expired or deleted in between: try again
       const holder = decodeLease(entry.value);
-      // A lease of ours from before a restart is ours to take back, and so is one of a node
-      // that died unnoticed (before we started): it would otherwise last the bucket's TTL.
-      const ours = holder?.node === this.self.node && holder.boot !== this.self.boot;
+      // A lease of ours from before a restart is ours to take back, and so is one of this run
+      // that we no longer hold (released while the store was down), and one of a node that died
+      // unnoticed (before we started): each would otherwise last the bucket's TTL.
+      const ours = holder?.node === this.self.node && (holder.boot !== this.self.boot || !this.held.has(nameKey(name)));
       if (!holder || !(ours || this.hooks.holderGone(holder))) return 'taken';
       const updated = await this.track(this.store.update(key, encodeLease(value), entry.revision));
       if (updated.ok) return this.hold(name, { value, revision: updated.revision });
@@ -92,12 +95,29 @@ export class NameLeases {
     const lease = this.held.get(nameKey(name));
     if (!lease) return;
     this.held.delete(nameKey(name));
-    if (lease.revision !== undefined) void this.track(this.store.delete(leaseKey(nameKey(name)), lease.revision));
+    if (lease.revision !== undefined) void this.deleteReleased(nameKey(name), lease.revision);
   }
 
-  /** Rewrite every lease (renewal, and after a reconnect: provisional ones are written now). */
+  /**
+   * Rewrite every lease (renewal, and after a reconnect: provisional ones are written now), and
+   * delete again those released while the store was down, which would otherwise block their
+   * names until the bucket's TTL.
+   */
   async renewAll(): Promise<void> {
-    await Promise.all([...this.held.keys()].map((key) => this.renew(key)));
+    const unreleased = [...this.unreleased];
+    this.unreleased.clear();
+    await Promise.all([
+      ...[...this.held.keys()].map((key) => this.renew(key)),
+      ...unreleased.map(([key, revision]) => this.deleteReleased(key, revision, true)),
+    ]);
+  }
+
+  private async deleteReleased(key: string, revision: number, again = false): Promise<void> {
+    if (this.held.has(key)) return; // claimed here again meanwhile: the lease lives on
+    if (await this.track(this.store.delete(leaseKey(key), revision))) return;
+    // Not deleted: the store is down, or the entry changed (someone else's now). A first failure
+    // is kept for the next renewal; a retry is kept only while the store is still down.
+    if ((!again || !this.hooks.online()) && !this.held.has(key)) this.unreleased.set(key, revision);
   }
 
   /** Check one lease again now (another node says it took the name). */

@@ -63,3 +63,53 @@ describe('NameLeases.claim', () => {
     expect(await leasesOf(store, false).claim('cyd')).toBe('taken');
   });
 });
+
+describe('NameLeases.release while the store is down', () => {
+  /** The racy store that fails every operation while `down` is set, as a store out of reach does. */
+  function downable() {
+    const store = new RacyStore();
+    const state = { down: false };
+    const gate = <T>(operation: () => Promise<T>, failed: T) => (state.down ? Promise.resolve(failed) : operation());
+    const wrapped: LeaseStore = {
+      create: (key, value) => gate(() => store.create(key, value), { ok: false, why: 'unavailable' } as LeaseWrite),
+      update: (key, value, revision) => gate(() => store.update(key, value, revision), { ok: false, why: 'unavailable' } as LeaseWrite),
+      get: (key) => gate(() => store.get(key), 'unavailable' as const),
+      delete: (key, revision) => gate(() => store.delete(key, revision), false),
+      entries: () => gate(() => store.entries(), 'unavailable' as const),
+    };
+    const leases = new NameLeases(wrapped, { node: 'two', boot: 'b2' }, { wallNow: () => 2 }, {
+      online: () => !state.down,
+      lost: () => {},
+      tookOver: () => {},
+      holderGone: () => false,
+    });
+    return { store, state, leases };
+  }
+
+  it('deletes the lease once the store is back, so that the name is free for every node', async () => {
+    const { store, state, leases } = downable();
+    expect(await leases.claim('qq')).toBe('ok');
+    state.down = true;
+    leases.release('qq');
+    await leases.settled();
+    expect(store.entriesByKey.has(leaseKey('qq'))).toBe(true);
+    state.down = false;
+    await leases.renewAll();
+    expect(store.entriesByKey.has(leaseKey('qq'))).toBe(false);
+  });
+
+  it('lets this node take the name back at once, before any renewal', async () => {
+    const { store, state, leases } = downable();
+    expect(await leases.claim('qq')).toBe('ok');
+    state.down = true;
+    leases.release('qq');
+    await leases.settled();
+    state.down = false;
+    expect(await leases.claim('QQ')).toBe('ok');
+    // The retried delete must not remove the lease just taken again.
+    await leases.renewAll();
+    expect(leases.size).toBe(1);
+    expect(leases.isProvisional('qq')).toBe(false);
+    expect(store.entriesByKey.has(leaseKey('qq'))).toBe(true);
+  });
+});
