@@ -146,7 +146,21 @@ class NatsBackplane implements Backplane {
   private async watchStatus(): Promise<void> {
     for await (const status of this.connection.status()) {
       if (status.type === 'disconnect') this.tell('down');
-      else if (status.type === 'reconnect') this.tell('up');
+      else if (status.type === 'reconnect') void this.reopenBucket().finally(() => this.tell('up'));
+    }
+  }
+
+  /**
+   * A NATS server that came back without its JetStream data (a new store, a lost disk) has no
+   * lease bucket: every lease operation would fail, and names would no longer be unique. Make it
+   * again before saying the backplane is up (an existing bucket is opened as it is); the
+   * renewal that follows writes every node's leases into it.
+   */
+  private async reopenBucket(): Promise<void> {
+    try {
+      await new Kvm(this.connection).create(this.options.bucket, { history: 1, ttl: this.leaseTtlMs, replicas: this.options.replicas });
+    } catch {
+      // JetStream not ready yet: the lease operations say unavailable until it is, as before.
     }
   }
 

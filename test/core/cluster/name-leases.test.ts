@@ -69,7 +69,7 @@ describe('NameLeases.release while the store is down', () => {
   function downable() {
     const store = new RacyStore();
     const state = { down: false };
-    const gate = <T>(operation: () => Promise<T>, failed: T) => (state.down ? Promise.resolve(failed) : operation());
+    const gate = <T, F>(operation: () => Promise<T>, failed: F): Promise<T | F> => (state.down ? Promise.resolve(failed) : operation());
     const wrapped: LeaseStore = {
       create: (key, value) => gate(() => store.create(key, value), { ok: false, why: 'unavailable' } as LeaseWrite),
       update: (key, value, revision) => gate(() => store.update(key, value, revision), { ok: false, why: 'unavailable' } as LeaseWrite),
