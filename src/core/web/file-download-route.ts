@@ -80,18 +80,21 @@ export async function sendFile(files: FileService, name: string, request: HttpRe
     return sendError(response, 416, 'RANGE_NOT_SATISFIABLE', `the file has ${file.size} bytes`, { 'Content-Range': `bytes */${file.size}` });
   }
   const { start, end } = range ?? { start: 0, end: file.size };
-  response.writeHead(range ? 206 : 200, {
-    ...headers,
-    'Content-Length': end - start,
-    ...(range && { 'Content-Range': `bytes ${start}-${end - 1}/${file.size}` }),
-  });
-  if (request.method === 'HEAD' || end === start) return response.end();
+  const head = () =>
+    response.writeHead(range ? 206 : 200, {
+      ...headers,
+      'Content-Length': end - start,
+      ...(range && { 'Content-Range': `bytes ${start}-${end - 1}/${file.size}` }),
+    });
+  if (request.method === 'HEAD' || end === start) {
+    head();
+    return response.end();
+  }
+  // The slot is taken before the head is written, so that a refusal is still a 429 with its reason.
   const owner = { address: request.remote.address };
   const release = files.acquireSlot(owner);
-  if (!release) {
-    // The head is out: the client sees a short body, which is what a failed transfer is.
-    return response.destroy();
-  }
+  if (!release) return sendError(response, problemStatus('TOO_MANY_TRANSFERS'), 'TOO_MANY_TRANSFERS', 'too many transfers at once; wait for one to finish');
+  head();
   let outcome: 'sent' | 'changed' | 'short' | 'closed' | 'failed' = 'failed';
   try {
     outcome = await streamRange(files, file.path, start, end, response);

@@ -52,7 +52,8 @@ class HoldingResponse implements HttpResponse {
     });
     return false;
   }
-  end(): void {
+  end(bytes?: Uint8Array | string): void {
+    if (bytes !== undefined) this.written.push(typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes);
     this.closed = true;
   }
   destroy(): void {
@@ -84,5 +85,22 @@ describe('sendFile', () => {
     expect(response.changedWhileHeld).toBe(0);
     // The buffers were in fact used again (fewer distinct buffers than chunks).
     expect(new Set(response.written.map((chunk) => chunk.buffer)).size).toBeLessThan(response.written.length);
+  });
+
+  it('answers 429 TOO_MANY_TRANSFERS, head and body, when the downloader has no transfer slot left', async () => {
+    const shared = path.join(dir, 'shared');
+    await fs.mkdir(shared);
+    await fs.writeFile(path.join(shared, 'a.bin'), 'abc');
+    const service = await openRealFileService(shared, { uploadsEnabled: false, limits: { maxTransfersPerUser: 1 } });
+    const release = service.acquireSlot({ address: '127.0.0.1' });
+    expect(release).toBeTypeOf('function');
+    const refused = new HoldingResponse(1);
+    await sendFile(service, 'a.bin', request(), refused);
+    expect(refused.status).toBe(429);
+    expect(new TextDecoder().decode(Buffer.concat(refused.written))).toMatch(/"error":"TOO_MANY_TRANSFERS"/);
+    release!();
+    const served = new HoldingResponse(1);
+    await sendFile(service, 'a.bin', request(), served);
+    expect(served.status).toBe(200);
   });
 });
