@@ -168,7 +168,9 @@ export async function clientTlsRuntime(
         // Transfers reuse the connector: the warning is said once.
         if (error instanceof ServerTrustError && !warned) {
           warned = true;
-          logger.error(describeTrustError(error));
+          // One line at a time: the log makes each line safe for the terminal, and a newline in
+          // one would be shown as U+FFFD, as in anything a server says.
+          for (const line of describeTrustError(error).split('\n')) logger.error(line);
         }
         throw error;
       }),

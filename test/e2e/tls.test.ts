@@ -94,6 +94,9 @@ describe(`TLS [${CLI_RUNTIME}]`, () => {
     const refused = await runCli(['join', 'alice', `netchats://127.0.0.1:${genuine.port}`, '--state-dir', clientState], { input: 'secret\n' });
     expect(refused.code, refused.stderr).toBe(EXIT.TLS_UNTRUSTED);
     expect(refused.stderr).toContain('WARNING: SERVER CERTIFICATE HAS CHANGED!');
+    // The warning keeps its lines: none is run into the next with U+FFFD.
+    expect(refused.stderr).not.toContain('\uFFFD');
+    expect(refused.stderr).toMatch(/^.*IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\s*$/m);
     expect(refused.stderr).toContain(impostor.fingerprint);
     expect(refused.stderr).toContain(genuine.fingerprint);
     // The impostor never saw a chat line: nobody registered.
