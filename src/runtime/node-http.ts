@@ -120,6 +120,8 @@ export function framedTextLines(lines: Uint8Array): Uint8Array {
 
 /** Below this many queued bytes a waiting sender is told it may go on. */
 const DRAIN_MARK = 64 * 1024;
+/** How long a peer that broke the protocol has to answer the close frame before it is cut. */
+const PROTOCOL_ERROR_GRACE_MS = 1_000;
 
 class WsConnection implements WebSocketConnection {
   private readonly drainListeners: Array<() => void> = [];
@@ -130,7 +132,13 @@ class WsConnection implements WebSocketConnection {
     readonly remote: SocketAddress,
     readonly encrypted: boolean,
   ) {
-    socket.on('error', () => {});
+    // A peer's protocol error (a message past the size limit, invalid UTF-8): `ws` has sent its
+    // close frame and would wait 30 s for the peer's before it lets go; a peer that does not
+    // answer must not linger that long (its chat user with it).
+    socket.on('error', () => {
+      const timer = setTimeout(() => socket.terminate(), PROTOCOL_ERROR_GRACE_MS);
+      socket.once('close', () => clearTimeout(timer));
+    });
   }
 
   get bufferedAmount(): number {

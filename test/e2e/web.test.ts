@@ -146,6 +146,44 @@ describe(`netchat serve --web: HTTP and WebSocket [${CLI_RUNTIME}]`, () => {
     expect(await web.waitForClose()).toBe(1009);
   });
 
+  it('lets go at once of a WebSocket peer that broke the limit and never answers the close: its name is free again', async () => {
+    // By hand, as a careless client would: the handshake, JOIN, a message past the bound, and
+    // no answer to the server's close frame.
+    // Half-open: the server's FIN is not answered either.
+    const raw = net.connect({ port: webPort, host: '127.0.0.1', allowHalfOpen: true });
+    open.push({ close: () => raw.destroy() });
+    raw.on('error', () => {});
+    const key = randomBytes(16).toString('base64');
+    raw.write(`GET /chat HTTP/1.1\r\nHost: 127.0.0.1:${webPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    let seen = '';
+    raw.on('data', (chunk: Buffer) => (seen += chunk.toString('latin1')));
+    /** A masked client text frame (mask of zeros: the payload goes as it is). */
+    const frame = (text: string) => {
+      const payload = Buffer.from(text);
+      const length = payload.length < 126 ? Buffer.from([0x80 | payload.length]) : Buffer.from([0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+      return Buffer.concat([Buffer.from([0x81]), length, Buffer.alloc(4), payload]);
+    };
+    await expect.poll(() => seen.includes('Welcome to netchat')).toBe(true);
+    raw.write(frame('JOIN careless'));
+    await expect.poll(() => seen.includes('Welcome, careless!')).toBe(true);
+    raw.write(frame('x'.repeat(MAX_UNTERMINATED + 1)));
+    // Well before ws's own 30 s close timeout, the name is free for someone else.
+    const started = Date.now();
+    await expect
+      .poll(
+        async () => {
+          const probe = await LineClient.connect(port);
+          probe.sendLine('JOIN careless');
+          const answer = await probe.waitForLine((line) => line.startsWith('[Server] Welcome, ') || line.startsWith('ERROR'));
+          probe.close();
+          return answer.startsWith('[Server] Welcome, careless');
+        },
+        { timeout: 10_000, interval: 250 },
+      )
+      .toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('lists and serves files with their SHA-256, resuming with Range', async () => {
     const listing = (await (await fetch(new URL('/files', url))).json()) as { files: Array<{ name: string; size: number }> };
     expect(listing.files).toContainEqual(expect.objectContaining({ name: 'hello.txt', size: 11 }));
