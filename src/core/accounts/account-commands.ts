@@ -43,7 +43,7 @@ function service(session: Session, verb: string): AccountService | undefined {
 function operatorService(session: Session, verb: string): AccountService | undefined {
   const accounts = service(session, verb);
   if (!accounts) return undefined;
-  if (session.account?.operator) return accounts;
+  if (accounts.isOperator(session.account)) return accounts;
   session.replyError('NOT_OPERATOR', `only operators may use ${verb}`);
   return undefined;
 }
@@ -190,10 +190,11 @@ export const ACCOUNT_COMMANDS: Record<AccountVerb, CommandSpec> = {
     minArgs: 1,
     handler(session: Session, [name]) {
       // WHOIS <name>
-      const user = operatorService(session, 'WHOIS') && onlineUser(session, name!.trimEnd());
-      if (!user) return;
+      const accounts = operatorService(session, 'WHOIS');
+      const user = accounts && onlineUser(session, name!.trimEnd());
+      if (!accounts || !user) return;
       session.reply(
-        accountServerLine.whois({ name: user.name, address: user.remoteAddress, account: user.account?.name, operator: user.account?.operator ?? false }),
+        accountServerLine.whois({ name: user.name, address: user.remoteAddress, account: user.account?.name, operator: accounts.isOperator(user.account) }),
       );
     },
   },

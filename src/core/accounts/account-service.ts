@@ -98,6 +98,14 @@ export class AccountService {
     return this.accounts.size;
   }
 
+  /**
+   * Whether `account` is an operator's now: by the accounts as last read, so that an operator
+   * demoted or removed (and the file reloaded) loses the powers at once, logged in or not.
+   */
+  isOperator(account: { name: string } | undefined): boolean {
+    return account !== undefined && this.accounts.get(nameKey(account.name))?.operator === true;
+  }
+
   /** New accounts (a reloaded file); sessions already logged in stay logged in. */
   replaceAccounts(document: AccountsDocument | undefined): void {
     this.accounts = new Map(accountEntries(document ?? []).map((entry) => [nameKey(entry.name), entry]));

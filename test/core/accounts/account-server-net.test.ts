@@ -175,6 +175,26 @@ describe('operators on real sockets', () => {
     await ann.waitForLine(/^ERROR NO_SUCH_USER /);
   });
 
+  it('takes an operator’s powers away at once when a reloaded accounts file demotes or removes the account', async () => {
+    const port = await start();
+    const ann = await member(port, 'ann', 'ann secret');
+    ann.sendLine('WHOIS ann');
+    expect(await ann.waitForLine(/^\[Whois\]/)).toBe('[Whois] ann address=127.0.0.1 account=ann operator=yes');
+    const service = server!.accounts!;
+    service.replaceAccounts(accounts.map((entry) => ({ ...entry, operator: false })));
+    ann.sendLine('WHOIS ann');
+    await ann.waitForLine((line) => line.startsWith('ERROR NOT_OPERATOR') && line.includes('WHOIS'));
+    service.replaceAccounts(accounts);
+    ann.sendLine('BANS');
+    await ann.waitForLine(/^\[Bans\]/);
+    service.replaceAccounts(accounts.filter((entry) => entry.name !== 'ann'));
+    ann.sendLine('KICK bob');
+    await ann.waitForLine(/^ERROR NOT_OPERATOR /);
+    // Logged-in users stay logged in: ann still chats.
+    ann.sendLine('PING still');
+    await ann.waitForLine('PONG still');
+  });
+
   it('BAN a name closes its user and refuses it from then on, across a restart', async () => {
     let port = await start();
     const ann = await member(port, 'ann', 'ann secret');
