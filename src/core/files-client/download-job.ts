@@ -159,7 +159,7 @@ export async function makeDownloadFolder(store: FileStore, directory: string): P
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'EIO';
     const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file stands in the way' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code;
-    throw new TransferError('DOWNLOAD_FOLDER', `cannot save into ${directory}: ${why} (--download-dir chooses another folder)`);
+    throw new TransferError('DOWNLOAD_FOLDER', `cannot save into ${directory}: ${why}`);
   }
 }
 
